@@ -1,0 +1,186 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .roles import Grant, Role, grant_problem
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField("создано", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    middle_name = models.CharField("отчество", max_length=150, blank=True)
+    position = models.CharField("должность", max_length=255, blank=True)
+    phone = models.CharField("телефон", max_length=50, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "пользователь"
+        verbose_name_plural = "пользователи"
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.middle_name) if part)
+
+    @property
+    def grants(self) -> list[Grant]:
+        """The user's role assignments as plain values, read once per user object (per request)."""
+        cached = getattr(self, "_grants_cache", None)
+        if cached is None:
+            cached = [
+                Grant(role=a.role, region_id=a.region_id, municipality_id=a.municipality_id, school_id=a.school_id)
+                for a in self.role_assignments.all()
+            ] if self.pk and self.is_active else []
+            self._grants_cache = cached
+        return cached
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(self.roles & set(roles))
+
+
+class RoleAssignment(BaseModel):
+    """A user holds a role over a region, a municipality or a school. A user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments",
+        verbose_name="пользователь",
+    )
+    role = models.CharField("роль", max_length=32, choices=Role.choices)
+    region = models.ForeignKey(
+        "schools.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="регион"
+    )
+    municipality = models.ForeignKey(
+        "schools.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name="муниципалитет",
+    )
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="школа"
+    )
+
+    class Meta:
+        verbose_name = "роль пользователя"
+        verbose_name_plural = "роли пользователей"
+        # One row per user, role and target. Partial constraints because NULLs are distinct in a plain
+        # unique index (and SQLite has no NULLS NOT DISTINCT).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region"], condition=models.Q(region__isnull=False),
+                name="role_assignment_unique_region",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "municipality"], condition=models.Q(municipality__isnull=False),
+                name="role_assignment_unique_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school"], condition=models.Q(school__isnull=False),
+                name="role_assignment_unique_school",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(region__isnull=True, municipality__isnull=True, school__isnull=True),
+                name="role_assignment_unique_assigned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.school or self.municipality or self.region or "по назначениям"
+        return f"{self.get_role_display()}: {target}"
+
+    def clean(self) -> None:
+        problem = grant_problem(
+            self.role,
+            region=self.region_id is not None,
+            municipality=self.municipality_id is not None,
+            school=self.school_id is not None,
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the heartbeat task (beat sends it every minute)."""
+
+    worker = models.CharField("обработчик", max_length=255, unique=True)
+    seen_at = models.DateTimeField("последний сигнал")
+
+    class Meta:
+        verbose_name = "сигнал обработчика задач"
+        verbose_name_plural = "сигналы обработчиков задач"
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.seen_at:%d.%m.%Y %H:%M}"
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    """An import is seen by whoever uploaded it and by staff of its whole region (and superusers)."""
+
+    def visible_to(self, user):
+        from .access import user_scope
+        from .roles import STAFF_WRITE_ROLES
+
+        scope = user_scope(user, STAFF_WRITE_ROLES)
+        if scope.everything:
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(models.Q(uploaded_by=user) | models.Q(region_id__in=scope.region_ids))
+
+    editable_by = visible_to
+
+
+class ImportBatch(BaseModel):
+    """One uploaded file: what it was, who sent it, what validation found and what was written.
+
+    It is both the preview step of an upload (validated, not yet applied) and the audit record of an import.
+    """
+
+    class Kind(models.TextChoices):
+        SCHOOLS = "schools", "Реестр школ"
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", "Проверен, ожидает подтверждения"
+        INVALID = "invalid", "Есть ошибки, ничего не загружено"
+        PROCESSING = "processing", "Загружается"
+        APPLIED = "applied", "Загружен"
+        FAILED = "failed", "Сбой загрузки, ничего не загружено"
+
+    kind = models.CharField("вид данных", max_length=32, choices=Kind.choices)
+    status = models.CharField("состояние", max_length=16, choices=Status.choices)
+    region = models.ForeignKey("schools.Region", on_delete=models.PROTECT, related_name="+", verbose_name="регион")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="загрузил",
+    )
+    source = models.CharField("способ", max_length=16, default="web")  # web | command | api
+    original_name = models.CharField("имя файла", max_length=255)
+    file = models.FileField("файл", upload_to="imports/%Y/%m/", blank=True)
+    total_rows = models.PositiveIntegerField("строк в файле", default=0)
+    processed_rows = models.PositiveIntegerField("обработано строк", default=0)
+    stats = models.JSONField("итоги", default=dict, blank=True)  # {"created": n, "updated": n, "unchanged": n}
+    errors = models.JSONField("ошибки", default=list, blank=True)  # [{"row": n, "column": "…", "message": "…"}]
+    applied_at = models.DateTimeField("загружен", null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "загрузка файла"
+        verbose_name_plural = "загрузки файлов"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name} ({self.get_status_display()})"

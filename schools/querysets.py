@@ -1,0 +1,52 @@
+from django.db.models import Q
+
+from core.access import ScopedQuerySet, user_scope
+from core.roles import ALL_ROLES
+
+
+class RegionQuerySet(ScopedQuerySet):
+    region_path = "pk"
+    municipality_path = "municipalities"
+    school_path = "municipalities__schools"
+
+    def visible_to(self, user):
+        # Reverse paths would duplicate rows; select the ids first.
+        return self.filter(pk__in=self._within(user_scope(user, self.read_roles)).values("pk"))
+
+    def editable_by(self, user):
+        return self.filter(pk__in=self._within(user_scope(user, self.write_roles)).values("pk"))
+
+
+class MunicipalityQuerySet(ScopedQuerySet):
+    region_path = "region"
+    municipality_path = "pk"
+    school_path = "schools"
+
+    def visible_to(self, user):
+        return self.filter(pk__in=self._within(user_scope(user, self.read_roles)).values("pk"))
+
+    def editable_by(self, user):
+        # Creating or renaming municipalities is a regional matter: only a region-wide grant allows it.
+        scope = user_scope(user, self.write_roles)
+        if scope.everything:
+            return self.all()
+        return self.filter(Q(region_id__in=scope.region_ids) | Q(pk__in=scope.municipality_ids))
+
+
+class SchoolQuerySet(ScopedQuerySet):
+    region_path = "municipality__region"
+    municipality_path = "municipality"
+    school_path = "pk"
+    read_roles = ALL_ROLES
+
+    def active(self):
+        return self.filter(is_active=True)
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(code__icontains=text) | Q(name__icontains=text) | Q(short_name__icontains=text)
+            | Q(director__icontains=text) | Q(address__icontains=text)
+        )

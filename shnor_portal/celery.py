@@ -1,0 +1,24 @@
+"""The Celery application. Tasks are discovered in every app's ``tasks.py``."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shnor_portal.settings.local")
+
+app = Celery("shnor_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code so that it is reviewed and versioned like everything else.
+app.conf.beat_schedule = {
+    "worker-heartbeat": {
+        "task": "core.tasks.worker_heartbeat",
+        "schedule": 60.0,
+    },
+    "clear-expired-sessions": {
+        "task": "core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -1,0 +1,26 @@
+"""Developer machine and the demo: DEBUG on, a generated secret key kept in var/."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+
+
+def _local_secret_key() -> str:
+    # Generated once per checkout so sessions survive restarts; never used in production.
+    path = BASE_DIR / "var" / "secret_key.txt"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    return key
+
+
+SECRET_KEY = SECRET_KEY or _local_secret_key()  # noqa: F405
+STORAGES = {  # no manifest needed while runserver serves static files
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

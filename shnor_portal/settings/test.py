@@ -1,0 +1,57 @@
+"""Test settings: PostgreSQL when reachable (always under CI=true), SQLite only as a local fallback."""
+
+import os
+import sys
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env_bool
+
+SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+ALLOWED_HOSTS = ["*"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+CI = env_bool("CI", False)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shnor")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    parsed = dj_database_url.parse(url)  # noqa: F405
+    try:
+        psycopg.connect(
+            host=parsed["HOST"],
+            port=parsed["PORT"] or 5432,
+            user=parsed["USER"],
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+if _postgres_reachable(TEST_DATABASE_URL):
+    DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL)}  # noqa: F405
+    TEST_DATABASE_VENDOR = "postgresql"
+elif CI:
+    raise ImproperlyConfigured(  # noqa: F405
+        f"CI=true, но PostgreSQL недоступен по адресу {TEST_DATABASE_URL}: тесты не запускаются без него."
+    )
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "test.sqlite3"}}
+    TEST_DATABASE_VENDOR = "sqlite"
+    print("ВНИМАНИЕ: PostgreSQL недоступен, тесты идут на SQLite (не для CI).", file=sys.stderr)
+
+# Unit tests run tasks eagerly; the worker tests start a real worker against TEST_REDIS_URL.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+AXES_FAILURE_LIMIT = 3
