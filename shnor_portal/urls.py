@@ -8,5 +8,6 @@ admin.site.index_title = "Справочники и данные"
 urlpatterns = [
     path("", include("core.urls")),
     path("schools/", include("schools.urls")),
+    path("imports/", include("core.imports_urls")),
     path("admin/", admin.site.urls),
 ]

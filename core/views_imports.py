@@ -1,0 +1,123 @@
+"""Upload → preview → confirm, for every kind of import. Views only parse input and call core.imports."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from schools.selectors import regions_writable_by
+
+from .access import can_write_somewhere
+from .errors import ApplicationError
+from .forms import ImportUploadForm
+from .imports import IMPORTERS, get_importer, import_batch_apply, import_batch_create
+from .models import ImportBatch
+
+PREVIEW_ERRORS_SHOWN = 200
+
+
+def _require_importer(request, kind: str):
+    if not can_write_somewhere(request.user):
+        raise PermissionDenied("Загружать данные могут методисты.")
+    try:
+        return get_importer(kind)
+    except ApplicationError as error:
+        from django.http import Http404
+
+        raise Http404(error.message) from error
+
+
+@login_required
+def import_list(request):
+    if not can_write_somewhere(request.user):
+        raise PermissionDenied("Загрузки доступны методистам.")
+    batches = ImportBatch.objects.visible_to(request.user).select_related("uploaded_by", "region")
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    return render(request, "imports/list.html", {"page": page, "importers": IMPORTERS.values()})
+
+
+@login_required
+def import_new(request, kind: str):
+    importer = _require_importer(request, kind)
+    regions = regions_writable_by(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = import_batch_create(kind=kind, file=upload, name=upload.name, region=form.cleaned_data["region"],
+                                    user=request.user)
+        return redirect("imports:detail", pk=batch.pk)
+    return render(request, "imports/new.html", {"form": form, "importer": importer})
+
+
+@login_required
+def import_template(request, kind: str):
+    importer = _require_importer(request, kind)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Данные"
+    for row in importer.template_rows():
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = cell.font.copy(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(14, len(str(cell.value)) + 4)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="shablon-{kind}.xlsx"'
+    return response
+
+
+@login_required
+def import_detail(request, pk: int):
+    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user).select_related("uploaded_by"), pk=pk)
+    return render(request, "imports/detail.html", {
+        "batch": batch,
+        "importer": IMPORTERS.get(batch.kind),
+        "errors": batch.errors[:PREVIEW_ERRORS_SHOWN],
+        "errors_hidden": max(0, batch.stats.get("errors", 0) - PREVIEW_ERRORS_SHOWN),
+    })
+
+
+@login_required
+@require_POST
+def import_apply(request, pk: int):
+    batch = get_object_or_404(ImportBatch.objects.editable_by(request.user), pk=pk)
+    try:
+        batch = import_batch_apply(batch=batch, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("imports:detail", pk=batch.pk)
+    if batch.status == ImportBatch.Status.APPLIED:
+        messages.success(request, "Данные загружены.")
+    else:
+        messages.error(request, "Данные изменились после проверки, и файл теперь содержит ошибки: ничего не загружено.")
+    return redirect("imports:detail", pk=batch.pk)
+
+
+@login_required
+def import_errors_csv(request, pk: int):
+    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["Строка", "Столбец", "Ошибка"])
+    for error in batch.errors:
+        writer.writerow([error["row"] or "", error["column"], _safe_cell(error["message"])])
+    # BOM so that Excel opens the UTF-8 file with Cyrillic intact.
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="oshibki-zagruzki-{batch.pk}.csv"'
+    return response
+
+
+def _safe_cell(text: str) -> str:
+    """A cell that starts like a formula is written as text (no formula injection when opened in Excel)."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text

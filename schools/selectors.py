@@ -1,0 +1,37 @@
+from django.conf import settings
+
+from core.access import user_scope
+from core.errors import ApplicationError
+from core.roles import STAFF_WRITE_ROLES
+
+from .models import Municipality, Region
+
+DEFAULT_REGION_NAME = getattr(settings, "DEFAULT_REGION_NAME", "Регион")
+
+
+def region_for_command(name: str | None) -> Region:
+    """The region a management command works on.
+
+    ``--region NAME`` names it (created if new); without it the database's only region is used, and an
+    empty database gets a default region on its first import.
+    """
+    from .services import region_get_or_create
+
+    if name:
+        return region_get_or_create(name=name)
+    regions = list(Region.objects.order_by("pk")[:2])
+    if not regions:
+        return region_get_or_create(name=DEFAULT_REGION_NAME)
+    if len(regions) > 1:
+        names = ", ".join(Region.objects.order_by("name").values_list("name", flat=True))
+        raise ApplicationError(f"В базе несколько регионов ({names}): укажите --region.", code="region_required")
+    return regions[0]
+
+
+def regions_writable_by(user):
+    """Regions in which ``user`` may import or change data (a region-wide or a municipal grant)."""
+    scope = user_scope(user, STAFF_WRITE_ROLES)
+    if scope.everything:
+        return Region.objects.all()
+    municipal_regions = Municipality.objects.filter(pk__in=scope.municipality_ids).values("region_id")
+    return Region.objects.filter(pk__in=scope.region_ids) | Region.objects.filter(pk__in=municipal_regions)
