@@ -1,0 +1,66 @@
+# Портал ШНОР. `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# The demo always runs on the embedded defaults: SQLite in the project and Celery in eager mode.
+DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=shnor_portal.settings.local
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev demo run migrate test lint format check-compose worker beat bench clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed ## Create .venv and install the portal
+
+install-dev: $(VENV)/.installed-dev ## Install the portal with test tools and the system packages tests use
+	./scripts/system-deps.sh
+
+demo: install ## Install, build the demo database (SQLite) and serve it at http://127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+run: install ## Serve the existing local database
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+migrate: install ## Apply migrations to the configured database
+	$(BIN)/python manage.py migrate --noinput
+
+lint: install-dev ## ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev ## ruff: fix what can be fixed and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install-dev lint ## Install what tests need and run the whole suite (PostgreSQL, Redis, a real worker, Chromium)
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=shnor_portal.settings.test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A shnor_portal worker --loglevel=INFO
+
+beat: install ## Start Celery beat (the schedule is in shnor_portal/celery.py)
+	$(BIN)/celery -A shnor_portal beat --loglevel=INFO
+
+bench: install-dev ## Run the benchmarks in bench/ against PostgreSQL
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean: ## Remove the virtualenv, the demo database and caches
+	rm -rf $(VENV) db.sqlite3 var staticfiles .pytest_cache .ruff_cache
