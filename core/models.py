@@ -151,6 +151,7 @@ class ImportBatch(BaseModel):
 
     class Kind(models.TextChoices):
         SCHOOLS = "schools", "Реестр школ"
+        RESULTS = "results", "Результаты оценочных процедур"
 
     class Status(models.TextChoices):
         VALIDATED = "validated", "Проверен, ожидает подтверждения"

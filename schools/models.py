@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.access import ScopedQuerySet
 from core.models import BaseModel
 
 from .querysets import MunicipalityQuerySet, RegionQuerySet, SchoolQuerySet
@@ -124,3 +125,286 @@ class School(BaseModel):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+
+# --- Assessment results ---------------------------------------------------------------------------------
+
+
+class ProcedureKind(BaseModel):
+    """A kind of assessment procedure: ВПР, ОГЭ, ЕГЭ, or a regional one (ККР, КДР…). The list is editable."""
+
+    code = models.CharField("код", max_length=16, unique=True, help_text="Как в файлах: ВПР, ОГЭ, ЕГЭ, ККР…")
+    name = models.CharField("наименование", max_length=255)
+    failed_label = models.CharField(
+        "что считается неудачей", max_length=100, default="отметка «2»",
+        help_text="«отметка «2»» для ВПР и ОГЭ, «ниже минимального балла» для ЕГЭ.",
+    )
+    is_regional = models.BooleanField("региональная процедура", default=False)
+    is_active = models.BooleanField("используется", default=True)
+
+    class Meta:
+        verbose_name = "вид оценочной процедуры"
+        verbose_name_plural = "виды оценочных процедур"
+        ordering = ["is_regional", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Subject(BaseModel):
+    name = models.CharField("наименование", max_length=255)
+    # Lower case, «ё» as «е», single spaces: "Математика" and " математика" are one subject.
+    normalized_name = models.CharField("ключ", max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "предмет"
+        verbose_name_plural = "предметы"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from .subjects import normalise_subject
+
+        self.normalized_name = normalise_subject(self.name)
+        super().save(*args, **kwargs)
+
+
+class Procedure(BaseModel):
+    """One assessment procedure: kind × subject × grade × year (the year the school year ends)."""
+
+    kind = models.ForeignKey(ProcedureKind, on_delete=models.PROTECT, related_name="procedures", verbose_name="вид")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="procedures", verbose_name="предмет")
+    grade = models.PositiveSmallIntegerField("класс", validators=[MinValueValidator(1), MaxValueValidator(11)])
+    year = models.PositiveSmallIntegerField("год", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+
+    class Meta:
+        verbose_name = "оценочная процедура"
+        verbose_name_plural = "оценочные процедуры"
+        ordering = ["-year", "kind__code", "subject__name", "grade"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "grade", "year"], name="procedure_unique"),
+            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=11), name="procedure_grade_range"),
+        ]
+        indexes = [models.Index(fields=["year", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind.code}, {self.subject.name}, {self.grade} кл., {self.year}"
+
+
+class ResultQuerySet(ScopedQuerySet):
+    pass  # reached through the result's school (the default paths)
+
+
+# Under this many participants a share is of limited value: it is shown, but marked (BRIEF.md).
+SMALL_SAMPLE = 20
+
+
+class Result(BaseModel):
+    """One school's result in one procedure."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="results", verbose_name="школа")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="results",
+                                  verbose_name="процедура")
+    participants = models.PositiveIntegerField("участников")
+    failed = models.PositiveIntegerField("неудовлетворительно", help_text="«2» (ВПР, ОГЭ) или ниже минимума (ЕГЭ)")
+    marks_3 = models.PositiveIntegerField("«3»", null=True, blank=True)
+    marks_4 = models.PositiveIntegerField("«4»", null=True, blank=True)
+    marks_5 = models.PositiveIntegerField("«5»", null=True, blank=True)
+    mean_score = models.DecimalField("средний балл", max_digits=6, decimal_places=2, null=True, blank=True)
+    import_batch = models.ForeignKey("core.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name="загрузка")
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "результат"
+        verbose_name_plural = "результаты"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "procedure"], name="result_unique_school_procedure"),
+            models.CheckConstraint(condition=models.Q(failed__lte=models.F("participants")),
+                                   name="result_failed_le_participants",
+                                   violation_error_message="Неудовлетворительных больше, чем участников."),
+            models.CheckConstraint(condition=models.Q(participants__gte=0, failed__gte=0),
+                                   name="result_counts_non_negative"),
+            *[
+                models.CheckConstraint(condition=models.Q(**{f"{f}__isnull": True}) | models.Q(**{f"{f}__gte": 0}),
+                                       name=f"result_{f}_non_negative")
+                for f in ("marks_3", "marks_4", "marks_5")
+            ],
+        ]
+        indexes = [models.Index(fields=["procedure", "school"], name="result_procedure_school")]
+
+    def __str__(self) -> str:
+        return f"{self.school.code}: {self.procedure}"
+
+    @property
+    def failed_share(self) -> float | None:
+        return 100 * self.failed / self.participants if self.participants else None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.participants < SMALL_SAMPLE
+
+
+# --- ШНОР flags ------------------------------------------------------------------------------------------
+
+
+class FlagRule(BaseModel):
+    """The parameters of the ШНОР rule for one region (see schools/criteria.py for their meaning)."""
+
+    class Criterion2Mode(models.TextChoices):
+        ANY = "any", "любая процедура в каждом году"
+        SAME = "same", "одна и та же процедура во всех годах"
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="flag_rule", verbose_name="регион")
+    threshold = models.PositiveSmallIntegerField(
+        "порог низкого результата, %", default=30, validators=[MinValueValidator(1), MaxValueValidator(100)])
+    low_procedures = models.PositiveSmallIntegerField(
+        "низких процедур в одном году (критерий 1)", default=2, validators=[MinValueValidator(1)])
+    consecutive_years = models.PositiveSmallIntegerField(
+        "лет подряд (критерий 2)", default=2, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    criterion2 = models.CharField("режим критерия 2", max_length=8, choices=Criterion2Mode.choices,
+                                  default=Criterion2Mode.ANY)
+    kinds = models.JSONField("учитываемые виды процедур", default=list, blank=True,
+                             help_text="Коды видов; пусто — все виды.")
+    min_participants = models.PositiveIntegerField(
+        "минимум участников, чтобы результат учитывался", default=1, validators=[MinValueValidator(1)])
+    updated_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="изменил")
+
+    class Meta:
+        verbose_name = "правило отнесения к ШНОР"
+        verbose_name_plural = "правила отнесения к ШНОР"
+
+    def __str__(self) -> str:
+        return f"Правило ШНОР: {self.region}"
+
+
+class FlagStatus(models.TextChoices):
+    SHNOR = "shnor", "ШНОР"
+    RISK = "risk", "зона риска"
+    NO_DATA = "no_data", "нет данных"
+    NONE = "none", "нет признака"
+
+
+class FlagDecisionQuerySet(ScopedQuerySet):
+    pass
+
+
+class FlagDecision(models.Model):
+    """The computed status of one school for one list year, with its reasons and the rule used."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="flag_decisions", verbose_name="школа")
+    list_year = models.PositiveSmallIntegerField("год перечня")
+    status = models.CharField("статус", max_length=8, choices=FlagStatus.choices)
+    criteria = models.CharField("критерии", max_length=16, blank=True, help_text="«1», «2», «1;2» или пусто")
+    reasons = models.JSONField("основания", default=dict)
+    computed_at = models.DateTimeField("рассчитано")
+
+    objects = FlagDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "расчётный статус школы"
+        verbose_name_plural = "расчётные статусы школ"
+        ordering = ["-list_year", "school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "list_year"], name="flag_decision_unique"),
+        ]
+        indexes = [models.Index(fields=["list_year", "status"], name="flag_decision_year_status")]
+
+    def __str__(self) -> str:
+        return f"{self.school.code} {self.list_year}: {self.get_status_display()}"
+
+
+class ApprovedListQuerySet(ScopedQuerySet):
+    region_path = "municipality__region"
+    municipality_path = "municipality"
+    school_path = None  # a school admin does not manage the list; they see their own status on the card
+
+
+class ApprovedList(BaseModel):
+    """The ШНОР list of a municipality for a year, as approved by an order; starts as the computed list."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="approved_lists",
+                                     verbose_name="муниципалитет")
+    list_year = models.PositiveSmallIntegerField("год перечня")
+    order_number = models.CharField("номер приказа", max_length=64)
+    order_date = models.DateField("дата приказа")
+    note = models.TextField("примечание", blank=True)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name="создал")
+
+    objects = ApprovedListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "утверждённый перечень ШНОР"
+        verbose_name_plural = "утверждённые перечни ШНОР"
+        ordering = ["-list_year", "municipality__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "list_year"], name="approved_list_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Перечень ШНОР {self.list_year}, {self.municipality} (приказ № {self.order_number})"
+
+
+class ApprovedListEntry(BaseModel):
+    """A school's place in an approved list. ``included`` differs from the computed status only with a reason."""
+
+    approved_list = models.ForeignKey(ApprovedList, on_delete=models.CASCADE, related_name="entries",
+                                      verbose_name="перечень")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="approved_entries",
+                               verbose_name="школа")
+    computed_status = models.CharField("расчётный статус", max_length=8, choices=FlagStatus.choices)
+    included = models.BooleanField("включена в перечень")
+    reason = models.TextField("основание ручного решения", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "школа в перечне"
+        verbose_name_plural = "школы в перечне"
+        ordering = ["school__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["approved_list", "school"], name="approved_entry_unique"),
+            # Following the computed list needs no words; departing from it does.
+            models.CheckConstraint(
+                condition=models.Q(computed_status="shnor", included=True)
+                | (~models.Q(computed_status="shnor") & models.Q(included=False))
+                | ~models.Q(reason=""),
+                name="approved_entry_override_needs_reason",
+                violation_error_message="Укажите основание ручного включения или исключения.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school.code}: {'включена' if self.included else 'не включена'}"
+
+    @property
+    def is_override(self) -> bool:
+        return self.included != (self.computed_status == FlagStatus.SHNOR)
+
+
+class ApprovedListEvent(models.Model):
+    """Audit of an approved list: who did what, when, and why. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "перечень создан"
+        INCLUDED = "included", "школа включена"
+        EXCLUDED = "excluded", "школа исключена"
+        UPDATED = "updated", "реквизиты изменены"
+
+    approved_list = models.ForeignKey(ApprovedList, on_delete=models.CASCADE, related_name="events",
+                                      verbose_name="перечень")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name="школа")
+    action = models.CharField("действие", max_length=16, choices=Action.choices)
+    reason = models.TextField("основание", blank=True)
+    user = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name="пользователь")
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "событие перечня"
+        verbose_name_plural = "журнал перечней"
+        ordering = ["-at"]

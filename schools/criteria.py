@@ -1,0 +1,208 @@
+"""The ШНОР rule. Pure: plain values in, a verdict with its reasons out; no ORM, no Django.
+
+Source: ../shared/domain/002_… (Обливский район, programme for МБОУ «Каштановская СОШ»):
+  1. «ОО, в которых не менее чем по двум оценочным процедурам в предыдущем учебном году были зафиксированы
+     низкие результаты»;
+  2. «ОО, в которых хотя бы по одной оценочной процедуре в каждом из двух предыдущих учебных годов были
+     зафиксированы низкие результаты»;
+  «низкие результаты» — «не менее 30% от общего числа участников … получили отметку «2» (ВПР) или не
+  преодолели минимальный порог (ОГЭ, ЕГЭ)».
+A year is the calendar year in which the school year ends; the list of year Y looks at Y-1, Y-2, …
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+
+class Status:
+    SHNOR = "shnor"  # criterion 1 and/or 2 holds
+    RISK = "risk"  # not ШНОР, but at least one low procedure in Y-1: one more low year makes it ШНОР
+    NO_DATA = "no_data"  # no counted result in Y-1
+    NONE = "none"
+
+
+ANY = "any"  # criterion 2: at least one low procedure in each year (the seed's wording, default)
+SAME = "same"  # criterion 2: the same procedure (kind, subject, grade) low in every year (Rosobrnadzor)
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    threshold: int = 30  # % of participants with «2» / below the minimum; "не менее 30%": 30.0% is low
+    low_procedures: int = 2  # criterion 1: low procedures needed in Y-1 ("не менее чем по двум")
+    consecutive_years: int = 2  # criterion 2: years Y-1 … Y-N, each with a low procedure ("каждом из двух")
+    criterion2: str = ANY
+    kinds: frozenset[str] = frozenset()  # procedure kinds counted; empty means all
+    min_participants: int = 1  # a result with fewer participants does not count at all
+
+    def __post_init__(self):
+        if not 1 <= self.threshold <= 100:
+            raise ValueError("Порог должен быть от 1 до 100 %.")
+        if self.low_procedures < 1 or self.consecutive_years < 1 or self.min_participants < 1:
+            raise ValueError("Число процедур, лет и участников должно быть не меньше 1.")
+        if self.criterion2 not in (ANY, SAME):
+            raise ValueError("Режим критерия 2: any или same.")
+
+    def years(self, list_year: int) -> tuple[int, ...]:
+        """The years the list of ``list_year`` looks at, newest first."""
+        return tuple(list_year - offset for offset in range(1, max(self.consecutive_years, 1) + 1))
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["kinds"] = sorted(self.kinds)
+        return data
+
+
+def is_low(failed: int, participants: int, threshold: int) -> bool:
+    """Low when at least ``threshold`` % failed. Integer arithmetic: 30.0% is low, 29.9% is not."""
+    return participants > 0 and 100 * failed >= threshold * participants
+
+
+@dataclass(frozen=True)
+class ResultFact:
+    """One school's result in one procedure, reduced to what the rule needs."""
+
+    year: int
+    kind: str
+    subject: str
+    grade: int
+    participants: int
+    failed: int
+
+    @property
+    def procedure_key(self) -> tuple[str, str, int]:
+        return (self.kind, self.subject, self.grade)
+
+
+@dataclass(frozen=True, order=True)
+class LowProcedure:
+    year: int
+    kind: str
+    subject: str
+    grade: int
+    failed: int
+    participants: int
+
+    @property
+    def procedure_key(self) -> tuple[str, str, int]:
+        return (self.kind, self.subject, self.grade)
+
+    @property
+    def share(self) -> float:
+        return round(100 * self.failed / self.participants, 1)
+
+    def label(self) -> str:
+        share = f"{self.share:.1f}".replace(".", ",")
+        return f"{self.kind} {self.subject} {self.grade} кл. {self.year}: {share}% ({self.failed} из {self.participants})"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the rule looks at for one school: its low counted results and the years with any counted result."""
+
+    low: tuple[LowProcedure, ...] = ()
+    data_years: frozenset[int] = field(default_factory=frozenset)
+
+
+def counts(fact: ResultFact, params: RuleParams) -> bool:
+    return fact.participants >= params.min_participants and (not params.kinds or fact.kind in params.kinds)
+
+
+def gather(list_year: int, facts: Iterable[ResultFact], params: RuleParams) -> Evidence:
+    """Evidence from raw results (the database computes the same thing set-based)."""
+    years = set(params.years(list_year))
+    low: list[LowProcedure] = []
+    data_years: set[int] = set()
+    for fact in facts:
+        if fact.year not in years or not counts(fact, params):
+            continue
+        data_years.add(fact.year)
+        if is_low(fact.failed, fact.participants, params.threshold):
+            low.append(LowProcedure(fact.year, fact.kind, fact.subject, fact.grade, fact.failed, fact.participants))
+    return Evidence(low=tuple(sorted(low, key=_newest_first)), data_years=frozenset(data_years))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    list_year: int
+    status: str
+    criteria: tuple[int, ...]
+    evidence: Evidence
+    params: RuleParams
+
+    @property
+    def criteria_text(self) -> str:
+        return ";".join(str(c) for c in self.criteria)
+
+    @property
+    def low_procedures_text(self) -> str:
+        return "; ".join(low.label() for low in self.evidence.low)
+
+    def reasons(self) -> dict:
+        """JSON-ready: which criteria, which procedures with their shares, and the rule used."""
+        return {
+            "criteria": list(self.criteria),
+            "low": [
+                {"year": low.year, "kind": low.kind, "subject": low.subject, "grade": low.grade,
+                 "failed": low.failed, "participants": low.participants, "share": low.share}
+                for low in self.evidence.low
+            ],
+            "data_years": sorted(self.evidence.data_years),
+            "params": self.params.as_dict(),
+        }
+
+
+def decide(list_year: int, evidence: Evidence, params: RuleParams) -> Verdict:
+    years = params.years(list_year)
+    previous = years[0]
+    low_by_year: dict[int, list[LowProcedure]] = {year: [] for year in years}
+    for low in evidence.low:
+        if low.year in low_by_year:
+            low_by_year[low.year].append(low)
+
+    criteria: list[int] = []
+    if len(low_by_year[previous]) >= params.low_procedures:
+        criteria.append(1)
+    if params.criterion2 == ANY:
+        if all(low_by_year[year] for year in years):
+            criteria.append(2)
+    else:
+        common = {low.procedure_key for low in low_by_year[previous]}
+        for year in years[1:]:
+            common &= {low.procedure_key for low in low_by_year[year]}
+        if common:
+            criteria.append(2)
+
+    if criteria:
+        status = Status.SHNOR
+    elif low_by_year[previous]:
+        status = Status.RISK
+    elif previous not in evidence.data_years:
+        status = Status.NO_DATA
+    else:
+        status = Status.NONE
+    kept = Evidence(low=tuple(low for year in years for low in low_by_year[year]), data_years=evidence.data_years)
+    return Verdict(list_year, status, tuple(criteria), kept, params)
+
+
+def evaluate(list_year: int, facts: Iterable[ResultFact], params: RuleParams = RuleParams()) -> Verdict:  # noqa: B008
+    return decide(list_year, gather(list_year, facts, params), params)
+
+
+def movement(previous_status: str | None, status: str) -> str:
+    """How a school's place in the list changed from the year before: entered, stayed, left or ''."""
+    was = previous_status == Status.SHNOR
+    now = status == Status.SHNOR
+    if now and not was:
+        return "entered"
+    if now and was:
+        return "stayed"
+    if was and not now:
+        return "left"
+    return ""
+
+
+MOVEMENT_LABELS = {"entered": "вошла в перечень", "stayed": "осталась в перечне", "left": "вышла из перечня"}
+
+
+def _newest_first(low: LowProcedure):
+    return (-low.year, low.kind, low.subject, low.grade)
