@@ -41,3 +41,46 @@ def school_update(*, school: School, **fields) -> School:
         school.full_clean()
         school.save(update_fields=[*changed, "updated_at"])
     return school
+
+
+# --- the ШНОР rule ---------------------------------------------------------------------------------------
+
+FLAG_RULE_FIELDS = ("threshold", "low_procedures", "consecutive_years", "criterion2", "kinds", "min_participants")
+
+
+def flag_rule_get(*, region: Region):
+    """The region's rule; a region without one gets the defaults of 002_… stored on first use."""
+    from .models import FlagRule
+
+    rule, _ = FlagRule.objects.get_or_create(region=region)
+    return rule
+
+
+@transaction.atomic
+def flag_rule_update(*, region: Region, user=None, **values):
+    """Change rule parameters; unknown kinds and out-of-range numbers raise ValidationError (Russian)."""
+    from django.core.exceptions import ValidationError
+
+    from .models import ProcedureKind
+
+    unknown = set(values) - set(FLAG_RULE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Неизвестные параметры правила: {', '.join(sorted(unknown))}. "
+                              f"Допустимы: {', '.join(FLAG_RULE_FIELDS)}.")
+    rule = flag_rule_get(region=region)
+    if "kinds" in values:
+        kinds = sorted({code.strip().upper() for code in values["kinds"] if code.strip()})
+        known = set(ProcedureKind.objects.values_list("code", flat=True))
+        missing = [code for code in kinds if code not in known]
+        if missing:
+            raise ValidationError(f"Неизвестные виды процедур: {', '.join(missing)}. Известны: "
+                                  f"{', '.join(sorted(known))}.")
+        values["kinds"] = kinds
+    changed = [name for name, value in values.items() if getattr(rule, name) != value]
+    for name in changed:
+        setattr(rule, name, values[name])
+    if changed:
+        rule.updated_by = user if getattr(user, "pk", None) else None
+        rule.full_clean()
+        rule.save(update_fields=[*changed, "updated_by", "updated_at"])
+    return rule

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "core.tasks.worker_heartbeat",
         "schedule": 60.0,
     },
+    "recompute-flags-nightly": {
+        "task": "schools.tasks.recompute_flags_task",
+        "schedule": crontab(hour=2, minute=0),  # after the evening imports, before the working day
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
