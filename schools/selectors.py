@@ -35,3 +35,31 @@ def regions_writable_by(user):
         return Region.objects.all()
     municipal_regions = Municipality.objects.filter(pk__in=scope.municipality_ids).values("region_id")
     return Region.objects.filter(pk__in=scope.region_ids) | Region.objects.filter(pk__in=municipal_regions)
+
+
+def approved_list_comparison(approved_list) -> list[dict]:
+    """Computed vs approved, side by side: one row per school of the list, overrides first."""
+    from .models import ApprovedListEntry, FlagDecision
+
+    entries = list(ApprovedListEntry.objects.filter(approved_list=approved_list).select_related("school"))
+    current = {
+        d["school_id"]: d
+        for d in FlagDecision.objects.filter(list_year=approved_list.list_year,
+                                             school_id__in=[e.school_id for e in entries])
+        .values("school_id", "status", "criteria", "reasons")
+    }
+    rows = []
+    for entry in entries:
+        decision = current.get(entry.school_id) or {}
+        rows.append({
+            "entry": entry,
+            "school": entry.school,
+            "computed_status": decision.get("status", entry.computed_status),
+            "criteria": decision.get("criteria", ""),
+            "reasons": decision.get("reasons", {}),
+            "included": entry.included,
+            "override": entry.is_override,
+            "changed_since_approval": decision.get("status", entry.computed_status) != entry.computed_status,
+        })
+    rows.sort(key=lambda row: (not row["override"], not row["included"], row["school"].name))
+    return rows

@@ -84,3 +84,89 @@ def flag_rule_update(*, region: Region, user=None, **values):
         rule.full_clean()
         rule.save(update_fields=[*changed, "updated_by", "updated_at"])
     return rule
+
+
+# --- approved lists --------------------------------------------------------------------------------------
+
+
+def _require_municipality_editable(user, municipality: Municipality) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
+        raise PermissionDenied("Утверждать перечень ШНОР этого муниципалитета может только его методист.")
+
+
+@transaction.atomic
+def approved_list_create(*, municipality: Municipality, list_year: int, order_number: str, order_date, user,
+                         note: str = ""):
+    """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
+    from core.errors import ApplicationError
+
+    from .criteria import Status
+    from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent, FlagDecision
+
+    _require_municipality_editable(user, municipality)
+    if ApprovedList.objects.filter(municipality=municipality, list_year=list_year).exists():
+        raise ApplicationError(f"Перечень ШНОР {list_year} года для муниципалитета «{municipality}» уже создан.",
+                               code="approved_list_exists")
+    schools = School.objects.filter(municipality=municipality, is_active=True)
+    computed = dict(FlagDecision.objects.filter(list_year=list_year, school__in=schools)
+                    .values_list("school_id", "status"))
+    if not computed:
+        raise ApplicationError(
+            f"Для {list_year} года ещё нет расчётных статусов: загрузите результаты и выполните пересчёт.",
+            code="no_decisions")
+    approved_list = ApprovedList(municipality=municipality, list_year=list_year, order_number=order_number.strip(),
+                                 order_date=order_date, note=note, created_by=user)
+    approved_list.full_clean()
+    approved_list.save()
+    entries = []
+    for school_id in schools.values_list("pk", flat=True):
+        status = computed.get(school_id, Status.NO_DATA)
+        entries.append(ApprovedListEntry(approved_list=approved_list, school_id=school_id, computed_status=status,
+                                         included=status == Status.SHNOR))
+    ApprovedListEntry.objects.bulk_create(entries)
+    ApprovedListEvent.objects.create(approved_list=approved_list, action=ApprovedListEvent.Action.CREATED,
+                                     user=user, reason=f"Приказ № {approved_list.order_number} "
+                                                       f"от {order_date:%d.%m.%Y}")
+    return approved_list
+
+
+@transaction.atomic
+def approved_list_set_inclusion(*, approved_list, school: School, included: bool, reason: str, user):
+    """Include or exclude a school by hand. Departing from the computed status needs a reason."""
+    from django.core.exceptions import ValidationError
+
+    from .criteria import Status
+    from .models import ApprovedListEntry, ApprovedListEvent
+
+    _require_municipality_editable(user, approved_list.municipality)
+    reason = reason.strip()
+    entry = ApprovedListEntry.objects.select_for_update().filter(approved_list=approved_list, school=school).first()
+    if entry is None:
+        if school.municipality_id != approved_list.municipality_id:
+            raise ValidationError("Школа относится к другому муниципалитету.")
+        entry = ApprovedListEntry(approved_list=approved_list, school=school, computed_status=Status.NO_DATA,
+                                  included=False)
+    if entry.included == included and entry.pk:
+        return entry
+    override = included != (entry.computed_status == Status.SHNOR)
+    if override and not reason:
+        word = "включения в перечень" if included else "исключения из перечня"
+        raise ValidationError({"reason": f"Укажите основание {word}: расчётный статус школы — "
+                                         f"«{_status_label(entry.computed_status)}»."})
+    entry.included = included
+    entry.reason = reason
+    entry.full_clean()
+    entry.save()
+    ApprovedListEvent.objects.create(
+        approved_list=approved_list, school=school, user=user, reason=reason,
+        action=ApprovedListEvent.Action.INCLUDED if included else ApprovedListEvent.Action.EXCLUDED,
+    )
+    return entry
+
+
+def _status_label(status: str) -> str:
+    from .models import FlagStatus
+
+    return FlagStatus(status).label
