@@ -36,8 +36,9 @@ def user_scope(user, roles: frozenset[str] = ALL_ROLES) -> Scope:
         extra = set(scope.school_ids)
         for role in assigned_roles:
             extra.update(ASSIGNED_SCHOOL_PROVIDERS[role](user))
-        scope = Scope(region_ids=scope.region_ids, municipality_ids=scope.municipality_ids,
-                      school_ids=frozenset(extra))
+        scope = Scope(
+            region_ids=scope.region_ids, municipality_ids=scope.municipality_ids, school_ids=frozenset(extra)
+        )
     cache[roles] = scope
     return scope
 
@@ -73,7 +74,9 @@ class ScopedQuerySet(models.QuerySet):
     write_roles: frozenset[str] = STAFF_WRITE_ROLES
 
     def _within(self, scope: Scope):
-        q = scope_q(scope, region=self.region_path, municipality=self.municipality_path, school=self.school_path)
+        q = scope_q(
+            scope, region=self.region_path, municipality=self.municipality_path, school=self.school_path
+        )
         return self.all() if q is None else self.filter(q)
 
     def visible_to(self, user):

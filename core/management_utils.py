@@ -6,15 +6,21 @@ from core.models import ImportBatch
 def report_batch(command, batch: ImportBatch) -> None:
     stats = batch.stats
     if batch.status == ImportBatch.Status.APPLIED:
-        command.stdout.write(command.style.SUCCESS(
-            f"Загружено: строк {batch.total_rows}; добавлено {stats.get('created', 0)}, "
-            f"обновлено {stats.get('updated', 0)}, без изменений {stats.get('unchanged', 0)}."
-        ))
+        command.stdout.write(
+            command.style.SUCCESS(
+                f"Загружено: строк {batch.total_rows}; добавлено {stats.get('created', 0)}, "
+                f"обновлено {stats.get('updated', 0)}, без изменений {stats.get('unchanged', 0)}."
+            )
+        )
         return
-    command.stderr.write(f"Файл не загружен: {stats.get('errors', len(batch.errors))} ошибок, ничего не изменено.")
+    command.stderr.write(
+        f"Файл не загружен: {stats.get('errors', len(batch.errors))} ошибок, ничего не изменено."
+    )
     for error in batch.errors[:50]:
         where = f"строка {error['row']}" if error["row"] else "файл"
         column = f", столбец «{error['column']}»" if error["column"] else ""
         command.stderr.write(f"  {where}{column}: {error['message']}")
     if len(batch.errors) > 50:
-        command.stderr.write(f"  … и ещё {len(batch.errors) - 50}; полный список — на странице загрузки #{batch.pk}.")
+        command.stderr.write(
+            f"  … и ещё {len(batch.errors) - 50}; полный список — на странице загрузки #{batch.pk}."
+        )

@@ -38,10 +38,19 @@ class User(AbstractUser):
         """The user's role assignments as plain values, read once per user object (per request)."""
         cached = getattr(self, "_grants_cache", None)
         if cached is None:
-            cached = [
-                Grant(role=a.role, region_id=a.region_id, municipality_id=a.municipality_id, school_id=a.school_id)
-                for a in self.role_assignments.all()
-            ] if self.pk and self.is_active else []
+            cached = (
+                [
+                    Grant(
+                        role=a.role,
+                        region_id=a.region_id,
+                        municipality_id=a.municipality_id,
+                        school_id=a.school_id,
+                    )
+                    for a in self.role_assignments.all()
+                ]
+                if self.pk and self.is_active
+                else []
+            )
             self._grants_cache = cached
         return cached
 
@@ -57,19 +66,35 @@ class RoleAssignment(BaseModel):
     """A user holds a role over a region, a municipality or a school. A user may hold several."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
         verbose_name="пользователь",
     )
     role = models.CharField("роль", max_length=32, choices=Role.choices)
     region = models.ForeignKey(
-        "schools.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="регион"
+        "schools.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="регион",
     )
     municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "schools.Municipality",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="муниципалитет",
     )
     school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="школа"
+        "schools.School",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="школа",
     )
 
     class Meta:
@@ -79,15 +104,18 @@ class RoleAssignment(BaseModel):
         # unique index (and SQLite has no NULLS NOT DISTINCT).
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "region"], condition=models.Q(region__isnull=False),
+                fields=["user", "role", "region"],
+                condition=models.Q(region__isnull=False),
                 name="role_assignment_unique_region",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "municipality"], condition=models.Q(municipality__isnull=False),
+                fields=["user", "role", "municipality"],
+                condition=models.Q(municipality__isnull=False),
                 name="role_assignment_unique_municipality",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "school"], condition=models.Q(school__isnull=False),
+                fields=["user", "role", "school"],
+                condition=models.Q(school__isnull=False),
                 name="role_assignment_unique_school",
             ),
             models.UniqueConstraint(
@@ -162,9 +190,15 @@ class ImportBatch(BaseModel):
 
     kind = models.CharField("вид данных", max_length=32, choices=Kind.choices)
     status = models.CharField("состояние", max_length=16, choices=Status.choices)
-    region = models.ForeignKey("schools.Region", on_delete=models.PROTECT, related_name="+", verbose_name="регион")
+    region = models.ForeignKey(
+        "schools.Region", on_delete=models.PROTECT, related_name="+", verbose_name="регион"
+    )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="загрузил",
     )
     source = models.CharField("способ", max_length=16, default="web")  # web | command | api
@@ -172,8 +206,12 @@ class ImportBatch(BaseModel):
     file = models.FileField("файл", upload_to="imports/%Y/%m/", blank=True)
     total_rows = models.PositiveIntegerField("строк в файле", default=0)
     processed_rows = models.PositiveIntegerField("обработано строк", default=0)
-    stats = models.JSONField("итоги", default=dict, blank=True)  # {"created": n, "updated": n, "unchanged": n}
-    errors = models.JSONField("ошибки", default=list, blank=True)  # [{"row": n, "column": "…", "message": "…"}]
+    stats = models.JSONField(
+        "итоги", default=dict, blank=True
+    )  # {"created": n, "updated": n, "unchanged": n}
+    errors = models.JSONField(
+        "ошибки", default=list, blank=True
+    )  # [{"row": n, "column": "…", "message": "…"}]
     applied_at = models.DateTimeField("загружен", null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()

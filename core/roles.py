@@ -89,9 +89,15 @@ def scope_from_grants(grants: list[Grant], roles: frozenset[str], *, superuser: 
 
 def grant_problem(role: str, *, region: bool, municipality: bool, school: bool) -> str | None:
     """Why a role assignment naming these levels is inconsistent, in Russian; None when it is fine."""
-    named = [level for level, present in (
-        (ScopeLevel.REGION, region), (ScopeLevel.MUNICIPALITY, municipality), (ScopeLevel.SCHOOL, school)
-    ) if present]
+    named = [
+        level
+        for level, present in (
+            (ScopeLevel.REGION, region),
+            (ScopeLevel.MUNICIPALITY, municipality),
+            (ScopeLevel.SCHOOL, school),
+        )
+        if present
+    ]
     allowed = ROLE_SCOPE_LEVELS[role]
     if ScopeLevel.ASSIGNED in allowed:
         if named:

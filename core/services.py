@@ -17,8 +17,14 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     user = User(
-        username=username, last_name=last_name, first_name=first_name, middle_name=middle_name, email=email,
-        position=position, is_staff=is_staff or is_superuser, is_superuser=is_superuser,
+        username=username,
+        last_name=last_name,
+        first_name=first_name,
+        middle_name=middle_name,
+        email=email,
+        position=position,
+        is_staff=is_staff or is_superuser,
+        is_superuser=is_superuser,
     )
     if password:
         user.set_password(password)
@@ -36,7 +42,9 @@ def role_grant(*, user: User, role: str, region=None, municipality=None, school=
         user=user, role=role, region=region, municipality=municipality, school=school
     ).first()
     if assignment is None:
-        assignment = RoleAssignment(user=user, role=role, region=region, municipality=municipality, school=school)
+        assignment = RoleAssignment(
+            user=user, role=role, region=region, municipality=municipality, school=school
+        )
         assignment.full_clean()
         assignment.save()
     user.__dict__.pop("_grants_cache", None)

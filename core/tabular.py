@@ -87,13 +87,16 @@ def map_header(header: list[str], columns: tuple[Column, ...]) -> dict[str, int]
     if missing:
         expected = ", ".join(f"«{column.label}»" for column in columns if column.required)
         raise TableError(
-            "В заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
+            "В заголовке нет обязательных столбцов: "
+            + ", ".join(f"«{m}»" for m in missing)
             + f". Первая строка файла должна содержать: {expected}."
         )
     return positions
 
 
-def _rows_with_header(raw_rows: Iterator[list], columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows_with_header(
+    raw_rows: Iterator[list], columns: tuple[Column, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
     header: list[str] | None = None
     line = 0
     for raw in raw_rows:
@@ -168,7 +171,9 @@ def file_format(name: str) -> str:
     raise TableError(f"Формат файла «{suffix or name}» не поддерживается: загрузите .xlsx или .csv.")
 
 
-def iter_table(stream: IO[bytes], name: str, columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_table(
+    stream: IO[bytes], name: str, columns: tuple[Column, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a .csv or .xlsx file by its name's extension."""
     fmt = file_format(name)
     return iter_csv(stream, columns) if fmt == "csv" else iter_xlsx(stream, columns)

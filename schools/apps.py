@@ -6,4 +6,4 @@ class SchoolsConfig(AppConfig):
     verbose_name = "Школы"
 
     def ready(self) -> None:
-        from . import importers  # noqa: F401  (registers the schools importer)
+        from . import demo, importers  # noqa: F401  (register the importer and the demo step)

@@ -117,7 +117,9 @@ def gather(list_year: int, facts: Iterable[ResultFact], params: RuleParams) -> E
             continue
         data_years.add(fact.year)
         if is_low(fact.failed, fact.participants, params.threshold):
-            low.append(LowProcedure(fact.year, fact.kind, fact.subject, fact.grade, fact.failed, fact.participants))
+            low.append(
+                LowProcedure(fact.year, fact.kind, fact.subject, fact.grade, fact.failed, fact.participants)
+            )
     return Evidence(low=tuple(sorted(low, key=_newest_first)), data_years=frozenset(data_years))
 
 
@@ -142,8 +144,15 @@ class Verdict:
         return {
             "criteria": list(self.criteria),
             "low": [
-                {"year": low.year, "kind": low.kind, "subject": low.subject, "grade": low.grade,
-                 "failed": low.failed, "participants": low.participants, "share": low.share}
+                {
+                    "year": low.year,
+                    "kind": low.kind,
+                    "subject": low.subject,
+                    "grade": low.grade,
+                    "failed": low.failed,
+                    "participants": low.participants,
+                    "share": low.share,
+                }
                 for low in self.evidence.low
             ],
             "data_years": sorted(self.evidence.data_years),
@@ -180,7 +189,9 @@ def decide(list_year: int, evidence: Evidence, params: RuleParams) -> Verdict:
         status = Status.NO_DATA
     else:
         status = Status.NONE
-    kept = Evidence(low=tuple(low for year in years for low in low_by_year[year]), data_years=evidence.data_years)
+    kept = Evidence(
+        low=tuple(low for year in years for low in low_by_year[year]), data_years=evidence.data_years
+    )
     return Verdict(list_year, status, tuple(criteria), kept, params)
 
 

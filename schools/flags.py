@@ -47,8 +47,12 @@ class RecomputeSummary:
         return f"Перечень {self.list_year}: школ {self.schools} ({parts}); {self.seconds:.2f} с"
 
 
-_STATUS_LABELS = [(Status.SHNOR, "ШНОР"), (Status.RISK, "риск"), (Status.NO_DATA, "нет данных"),
-                  (Status.NONE, "нет признака")]
+_STATUS_LABELS = [
+    (Status.SHNOR, "ШНОР"),
+    (Status.RISK, "риск"),
+    (Status.NO_DATA, "нет данных"),
+    (Status.NONE, "нет признака"),
+]
 
 
 def _params_groups(region_ids: list[int] | None) -> dict[RuleParams, list[int]]:
@@ -72,13 +76,16 @@ def _evidence(list_year: int, params: RuleParams, region_ids: list[int]) -> dict
         counted = counted.filter(procedure__kind__code__in=sorted(params.kinds))
 
     data_years: dict[int, set[int]] = defaultdict(set)
-    for school_id, year in counted.values_list("school_id", "procedure__year").distinct().iterator(chunk_size=10000):
+    for school_id, year in (
+        counted.values_list("school_id", "procedure__year").distinct().iterator(chunk_size=10000)
+    ):
         data_years[school_id].add(year)
 
     procedures = {
         pk: (kind, subject, grade, year)
         for pk, kind, subject, grade, year in Procedure.objects.filter(year__in=years).values_list(
-            "pk", "kind__code", "subject__name", "grade", "year")
+            "pk", "kind__code", "subject__name", "grade", "year"
+        )
     }
     # The same integer inequality as criteria.is_low: 100 × failed ≥ threshold × participants.
     low_rows = counted.alias(
@@ -114,8 +121,16 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
         for school_id in school_ids.iterator(chunk_size=10000):
             verdict = decide(list_year, evidence.get(school_id, empty), params)
             summary.counts[verdict.status] = summary.counts.get(verdict.status, 0) + 1
-            rows.append((school_id, list_year, verdict.status, verdict.criteria_text,
-                         json.dumps(verdict.reasons(), ensure_ascii=False), now))
+            rows.append(
+                (
+                    school_id,
+                    list_year,
+                    verdict.status,
+                    verdict.criteria_text,
+                    json.dumps(verdict.reasons(), ensure_ascii=False),
+                    now,
+                )
+            )
     _store(rows)
     summary.schools = len(rows)
     summary.seconds = time.perf_counter() - started
@@ -163,9 +178,17 @@ def _store_portable(rows: list[tuple]) -> None:
     for start in range(0, len(rows), WRITE_BATCH):
         FlagDecision.objects.bulk_create(
             [
-                FlagDecision(school_id=school_id, list_year=year, status=status, criteria=criteria,
-                             reasons=json.loads(reasons), computed_at=computed_at)
-                for school_id, year, status, criteria, reasons, computed_at in rows[start:start + WRITE_BATCH]
+                FlagDecision(
+                    school_id=school_id,
+                    list_year=year,
+                    status=status,
+                    criteria=criteria,
+                    reasons=json.loads(reasons),
+                    computed_at=computed_at,
+                )
+                for school_id, year, status, criteria, reasons, computed_at in rows[
+                    start : start + WRITE_BATCH
+                ]
             ],
             update_conflicts=True,
             unique_fields=["school", "list_year"],
@@ -184,7 +207,9 @@ def list_years_available(region_ids: list[int] | None = None) -> list[int]:
     return list(range(bounds["first"] + 1, bounds["last"] + 2))
 
 
-def flags_recompute_years(*, years: list[int] | None = None, region_id: int | None = None) -> list[RecomputeSummary]:
+def flags_recompute_years(
+    *, years: list[int] | None = None, region_id: int | None = None
+) -> list[RecomputeSummary]:
     region_ids = [region_id] if region_id is not None else None
     if years is None:
         years = list_years_available(region_ids)
@@ -204,21 +229,30 @@ def flags_export_csv(*, list_year: int, region_ids: list[int] | None = None) -> 
     decisions = {
         d["school_id"]: d
         for d in FlagDecision.objects.filter(list_year=list_year, school__in=schools).values(
-            "school_id", "status", "criteria", "reasons")
+            "school_id", "status", "criteria", "reasons"
+        )
     }
     for school_id, code in schools.order_by("code").values_list("pk", "code"):
         decision = decisions.get(school_id)
         if decision is None:
             writer.writerow([code, list_year, "", "", ""])
             continue
-        writer.writerow([code, list_year, decision["status"], decision["criteria"],
-                         low_procedures_text(decision["reasons"])])
+        writer.writerow(
+            [
+                code,
+                list_year,
+                decision["status"],
+                decision["criteria"],
+                low_procedures_text(decision["reasons"]),
+            ]
+        )
     return buffer.getvalue()
 
 
 def low_procedures_text(reasons: dict) -> str:
     return "; ".join(
-        LowProcedure(low["year"], low["kind"], low["subject"], low["grade"], low["failed"],
-                     low["participants"]).label()
+        LowProcedure(
+            low["year"], low["kind"], low["subject"], low["grade"], low["failed"], low["participants"]
+        ).label()
         for low in reasons.get("low", ())
     )

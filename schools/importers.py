@@ -25,8 +25,20 @@ COLUMNS = (
     Column("director", "Директор", aliases=("руководитель", "ФИО директора"), required=False),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
-OPTIONAL_FIELDS = {"short_name": "short_name", "type": "school_type", "address": "address", "director": "director"}
-MAX_LENGTHS = {"code": 32, "name": 500, "municipality": 255, "short_name": 255, "address": 500, "director": 255}
+OPTIONAL_FIELDS = {
+    "short_name": "short_name",
+    "type": "school_type",
+    "address": "address",
+    "director": "director",
+}
+MAX_LENGTHS = {
+    "code": 32,
+    "name": 500,
+    "municipality": 255,
+    "short_name": 255,
+    "address": 500,
+    "director": 255,
+}
 CODE_PATTERN = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_.\-/]+$")
 
 _TYPE_WORDS = {
@@ -61,13 +73,28 @@ class SchoolImporter:
     def template_rows(self) -> list[list[str]]:
         return [
             [c.label for c in COLUMNS],
-            ["sch610101", "Муниципальное бюджетное общеобразовательное учреждение «Каштановская средняя "
-             "общеобразовательная школа»", "Обливский район", "МБОУ «Каштановская СОШ»", "СОШ",
-             "х. Каштановский, ул. Школьная, 1", "Иванова Мария Петровна"],
+            [
+                "sch610101",
+                "Муниципальное бюджетное общеобразовательное учреждение «Каштановская средняя "
+                "общеобразовательная школа»",
+                "Обливский район",
+                "МБОУ «Каштановская СОШ»",
+                "СОШ",
+                "х. Каштановский, ул. Школьная, 1",
+                "Иванова Мария Петровна",
+            ],
         ]
 
-    def run(self, *, stream: IO[bytes], name: str, region: Region, user, apply: bool,
-            progress: Callable[[int], None] | None = None) -> ImportOutcome:
+    def run(
+        self,
+        *,
+        stream: IO[bytes],
+        name: str,
+        region: Region,
+        user,
+        apply: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportOutcome:
         errors: list[RowError] = []
         rows: list[SchoolRow] = []
         first_line_of_code: dict[str, int] = {}
@@ -79,8 +106,13 @@ class SchoolImporter:
                 continue
             key = row.code.lower()
             if key in first_line_of_code:
-                errors.append(RowError(line, LABELS["code"],
-                                       f"Код ОО «{row.code}» уже встречался в строке {first_line_of_code[key]}."))
+                errors.append(
+                    RowError(
+                        line,
+                        LABELS["code"],
+                        f"Код ОО «{row.code}» уже встречался в строке {first_line_of_code[key]}.",
+                    )
+                )
                 continue
             first_line_of_code[key] = line
             rows.append(row)
@@ -99,18 +131,30 @@ class SchoolImporter:
                 errors.append(RowError(line, LABELS[key], "Обязательное поле не заполнено."))
         for key, limit in MAX_LENGTHS.items():
             if len(cleaned.get(key, "")) > limit:
-                errors.append(RowError(line, LABELS[key], f"Слишком длинное значение: больше {limit} символов."))
+                errors.append(
+                    RowError(line, LABELS[key], f"Слишком длинное значение: больше {limit} символов.")
+                )
         code = cleaned.get("code", "")
         if code and not CODE_PATTERN.match(code):
-            errors.append(RowError(line, LABELS["code"],
-                                   f"Код ОО «{code[:40]}» содержит недопустимые символы (пробелы, кавычки)."))
+            errors.append(
+                RowError(
+                    line,
+                    LABELS["code"],
+                    f"Код ОО «{code[:40]}» содержит недопустимые символы (пробелы, кавычки).",
+                )
+            )
         school_type = ""
         if cleaned.get("type"):
             school_type = SCHOOL_TYPES.get(normalise_header(cleaned["type"]), "")
             if not school_type:
                 allowed = ", ".join(choice.value for choice in SchoolType)
-                errors.append(RowError(line, LABELS["type"],
-                                       f"Неизвестный тип «{cleaned['type'][:60]}». Допустимо: {allowed}."))
+                errors.append(
+                    RowError(
+                        line,
+                        LABELS["type"],
+                        f"Неизвестный тип «{cleaned['type'][:60]}». Допустимо: {allowed}.",
+                    )
+                )
         if len(errors) > before:
             return None
         optional = {OPTIONAL_FIELDS[key]: cleaned[key] for key in OPTIONAL_FIELDS if cleaned.get(key)}
@@ -137,32 +181,49 @@ class SchoolImporter:
             municipality = municipalities.get(row.municipality.lower())
             if municipality is None:
                 if not may_create_municipality:
-                    errors.append(RowError(row.line, LABELS["municipality"],
-                                           f"Муниципалитет «{row.municipality}» не найден в регионе «{region}», "
-                                           "а создавать муниципалитеты может только региональный методист."))
+                    errors.append(
+                        RowError(
+                            row.line,
+                            LABELS["municipality"],
+                            f"Муниципалитет «{row.municipality}» не найден в регионе «{region}», "
+                            "а создавать муниципалитеты может только региональный методист.",
+                        )
+                    )
                     continue
                 plan.new_municipalities.setdefault(row.municipality.lower(), row.municipality)
             elif municipality.pk not in writable_municipalities:
-                errors.append(RowError(row.line, LABELS["municipality"],
-                                       f"Нет прав на изменение школ муниципалитета «{municipality}»."))
+                errors.append(
+                    RowError(
+                        row.line,
+                        LABELS["municipality"],
+                        f"Нет прав на изменение школ муниципалитета «{municipality}».",
+                    )
+                )
                 continue
             school = existing.get(row.code.lower())
             if school is None:
                 plan.creates.append(row)
                 continue
             if school.municipality.region_id != region.pk:
-                errors.append(RowError(row.line, LABELS["code"],
-                                       f"Школа с кодом «{row.code}» уже есть в другом регионе."))
+                errors.append(
+                    RowError(
+                        row.line, LABELS["code"], f"Школа с кодом «{row.code}» уже есть в другом регионе."
+                    )
+                )
                 continue
             if school.municipality_id not in writable_municipalities:
-                errors.append(RowError(row.line, LABELS["code"],
-                                       f"Школа с кодом «{row.code}» относится к муниципалитету вне вашего доступа."))
+                errors.append(
+                    RowError(
+                        row.line,
+                        LABELS["code"],
+                        f"Школа с кодом «{row.code}» относится к муниципалитету вне вашего доступа.",
+                    )
+                )
                 continue
             changes = {"name": row.name, **row.optional}
             if municipality is None or municipality.pk != school.municipality_id:
                 changes["municipality"] = row.municipality
-            changes = {f: v for f, v in changes.items()
-                       if f == "municipality" or getattr(school, f) != v}
+            changes = {f: v for f, v in changes.items() if f == "municipality" or getattr(school, f) != v}
             if changes:
                 plan.updates.append((school, row, changes))
             else:
@@ -181,8 +242,12 @@ class SchoolImporter:
             municipalities[key] = municipality
         new_schools = []
         for row in plan.creates:
-            school = School(municipality=municipalities[row.municipality.lower()], code=row.code, name=row.name,
-                            **row.optional)
+            school = School(
+                municipality=municipalities[row.municipality.lower()],
+                code=row.code,
+                name=row.name,
+                **row.optional,
+            )
             _clean(school, exclude=["municipality"])
             new_schools.append(school)
         School.objects.bulk_create(new_schools, batch_size=1000)
@@ -197,8 +262,9 @@ class SchoolImporter:
                     changed_fields.add(field)
             _clean(school, exclude=["code"])
         if plan.updates:
-            School.objects.bulk_update([s for s, _r, _c in plan.updates], [*changed_fields, "updated_at"],
-                                       batch_size=1000)
+            School.objects.bulk_update(
+                [s for s, _r, _c in plan.updates], [*changed_fields, "updated_at"], batch_size=1000
+            )
 
 
 def _clean(school: School, exclude: list[str]) -> None:
@@ -217,8 +283,12 @@ class _Plan:
         self.municipalities: dict[str, Municipality] = {}
 
     def stats(self) -> dict[str, int]:
-        return {"created": len(self.creates), "updated": len(self.updates), "unchanged": self.unchanged,
-                "municipalities_created": len(self.new_municipalities)}
+        return {
+            "created": len(self.creates),
+            "updated": len(self.updates),
+            "unchanged": self.unchanged,
+            "municipalities_created": len(self.new_municipalities),
+        }
 
 
 register_importer(SchoolImporter())

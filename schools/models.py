@@ -26,10 +26,14 @@ class Region(BaseModel):
 
 
 class Municipality(BaseModel):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name="регион")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name="регион"
+    )
     name = models.CharField("наименование", max_length=255)
     department_name = models.CharField(
-        "орган управления образованием", max_length=500, blank=True,
+        "орган управления образованием",
+        max_length=500,
+        blank=True,
         help_text="Например: «Отдел образования Администрации Обливского района».",
     )
 
@@ -66,7 +70,9 @@ class School(BaseModel):
         Municipality, on_delete=models.PROTECT, related_name="schools", verbose_name="муниципалитет"
     )
     code = models.CharField(
-        "код ОО", max_length=32, unique=True,
+        "код ОО",
+        max_length=32,
+        unique=True,
         help_text="Код образовательной организации или логин в ФИС ОКО (например, sch610123).",
     )
     name = models.CharField("полное наименование", max_length=500)
@@ -83,16 +89,28 @@ class School(BaseModel):
     shnsu = models.BooleanField("ШНСУ (сложные социальные условия)", default=False)
     shnsu_reason = models.TextField("основание отнесения к ШНСУ", blank=True)
     low_income_share = models.DecimalField(
-        "доля детей из малообеспеченных семей, %", max_digits=5, decimal_places=2, null=True, blank=True,
+        "доля детей из малообеспеченных семей, %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=PERCENT_VALIDATORS,
     )
     ovz_share = models.DecimalField(
-        "доля обучающихся с ОВЗ, %", max_digits=5, decimal_places=2, null=True, blank=True,
+        "доля обучающихся с ОВЗ, %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=PERCENT_VALIDATORS,
     )
     non_native_russian_share = models.DecimalField(
-        "доля обучающихся, для которых русский язык не родной, %", max_digits=5, decimal_places=2, null=True,
-        blank=True, validators=PERCENT_VALIDATORS,
+        "доля обучающихся, для которых русский язык не родной, %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
     )
     is_rural = models.BooleanField("сельская школа", null=True, blank=True)
 
@@ -136,7 +154,9 @@ class ProcedureKind(BaseModel):
     code = models.CharField("код", max_length=16, unique=True, help_text="Как в файлах: ВПР, ОГЭ, ЕГЭ, ККР…")
     name = models.CharField("наименование", max_length=255)
     failed_label = models.CharField(
-        "что считается неудачей", max_length=100, default="отметка «2»",
+        "что считается неудачей",
+        max_length=100,
+        default="отметка «2»",
         help_text="«отметка «2»» для ВПР и ОГЭ, «ниже минимального балла» для ЕГЭ.",
     )
     is_regional = models.BooleanField("региональная процедура", default=False)
@@ -174,10 +194,18 @@ class Subject(BaseModel):
 class Procedure(BaseModel):
     """One assessment procedure: kind × subject × grade × year (the year the school year ends)."""
 
-    kind = models.ForeignKey(ProcedureKind, on_delete=models.PROTECT, related_name="procedures", verbose_name="вид")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="procedures", verbose_name="предмет")
-    grade = models.PositiveSmallIntegerField("класс", validators=[MinValueValidator(1), MaxValueValidator(11)])
-    year = models.PositiveSmallIntegerField("год", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    kind = models.ForeignKey(
+        ProcedureKind, on_delete=models.PROTECT, related_name="procedures", verbose_name="вид"
+    )
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="procedures", verbose_name="предмет"
+    )
+    grade = models.PositiveSmallIntegerField(
+        "класс", validators=[MinValueValidator(1), MaxValueValidator(11)]
+    )
+    year = models.PositiveSmallIntegerField(
+        "год", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
 
     class Meta:
         verbose_name = "оценочная процедура"
@@ -185,7 +213,9 @@ class Procedure(BaseModel):
         ordering = ["-year", "kind__code", "subject__name", "grade"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject", "grade", "year"], name="procedure_unique"),
-            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=11), name="procedure_grade_range"),
+            models.CheckConstraint(
+                condition=models.Q(grade__gte=1, grade__lte=11), name="procedure_grade_range"
+            ),
         ]
         indexes = [models.Index(fields=["year", "kind"])]
 
@@ -205,16 +235,25 @@ class Result(BaseModel):
     """One school's result in one procedure."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="results", verbose_name="школа")
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="results",
-                                  verbose_name="процедура")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="results", verbose_name="процедура"
+    )
     participants = models.PositiveIntegerField("участников")
-    failed = models.PositiveIntegerField("неудовлетворительно", help_text="«2» (ВПР, ОГЭ) или ниже минимума (ЕГЭ)")
+    failed = models.PositiveIntegerField(
+        "неудовлетворительно", help_text="«2» (ВПР, ОГЭ) или ниже минимума (ЕГЭ)"
+    )
     marks_3 = models.PositiveIntegerField("«3»", null=True, blank=True)
     marks_4 = models.PositiveIntegerField("«4»", null=True, blank=True)
     marks_5 = models.PositiveIntegerField("«5»", null=True, blank=True)
     mean_score = models.DecimalField("средний балл", max_digits=6, decimal_places=2, null=True, blank=True)
-    import_batch = models.ForeignKey("core.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name="загрузка")
+    import_batch = models.ForeignKey(
+        "core.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="загрузка",
+    )
 
     objects = ResultQuerySet.as_manager()
 
@@ -223,14 +262,19 @@ class Result(BaseModel):
         verbose_name_plural = "результаты"
         constraints = [
             models.UniqueConstraint(fields=["school", "procedure"], name="result_unique_school_procedure"),
-            models.CheckConstraint(condition=models.Q(failed__lte=models.F("participants")),
-                                   name="result_failed_le_participants",
-                                   violation_error_message="Неудовлетворительных больше, чем участников."),
-            models.CheckConstraint(condition=models.Q(participants__gte=0, failed__gte=0),
-                                   name="result_counts_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(failed__lte=models.F("participants")),
+                name="result_failed_le_participants",
+                violation_error_message="Неудовлетворительных больше, чем участников.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(participants__gte=0, failed__gte=0), name="result_counts_non_negative"
+            ),
             *[
-                models.CheckConstraint(condition=models.Q(**{f"{f}__isnull": True}) | models.Q(**{f"{f}__gte": 0}),
-                                       name=f"result_{f}_non_negative")
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{f}__isnull": True}) | models.Q(**{f"{f}__gte": 0}),
+                    name=f"result_{f}_non_negative",
+                )
                 for f in ("marks_3", "marks_4", "marks_5")
             ],
         ]
@@ -258,21 +302,35 @@ class FlagRule(BaseModel):
         ANY = "any", "любая процедура в каждом году"
         SAME = "same", "одна и та же процедура во всех годах"
 
-    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="flag_rule", verbose_name="регион")
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="flag_rule", verbose_name="регион"
+    )
     threshold = models.PositiveSmallIntegerField(
-        "порог низкого результата, %", default=30, validators=[MinValueValidator(1), MaxValueValidator(100)])
+        "порог низкого результата, %", default=30, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     low_procedures = models.PositiveSmallIntegerField(
-        "низких процедур в одном году (критерий 1)", default=2, validators=[MinValueValidator(1)])
+        "низких процедур в одном году (критерий 1)", default=2, validators=[MinValueValidator(1)]
+    )
     consecutive_years = models.PositiveSmallIntegerField(
-        "лет подряд (критерий 2)", default=2, validators=[MinValueValidator(1), MaxValueValidator(10)])
-    criterion2 = models.CharField("режим критерия 2", max_length=8, choices=Criterion2Mode.choices,
-                                  default=Criterion2Mode.ANY)
-    kinds = models.JSONField("учитываемые виды процедур", default=list, blank=True,
-                             help_text="Коды видов; пусто — все виды.")
+        "лет подряд (критерий 2)", default=2, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    criterion2 = models.CharField(
+        "режим критерия 2", max_length=8, choices=Criterion2Mode.choices, default=Criterion2Mode.ANY
+    )
+    kinds = models.JSONField(
+        "учитываемые виды процедур", default=list, blank=True, help_text="Коды видов; пусто — все виды."
+    )
     min_participants = models.PositiveIntegerField(
-        "минимум участников, чтобы результат учитывался", default=1, validators=[MinValueValidator(1)])
-    updated_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="изменил")
+        "минимум участников, чтобы результат учитывался", default=1, validators=[MinValueValidator(1)]
+    )
+    updated_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="изменил",
+    )
 
     class Meta:
         verbose_name = "правило отнесения к ШНОР"
@@ -296,7 +354,9 @@ class FlagDecisionQuerySet(ScopedQuerySet):
 class FlagDecision(models.Model):
     """The computed status of one school for one list year, with its reasons and the rule used."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="flag_decisions", verbose_name="школа")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="flag_decisions", verbose_name="школа"
+    )
     list_year = models.PositiveSmallIntegerField("год перечня")
     status = models.CharField("статус", max_length=8, choices=FlagStatus.choices)
     criteria = models.CharField("критерии", max_length=16, blank=True, help_text="«1», «2», «1;2» или пусто")
@@ -327,13 +387,16 @@ class ApprovedListQuerySet(ScopedQuerySet):
 class ApprovedList(BaseModel):
     """The ШНОР list of a municipality for a year, as approved by an order; starts as the computed list."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="approved_lists",
-                                     verbose_name="муниципалитет")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="approved_lists", verbose_name="муниципалитет"
+    )
     list_year = models.PositiveSmallIntegerField("год перечня")
     order_number = models.CharField("номер приказа", max_length=64)
     order_date = models.DateField("дата приказа")
     note = models.TextField("примечание", blank=True)
-    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name="создал")
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="+", verbose_name="создал"
+    )
 
     objects = ApprovedListQuerySet.as_manager()
 
@@ -352,10 +415,12 @@ class ApprovedList(BaseModel):
 class ApprovedListEntry(BaseModel):
     """A school's place in an approved list. ``included`` differs from the computed status only with a reason."""
 
-    approved_list = models.ForeignKey(ApprovedList, on_delete=models.CASCADE, related_name="entries",
-                                      verbose_name="перечень")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="approved_entries",
-                               verbose_name="школа")
+    approved_list = models.ForeignKey(
+        ApprovedList, on_delete=models.CASCADE, related_name="entries", verbose_name="перечень"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="approved_entries", verbose_name="школа"
+    )
     computed_status = models.CharField("расчётный статус", max_length=8, choices=FlagStatus.choices)
     included = models.BooleanField("включена в перечень")
     reason = models.TextField("основание ручного решения", blank=True)
@@ -395,13 +460,17 @@ class ApprovedListEvent(models.Model):
         EXCLUDED = "excluded", "школа исключена"
         UPDATED = "updated", "реквизиты изменены"
 
-    approved_list = models.ForeignKey(ApprovedList, on_delete=models.CASCADE, related_name="events",
-                                      verbose_name="перечень")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name="школа")
+    approved_list = models.ForeignKey(
+        ApprovedList, on_delete=models.CASCADE, related_name="events", verbose_name="перечень"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="школа"
+    )
     action = models.CharField("действие", max_length=16, choices=Action.choices)
     reason = models.TextField("основание", blank=True)
-    user = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name="пользователь")
+    user = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="+", verbose_name="пользователь"
+    )
     at = models.DateTimeField("когда", auto_now_add=True)
 
     class Meta:

@@ -47,6 +47,9 @@ class SchoolQuerySet(ScopedQuerySet):
         if not text:
             return self
         return self.filter(
-            Q(code__icontains=text) | Q(name__icontains=text) | Q(short_name__icontains=text)
-            | Q(director__icontains=text) | Q(address__icontains=text)
+            Q(code__icontains=text)
+            | Q(name__icontains=text)
+            | Q(short_name__icontains=text)
+            | Q(director__icontains=text)
+            | Q(address__icontains=text)
         )

@@ -24,7 +24,9 @@ def region_for_command(name: str | None) -> Region:
         return region_get_or_create(name=DEFAULT_REGION_NAME)
     if len(regions) > 1:
         names = ", ".join(Region.objects.order_by("name").values_list("name", flat=True))
-        raise ApplicationError(f"В базе несколько регионов ({names}): укажите --region.", code="region_required")
+        raise ApplicationError(
+            f"В базе несколько регионов ({names}): укажите --region.", code="region_required"
+        )
     return regions[0]
 
 
@@ -44,22 +46,25 @@ def approved_list_comparison(approved_list) -> list[dict]:
     entries = list(ApprovedListEntry.objects.filter(approved_list=approved_list).select_related("school"))
     current = {
         d["school_id"]: d
-        for d in FlagDecision.objects.filter(list_year=approved_list.list_year,
-                                             school_id__in=[e.school_id for e in entries])
-        .values("school_id", "status", "criteria", "reasons")
+        for d in FlagDecision.objects.filter(
+            list_year=approved_list.list_year, school_id__in=[e.school_id for e in entries]
+        ).values("school_id", "status", "criteria", "reasons")
     }
     rows = []
     for entry in entries:
         decision = current.get(entry.school_id) or {}
-        rows.append({
-            "entry": entry,
-            "school": entry.school,
-            "computed_status": decision.get("status", entry.computed_status),
-            "criteria": decision.get("criteria", ""),
-            "reasons": decision.get("reasons", {}),
-            "included": entry.included,
-            "override": entry.is_override,
-            "changed_since_approval": decision.get("status", entry.computed_status) != entry.computed_status,
-        })
+        rows.append(
+            {
+                "entry": entry,
+                "school": entry.school,
+                "computed_status": decision.get("status", entry.computed_status),
+                "criteria": decision.get("criteria", ""),
+                "reasons": decision.get("reasons", {}),
+                "included": entry.included,
+                "override": entry.is_override,
+                "changed_since_approval": decision.get("status", entry.computed_status)
+                != entry.computed_status,
+            }
+        )
     rows.sort(key=lambda row: (not row["override"], not row["included"], row["school"].name))
     return rows

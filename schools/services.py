@@ -45,7 +45,14 @@ def school_update(*, school: School, **fields) -> School:
 
 # --- the ШНОР rule ---------------------------------------------------------------------------------------
 
-FLAG_RULE_FIELDS = ("threshold", "low_procedures", "consecutive_years", "criterion2", "kinds", "min_participants")
+FLAG_RULE_FIELDS = (
+    "threshold",
+    "low_procedures",
+    "consecutive_years",
+    "criterion2",
+    "kinds",
+    "min_participants",
+)
 
 
 def flag_rule_get(*, region: Region):
@@ -65,16 +72,19 @@ def flag_rule_update(*, region: Region, user=None, **values):
 
     unknown = set(values) - set(FLAG_RULE_FIELDS)
     if unknown:
-        raise ValidationError(f"Неизвестные параметры правила: {', '.join(sorted(unknown))}. "
-                              f"Допустимы: {', '.join(FLAG_RULE_FIELDS)}.")
+        raise ValidationError(
+            f"Неизвестные параметры правила: {', '.join(sorted(unknown))}. "
+            f"Допустимы: {', '.join(FLAG_RULE_FIELDS)}."
+        )
     rule = flag_rule_get(region=region)
     if "kinds" in values:
         kinds = sorted({code.strip().upper() for code in values["kinds"] if code.strip()})
         known = set(ProcedureKind.objects.values_list("code", flat=True))
         missing = [code for code in kinds if code not in known]
         if missing:
-            raise ValidationError(f"Неизвестные виды процедур: {', '.join(missing)}. Известны: "
-                                  f"{', '.join(sorted(known))}.")
+            raise ValidationError(
+                f"Неизвестные виды процедур: {', '.join(missing)}. Известны: {', '.join(sorted(known))}."
+            )
         values["kinds"] = kinds
     changed = [name for name, value in values.items() if getattr(rule, name) != value]
     for name in changed:
@@ -97,8 +107,9 @@ def _require_municipality_editable(user, municipality: Municipality) -> None:
 
 
 @transaction.atomic
-def approved_list_create(*, municipality: Municipality, list_year: int, order_number: str, order_date, user,
-                         note: str = ""):
+def approved_list_create(
+    *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
+):
     """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
     from core.errors import ApplicationError
 
@@ -107,28 +118,49 @@ def approved_list_create(*, municipality: Municipality, list_year: int, order_nu
 
     _require_municipality_editable(user, municipality)
     if ApprovedList.objects.filter(municipality=municipality, list_year=list_year).exists():
-        raise ApplicationError(f"Перечень ШНОР {list_year} года для муниципалитета «{municipality}» уже создан.",
-                               code="approved_list_exists")
+        raise ApplicationError(
+            f"Перечень ШНОР {list_year} года для муниципалитета «{municipality}» уже создан.",
+            code="approved_list_exists",
+        )
     schools = School.objects.filter(municipality=municipality, is_active=True)
-    computed = dict(FlagDecision.objects.filter(list_year=list_year, school__in=schools)
-                    .values_list("school_id", "status"))
+    computed = dict(
+        FlagDecision.objects.filter(list_year=list_year, school__in=schools).values_list(
+            "school_id", "status"
+        )
+    )
     if not computed:
         raise ApplicationError(
             f"Для {list_year} года ещё нет расчётных статусов: загрузите результаты и выполните пересчёт.",
-            code="no_decisions")
-    approved_list = ApprovedList(municipality=municipality, list_year=list_year, order_number=order_number.strip(),
-                                 order_date=order_date, note=note, created_by=user)
+            code="no_decisions",
+        )
+    approved_list = ApprovedList(
+        municipality=municipality,
+        list_year=list_year,
+        order_number=order_number.strip(),
+        order_date=order_date,
+        note=note,
+        created_by=user,
+    )
     approved_list.full_clean()
     approved_list.save()
     entries = []
     for school_id in schools.values_list("pk", flat=True):
         status = computed.get(school_id, Status.NO_DATA)
-        entries.append(ApprovedListEntry(approved_list=approved_list, school_id=school_id, computed_status=status,
-                                         included=status == Status.SHNOR))
+        entries.append(
+            ApprovedListEntry(
+                approved_list=approved_list,
+                school_id=school_id,
+                computed_status=status,
+                included=status == Status.SHNOR,
+            )
+        )
     ApprovedListEntry.objects.bulk_create(entries)
-    ApprovedListEvent.objects.create(approved_list=approved_list, action=ApprovedListEvent.Action.CREATED,
-                                     user=user, reason=f"Приказ № {approved_list.order_number} "
-                                                       f"от {order_date:%d.%m.%Y}")
+    ApprovedListEvent.objects.create(
+        approved_list=approved_list,
+        action=ApprovedListEvent.Action.CREATED,
+        user=user,
+        reason=f"Приказ № {approved_list.order_number} от {order_date:%d.%m.%Y}",
+    )
     return approved_list
 
 
@@ -142,25 +174,37 @@ def approved_list_set_inclusion(*, approved_list, school: School, included: bool
 
     _require_municipality_editable(user, approved_list.municipality)
     reason = reason.strip()
-    entry = ApprovedListEntry.objects.select_for_update().filter(approved_list=approved_list, school=school).first()
+    entry = (
+        ApprovedListEntry.objects.select_for_update()
+        .filter(approved_list=approved_list, school=school)
+        .first()
+    )
     if entry is None:
         if school.municipality_id != approved_list.municipality_id:
             raise ValidationError("Школа относится к другому муниципалитету.")
-        entry = ApprovedListEntry(approved_list=approved_list, school=school, computed_status=Status.NO_DATA,
-                                  included=False)
+        entry = ApprovedListEntry(
+            approved_list=approved_list, school=school, computed_status=Status.NO_DATA, included=False
+        )
     if entry.included == included and entry.pk:
         return entry
     override = included != (entry.computed_status == Status.SHNOR)
     if override and not reason:
         word = "включения в перечень" if included else "исключения из перечня"
-        raise ValidationError({"reason": f"Укажите основание {word}: расчётный статус школы — "
-                                         f"«{_status_label(entry.computed_status)}»."})
+        raise ValidationError(
+            {
+                "reason": f"Укажите основание {word}: расчётный статус школы — "
+                f"«{_status_label(entry.computed_status)}»."
+            }
+        )
     entry.included = included
     entry.reason = reason
     entry.full_clean()
     entry.save()
     ApprovedListEvent.objects.create(
-        approved_list=approved_list, school=school, user=user, reason=reason,
+        approved_list=approved_list,
+        school=school,
+        user=user,
+        reason=reason,
         action=ApprovedListEvent.Action.INCLUDED if included else ApprovedListEvent.Action.EXCLUDED,
     )
     return entry

@@ -62,7 +62,9 @@ def world(db) -> World:
     school_a1 = SchoolFactory(municipality=mun_a, code="sch610001", name="МБОУ «Каштановская СОШ»")
     school_a2 = SchoolFactory(municipality=mun_a, code="sch610002", name="МБОУ «Солонецкая СОШ»")
     school_b1 = SchoolFactory(municipality=mun_b, code="sch610101", name="МБОУ «Тацинская СОШ №1»")
-    school_other = SchoolFactory(municipality=mun_other, code="sch230001", name="МБОУ СОШ №1 ст. Ленинградской")
+    school_other = SchoolFactory(
+        municipality=mun_other, code="sch230001", name="МБОУ СОШ №1 ст. Ленинградской"
+    )
     users = {
         "methodist": user_with_role(Role.METHODIST, mun_a, username="methodist"),
         "regional_methodist": user_with_role(Role.METHODIST, region, username="regional_methodist"),

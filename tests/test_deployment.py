@@ -20,16 +20,21 @@ def test_docker_compose_file_is_valid(tmp_path):
         pytest.skip("docker-compose не установлен")
     shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
-    result = subprocess.run([binary, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [binary, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
-    services = subprocess.run([binary, "config", "--services"], cwd=tmp_path, capture_output=True, text=True,
-                              timeout=60).stdout.split()
+    services = subprocess.run(
+        [binary, "config", "--services"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    ).stdout.split()
     assert set(services) == {"web", "worker", "beat", "db", "redis"}
 
 
 def production_env(**extra) -> dict:
     env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "shnor_portal.settings.production", "DATABASE_URL": "sqlite:////tmp/x.db"})
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "shnor_portal.settings.production", "DATABASE_URL": "sqlite:////tmp/x.db"}
+    )
     env.update(extra)
     return env
 
@@ -37,7 +42,10 @@ def production_env(**extra) -> dict:
 def test_production_settings_pass_deploy_check():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=production_env(SECRET_KEY="x" * 60 + "Aa1!", ALLOWED_HOSTS="shnor.example.ru"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -45,7 +53,11 @@ def test_production_settings_pass_deploy_check():
 
 def test_production_settings_refuse_to_start_without_secret_key():
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=production_env(ALLOWED_HOSTS="shnor.example.ru"),
     )
     assert result.returncode != 0

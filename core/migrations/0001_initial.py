@@ -9,97 +9,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('schools', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker', models.CharField(max_length=255, unique=True, verbose_name='обработчик')),
-                ('seen_at', models.DateTimeField(verbose_name='последний сигнал')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("worker", models.CharField(max_length=255, unique=True, verbose_name="обработчик")),
+                ("seen_at", models.DateTimeField(verbose_name="последний сигнал")),
             ],
             options={
-                'verbose_name': 'сигнал обработчика задач',
-                'verbose_name_plural': 'сигналы обработчиков задач',
+                "verbose_name": "сигнал обработчика задач",
+                "verbose_name_plural": "сигналы обработчиков задач",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('middle_name', models.CharField(blank=True, max_length=150, verbose_name='отчество')),
-                ('position', models.CharField(blank=True, max_length=255, verbose_name='должность')),
-                ('phone', models.CharField(blank=True, max_length=50, verbose_name='телефон')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("middle_name", models.CharField(blank=True, max_length=150, verbose_name="отчество")),
+                ("position", models.CharField(blank=True, max_length=255, verbose_name="должность")),
+                ("phone", models.CharField(blank=True, max_length=50, verbose_name="телефон")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'пользователь',
-                'verbose_name_plural': 'пользователи',
-                'ordering': ['last_name', 'first_name', 'username'],
+                "verbose_name": "пользователь",
+                "verbose_name_plural": "пользователи",
+                "ordering": ["last_name", "first_name", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('kind', models.CharField(choices=[('schools', 'Реестр школ')], max_length=32, verbose_name='вид данных')),
-                ('status', models.CharField(choices=[('validated', 'Проверен, ожидает подтверждения'), ('invalid', 'Есть ошибки, ничего не загружено'), ('processing', 'Загружается'), ('applied', 'Загружен'), ('failed', 'Сбой загрузки, ничего не загружено')], max_length=16, verbose_name='состояние')),
-                ('source', models.CharField(default='web', max_length=16, verbose_name='способ')),
-                ('original_name', models.CharField(max_length=255, verbose_name='имя файла')),
-                ('file', models.FileField(blank=True, upload_to='imports/%Y/%m/', verbose_name='файл')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='строк в файле')),
-                ('processed_rows', models.PositiveIntegerField(default=0, verbose_name='обработано строк')),
-                ('stats', models.JSONField(blank=True, default=dict, verbose_name='итоги')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='ошибки')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='загружен')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='schools.region', verbose_name='регион')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='загрузил')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("schools", "Реестр школ")], max_length=32, verbose_name="вид данных"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("validated", "Проверен, ожидает подтверждения"),
+                            ("invalid", "Есть ошибки, ничего не загружено"),
+                            ("processing", "Загружается"),
+                            ("applied", "Загружен"),
+                            ("failed", "Сбой загрузки, ничего не загружено"),
+                        ],
+                        max_length=16,
+                        verbose_name="состояние",
+                    ),
+                ),
+                ("source", models.CharField(default="web", max_length=16, verbose_name="способ")),
+                ("original_name", models.CharField(max_length=255, verbose_name="имя файла")),
+                ("file", models.FileField(blank=True, upload_to="imports/%Y/%m/", verbose_name="файл")),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="строк в файле")),
+                ("processed_rows", models.PositiveIntegerField(default=0, verbose_name="обработано строк")),
+                ("stats", models.JSONField(blank=True, default=dict, verbose_name="итоги")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="ошибки")),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="загружен")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="schools.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="загрузил",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'загрузка файла',
-                'verbose_name_plural': 'загрузки файлов',
-                'ordering': ['-created_at'],
+                "verbose_name": "загрузка файла",
+                "verbose_name_plural": "загрузки файлов",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('role', models.CharField(choices=[('methodist', 'Методист'), ('head', 'Руководитель управления образования'), ('school_admin', 'Администратор школы'), ('mentor', 'Наставник'), ('tutor', 'Тьютор'), ('regional_analyst', 'Региональный аналитик')], max_length=32, verbose_name='роль')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='schools.municipality', verbose_name='муниципалитет')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='schools.region', verbose_name='регион')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='schools.school', verbose_name='школа')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='пользователь')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("methodist", "Методист"),
+                            ("head", "Руководитель управления образования"),
+                            ("school_admin", "Администратор школы"),
+                            ("mentor", "Наставник"),
+                            ("tutor", "Тьютор"),
+                            ("regional_analyst", "Региональный аналитик"),
+                        ],
+                        max_length=32,
+                        verbose_name="роль",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="schools.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="schools.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="schools.school",
+                        verbose_name="школа",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="пользователь",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'роль пользователя',
-                'verbose_name_plural': 'роли пользователей',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('region__isnull', False)), fields=('user', 'role', 'region'), name='role_assignment_unique_region'), models.UniqueConstraint(condition=models.Q(('municipality__isnull', False)), fields=('user', 'role', 'municipality'), name='role_assignment_unique_municipality'), models.UniqueConstraint(condition=models.Q(('school__isnull', False)), fields=('user', 'role', 'school'), name='role_assignment_unique_school'), models.UniqueConstraint(condition=models.Q(('municipality__isnull', True), ('region__isnull', True), ('school__isnull', True)), fields=('user', 'role'), name='role_assignment_unique_assigned')],
+                "verbose_name": "роль пользователя",
+                "verbose_name_plural": "роли пользователей",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("region__isnull", False)),
+                        fields=("user", "role", "region"),
+                        name="role_assignment_unique_region",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("municipality__isnull", False)),
+                        fields=("user", "role", "municipality"),
+                        name="role_assignment_unique_municipality",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("school__isnull", False)),
+                        fields=("user", "role", "school"),
+                        name="role_assignment_unique_school",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("municipality__isnull", True), ("region__isnull", True), ("school__isnull", True)
+                        ),
+                        fields=("user", "role"),
+                        name="role_assignment_unique_assigned",
+                    ),
+                ],
             },
         ),
     ]

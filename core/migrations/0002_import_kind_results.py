@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='kind',
-            field=models.CharField(choices=[('schools', 'Реестр школ'), ('results', 'Результаты оценочных процедур')], max_length=32, verbose_name='вид данных'),
+            model_name="importbatch",
+            name="kind",
+            field=models.CharField(
+                choices=[("schools", "Реестр школ"), ("results", "Результаты оценочных процедур")],
+                max_length=32,
+                verbose_name="вид данных",
+            ),
         ),
     ]

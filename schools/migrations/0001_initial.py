@@ -7,96 +7,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('name', models.CharField(max_length=255, unique=True, verbose_name='наименование')),
-                ('code', models.CharField(blank=True, max_length=8, verbose_name='код субъекта РФ')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                ("name", models.CharField(max_length=255, unique=True, verbose_name="наименование")),
+                ("code", models.CharField(blank=True, max_length=8, verbose_name="код субъекта РФ")),
             ],
             options={
-                'verbose_name': 'регион',
-                'verbose_name_plural': 'регионы',
-                'ordering': ['name'],
+                "verbose_name": "регион",
+                "verbose_name_plural": "регионы",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('name', models.CharField(max_length=255, verbose_name='наименование')),
-                ('department_name', models.CharField(blank=True, help_text='Например: «Отдел образования Администрации Обливского района».', max_length=500, verbose_name='орган управления образованием')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='municipalities', to='schools.region', verbose_name='регион')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                ("name", models.CharField(max_length=255, verbose_name="наименование")),
+                (
+                    "department_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Например: «Отдел образования Администрации Обливского района».",
+                        max_length=500,
+                        verbose_name="орган управления образованием",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="municipalities",
+                        to="schools.region",
+                        verbose_name="регион",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'муниципалитет',
-                'verbose_name_plural': 'муниципалитеты',
-                'ordering': ['name'],
+                "verbose_name": "муниципалитет",
+                "verbose_name_plural": "муниципалитеты",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('code', models.CharField(help_text='Код образовательной организации или логин в ФИС ОКО (например, sch610123).', max_length=32, unique=True, verbose_name='код ОО')),
-                ('name', models.CharField(max_length=500, verbose_name='полное наименование')),
-                ('short_name', models.CharField(blank=True, max_length=255, verbose_name='краткое наименование')),
-                ('school_type', models.CharField(blank=True, choices=[('СОШ', 'Средняя общеобразовательная школа (СОШ)'), ('ООШ', 'Основная общеобразовательная школа (ООШ)'), ('НОШ', 'Начальная общеобразовательная школа (НОШ)'), ('СОШ с УИОП', 'СОШ с углублённым изучением отдельных предметов'), ('гимназия', 'Гимназия'), ('лицей', 'Лицей'), ('школа-интернат', 'Школа-интернат'), ('коррекционная', 'Коррекционная (адаптированная) школа'), ('вечерняя', 'Вечерняя (сменная) школа'), ('центр образования', 'Центр образования'), ('иное', 'Иное')], max_length=32, verbose_name='тип')),
-                ('address', models.CharField(blank=True, max_length=500, verbose_name='адрес')),
-                ('director', models.CharField(blank=True, max_length=255, verbose_name='директор')),
-                ('phone', models.CharField(blank=True, max_length=100, verbose_name='телефон')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='электронная почта')),
-                ('website', models.URLField(blank=True, verbose_name='сайт')),
-                ('is_active', models.BooleanField(default=True, verbose_name='действующая')),
-                ('shnsu', models.BooleanField(default=False, verbose_name='ШНСУ (сложные социальные условия)')),
-                ('shnsu_reason', models.TextField(blank=True, verbose_name='основание отнесения к ШНСУ')),
-                ('low_income_share', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='доля детей из малообеспеченных семей, %')),
-                ('ovz_share', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='доля обучающихся с ОВЗ, %')),
-                ('non_native_russian_share', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='доля обучающихся, для которых русский язык не родной, %')),
-                ('is_rural', models.BooleanField(blank=True, null=True, verbose_name='сельская школа')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='schools.municipality', verbose_name='муниципалитет')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Код образовательной организации или логин в ФИС ОКО (например, sch610123).",
+                        max_length=32,
+                        unique=True,
+                        verbose_name="код ОО",
+                    ),
+                ),
+                ("name", models.CharField(max_length=500, verbose_name="полное наименование")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="краткое наименование"),
+                ),
+                (
+                    "school_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("СОШ", "Средняя общеобразовательная школа (СОШ)"),
+                            ("ООШ", "Основная общеобразовательная школа (ООШ)"),
+                            ("НОШ", "Начальная общеобразовательная школа (НОШ)"),
+                            ("СОШ с УИОП", "СОШ с углублённым изучением отдельных предметов"),
+                            ("гимназия", "Гимназия"),
+                            ("лицей", "Лицей"),
+                            ("школа-интернат", "Школа-интернат"),
+                            ("коррекционная", "Коррекционная (адаптированная) школа"),
+                            ("вечерняя", "Вечерняя (сменная) школа"),
+                            ("центр образования", "Центр образования"),
+                            ("иное", "Иное"),
+                        ],
+                        max_length=32,
+                        verbose_name="тип",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=500, verbose_name="адрес")),
+                ("director", models.CharField(blank=True, max_length=255, verbose_name="директор")),
+                ("phone", models.CharField(blank=True, max_length=100, verbose_name="телефон")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="электронная почта")),
+                ("website", models.URLField(blank=True, verbose_name="сайт")),
+                ("is_active", models.BooleanField(default=True, verbose_name="действующая")),
+                (
+                    "shnsu",
+                    models.BooleanField(default=False, verbose_name="ШНСУ (сложные социальные условия)"),
+                ),
+                ("shnsu_reason", models.TextField(blank=True, verbose_name="основание отнесения к ШНСУ")),
+                (
+                    "low_income_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="доля детей из малообеспеченных семей, %",
+                    ),
+                ),
+                (
+                    "ovz_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="доля обучающихся с ОВЗ, %",
+                    ),
+                ),
+                (
+                    "non_native_russian_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="доля обучающихся, для которых русский язык не родной, %",
+                    ),
+                ),
+                ("is_rural", models.BooleanField(blank=True, null=True, verbose_name="сельская школа")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="schools.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'школа',
-                'verbose_name_plural': 'школы',
-                'ordering': ['municipality__name', 'name'],
+                "verbose_name": "школа",
+                "verbose_name_plural": "школы",
+                "ordering": ["municipality__name", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.UniqueConstraint(models.F('region'), django.db.models.functions.text.Lower('name'), name='municipality_unique_name_in_region'),
+            model_name="municipality",
+            constraint=models.UniqueConstraint(
+                models.F("region"),
+                django.db.models.functions.text.Lower("name"),
+                name="municipality_unique_name_in_region",
+            ),
         ),
         migrations.AddIndex(
-            model_name='school',
-            index=models.Index(fields=['municipality', 'is_active'], name='schools_sch_municip_b90942_idx'),
+            model_name="school",
+            index=models.Index(fields=["municipality", "is_active"], name="schools_sch_municip_b90942_idx"),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('shnsu', False), models.Q(('shnsu_reason', ''), _negated=True), _connector='OR'), name='school_shnsu_needs_reason', violation_error_message='Для ШНСУ укажите основание.'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("shnsu", False), models.Q(("shnsu_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="school_shnsu_needs_reason",
+                violation_error_message="Для ШНСУ укажите основание.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('low_income_share__isnull', True), models.Q(('low_income_share__gte', 0), ('low_income_share__lte', 100)), _connector='OR'), name='school_low_income_share_percent'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("low_income_share__isnull", True),
+                    models.Q(("low_income_share__gte", 0), ("low_income_share__lte", 100)),
+                    _connector="OR",
+                ),
+                name="school_low_income_share_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('ovz_share__isnull', True), models.Q(('ovz_share__gte', 0), ('ovz_share__lte', 100)), _connector='OR'), name='school_ovz_share_percent'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ovz_share__isnull", True),
+                    models.Q(("ovz_share__gte", 0), ("ovz_share__lte", 100)),
+                    _connector="OR",
+                ),
+                name="school_ovz_share_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('non_native_russian_share__isnull', True), models.Q(('non_native_russian_share__gte', 0), ('non_native_russian_share__lte', 100)), _connector='OR'), name='school_non_native_russian_share_percent'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("non_native_russian_share__isnull", True),
+                    models.Q(("non_native_russian_share__gte", 0), ("non_native_russian_share__lte", 100)),
+                    _connector="OR",
+                ),
+                name="school_non_native_russian_share_percent",
+            ),
         ),
     ]

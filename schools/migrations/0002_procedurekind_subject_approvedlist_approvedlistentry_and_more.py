@@ -7,234 +7,604 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('schools', '0001_initial'),
+        ("core", "0001_initial"),
+        ("schools", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProcedureKind',
+            name="ProcedureKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('code', models.CharField(help_text='Как в файлах: ВПР, ОГЭ, ЕГЭ, ККР…', max_length=16, unique=True, verbose_name='код')),
-                ('name', models.CharField(max_length=255, verbose_name='наименование')),
-                ('failed_label', models.CharField(default='отметка «2»', help_text='«отметка «2»» для ВПР и ОГЭ, «ниже минимального балла» для ЕГЭ.', max_length=100, verbose_name='что считается неудачей')),
-                ('is_regional', models.BooleanField(default=False, verbose_name='региональная процедура')),
-                ('is_active', models.BooleanField(default=True, verbose_name='используется')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Как в файлах: ВПР, ОГЭ, ЕГЭ, ККР…",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="код",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="наименование")),
+                (
+                    "failed_label",
+                    models.CharField(
+                        default="отметка «2»",
+                        help_text="«отметка «2»» для ВПР и ОГЭ, «ниже минимального балла» для ЕГЭ.",
+                        max_length=100,
+                        verbose_name="что считается неудачей",
+                    ),
+                ),
+                ("is_regional", models.BooleanField(default=False, verbose_name="региональная процедура")),
+                ("is_active", models.BooleanField(default=True, verbose_name="используется")),
             ],
             options={
-                'verbose_name': 'вид оценочной процедуры',
-                'verbose_name_plural': 'виды оценочных процедур',
-                'ordering': ['is_regional', 'code'],
+                "verbose_name": "вид оценочной процедуры",
+                "verbose_name_plural": "виды оценочных процедур",
+                "ordering": ["is_regional", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('name', models.CharField(max_length=255, verbose_name='наименование')),
-                ('normalized_name', models.CharField(editable=False, max_length=255, unique=True, verbose_name='ключ')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                ("name", models.CharField(max_length=255, verbose_name="наименование")),
+                (
+                    "normalized_name",
+                    models.CharField(editable=False, max_length=255, unique=True, verbose_name="ключ"),
+                ),
             ],
             options={
-                'verbose_name': 'предмет',
-                'verbose_name_plural': 'предметы',
-                'ordering': ['name'],
+                "verbose_name": "предмет",
+                "verbose_name_plural": "предметы",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovedList',
+            name="ApprovedList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('list_year', models.PositiveSmallIntegerField(verbose_name='год перечня')),
-                ('order_number', models.CharField(max_length=64, verbose_name='номер приказа')),
-                ('order_date', models.DateField(verbose_name='дата приказа')),
-                ('note', models.TextField(blank=True, verbose_name='примечание')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='создал')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approved_lists', to='schools.municipality', verbose_name='муниципалитет')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                ("list_year", models.PositiveSmallIntegerField(verbose_name="год перечня")),
+                ("order_number", models.CharField(max_length=64, verbose_name="номер приказа")),
+                ("order_date", models.DateField(verbose_name="дата приказа")),
+                ("note", models.TextField(blank=True, verbose_name="примечание")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="создал",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approved_lists",
+                        to="schools.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'утверждённый перечень ШНОР',
-                'verbose_name_plural': 'утверждённые перечни ШНОР',
-                'ordering': ['-list_year', 'municipality__name'],
+                "verbose_name": "утверждённый перечень ШНОР",
+                "verbose_name_plural": "утверждённые перечни ШНОР",
+                "ordering": ["-list_year", "municipality__name"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovedListEntry',
+            name="ApprovedListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('computed_status', models.CharField(choices=[('shnor', 'ШНОР'), ('risk', 'зона риска'), ('no_data', 'нет данных'), ('none', 'нет признака')], max_length=8, verbose_name='расчётный статус')),
-                ('included', models.BooleanField(verbose_name='включена в перечень')),
-                ('reason', models.TextField(blank=True, verbose_name='основание ручного решения')),
-                ('approved_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='schools.approvedlist', verbose_name='перечень')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approved_entries', to='schools.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "computed_status",
+                    models.CharField(
+                        choices=[
+                            ("shnor", "ШНОР"),
+                            ("risk", "зона риска"),
+                            ("no_data", "нет данных"),
+                            ("none", "нет признака"),
+                        ],
+                        max_length=8,
+                        verbose_name="расчётный статус",
+                    ),
+                ),
+                ("included", models.BooleanField(verbose_name="включена в перечень")),
+                ("reason", models.TextField(blank=True, verbose_name="основание ручного решения")),
+                (
+                    "approved_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="schools.approvedlist",
+                        verbose_name="перечень",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approved_entries",
+                        to="schools.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'школа в перечне',
-                'verbose_name_plural': 'школы в перечне',
-                'ordering': ['school__name'],
+                "verbose_name": "школа в перечне",
+                "verbose_name_plural": "школы в перечне",
+                "ordering": ["school__name"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovedListEvent',
+            name="ApprovedListEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'перечень создан'), ('included', 'школа включена'), ('excluded', 'школа исключена'), ('updated', 'реквизиты изменены')], max_length=16, verbose_name='действие')),
-                ('reason', models.TextField(blank=True, verbose_name='основание')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('approved_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='schools.approvedlist', verbose_name='перечень')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='schools.school', verbose_name='школа')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='пользователь')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "перечень создан"),
+                            ("included", "школа включена"),
+                            ("excluded", "школа исключена"),
+                            ("updated", "реквизиты изменены"),
+                        ],
+                        max_length=16,
+                        verbose_name="действие",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="основание")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                (
+                    "approved_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="schools.approvedlist",
+                        verbose_name="перечень",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="schools.school",
+                        verbose_name="школа",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="пользователь",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'событие перечня',
-                'verbose_name_plural': 'журнал перечней',
-                'ordering': ['-at'],
+                "verbose_name": "событие перечня",
+                "verbose_name_plural": "журнал перечней",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='FlagDecision',
+            name="FlagDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list_year', models.PositiveSmallIntegerField(verbose_name='год перечня')),
-                ('status', models.CharField(choices=[('shnor', 'ШНОР'), ('risk', 'зона риска'), ('no_data', 'нет данных'), ('none', 'нет признака')], max_length=8, verbose_name='статус')),
-                ('criteria', models.CharField(blank=True, help_text='«1», «2», «1;2» или пусто', max_length=16, verbose_name='критерии')),
-                ('reasons', models.JSONField(default=dict, verbose_name='основания')),
-                ('computed_at', models.DateTimeField(verbose_name='рассчитано')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flag_decisions', to='schools.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("list_year", models.PositiveSmallIntegerField(verbose_name="год перечня")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("shnor", "ШНОР"),
+                            ("risk", "зона риска"),
+                            ("no_data", "нет данных"),
+                            ("none", "нет признака"),
+                        ],
+                        max_length=8,
+                        verbose_name="статус",
+                    ),
+                ),
+                (
+                    "criteria",
+                    models.CharField(
+                        blank=True,
+                        help_text="«1», «2», «1;2» или пусто",
+                        max_length=16,
+                        verbose_name="критерии",
+                    ),
+                ),
+                ("reasons", models.JSONField(default=dict, verbose_name="основания")),
+                ("computed_at", models.DateTimeField(verbose_name="рассчитано")),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flag_decisions",
+                        to="schools.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'расчётный статус школы',
-                'verbose_name_plural': 'расчётные статусы школ',
-                'ordering': ['-list_year', 'school__code'],
+                "verbose_name": "расчётный статус школы",
+                "verbose_name_plural": "расчётные статусы школ",
+                "ordering": ["-list_year", "school__code"],
             },
         ),
         migrations.CreateModel(
-            name='FlagRule',
+            name="FlagRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('threshold', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='порог низкого результата, %')),
-                ('low_procedures', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1)], verbose_name='низких процедур в одном году (критерий 1)')),
-                ('consecutive_years', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='лет подряд (критерий 2)')),
-                ('criterion2', models.CharField(choices=[('any', 'любая процедура в каждом году'), ('same', 'одна и та же процедура во всех годах')], default='any', max_length=8, verbose_name='режим критерия 2')),
-                ('kinds', models.JSONField(blank=True, default=list, help_text='Коды видов; пусто — все виды.', verbose_name='учитываемые виды процедур')),
-                ('min_participants', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='минимум участников, чтобы результат учитывался')),
-                ('region', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='flag_rule', to='schools.region', verbose_name='регион')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='изменил')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "threshold",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="порог низкого результата, %",
+                    ),
+                ),
+                (
+                    "low_procedures",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="низких процедур в одном году (критерий 1)",
+                    ),
+                ),
+                (
+                    "consecutive_years",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="лет подряд (критерий 2)",
+                    ),
+                ),
+                (
+                    "criterion2",
+                    models.CharField(
+                        choices=[
+                            ("any", "любая процедура в каждом году"),
+                            ("same", "одна и та же процедура во всех годах"),
+                        ],
+                        default="any",
+                        max_length=8,
+                        verbose_name="режим критерия 2",
+                    ),
+                ),
+                (
+                    "kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Коды видов; пусто — все виды.",
+                        verbose_name="учитываемые виды процедур",
+                    ),
+                ),
+                (
+                    "min_participants",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="минимум участников, чтобы результат учитывался",
+                    ),
+                ),
+                (
+                    "region",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flag_rule",
+                        to="schools.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="изменил",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'правило отнесения к ШНОР',
-                'verbose_name_plural': 'правила отнесения к ШНОР',
+                "verbose_name": "правило отнесения к ШНОР",
+                "verbose_name_plural": "правила отнесения к ШНОР",
             },
         ),
         migrations.CreateModel(
-            name='Procedure',
+            name="Procedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('grade', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(11)], verbose_name='класс')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='год')),
-                ('kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procedures', to='schools.procedurekind', verbose_name='вид')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procedures', to='schools.subject', verbose_name='предмет')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                (
+                    "grade",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(11),
+                        ],
+                        verbose_name="класс",
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="год",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procedures",
+                        to="schools.procedurekind",
+                        verbose_name="вид",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procedures",
+                        to="schools.subject",
+                        verbose_name="предмет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'оценочная процедура',
-                'verbose_name_plural': 'оценочные процедуры',
-                'ordering': ['-year', 'kind__code', 'subject__name', 'grade'],
+                "verbose_name": "оценочная процедура",
+                "verbose_name_plural": "оценочные процедуры",
+                "ordering": ["-year", "kind__code", "subject__name", "grade"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='создано')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='изменено')),
-                ('participants', models.PositiveIntegerField(verbose_name='участников')),
-                ('failed', models.PositiveIntegerField(help_text='«2» (ВПР, ОГЭ) или ниже минимума (ЕГЭ)', verbose_name='неудовлетворительно')),
-                ('marks_3', models.PositiveIntegerField(blank=True, null=True, verbose_name='«3»')),
-                ('marks_4', models.PositiveIntegerField(blank=True, null=True, verbose_name='«4»')),
-                ('marks_5', models.PositiveIntegerField(blank=True, null=True, verbose_name='«5»')),
-                ('mean_score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='средний балл')),
-                ('import_batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.importbatch', verbose_name='загрузка')),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='schools.procedure', verbose_name='процедура')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='schools.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="создано"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True, verbose_name="изменено")),
+                ("participants", models.PositiveIntegerField(verbose_name="участников")),
+                (
+                    "failed",
+                    models.PositiveIntegerField(
+                        help_text="«2» (ВПР, ОГЭ) или ниже минимума (ЕГЭ)", verbose_name="неудовлетворительно"
+                    ),
+                ),
+                ("marks_3", models.PositiveIntegerField(blank=True, null=True, verbose_name="«3»")),
+                ("marks_4", models.PositiveIntegerField(blank=True, null=True, verbose_name="«4»")),
+                ("marks_5", models.PositiveIntegerField(blank=True, null=True, verbose_name="«5»")),
+                (
+                    "mean_score",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="средний балл"
+                    ),
+                ),
+                (
+                    "import_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.importbatch",
+                        verbose_name="загрузка",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="schools.procedure",
+                        verbose_name="процедура",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="schools.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'результат',
-                'verbose_name_plural': 'результаты',
+                "verbose_name": "результат",
+                "verbose_name_plural": "результаты",
             },
         ),
         migrations.AddConstraint(
-            model_name='approvedlist',
-            constraint=models.UniqueConstraint(fields=('municipality', 'list_year'), name='approved_list_unique'),
+            model_name="approvedlist",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "list_year"), name="approved_list_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvedlistentry',
-            constraint=models.UniqueConstraint(fields=('approved_list', 'school'), name='approved_entry_unique'),
+            model_name="approvedlistentry",
+            constraint=models.UniqueConstraint(
+                fields=("approved_list", "school"), name="approved_entry_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvedlistentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('computed_status', 'shnor'), ('included', True)), models.Q(models.Q(('computed_status', 'shnor'), _negated=True), ('included', False)), models.Q(('reason', ''), _negated=True), _connector='OR'), name='approved_entry_override_needs_reason', violation_error_message='Укажите основание ручного включения или исключения.'),
+            model_name="approvedlistentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("computed_status", "shnor"), ("included", True)),
+                    models.Q(models.Q(("computed_status", "shnor"), _negated=True), ("included", False)),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="approved_entry_override_needs_reason",
+                violation_error_message="Укажите основание ручного включения или исключения.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='flagdecision',
-            index=models.Index(fields=['list_year', 'status'], name='flag_decision_year_status'),
+            model_name="flagdecision",
+            index=models.Index(fields=["list_year", "status"], name="flag_decision_year_status"),
         ),
         migrations.AddConstraint(
-            model_name='flagdecision',
-            constraint=models.UniqueConstraint(fields=('school', 'list_year'), name='flag_decision_unique'),
+            model_name="flagdecision",
+            constraint=models.UniqueConstraint(fields=("school", "list_year"), name="flag_decision_unique"),
         ),
         migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['procedure', 'school'], name='result_procedure_school'),
+            model_name="result",
+            index=models.Index(fields=["procedure", "school"], name="result_procedure_school"),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.UniqueConstraint(fields=('school', 'procedure'), name='result_unique_school_procedure'),
+            model_name="result",
+            constraint=models.UniqueConstraint(
+                fields=("school", "procedure"), name="result_unique_school_procedure"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('failed__lte', models.F('participants'))), name='result_failed_le_participants', violation_error_message='Неудовлетворительных больше, чем участников.'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("failed__lte", models.F("participants"))),
+                name="result_failed_le_participants",
+                violation_error_message="Неудовлетворительных больше, чем участников.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('failed__gte', 0), ('participants__gte', 0)), name='result_counts_non_negative'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("failed__gte", 0), ("participants__gte", 0)),
+                name="result_counts_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('marks_3__isnull', True), ('marks_3__gte', 0), _connector='OR'), name='result_marks_3_non_negative'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("marks_3__isnull", True), ("marks_3__gte", 0), _connector="OR"),
+                name="result_marks_3_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('marks_4__isnull', True), ('marks_4__gte', 0), _connector='OR'), name='result_marks_4_non_negative'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("marks_4__isnull", True), ("marks_4__gte", 0), _connector="OR"),
+                name="result_marks_4_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('marks_5__isnull', True), ('marks_5__gte', 0), _connector='OR'), name='result_marks_5_non_negative'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("marks_5__isnull", True), ("marks_5__gte", 0), _connector="OR"),
+                name="result_marks_5_non_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='procedure',
-            index=models.Index(fields=['year', 'kind'], name='schools_pro_year_557971_idx'),
+            model_name="procedure",
+            index=models.Index(fields=["year", "kind"], name="schools_pro_year_557971_idx"),
         ),
         migrations.AddConstraint(
-            model_name='procedure',
-            constraint=models.UniqueConstraint(fields=('kind', 'subject', 'grade', 'year'), name='procedure_unique'),
+            model_name="procedure",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "subject", "grade", "year"), name="procedure_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='procedure',
-            constraint=models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 11)), name='procedure_grade_range'),
+            model_name="procedure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("grade__gte", 1), ("grade__lte", 11)), name="procedure_grade_range"
+            ),
         ),
     ]

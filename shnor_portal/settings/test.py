@@ -16,6 +16,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+WHITENOISE_USE_FINDERS = True  # tests do not run collectstatic
+WHITENOISE_AUTOREFRESH = True
+
 CI = env_bool("CI", False)
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shnor")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -46,7 +49,9 @@ elif CI:
         f"CI=true, но PostgreSQL недоступен по адресу {TEST_DATABASE_URL}: тесты не запускаются без него."
     )
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "test.sqlite3"}}
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "test.sqlite3"}
+    }
     TEST_DATABASE_VENDOR = "sqlite"
     print("ВНИМАНИЕ: PostgreSQL недоступен, тесты идут на SQLite (не для CI).", file=sys.stderr)
 

@@ -4,7 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.access import register_assigned_schools_provider, require_editable, user_scope, ASSIGNED_SCHOOL_PROVIDERS
+from core.access import (
+    ASSIGNED_SCHOOL_PROVIDERS,
+    register_assigned_schools_provider,
+    require_editable,
+    user_scope,
+)
 from core.models import RoleAssignment
 from core.roles import Role
 from schools.models import Municipality, Region, School
@@ -77,10 +82,12 @@ def test_regions_visible_without_duplicates(world):
 
 
 def test_only_regional_grant_edits_municipalities_of_the_region(world):
-    assert set(Municipality.objects.editable_by(world.users["regional_methodist"]).values_list("name", flat=True)) \
-        == {"Обливский район", "Тацинский район"}
-    assert set(Municipality.objects.editable_by(world.users["methodist"]).values_list("name", flat=True)) \
-        == {"Обливский район"}
+    assert set(
+        Municipality.objects.editable_by(world.users["regional_methodist"]).values_list("name", flat=True)
+    ) == {"Обливский район", "Тацинский район"}
+    assert set(Municipality.objects.editable_by(world.users["methodist"]).values_list("name", flat=True)) == {
+        "Обливский район"
+    }
     assert not Municipality.objects.editable_by(world.users["head"]).exists()
 
 

@@ -12,10 +12,16 @@ ALL = frozenset(Role)
         ([Grant(Role.METHODIST, municipality_id=1)], ALL, Scope(municipality_ids=frozenset({1}))),
         ([Grant(Role.METHODIST, municipality_id=1)], frozenset({Role.HEAD}), Scope()),
         ([Grant(Role.METHODIST, region_id=7)], ALL, Scope(region_ids=frozenset({7}))),
-        ([Grant(Role.SCHOOL_ADMIN, school_id=3), Grant(Role.SCHOOL_ADMIN, school_id=4)], ALL,
-         Scope(school_ids=frozenset({3, 4}))),
-        ([Grant(Role.HEAD, municipality_id=1), Grant(Role.SCHOOL_ADMIN, school_id=9)],
-         frozenset({Role.SCHOOL_ADMIN}), Scope(school_ids=frozenset({9}))),
+        (
+            [Grant(Role.SCHOOL_ADMIN, school_id=3), Grant(Role.SCHOOL_ADMIN, school_id=4)],
+            ALL,
+            Scope(school_ids=frozenset({3, 4})),
+        ),
+        (
+            [Grant(Role.HEAD, municipality_id=1), Grant(Role.SCHOOL_ADMIN, school_id=9)],
+            frozenset({Role.SCHOOL_ADMIN}),
+            Scope(school_ids=frozenset({9})),
+        ),
         ([Grant(Role.MENTOR)], ALL, Scope()),
     ],
 )

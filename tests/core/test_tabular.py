@@ -59,7 +59,9 @@ def test_unsupported_extension():
 
 
 def test_short_rows_are_padded():
-    assert rows("Код ОО;Наименование;«3»\nsch1;A\n".encode()) == [(2, {"code": "sch1", "name": "A", "marks_3": ""})]
+    assert rows("Код ОО;Наименование;«3»\nsch1;A\n".encode()) == [
+        (2, {"code": "sch1", "name": "A", "marks_3": ""})
+    ]
 
 
 def test_xlsx_typed_cells_become_text():

@@ -17,7 +17,9 @@ from schools.criteria import (
 
 
 def r(year, kind, subject, grade, failed, participants):
-    return ResultFact(year=year, kind=kind, subject=subject, grade=grade, participants=participants, failed=failed)
+    return ResultFact(
+        year=year, kind=kind, subject=subject, grade=grade, participants=participants, failed=failed
+    )
 
 
 # Каштановская СОШ (002_…): ОГЭ maths «2» 54% (2021), 43% (2022); ОГЭ Russian «2» 31% (2021).
@@ -32,7 +34,10 @@ KASHTANOVSKAYA = [
 def test_kashtanovskaya_list_2022_by_criterion_1():
     verdict = evaluate(2022, KASHTANOVSKAYA)
     assert (verdict.status, verdict.criteria) == (Status.SHNOR, (1,))
-    assert [(p.subject, p.share) for p in verdict.evidence.low] == [("математика", 54.0), ("русский язык", 31.0)]
+    assert [(p.subject, p.share) for p in verdict.evidence.low] == [
+        ("математика", 54.0),
+        ("русский язык", 31.0),
+    ]
 
 
 def test_kashtanovskaya_list_2023_by_criterion_2():
@@ -74,36 +79,92 @@ def test_is_low_at_the_boundary(failed, participants, threshold, low):
     ("facts", "params", "status", "criteria"),
     [
         # criterion 1 needs two low procedures in Y-1
-        ([r(2023, "ВПР", "математика", 5, 30, 100), r(2023, "ВПР", "русский язык", 5, 30, 100)],
-         RuleParams(), Status.SHNOR, (1,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 30, 100), r(2023, "ВПР", "русский язык", 5, 30, 100)],
+            RuleParams(),
+            Status.SHNOR,
+            (1,),
+        ),
         # one at exactly 30%, one at 29.9%: one low procedure → risk
-        ([r(2023, "ВПР", "математика", 5, 300, 1000), r(2023, "ВПР", "русский язык", 5, 299, 1000)],
-         RuleParams(), Status.RISK, ()),
+        (
+            [r(2023, "ВПР", "математика", 5, 300, 1000), r(2023, "ВПР", "русский язык", 5, 299, 1000)],
+            RuleParams(),
+            Status.RISK,
+            (),
+        ),
         # the same subject in two grades = two procedures
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "математика", 6, 40, 100)],
-         RuleParams(), Status.SHNOR, (1,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "математика", 6, 40, 100)],
+            RuleParams(),
+            Status.SHNOR,
+            (1,),
+        ),
         # both criteria
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ОГЭ", "математика", 9, 40, 100),
-          r(2022, "ЕГЭ", "русский язык", 11, 3, 10)], RuleParams(), Status.SHNOR, (1, 2)),
+        (
+            [
+                r(2023, "ВПР", "математика", 5, 40, 100),
+                r(2023, "ОГЭ", "математика", 9, 40, 100),
+                r(2022, "ЕГЭ", "русский язык", 11, 3, 10),
+            ],
+            RuleParams(),
+            Status.SHNOR,
+            (1, 2),
+        ),
         # criterion 2 with different procedures: any → yes, same → no (then risk)
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ОГЭ", "физика", 9, 40, 100)],
-         RuleParams(criterion2=ANY), Status.SHNOR, (2,)),
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ОГЭ", "физика", 9, 40, 100)],
-         RuleParams(criterion2=SAME), Status.RISK, ()),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ОГЭ", "физика", 9, 40, 100)],
+            RuleParams(criterion2=ANY),
+            Status.SHNOR,
+            (2,),
+        ),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ОГЭ", "физика", 9, 40, 100)],
+            RuleParams(criterion2=SAME),
+            Status.RISK,
+            (),
+        ),
         # same procedure = kind, subject and grade; another grade is another procedure
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 6, 40, 100)],
-         RuleParams(criterion2=SAME), Status.RISK, ()),
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 5, 40, 100)],
-         RuleParams(criterion2=SAME), Status.SHNOR, (2,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 6, 40, 100)],
+            RuleParams(criterion2=SAME),
+            Status.RISK,
+            (),
+        ),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 5, 40, 100)],
+            RuleParams(criterion2=SAME),
+            Status.SHNOR,
+            (2,),
+        ),
         # a gap year: low in Y-1 and Y-3 but not Y-2 → only risk
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2021, "ВПР", "математика", 5, 40, 100),
-          r(2022, "ВПР", "математика", 5, 10, 100)], RuleParams(), Status.RISK, ()),
+        (
+            [
+                r(2023, "ВПР", "математика", 5, 40, 100),
+                r(2021, "ВПР", "математика", 5, 40, 100),
+                r(2022, "ВПР", "математика", 5, 10, 100),
+            ],
+            RuleParams(),
+            Status.RISK,
+            (),
+        ),
         # low only in Y-2: not ШНОР, not risk (risk looks at Y-1)
-        ([r(2022, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "русский язык", 5, 40, 100),
-          r(2023, "ВПР", "математика", 5, 5, 100)], RuleParams(), Status.NONE, ()),
+        (
+            [
+                r(2022, "ВПР", "математика", 5, 40, 100),
+                r(2022, "ВПР", "русский язык", 5, 40, 100),
+                r(2023, "ВПР", "математика", 5, 5, 100),
+            ],
+            RuleParams(),
+            Status.NONE,
+            (),
+        ),
         # ЕГЭ: below the minimum counts as failed
-        ([r(2023, "ЕГЭ", "математика профильная", 11, 4, 12), r(2023, "ЕГЭ", "русский язык", 11, 4, 12)],
-         RuleParams(), Status.SHNOR, (1,)),
+        (
+            [r(2023, "ЕГЭ", "математика профильная", 11, 4, 12), r(2023, "ЕГЭ", "русский язык", 11, 4, 12)],
+            RuleParams(),
+            Status.SHNOR,
+            (1,),
+        ),
         # no data in Y-1 (only older results)
         ([r(2021, "ВПР", "математика", 5, 40, 100)], RuleParams(), Status.NO_DATA, ()),
         # zero participants is no data
@@ -113,26 +174,62 @@ def test_is_low_at_the_boundary(failed, participants, threshold, low):
         # results, none low
         ([r(2023, "ВПР", "математика", 5, 1, 100)], RuleParams(), Status.NONE, ()),
         # kinds counted: ВПР ignored → its low results count for nothing, and it is not data either
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "русский язык", 5, 40, 100)],
-         RuleParams(kinds=frozenset({"ОГЭ", "ЕГЭ"})), Status.NO_DATA, ()),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "русский язык", 5, 40, 100)],
+            RuleParams(kinds=frozenset({"ОГЭ", "ЕГЭ"})),
+            Status.NO_DATA,
+            (),
+        ),
         # minimum participants: a small sample below it does not count
-        ([r(2023, "ВПР", "математика", 5, 5, 9), r(2023, "ВПР", "русский язык", 5, 40, 100)],
-         RuleParams(min_participants=10), Status.RISK, ()),
-        ([r(2023, "ВПР", "математика", 5, 5, 10), r(2023, "ВПР", "русский язык", 5, 40, 100)],
-         RuleParams(min_participants=10), Status.SHNOR, (1,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 5, 9), r(2023, "ВПР", "русский язык", 5, 40, 100)],
+            RuleParams(min_participants=10),
+            Status.RISK,
+            (),
+        ),
+        (
+            [r(2023, "ВПР", "математика", 5, 5, 10), r(2023, "ВПР", "русский язык", 5, 40, 100)],
+            RuleParams(min_participants=10),
+            Status.SHNOR,
+            (1,),
+        ),
         # parameters: three low procedures needed, threshold 25%
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "русский язык", 5, 40, 100)],
-         RuleParams(low_procedures=3), Status.RISK, ()),
-        ([r(2023, "ВПР", "математика", 5, 25, 100), r(2023, "ВПР", "русский язык", 5, 25, 100)],
-         RuleParams(threshold=25), Status.SHNOR, (1,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2023, "ВПР", "русский язык", 5, 40, 100)],
+            RuleParams(low_procedures=3),
+            Status.RISK,
+            (),
+        ),
+        (
+            [r(2023, "ВПР", "математика", 5, 25, 100), r(2023, "ВПР", "русский язык", 5, 25, 100)],
+            RuleParams(threshold=25),
+            Status.SHNOR,
+            (1,),
+        ),
         # three consecutive years
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 5, 40, 100)],
-         RuleParams(consecutive_years=3), Status.RISK, ()),
-        ([r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 5, 40, 100),
-          r(2021, "ОГЭ", "химия", 9, 40, 100)], RuleParams(consecutive_years=3), Status.SHNOR, (2,)),
+        (
+            [r(2023, "ВПР", "математика", 5, 40, 100), r(2022, "ВПР", "математика", 5, 40, 100)],
+            RuleParams(consecutive_years=3),
+            Status.RISK,
+            (),
+        ),
+        (
+            [
+                r(2023, "ВПР", "математика", 5, 40, 100),
+                r(2022, "ВПР", "математика", 5, 40, 100),
+                r(2021, "ОГЭ", "химия", 9, 40, 100),
+            ],
+            RuleParams(consecutive_years=3),
+            Status.SHNOR,
+            (2,),
+        ),
         # results of the list year itself and later are not looked at
-        ([r(2024, "ВПР", "математика", 5, 40, 100), r(2024, "ВПР", "русский язык", 5, 40, 100)],
-         RuleParams(), Status.NO_DATA, ()),
+        (
+            [r(2024, "ВПР", "математика", 5, 40, 100), r(2024, "ВПР", "русский язык", 5, 40, 100)],
+            RuleParams(),
+            Status.NO_DATA,
+            (),
+        ),
     ],
 )
 def test_rule_table(facts, params, status, criteria):
@@ -144,22 +241,46 @@ def test_reasons_keep_criteria_procedures_shares_and_params():
     verdict = evaluate(2022, KASHTANOVSKAYA)
     reasons = verdict.reasons()
     assert reasons["criteria"] == [1]
-    assert reasons["low"][0] == {"year": 2021, "kind": "ОГЭ", "subject": "математика", "grade": 9, "failed": 27,
-                                 "participants": 50, "share": 54.0}
-    assert reasons["params"] == {"threshold": 30, "low_procedures": 2, "consecutive_years": 2, "criterion2": "any",
-                                 "kinds": [], "min_participants": 1}
+    assert reasons["low"][0] == {
+        "year": 2021,
+        "kind": "ОГЭ",
+        "subject": "математика",
+        "grade": 9,
+        "failed": 27,
+        "participants": 50,
+        "share": 54.0,
+    }
+    assert reasons["params"] == {
+        "threshold": 30,
+        "low_procedures": 2,
+        "consecutive_years": 2,
+        "criterion2": "any",
+        "kinds": [],
+        "min_participants": 1,
+    }
     assert verdict.criteria_text == "1"
 
 
 def test_decide_ignores_evidence_outside_the_years_looked_at():
     from schools.criteria import LowProcedure
 
-    evidence = Evidence(low=(LowProcedure(2019, "ВПР", "математика", 5, 40, 100),), data_years=frozenset({2023}))
+    evidence = Evidence(
+        low=(LowProcedure(2019, "ВПР", "математика", 5, 40, 100),), data_years=frozenset({2023})
+    )
     assert decide(2024, evidence, RuleParams()).status == Status.NONE
 
 
-@pytest.mark.parametrize("bad", [{"threshold": 0}, {"threshold": 101}, {"low_procedures": 0},
-                                 {"consecutive_years": 0}, {"criterion2": "some"}, {"min_participants": 0}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"threshold": 0},
+        {"threshold": 101},
+        {"low_procedures": 0},
+        {"consecutive_years": 0},
+        {"criterion2": "some"},
+        {"min_participants": 0},
+    ],
+)
 def test_params_are_validated(bad):
     with pytest.raises(ValueError):
         RuleParams(**bad)
@@ -167,9 +288,15 @@ def test_params_are_validated(bad):
 
 @pytest.mark.parametrize(
     ("before", "now", "expected"),
-    [(None, Status.SHNOR, "entered"), (Status.RISK, Status.SHNOR, "entered"), (Status.SHNOR, Status.SHNOR, "stayed"),
-     (Status.SHNOR, Status.RISK, "left"), (Status.SHNOR, Status.NO_DATA, "left"), (Status.NONE, Status.RISK, ""),
-     (None, Status.NONE, "")],
+    [
+        (None, Status.SHNOR, "entered"),
+        (Status.RISK, Status.SHNOR, "entered"),
+        (Status.SHNOR, Status.SHNOR, "stayed"),
+        (Status.SHNOR, Status.RISK, "left"),
+        (Status.SHNOR, Status.NO_DATA, "left"),
+        (Status.NONE, Status.RISK, ""),
+        (None, Status.NONE, ""),
+    ],
 )
 def test_movement(before, now, expected):
     assert movement(before, now) == expected

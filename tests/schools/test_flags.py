@@ -19,19 +19,28 @@ SUBJECTS = ["математика", "русский язык", "физика"]
 
 
 def procedure(kind: str, subject: str, grade: int, year: int) -> Procedure:
-    subject_obj = Subject.objects.filter(normalized_name=subject).first() or Subject.objects.create(name=subject)
-    return Procedure.objects.get_or_create(kind=ProcedureKind.objects.get(code=kind), subject=subject_obj,
-                                           grade=grade, year=year)[0]
+    subject_obj = Subject.objects.filter(normalized_name=subject).first() or Subject.objects.create(
+        name=subject
+    )
+    return Procedure.objects.get_or_create(
+        kind=ProcedureKind.objects.get(code=kind), subject=subject_obj, grade=grade, year=year
+    )[0]
 
 
 def add(school, kind, subject, grade, year, failed, participants):
-    return Result.objects.create(school=school, procedure=procedure(kind, subject, grade, year), failed=failed,
-                                 participants=participants)
+    return Result.objects.create(
+        school=school,
+        procedure=procedure(kind, subject, grade, year),
+        failed=failed,
+        participants=participants,
+    )
 
 
 def decisions(year):
-    return {d.school.code: (d.status, d.criteria) for d in FlagDecision.objects.filter(list_year=year)
-            .select_related("school")}
+    return {
+        d.school.code: (d.status, d.criteria)
+        for d in FlagDecision.objects.filter(list_year=year).select_related("school")
+    }
 
 
 def test_kashtanovskaya_through_the_database(world):
@@ -47,8 +56,10 @@ def test_kashtanovskaya_through_the_database(world):
     assert decisions(2023)["sch610002"] == ("no_data", "")
     assert decisions(2022)["sch610101"] == ("no_data", "")
     reasons = FlagDecision.objects.get(school=school, list_year=2022).reasons
-    assert [(low["subject"], low["share"]) for low in reasons["low"]] == [("математика", 54.0),
-                                                                          ("русский язык", 31.0)]
+    assert [(low["subject"], low["share"]) for low in reasons["low"]] == [
+        ("математика", 54.0),
+        ("русский язык", 31.0),
+    ]
 
 
 def random_world(seed: int, schools: int = 300):
@@ -56,8 +67,13 @@ def random_world(seed: int, schools: int = 300):
     region = RegionFactory(name=f"Случайный регион {seed}")
     municipality = MunicipalityFactory(region=region)
     kinds = ["ВПР", "ОГЭ", "ЕГЭ"]
-    procs = {(k, s, g, y): procedure(k, s, g, y) for k in kinds for s in SUBJECTS
-             for g in ([5, 6] if k == "ВПР" else [9] if k == "ОГЭ" else [11]) for y in (2020, 2021, 2022, 2023)}
+    procs = {
+        (k, s, g, y): procedure(k, s, g, y)
+        for k in kinds
+        for s in SUBJECTS
+        for g in ([5, 6] if k == "ВПР" else [9] if k == "ОГЭ" else [11])
+        for y in (2020, 2021, 2022, 2023)
+    }
     facts: dict[int, list[ResultFact]] = {}
     results = []
     for n in range(schools):
@@ -70,32 +86,52 @@ def random_world(seed: int, schools: int = 300):
             # Shares around the threshold on purpose: 29, 30 and 31 % appear often.
             failed = min(participants, round(participants * rng.choice([0, 0.1, 0.29, 0.3, 0.31, 0.5, 1])))
             results.append(Result(school=school, procedure=proc, participants=participants, failed=failed))
-            facts[school.pk].append(ResultFact(year=key[3], kind=key[0], subject=key[1], grade=key[2],
-                                               participants=participants, failed=failed))
+            facts[school.pk].append(
+                ResultFact(
+                    year=key[3],
+                    kind=key[0],
+                    subject=key[1],
+                    grade=key[2],
+                    participants=participants,
+                    failed=failed,
+                )
+            )
     Result.objects.bulk_create(results)
     return region, facts
 
 
 @pytest.mark.parametrize(
     "params",
-    [RuleParams(), RuleParams(criterion2="same"), RuleParams(threshold=50, low_procedures=1),
-     RuleParams(kinds=frozenset({"ОГЭ", "ЕГЭ"}), min_participants=10), RuleParams(consecutive_years=3)],
+    [
+        RuleParams(),
+        RuleParams(criterion2="same"),
+        RuleParams(threshold=50, low_procedures=1),
+        RuleParams(kinds=frozenset({"ОГЭ", "ЕГЭ"}), min_participants=10),
+        RuleParams(consecutive_years=3),
+    ],
     ids=["default", "same", "t50-lp1", "kinds-min10", "3-years"],
 )
 def test_set_based_computation_agrees_with_pure_rule(params):
     region, facts = random_world(seed=hash(params) % 1000)
-    flag_rule_update(region=region, **{k: (sorted(v) if k == "kinds" else v) for k, v in params.as_dict().items()})
+    flag_rule_update(
+        region=region, **{k: (sorted(v) if k == "kinds" else v) for k, v in params.as_dict().items()}
+    )
     for list_year in (2022, 2023, 2024):
         flags_recompute(list_year=list_year, region_ids=[region.pk])
-        stored = {d.school_id: d for d in FlagDecision.objects.filter(list_year=list_year,
-                                                                      school__municipality__region=region)}
+        stored = {
+            d.school_id: d
+            for d in FlagDecision.objects.filter(list_year=list_year, school__municipality__region=region)
+        }
         assert len(stored) == len(facts)
         mismatches = []
         for school_id, school_facts in facts.items():
             expected = evaluate(list_year, school_facts, params)
             got = stored[school_id]
-            if (got.status, got.criteria, got.reasons) != (expected.status, expected.criteria_text,
-                                                           expected.reasons()):
+            if (got.status, got.criteria, got.reasons) != (
+                expected.status,
+                expected.criteria_text,
+                expected.reasons(),
+            ):
                 mismatches.append((school_id, got.status, expected.status))
         assert mismatches == []
 
@@ -124,8 +160,10 @@ def test_portable_writer_gives_the_same_rows(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
     flags_recompute(list_year=2024)
     copy_path = {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()}
-    rows = [(d.school_id, d.list_year, d.status, d.criteria, __import__("json").dumps(d.reasons), d.computed_at)
-            for d in FlagDecision.objects.all()]
+    rows = [
+        (d.school_id, d.list_year, d.status, d.criteria, __import__("json").dumps(d.reasons), d.computed_at)
+        for d in FlagDecision.objects.all()
+    ]
     FlagDecision.objects.all().delete()
     _store_portable(rows)
     assert {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()} == copy_path
@@ -150,8 +188,13 @@ def test_export_csv_one_row_per_active_school(world):
     assert rows[0] == ["school_code", "list_year", "status", "criteria", "low_procedures"]
     assert rows[1:] == [
         ["sch230001", "2022", "no_data", "", ""],
-        ["sch610001", "2022", "shnor", "1",
-         "ОГЭ математика 9 кл. 2021: 54,0% (27 из 50); ОГЭ русский язык 9 кл. 2021: 31,0% (31 из 100)"],
+        [
+            "sch610001",
+            "2022",
+            "shnor",
+            "1",
+            "ОГЭ математика 9 кл. 2021: 54,0% (27 из 50); ОГЭ русский язык 9 кл. 2021: 31,0% (31 из 100)",
+        ],
         ["sch610101", "2022", "no_data", "", ""],
     ]
 
@@ -173,11 +216,25 @@ def test_flag_rule_command(world, capsys):
         call_command("flag_rule", "--show")
     call_command("flag_rule", "--show", "--region", "Ростовская область")
     assert "threshold = 30" in capsys.readouterr().out
-    call_command("flag_rule", "--region", "Ростовская область", "--set", "threshold=25", "low_procedures=3",
-                 "consecutive_years=3", "criterion2=same", "kinds=ОГЭ,егэ")
+    call_command(
+        "flag_rule",
+        "--region",
+        "Ростовская область",
+        "--set",
+        "threshold=25",
+        "low_procedures=3",
+        "consecutive_years=3",
+        "criterion2=same",
+        "kinds=ОГЭ,егэ",
+    )
     rule = FlagRule.objects.get(region=world.region)
     assert (rule.threshold, rule.low_procedures, rule.consecutive_years, rule.criterion2, rule.kinds) == (
-        25, 3, 3, "same", ["ЕГЭ", "ОГЭ"])
+        25,
+        3,
+        3,
+        "same",
+        ["ЕГЭ", "ОГЭ"],
+    )
     with pytest.raises(CommandError, match="Неизвестные виды процедур: ГИА"):
         call_command("flag_rule", "--region", "Ростовская область", "--set", "kinds=ГИА")
     with pytest.raises(CommandError, match="threshold"):

@@ -44,10 +44,20 @@ GOOD = csv_bytes(
 def test_methodist_imports_new_schools_into_own_municipality(world):
     batch = upload(GOOD, world.region, world.users["methodist"])
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
-    assert batch.stats == {"created": 2, "updated": 0, "unchanged": 0, "municipalities_created": 0, "errors": 0}
+    assert batch.stats == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "municipalities_created": 0,
+        "errors": 0,
+    }
     new = School.objects.get(code="sch610010")
     assert (new.municipality, new.short_name, new.school_type, new.director) == (
-        world.mun_a, "Новая СОШ", "СОШ", "Петров Пётр Петрович")
+        world.mun_a,
+        "Новая СОШ",
+        "СОШ",
+        "Петров Пётр Петрович",
+    )
     assert School.objects.get(code="sch610011").school_type == "ООШ"
     assert batch.uploaded_by == world.users["methodist"]
 
@@ -63,16 +73,23 @@ def test_reimporting_the_same_file_changes_nothing(world):
 
 def test_corrected_file_updates_in_place(world):
     upload(GOOD, world.region, world.users["methodist"])
-    corrected = csv_bytes("sch610010;МБОУ «Новая СОШ»;Обливский район;Новая СОШ;лицей;;Сидорова Анна Ивановна")
+    corrected = csv_bytes(
+        "sch610010;МБОУ «Новая СОШ»;Обливский район;Новая СОШ;лицей;;Сидорова Анна Ивановна"
+    )
     batch = upload(corrected, world.region, world.users["methodist"])
     assert batch.stats["updated"] == 1
     school = School.objects.get(code="sch610010")
-    assert (school.school_type, school.director, school.address) == ("лицей", "Сидорова Анна Ивановна",
-                                                                     "х. Новый, ул. Мира, 1")
+    assert (school.school_type, school.director, school.address) == (
+        "лицей",
+        "Сидорова Анна Ивановна",
+        "х. Новый, ул. Мира, 1",
+    )
 
 
 def test_english_header_and_xlsx(world):
-    data = xlsx_bytes([HEADER_EN.split(","), ["sch610020", "МБОУ «Школа»", "Обливский район", "", "гимназия", "", ""]])
+    data = xlsx_bytes(
+        [HEADER_EN.split(","), ["sch610020", "МБОУ «Школа»", "Обливский район", "", "гимназия", "", ""]]
+    )
     batch = upload(data, world.region, world.users["methodist"], name="schools.xlsx")
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     assert School.objects.get(code="sch610020").school_type == "гимназия"
@@ -136,8 +153,13 @@ def test_school_moves_between_municipalities_in_scope(world):
 
 def test_apply_revalidates_data_changed_after_preview(world):
     data = csv_bytes("sch610050;МБОУ «Школа»;Обливский район;;;;")
-    batch = import_batch_create(kind="schools", file=io.BytesIO(data), name="s.csv", region=world.region,
-                                user=world.users["methodist"])
+    batch = import_batch_create(
+        kind="schools",
+        file=io.BytesIO(data),
+        name="s.csv",
+        region=world.region,
+        user=world.users["methodist"],
+    )
     assert batch.status == ImportBatch.Status.VALIDATED
     # Meanwhile another region takes the code.
     School.objects.filter(pk=world.school_other.pk).update(code="sch610050")
@@ -153,7 +175,9 @@ def write(tmp_path: Path, data: bytes, name="schools.csv") -> Path:
 
 
 def test_command_into_empty_database_creates_default_region(db, tmp_path, capsys):
-    path = write(tmp_path, b"\xef\xbb\xbf" + csv_bytes("sch1;МБОУ «Школа»;Обливский район;;;;", header=HEADER_RU))
+    path = write(
+        tmp_path, b"\xef\xbb\xbf" + csv_bytes("sch1;МБОУ «Школа»;Обливский район;;;;", header=HEADER_RU)
+    )
     call_command("import_schools", str(path))
     assert Region.objects.count() == 1
     assert School.objects.get(code="sch1").municipality.name == "Обливский район"

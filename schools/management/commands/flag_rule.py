@@ -9,9 +9,11 @@ INTEGER_FIELDS = {"threshold", "low_procedures", "consecutive_years", "min_parti
 
 
 class Command(BaseCommand):
-    help = ("Показать или изменить параметры правила ШНОР: --show, или "
-            "--set threshold=30 low_procedures=2 consecutive_years=2 criterion2=any kinds=ВПР,ОГЭ,ЕГЭ "
-            "min_participants=1")
+    help = (
+        "Показать или изменить параметры правила ШНОР: --show, или "
+        "--set threshold=30 low_procedures=2 consecutive_years=2 criterion2=any kinds=ВПР,ОГЭ,ЕГЭ "
+        "min_participants=1"
+    )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
@@ -44,12 +46,16 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"Ожидается ПАРАМЕТР=ЗНАЧЕНИЕ, получено «{pair}».")
             if name not in FLAG_RULE_FIELDS:
-                raise CommandError(f"Неизвестный параметр «{name}». Допустимы: {', '.join(FLAG_RULE_FIELDS)}.")
+                raise CommandError(
+                    f"Неизвестный параметр «{name}». Допустимы: {', '.join(FLAG_RULE_FIELDS)}."
+                )
             if name in INTEGER_FIELDS:
                 try:
                     values[name] = int(raw)
                 except ValueError as error:
-                    raise CommandError(f"Параметр {name}: ожидается целое число, получено «{raw}».") from error
+                    raise CommandError(
+                        f"Параметр {name}: ожидается целое число, получено «{raw}»."
+                    ) from error
             elif name == "kinds":
                 values[name] = [] if raw.strip().lower() in {"", "all", "все"} else raw.split(",")
             else:

@@ -1,0 +1,91 @@
+"""Pages of the portal shell: the home page. Sign-in, sign-out and password change are Django's views."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.shortcuts import render
+
+from schools.models import Municipality, School
+
+from .access import scope_q, user_scope
+from .roles import ROLE_SCOPE_LEVELS, Role, Scope, ScopeLevel
+
+# How many municipality names a role card lists before it says "и ещё N": a regional grant reaches
+# dozens of municipalities, which would drown the page.
+MUNICIPALITY_NAMES_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class RoleReach:
+    """What one of the user's roles opens: its targets, the schools and municipalities in its scope."""
+
+    label: str
+    targets: list[str]
+    school_count: int
+    municipality_names: list[str]
+    municipality_count: int
+    by_assignment: bool = False  # mentor/tutor: the scope comes from orders, not from the role itself
+
+    @property
+    def more_municipalities(self) -> int:
+        return self.municipality_count - len(self.municipality_names)
+
+
+def _within(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """``queryset`` limited to ``scope`` along its own paths: the gate's rules, for one role at a time."""
+    q = scope_q(
+        scope,
+        region=queryset.region_path,
+        municipality=queryset.municipality_path,
+        school=queryset.school_path,
+    )
+    return queryset if q is None else queryset.filter(q)
+
+
+def _reach(label: str, targets: list[str], scope: Scope, *, by_assignment: bool = False) -> RoleReach:
+    schools = _within(School.objects.all(), scope)
+    # Municipalities reach schools through a reverse path; select ids first so rows are not repeated.
+    municipalities = Municipality.objects.filter(
+        pk__in=_within(Municipality.objects.all(), scope).values("pk")
+    )
+    names = list(municipalities.order_by("name").values_list("name", flat=True)[:MUNICIPALITY_NAMES_SHOWN])
+    return RoleReach(
+        label=label,
+        targets=targets,
+        school_count=schools.count(),
+        municipality_names=names,
+        municipality_count=len(names) if len(names) < MUNICIPALITY_NAMES_SHOWN else municipalities.count(),
+        by_assignment=by_assignment,
+    )
+
+
+def role_reaches(user) -> list[RoleReach]:
+    """One entry per role the user holds (and one for a superuser), in the order of ``Role``."""
+    if user.is_superuser:
+        return [_reach("Администратор портала", ["все регионы"], Scope(everything=True))]
+    assignments = list(user.role_assignments.select_related("region", "municipality", "school"))
+    reaches = []
+    for role in Role:
+        held = [a for a in assignments if a.role == role]
+        if not held:
+            continue
+        by_assignment = ScopeLevel.ASSIGNED in ROLE_SCOPE_LEVELS[role]
+        targets = [] if by_assignment else [str(a.school or a.municipality or a.region) for a in held]
+        reaches.append(
+            _reach(role.label, targets, user_scope(user, frozenset({role})), by_assignment=by_assignment)
+        )
+    return reaches
+
+
+@login_required
+def home(request):
+    user = request.user
+    return render(
+        request,
+        "core/home.html",
+        {
+            "reaches": role_reaches(user),
+            "school_count": School.objects.visible_to(user).count(),
+        },
+    )

@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.db import models
+
+from .models import Municipality, Region, School
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "department_name"]
+    list_filter = ["region"]
+    list_select_related = ["region"]
+    search_fields = ["name", "department_name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["code", "display_name", "municipality", "school_type", "director", "shnsu", "is_active"]
+    list_display_links = ["code", "display_name"]
+    list_filter = ["is_active", "shnsu", "school_type", "is_rural", "municipality__region", "municipality"]
+    list_select_related = ["municipality"]
+    search_fields = ["code", "name", "short_name", "director", "address"]
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = (
+        (None, {"fields": ("municipality", "code", "name", "short_name", "school_type", "is_active")}),
+        ("Контакты", {"fields": ("director", "address", "phone", "email", "website")}),
+        (
+            "Контекст: сложные социальные условия (ШНСУ)",
+            {
+                "fields": (
+                    "shnsu",
+                    "shnsu_reason",
+                    "low_income_share",
+                    "ovz_share",
+                    "non_native_russian_share",
+                    "is_rural",
+                )
+            },
+        ),
+        ("Служебное", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="наименование", ordering="name")
+    def display_name(self, obj: School) -> str:
+        return obj.display_name

@@ -1,0 +1,57 @@
+"""School registry pages.
+
+Every read goes through ``School.objects.visible_to``, every write through ``School.objects.editable_by``:
+a school outside the user's scope is a 404, not a 403, so guessed ids reveal nothing.
+"""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .filters import SchoolFilter
+from .forms import SchoolForm
+from .models import School
+from .services import school_update
+
+# A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a
+# municipality on one or two pages and a page light enough to print.
+SCHOOLS_PER_PAGE = 50
+
+
+@login_required
+def school_list(request):
+    schools = (
+        School.objects.visible_to(request.user)
+        .select_related("municipality")
+        .order_by("municipality__name", "name", "pk")  # pk breaks ties so pages never overlap
+    )
+    school_filter = SchoolFilter(request.GET or None, queryset=schools, request=request)
+    page = Paginator(school_filter.qs, SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "schools/school_list.html", {"filter": school_filter, "page_obj": page})
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = get_object_or_404(
+        School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk
+    )
+    can_edit = School.objects.editable_by(request.user).filter(pk=school.pk).exists()
+    return render(request, "schools/school_detail.html", {"school": school, "can_edit": can_edit})
+
+
+@login_required
+def school_edit(request, pk: int):
+    school = get_object_or_404(
+        School.objects.editable_by(request.user).select_related("municipality__region"), pk=pk
+    )
+    # The form validates a copy: a ModelForm writes the cleaned values into its instance, and the
+    # service must compare them with the stored ones to save only what changed.
+    form = SchoolForm(request.POST or None, instance=copy.copy(school))
+    if request.method == "POST" and form.is_valid():
+        school_update(school=school, **form.cleaned_data)
+        messages.success(request, "Сведения о школе сохранены.")
+        return redirect("schools:detail", pk=school.pk)
+    return render(request, "schools/school_form.html", {"school": school, "form": form})
