@@ -28,6 +28,7 @@ class SchoolAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "short_name", "director", "address"]
     autocomplete_fields = ["municipality"]
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("municipality", "code", "name", "short_name", "school_type", "is_active")}),
         ("Контакты", {"fields": ("director", "address", "phone", "email", "website")}),

@@ -11,6 +11,9 @@ class SchoolForm(forms.ModelForm):
     The registry fields (code, name, municipality) come from imports and are not edited here.
     """
 
+    # A site typed without a scheme gets https:// (Django 6's default; 5.2 warns unless told).
+    website = School._meta.get_field("website").formfield(assume_scheme="https")
+
     class Meta:
         model = School
         fields = [

@@ -477,3 +477,6 @@ class ApprovedListEvent(models.Model):
         verbose_name = "событие перечня"
         verbose_name_plural = "журнал перечней"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.get_action_display()}"

@@ -31,7 +31,9 @@ def test_docker_compose_file_is_valid(tmp_path):
 
 
 def production_env(**extra) -> dict:
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests; a deployment never has it.
+    dropped = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(
         {"DJANGO_SETTINGS_MODULE": "shnor_portal.settings.production", "DATABASE_URL": "sqlite:////tmp/x.db"}
     )

@@ -8,7 +8,9 @@ from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls from the
 # test body ("You cannot call this from an async context"). The calls are synchronous, so allow them.
+# (tests that start subprocesses remove it from their environment.)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 # Playwright cannot download its own browser here; these flags keep the system one quiet and offline.
