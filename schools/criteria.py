@@ -11,7 +11,8 @@ A year is the calendar year in which the school year ends; the list of year Y lo
 """
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 
 class Status:
@@ -47,9 +48,15 @@ class RuleParams:
         return tuple(list_year - offset for offset in range(1, max(self.consecutive_years, 1) + 1))
 
     def as_dict(self) -> dict:
-        data = asdict(self)
-        data["kinds"] = sorted(self.kinds)
-        return data
+        return dict(_params_dict(self))
+
+
+@lru_cache(maxsize=64)
+def _params_dict(params: RuleParams) -> tuple:
+    # Computed once per parameter set: a recomputation stores the parameters with each of 40,000 decisions.
+    data = asdict(params)
+    data["kinds"] = sorted(params.kinds)
+    return tuple(data.items())
 
 
 def is_low(failed: int, participants: int, threshold: int) -> bool:
@@ -97,10 +104,11 @@ class LowProcedure:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the rule looks at for one school: its low counted results and the years with any counted result."""
+    """What the rule looks at for one school: its low counted results in the years looked at, and whether it
+    has any counted result in Y-1 (without one its status is "no data")."""
 
     low: tuple[LowProcedure, ...] = ()
-    data_years: frozenset[int] = field(default_factory=frozenset)
+    has_data: bool = False
 
 
 def counts(fact: ResultFact, params: RuleParams) -> bool:
@@ -111,16 +119,16 @@ def gather(list_year: int, facts: Iterable[ResultFact], params: RuleParams) -> E
     """Evidence from raw results (the database computes the same thing set-based)."""
     years = set(params.years(list_year))
     low: list[LowProcedure] = []
-    data_years: set[int] = set()
+    has_data = False
     for fact in facts:
         if fact.year not in years or not counts(fact, params):
             continue
-        data_years.add(fact.year)
+        has_data = has_data or fact.year == list_year - 1
         if is_low(fact.failed, fact.participants, params.threshold):
             low.append(
                 LowProcedure(fact.year, fact.kind, fact.subject, fact.grade, fact.failed, fact.participants)
             )
-    return Evidence(low=tuple(sorted(low, key=_newest_first)), data_years=frozenset(data_years))
+    return Evidence(low=tuple(sorted(low, key=newest_first)), has_data=has_data)
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ class Verdict:
                 }
                 for low in self.evidence.low
             ],
-            "data_years": sorted(self.evidence.data_years),
+            "has_data": self.evidence.has_data,
             "params": self.params.as_dict(),
         }
 
@@ -185,13 +193,11 @@ def decide(list_year: int, evidence: Evidence, params: RuleParams) -> Verdict:
         status = Status.SHNOR
     elif low_by_year[previous]:
         status = Status.RISK
-    elif previous not in evidence.data_years:
+    elif not evidence.has_data:
         status = Status.NO_DATA
     else:
         status = Status.NONE
-    kept = Evidence(
-        low=tuple(low for year in years for low in low_by_year[year]), data_years=evidence.data_years
-    )
+    kept = Evidence(low=tuple(low for year in years for low in low_by_year[year]), has_data=evidence.has_data)
     return Verdict(list_year, status, tuple(criteria), kept, params)
 
 
@@ -215,5 +221,5 @@ def movement(previous_status: str | None, status: str) -> str:
 MOVEMENT_LABELS = {"entered": "вошла в перечень", "stayed": "осталась в перечне", "left": "вышла из перечня"}
 
 
-def _newest_first(low: LowProcedure):
+def newest_first(low: LowProcedure):
     return (-low.year, low.kind, low.subject, low.grade)

@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Max, Min
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, Max, Min, OuterRef
 from django.utils import timezone
 
-from .criteria import Evidence, LowProcedure, RuleParams, Status, decide
+from .criteria import Evidence, LowProcedure, RuleParams, Status, decide, newest_first
 from .models import FlagDecision, FlagRule, Procedure, Region, Result, School
 
 WRITE_BATCH = 2000
@@ -65,47 +65,73 @@ def _params_groups(region_ids: list[int] | None) -> dict[RuleParams, list[int]]:
     return groups
 
 
-def _evidence(list_year: int, params: RuleParams, region_ids: list[int]) -> dict[int, Evidence]:
-    years = params.years(list_year)
-    counted = Result.objects.filter(
-        school__municipality__region_id__in=region_ids,
-        procedure__year__in=years,
-        participants__gte=params.min_participants,
-    )
+def _procedures(params: RuleParams, years: tuple[int, ...]) -> dict[int, tuple[str, str, int, int]]:
+    """The procedures the rule looks at (a small table): id -> (kind, subject, grade, year)."""
+    procedures = Procedure.objects.filter(year__in=years)
     if params.kinds:
-        counted = counted.filter(procedure__kind__code__in=sorted(params.kinds))
-
-    data_years: dict[int, set[int]] = defaultdict(set)
-    for school_id, year in (
-        counted.values_list("school_id", "procedure__year").distinct().iterator(chunk_size=10000)
-    ):
-        data_years[school_id].add(year)
-
-    procedures = {
+        procedures = procedures.filter(kind__code__in=sorted(params.kinds))
+    return {
         pk: (kind, subject, grade, year)
-        for pk, kind, subject, grade, year in Procedure.objects.filter(year__in=years).values_list(
+        for pk, kind, subject, grade, year in procedures.values_list(
             "pk", "kind__code", "subject__name", "grade", "year"
         )
     }
-    # The same integer inequality as criteria.is_low: 100 × failed ≥ threshold × participants.
-    low_rows = counted.alias(
-        failed_x100=ExpressionWrapper(F("failed") * 100, output_field=BigIntegerField()),
-        limit=ExpressionWrapper(F("participants") * params.threshold, output_field=BigIntegerField()),
-    ).filter(failed_x100__gte=F("limit"))
+
+
+def _evidence(list_year: int, params: RuleParams, region_ids: list[int] | None) -> dict[int, Evidence]:
+    """Per school: its low counted results and whether it has a counted result in Y-1 (None = all regions)."""
+    years = params.years(list_year)
+    procedures = _procedures(params, years)
+    if not procedures:
+        return {}
     low: dict[int, list[LowProcedure]] = defaultdict(list)
-    for school_id, procedure_id, failed, participants in low_rows.values_list(
-        "school_id", "procedure_id", "failed", "participants"
-    ).iterator(chunk_size=10000):
+    schools = School.objects.order_by()  # no default ordering: it would join and sort
+    if region_ids is not None:
+        schools = schools.filter(municipality__region_id__in=region_ids)
+    # A semi-join: each school's probe stops at its first counted result of Y-1.
+    previous_year = _counted_results(params, years[:1]).filter(school_id=OuterRef("pk"))
+    with_data = {pk for (pk,) in _fetch(schools.filter(Exists(previous_year)).values_list("pk"))}
+    # The same integer inequality as criteria.is_low: 100 × failed ≥ threshold × participants.
+    low_results = (
+        _counted_results(params, years)
+        .alias(
+            failed_x100=ExpressionWrapper(F("failed") * 100, output_field=BigIntegerField()),
+            limit=ExpressionWrapper(F("participants") * params.threshold, output_field=BigIntegerField()),
+        )
+        .filter(failed_x100__gte=F("limit"))
+    )
+    if region_ids is not None:
+        low_results = low_results.filter(school__municipality__region_id__in=region_ids)
+    for school_id, procedure_id, failed, participants in _fetch(
+        low_results.values_list("school_id", "procedure_id", "failed", "participants")
+    ):
         kind, subject, grade, year = procedures[procedure_id]
         low[school_id].append(LowProcedure(year, kind, subject, grade, failed, participants))
-
     return {
         school_id: Evidence(
-            low=tuple(sorted(low.get(school_id, ()), key=lambda p: (-p.year, p.kind, p.subject, p.grade))),
-            data_years=frozenset(data_years.get(school_id, ())),
+            low=tuple(sorted(low[school_id], key=newest_first)) if school_id in low else (),
+            has_data=school_id in with_data,
         )
-        for school_id in set(data_years) | set(low)
+        for school_id in with_data | low.keys()
     }
+
+
+def _fetch(queryset) -> list[tuple]:
+    """Rows of a values_list queryset of plain integers, without the ORM's per-row work (chunked fetches,
+    converters): the SQL is still the ORM's, so this runs on every backend."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _counted_results(params: RuleParams, years: tuple[int, ...]):
+    """Results that count for the rule. Filtering by the procedure's year and kind through a join (not by a
+    list of procedure ids) lets PostgreSQL read the results sequentially rather than through an index."""
+    counted = Result.objects.filter(procedure__year__in=years, participants__gte=params.min_participants)
+    if params.kinds:
+        counted = counted.filter(procedure__kind__code__in=sorted(params.kinds))
+    return counted
 
 
 def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> RecomputeSummary:
@@ -115,30 +141,42 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
     now = timezone.now()
     empty = Evidence()
     rows: list[tuple] = []
-    for params, group in _params_groups(region_ids).items():
-        evidence = _evidence(list_year, params, group)
-        school_ids = School.objects.filter(municipality__region_id__in=group).values_list("pk", flat=True)
-        for school_id in school_ids.iterator(chunk_size=10000):
-            verdict = decide(list_year, evidence.get(school_id, empty), params)
-            summary.counts[verdict.status] = summary.counts.get(verdict.status, 0) + 1
-            rows.append(
-                (
-                    school_id,
-                    list_year,
+    # Most schools share the same evidence (no low result, data in both years): decide and serialise each
+    # distinct evidence once.
+    verdicts: dict[tuple[RuleParams, Evidence], tuple[str, str, str]] = {}
+    groups = _params_groups(region_ids)
+    all_schools = School.objects.order_by()
+    if region_ids is not None:
+        all_schools = all_schools.filter(municipality__region_id__in=region_ids)
+    for params, group in groups.items():
+        # One group holding every region (the usual case: one rule everywhere) needs no region filter.
+        everywhere = region_ids is None and len(groups) == 1
+        evidence = _evidence(list_year, params, None if everywhere else group)
+        schools = all_schools if everywhere else all_schools.filter(municipality__region_id__in=group)
+        for school_id in schools.values_list("pk", flat=True):
+            school_evidence = evidence.get(school_id, empty)
+            decided = verdicts.get((params, school_evidence))
+            if decided is None:
+                verdict = decide(list_year, school_evidence, params)
+                reasons = json.dumps(verdict.reasons(), ensure_ascii=False)
+                decided = verdicts[(params, school_evidence)] = (
                     verdict.status,
                     verdict.criteria_text,
-                    json.dumps(verdict.reasons(), ensure_ascii=False),
-                    now,
+                    reasons,
                 )
-            )
-    _store(rows)
+            status, criteria, reasons = decided
+            summary.counts[status] = summary.counts.get(status, 0) + 1
+            rows.append((school_id, list_year, status, criteria, reasons, now))
+    _store(rows, list_year=list_year, school_ids=all_schools.values("pk"))
     summary.schools = len(rows)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 @transaction.atomic
-def _store(rows: list[tuple]) -> None:
+def _store(rows: list[tuple], *, list_year: int, school_ids) -> None:
+    """Replace the decisions of ``list_year`` for ``school_ids`` (a queryset) with ``rows``, atomically."""
+    FlagDecision.objects.filter(list_year=list_year, school__in=school_ids).delete()
     if not rows:
         return
     if connection.vendor == "postgresql":
@@ -148,52 +186,36 @@ def _store(rows: list[tuple]) -> None:
 
 
 def _store_postgresql(rows: list[tuple]) -> None:
-    table = FlagDecision._meta.db_table
+    columns = "school_id, list_year, status, criteria, reasons, computed_at"
+    computed_at = rows[0][5].isoformat()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE flag_decision_stage (school_id bigint, list_year smallint, status varchar(8), "
-            "criteria varchar(16), reasons jsonb, computed_at timestamptz) ON COMMIT DROP"
-        )
-        with cursor.copy(
-            "COPY flag_decision_stage (school_id, list_year, status, criteria, reasons, computed_at) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        # Rows whose status and reasons did not change keep their computed_at: "recomputed, nothing new".
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (school_id, list_year, status, criteria, reasons, computed_at)
-            SELECT school_id, list_year, status, criteria, reasons, computed_at FROM flag_decision_stage
-            ON CONFLICT (school_id, list_year) DO UPDATE
-               SET status = EXCLUDED.status, criteria = EXCLUDED.criteria, reasons = EXCLUDED.reasons,
-                   computed_at = EXCLUDED.computed_at
-             WHERE ({table}.status, {table}.criteria, {table}.reasons)
-                   IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.criteria, EXCLUDED.reasons)
-            """  # noqa: S608 — the table name is the model's, not input
-        )
-        cursor.execute("DROP TABLE flag_decision_stage")
+        with cursor.copy(f"COPY {FlagDecision._meta.db_table} ({columns}) FROM STDIN") as copy:
+            # One text block instead of a call per row. JSON from json.dumps has no raw tab or newline;
+            # its backslashes are doubled for COPY's text format.
+            copy.write(
+                "".join(
+                    f"{school_id}\t{year}\t{status}\t{criteria}\t{reasons.replace(chr(92), chr(92) * 2)}\t"
+                    f"{computed_at}\n"
+                    for school_id, year, status, criteria, reasons, _at in rows
+                )
+            )
 
 
 def _store_portable(rows: list[tuple]) -> None:
-    for start in range(0, len(rows), WRITE_BATCH):
-        FlagDecision.objects.bulk_create(
-            [
-                FlagDecision(
-                    school_id=school_id,
-                    list_year=year,
-                    status=status,
-                    criteria=criteria,
-                    reasons=json.loads(reasons),
-                    computed_at=computed_at,
-                )
-                for school_id, year, status, criteria, reasons, computed_at in rows[
-                    start : start + WRITE_BATCH
-                ]
-            ],
-            update_conflicts=True,
-            unique_fields=["school", "list_year"],
-            update_fields=["status", "criteria", "reasons", "computed_at"],
-        )
+    FlagDecision.objects.bulk_create(
+        [
+            FlagDecision(
+                school_id=school_id,
+                list_year=year,
+                status=status,
+                criteria=criteria,
+                reasons=json.loads(reasons),
+                computed_at=computed_at,
+            )
+            for school_id, year, status, criteria, reasons, computed_at in rows
+        ],
+        batch_size=WRITE_BATCH,
+    )
 
 
 def list_years_available(region_ids: list[int] | None = None) -> list[int]:

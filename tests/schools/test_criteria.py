@@ -264,9 +264,7 @@ def test_reasons_keep_criteria_procedures_shares_and_params():
 def test_decide_ignores_evidence_outside_the_years_looked_at():
     from schools.criteria import LowProcedure
 
-    evidence = Evidence(
-        low=(LowProcedure(2019, "ВПР", "математика", 5, 40, 100),), data_years=frozenset({2023})
-    )
+    evidence = Evidence(low=(LowProcedure(2019, "ВПР", "математика", 5, 40, 100),), has_data=True)
     assert decide(2024, evidence, RuleParams()).status == Status.NONE
 
 

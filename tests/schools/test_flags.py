@@ -136,12 +136,12 @@ def test_set_based_computation_agrees_with_pure_rule(params):
         assert mismatches == []
 
 
-def test_recompute_is_idempotent_and_keeps_computed_at_of_unchanged_rows(world):
+def test_recompute_is_idempotent(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
     flags_recompute(list_year=2024)
-    first = {d.pk: (d.status, d.reasons, d.computed_at) for d in FlagDecision.objects.all()}
+    first = {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()}
     flags_recompute(list_year=2024)
-    second = {d.pk: (d.status, d.reasons, d.computed_at) for d in FlagDecision.objects.all()}
+    second = {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()}
     assert first == second
     assert FlagDecision.objects.count() == 4  # every school of every region, once
 
@@ -167,6 +167,15 @@ def test_portable_writer_gives_the_same_rows(world):
     FlagDecision.objects.all().delete()
     _store_portable(rows)
     assert {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()} == copy_path
+
+
+def test_recompute_of_one_region_leaves_the_others_alone(world):
+    add(world.school_other, "ВПР", "математика", 5, 2023, 40, 100)
+    flags_recompute(list_year=2024)
+    other = FlagDecision.objects.get(school=world.school_other, list_year=2024)
+    flags_recompute(list_year=2024, region_ids=[world.region.pk])
+    assert FlagDecision.objects.get(school=world.school_other, list_year=2024) == other
+    assert FlagDecision.objects.filter(list_year=2024).count() == 4
 
 
 def test_region_rule_is_used_per_region(world):

@@ -1,0 +1,48 @@
+"""Shared set-up of the benchmarks: a fresh PostgreSQL database of their own, migrated."""
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# One database per benchmark script (bench/flags.py → shnor_bench_flags), so two can run side by side.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", f"shnor_bench_{Path(sys.argv[0]).stem}")
+SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def django_on_fresh_database() -> None:
+    """Drop and create the bench database, point Django at it, migrate."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shnor_portal.settings.local"
+    os.environ["DATABASE_URL"] = f"{SERVER_URL}/{BENCH_DATABASE}"
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def timed(label: str, results: dict):
+    started = time.perf_counter()
+    yield
+    results[label] = time.perf_counter() - started
+
+
+def best_of(runs: int, function) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
