@@ -11,6 +11,16 @@ from .access import can_write_somewhere
 class NavItem:
     title: str
     url: str
+    current: bool = False
+
+
+def mark_current(items: list[NavItem], path: str) -> list[NavItem]:
+    """The item whose URL is the longest prefix of ``path`` is the current one ("/" only for itself)."""
+    matches = [item for item in items if path == item.url or (item.url != "/" and path.startswith(item.url))]
+    if not matches:
+        return items
+    best = max(matches, key=lambda item: len(item.url))
+    return [NavItem(item.title, item.url, current=item is best) for item in items]
 
 
 def _url(name: str) -> str | None:
@@ -20,10 +30,18 @@ def _url(name: str) -> str | None:
         return None
 
 
-def menu_for(user) -> list[NavItem]:
+def menu_for(user, path: str = "") -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
+    from schools.views_flags import may_edit_flag_rule, may_see_approved_lists, may_see_flags
+
     entries: list[tuple[str, str]] = [("Главная", "home"), ("Школы", "schools:list")]
+    if may_see_flags(user):
+        entries.append(("Статусы ШНОР", "schools:flags"))
+    if may_see_approved_lists(user):
+        entries.append(("Перечни ШНОР", "schools:approved_list_index"))
+    if may_edit_flag_rule(user):
+        entries.append(("Правило ШНОР", "schools:flag_rule"))
     if can_write_somewhere(user):
         entries.append(("Загрузки", "imports:list"))
     if user.is_staff:
@@ -33,4 +51,4 @@ def menu_for(user) -> list[NavItem]:
         url = _url(name)
         if url:
             items.append(NavItem(title, url))
-    return items
+    return mark_current(items, path)

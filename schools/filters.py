@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from .models import Municipality, School, SchoolType
+from .models import FlagDecision, FlagStatus, Municipality, School, SchoolType
 
 
 def municipalities_for_request(request):
@@ -39,3 +39,21 @@ class SchoolFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+
+class FlagDecisionFilter(django_filters.FilterSet):
+    """Filters of the flags page; the year is chosen apart (it has a default: the latest list year)."""
+
+    municipality = django_filters.ModelChoiceFilter(
+        field_name="school__municipality",
+        queryset=municipalities_for_request,
+        label="Муниципалитет",
+        empty_label="Все муниципалитеты",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=FlagStatus.choices, label="Статус", empty_label="Все статусы"
+    )
+
+    class Meta:
+        model = FlagDecision
+        fields = ["municipality", "status"]

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import School
+from .models import FlagRule, School
 
 SHARE_FIELDS = ("low_income_share", "ovz_share", "non_native_russian_share")
 
@@ -48,3 +48,86 @@ class SchoolForm(forms.ModelForm):
         if cleaned.get("shnsu") and not (cleaned.get("shnsu_reason") or "").strip():
             self.add_error("shnsu_reason", "Для ШНСУ укажите основание отнесения к ШНСУ.")
         return cleaned
+
+
+# --- ШНОР: approved lists and the rule ------------------------------------------------------------------
+
+YEAR_MIN, YEAR_MAX = 2000, 2100  # the model's bounds for a procedure year
+
+
+class ApprovedListForm(forms.Form):
+    """The order that approves a municipality's ШНОР list; the service checks the rest."""
+
+    municipality = forms.ModelChoiceField(
+        queryset=None, label="Муниципалитет", empty_label="Выберите муниципалитет"
+    )
+    list_year = forms.IntegerField(
+        label="Год перечня",
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
+        help_text="Перечень составляется из расчётных статусов этого года.",
+    )
+    order_number = forms.CharField(label="Номер приказа", max_length=64)
+    order_date = forms.DateField(label="Дата приказа", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="Примечание", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        # <input type="date"> sends and shows ISO dates whatever the page's language.
+        self.fields["order_date"].widget.format = "%Y-%m-%d"
+
+    def clean_order_number(self):
+        number = self.cleaned_data["order_number"].strip()
+        if not number:
+            raise forms.ValidationError("Укажите номер приказа.")
+        return number
+
+
+class InclusionForm(forms.Form):
+    """One school's place in an approved list, set by hand."""
+
+    included = forms.TypedChoiceField(
+        choices=[("1", "включить"), ("0", "исключить")], coerce=lambda value: value == "1"
+    )
+    reason = forms.CharField(label="Основание", required=False, max_length=2000)
+
+
+class FlagRuleForm(forms.Form):
+    """The parameters of the region's ШНОР rule (see schools/criteria.py)."""
+
+    threshold = forms.IntegerField(
+        label="Порог низкого результата, %",
+        min_value=1,
+        max_value=100,
+        help_text="Результат низкий, если доля получивших «2» (не преодолевших минимум) не меньше порога: "
+        "при пороге 30 % результат 30,0 % — низкий.",
+    )
+    low_procedures = forms.IntegerField(
+        label="Критерий 1: низких процедур в предыдущем году, не менее",
+        min_value=1,
+        max_value=100,
+    )
+    consecutive_years = forms.IntegerField(
+        label="Критерий 2: лет подряд с низкими результатами",
+        min_value=1,
+        max_value=10,
+    )
+    criterion2 = forms.ChoiceField(
+        label="Критерий 2 требует", choices=FlagRule.Criterion2Mode.choices, widget=forms.RadioSelect
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Учитываемые виды процедур",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Если не отмечен ни один вид, учитываются все.",
+    )
+    min_participants = forms.IntegerField(
+        label="Минимум участников для учёта результата",
+        min_value=1,
+        max_value=10000,
+    )
+
+    def __init__(self, *args, kind_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = kind_choices

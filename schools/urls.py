@@ -1,10 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import views, views_flags
 
 app_name = "schools"
 urlpatterns = [
     path("", views.school_list, name="list"),
     path("<int:pk>/", views.school_detail, name="detail"),
     path("<int:pk>/edit/", views.school_edit, name="edit"),
+    # ШНОР: computed statuses, the rule, approved lists
+    path("flags/", views_flags.flags, name="flags"),
+    path("flags/export.csv", views_flags.flags_export, name="flags_export"),
+    path("flags/recompute/", views_flags.flags_recompute, name="flags_recompute"),
+    path("rule/", views_flags.flag_rule, name="flag_rule"),
+    path("lists/", views_flags.approved_list_index, name="approved_list_index"),
+    path("lists/new/", views_flags.approved_list_create_view, name="approved_list_create"),
+    path("lists/<int:pk>/", views_flags.approved_list_detail, name="approved_list_detail"),
+    path(
+        "lists/<int:pk>/schools/<int:school_pk>/",
+        views_flags.approved_list_inclusion,
+        name="approved_list_inclusion",
+    ),
 ]

@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from .filters import SchoolFilter
 from .forms import SchoolForm
-from .models import School
+from .models import SMALL_SAMPLE, School
 from .services import school_update
+from .views_flags import school_results_table, school_status_history
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a
 # municipality on one or two pages and a page light enough to print.
@@ -39,7 +40,17 @@ def school_detail(request, pk: int):
         School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk
     )
     can_edit = School.objects.editable_by(request.user).filter(pk=school.pk).exists()
-    return render(request, "schools/school_detail.html", {"school": school, "can_edit": can_edit})
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "can_edit": can_edit,
+            "results": school_results_table(request.user, school),
+            "history": school_status_history(request.user, school),
+            "small_sample": SMALL_SAMPLE,
+        },
+    )
 
 
 @login_required

@@ -62,3 +62,13 @@ def test_grant_problem(role, region, municipality, school, ok):
     assert (problem is None) == ok
     if not ok:
         assert "роли" in problem or "приказам" in problem
+
+
+def test_current_menu_item_is_the_longest_matching_prefix():
+    from core.navigation import NavItem, mark_current
+
+    items = [NavItem("Главная", "/"), NavItem("Школы", "/schools/"), NavItem("Статусы", "/schools/flags/")]
+    assert [i.current for i in mark_current(items, "/schools/flags/")] == [False, False, True]
+    assert [i.current for i in mark_current(items, "/schools/12/")] == [False, True, False]
+    assert [i.current for i in mark_current(items, "/")] == [True, False, False]
+    assert [i.current for i in mark_current(items, "/imports/")] == [False, False, False]
