@@ -1,7 +1,7 @@
 from django import forms
 
-from .imports import check_upload_size
 from .errors import ApplicationError
+from .imports import ImportOption, check_upload_size
 from .tabular import TableError, file_format
 
 
@@ -9,12 +9,21 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label="Файл (.xlsx или .csv)")
     region = forms.ModelChoiceField(label="Регион", queryset=None, empty_label=None)
 
-    def __init__(self, *args, regions, **kwargs):
+    def __init__(self, *args, regions, options: tuple[ImportOption, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
         if regions.count() == 1:
             self.fields["region"].initial = regions.first()
             self.fields["region"].widget = forms.HiddenInput()
+        self.option_names = [option.name for option in options]
+        for option in options:  # asked on upload, all optional: the importer says when one is missing
+            if option.type is int:
+                field = forms.IntegerField(
+                    label=option.label, required=False, min_value=option.min_value, max_value=option.max_value
+                )
+            else:
+                field = forms.CharField(label=option.label, required=False, max_length=255)
+            self.fields[option.name] = field
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -26,3 +35,12 @@ class ImportUploadForm(forms.Form):
         except ApplicationError as error:
             raise forms.ValidationError(error.message) from error
         return upload
+
+    def options(self) -> dict:
+        """The values given for the importer's options (empty ones left out)."""
+        values = {name: self.cleaned_data.get(name) for name in self.option_names}
+        return {
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in values.items()
+            if value not in (None, "")
+        }

@@ -3,8 +3,13 @@
 An importer (registered per kind by its app) validates every row and, asked to apply, writes everything in
 one transaction or nothing. This module keeps the record of each upload (ImportBatch): the preview step of
 the web page, the audit trail, the error list a user downloads.
+
+Small files are validated and applied within the request. A file larger than IMPORT_ASYNC_THRESHOLD_BYTES is
+validated and applied by Celery tasks (core.tasks) queued after the batch is committed; meanwhile the batch is
+``processing`` and its ``processed_rows`` grows as the validation pass reports progress.
 """
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +27,14 @@ from .tabular import Column, RowError, TableError
 # A file with errors on every row would otherwise store millions of messages; the first ones are what a
 # user fixes first, and the total is kept in the stats.
 MAX_STORED_ERRORS = 5000
+# Above this size a web upload is validated and applied by a Celery task: a request should answer within
+# seconds, and ~2 MB is ~30,000 result rows, about a second of work.
+DEFAULT_ASYNC_THRESHOLD_BYTES = 2 * 1024 * 1024
+
+# Keys of ImportBatch.stats that describe the flow, not the outcome (kept when the outcome is recorded).
+_OPTIONS = "options"  # the values asked on upload (e.g. a report's year), passed to the importer
+_QUEUED = "queued"  # "validate" | "apply": which task a processing batch waits for
+_QUEUED_BY = "queued_by"  # who confirmed a queued apply: the write scope is checked for them
 
 
 @dataclass
@@ -29,19 +42,51 @@ class ImportOutcome:
     total_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    error_count: int = 0  # errors found by add_error, including those beyond MAX_STORED_ERRORS
+
+    def add_error(self, error: RowError) -> None:
+        """Count an error; keep its description while under MAX_STORED_ERRORS (memory stays bounded)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(error)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.error_count
+
+    @property
+    def errors_total(self) -> int:
+        return max(self.error_count, len(self.errors))
+
+
+@dataclass(frozen=True)
+class ImportOption:
+    """A value asked on upload (a form field, a command option) and passed to the importer as ``options``."""
+
+    name: str
+    label: str
+    type: type = str  # int or str
+    min_value: int | None = None
+    max_value: int | None = None
 
 
 class Importer(Protocol):
     kind: str
     title: str
     columns: tuple[Column, ...]
+    # Optional: ``options: tuple[ImportOption, ...]`` asked on upload, ``notes: tuple[str, ...]`` shown on the
+    # upload page. An importer whose ``run`` takes ``batch`` and ``options`` receives them.
 
-    def run(self, *, stream: IO[bytes], name: str, region, user, apply: bool,
-            progress: Callable[[int], None] | None = None) -> ImportOutcome:
+    def run(
+        self,
+        *,
+        stream: IO[bytes],
+        name: str,
+        region,
+        user,
+        apply: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportOutcome:
         """Validate every row; when ``apply`` and no row failed, write. Must not write on errors."""
 
     def template_rows(self) -> list[list[str]]:
@@ -63,15 +108,50 @@ def get_importer(kind: str) -> Importer:
         raise ApplicationError(f"Неизвестный вид загрузки: {kind}.", code="unknown_import_kind") from error
 
 
+def async_threshold_bytes() -> int:
+    return getattr(settings, "IMPORT_ASYNC_THRESHOLD_BYTES", DEFAULT_ASYNC_THRESHOLD_BYTES)
+
+
+def batch_options(batch: ImportBatch) -> dict:
+    return dict(batch.stats.get(_OPTIONS) or {})
+
+
+def batch_queued_for(batch: ImportBatch) -> str | None:
+    """For a processing batch: "validate" or "apply", the task it waits for."""
+    return batch.stats.get(_QUEUED) if batch.status == ImportBatch.Status.PROCESSING else None
+
+
 class _Rollback(Exception):
     """Raised inside the transaction to undo an import that found errors while writing."""
 
 
-def _run(importer: Importer, batch: ImportBatch, *, user, apply: bool) -> ImportOutcome:
-    with batch.file.open("rb") as stream:
+def _run(
+    importer: Importer,
+    batch: ImportBatch,
+    *,
+    user,
+    apply: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    extra = {}
+    parameters = inspect.signature(importer.run).parameters
+    if "batch" in parameters:
+        extra["batch"] = batch
+    if "options" in parameters:
+        extra["options"] = batch_options(batch)
+    with batch.file.open("rb") as handle:
+        # The storage's file itself: the FieldFile wrapper checks ``closed`` on every read of a streaming reader.
+        stream = getattr(handle, "file", handle)
         try:
-            return importer.run(stream=stream, name=batch.original_name, region=batch.region, user=user,
-                                apply=apply)
+            return importer.run(
+                stream=stream,
+                name=batch.original_name,
+                region=batch.region,
+                user=user,
+                apply=apply,
+                progress=progress,
+                **extra,
+            )
         except TableError as error:
             return ImportOutcome(errors=[RowError(row=0, column="", message=str(error))])
 
@@ -80,11 +160,23 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
     batch.status = status
     batch.total_rows = outcome.total_rows
     batch.processed_rows = outcome.total_rows
-    batch.stats = {**outcome.stats, "errors": len(outcome.errors)}
+    kept = {_OPTIONS: batch.stats[_OPTIONS]} if batch.stats.get(_OPTIONS) else {}
+    batch.stats = {**outcome.stats, "errors": outcome.errors_total, **kept}
     batch.errors = [error.as_dict() for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
         batch.applied_at = timezone.now()
     batch.save()
+
+
+def _progress(batch: ImportBatch) -> Callable[[int], None]:
+    """Report rows processed so far: one cheap UPDATE, seen at once by the page (the validation pass runs in
+    autocommit). The apply pass runs in one transaction, where such updates would stay invisible until the end,
+    so it reports none; its page says the data are being written."""
+
+    def report(rows: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=rows)
+
+    return report
 
 
 def check_upload_size(size: int) -> None:
@@ -96,50 +188,177 @@ def check_upload_size(size: int) -> None:
         )
 
 
-def import_batch_create(*, kind: str, file: IO[bytes], name: str, region, user, source: str = "web") -> ImportBatch:
-    """Store the file and validate it without writing: the preview of what an import would change."""
-    importer = get_importer(kind)
+def import_batch_store(
+    *, kind: str, file: IO[bytes], name: str, region, user, source: str = "web", options: dict | None = None
+) -> ImportBatch:
+    """Store an uploaded file as a batch waiting for validation."""
+    get_importer(kind)
     safe_name = Path(name).name[:255] or "import"
-    batch = ImportBatch(kind=kind, status=ImportBatch.Status.PROCESSING, region=region,
-                        uploaded_by=user if getattr(user, "pk", None) else None, source=source,
-                        original_name=safe_name)
+    stats = {_QUEUED: "validate"}
+    if options:
+        stats[_OPTIONS] = options
+    batch = ImportBatch(
+        kind=kind,
+        status=ImportBatch.Status.PROCESSING,
+        region=region,
+        uploaded_by=user if getattr(user, "pk", None) else None,
+        source=source,
+        original_name=safe_name,
+        stats=stats,
+    )
     batch.file.save(safe_name, File(file), save=False)
     batch.save()
-    outcome = _run(importer, batch, user=user, apply=False)
+    return batch
+
+
+def import_batch_validate(*, batch: ImportBatch, user) -> ImportBatch:
+    """Validate a stored file without writing: the preview of what an import would change.
+
+    Idempotent: a batch no longer waiting for validation is returned as it is.
+    """
+    if batch.status != ImportBatch.Status.PROCESSING or batch.stats.get(_QUEUED) != "validate":
+        return batch
+    importer = get_importer(batch.kind)
+    try:
+        outcome = _run(importer, batch, user=user, apply=False, progress=_progress(batch))
+    except Exception:
+        _record(batch, ImportOutcome(errors=[_failure()]), ImportBatch.Status.FAILED)
+        raise
     _record(batch, outcome, ImportBatch.Status.VALIDATED if outcome.ok else ImportBatch.Status.INVALID)
     return batch
 
 
+def import_batch_create(
+    *, kind: str, file: IO[bytes], name: str, region, user, source: str = "web", options: dict | None = None
+) -> ImportBatch:
+    """Store the file and validate it without writing: the preview of what an import would change."""
+    batch = import_batch_store(
+        kind=kind, file=file, name=name, region=region, user=user, source=source, options=options
+    )
+    return import_batch_validate(batch=batch, user=user)
+
+
+def import_batch_submit(
+    *, kind: str, file: IO[bytes], name: str, size: int, region, user, options: dict | None = None
+) -> ImportBatch:
+    """A web upload: validated now if small, by a Celery task after commit if large."""
+    if size <= async_threshold_bytes():
+        return import_batch_create(kind=kind, file=file, name=name, region=region, user=user, options=options)
+    from .tasks import import_batch_validate_task
+
+    batch = import_batch_store(kind=kind, file=file, name=name, region=region, user=user, options=options)
+    transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    return batch
+
+
+def import_batch_validate_queued(*, batch_id: int) -> None:
+    """The validation task's body: the uploader's write scope applies (queued batches come from the web)."""
+    batch = ImportBatch.objects.select_related("region", "uploaded_by").filter(pk=batch_id).first()
+    if batch is not None:
+        import_batch_validate(batch=batch, user=batch.uploaded_by)
+
+
 def import_batch_apply(*, batch: ImportBatch, user) -> ImportBatch:
     """Validate again (the data may have changed since the preview) and write all rows, or none."""
-    if batch.status != ImportBatch.Status.VALIDATED:
-        raise ApplicationError("Эту загрузку нельзя применить: она уже загружена или содержит ошибки.",
-                               code="import_not_applicable")
+    return _apply(batch=batch, user=user, waiting_for="confirm")
+
+
+def _apply(*, batch: ImportBatch, user, waiting_for: str) -> ImportBatch:
+    """Validate and write in one pass, all rows or none.
+
+    ``waiting_for`` is the state the batch must be in: "confirm" (validated, a user confirms the preview),
+    "task" (queued for the apply task) or "direct" (just stored by a command, which skips the preview: one
+    read of the file instead of two). The batch row is locked for the whole write and its new status commits
+    with the data, so a second apply of the same batch (a double click, a redelivered task) waits, then finds
+    it applied.
+    """
     importer = get_importer(batch.kind)
     outcome = ImportOutcome()
     try:
         with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
+            if not _waiting(batch, waiting_for):
+                if waiting_for == "task":
+                    return batch  # applied already, or no longer applicable: nothing to do
+                raise ApplicationError(
+                    "Эту загрузку нельзя применить: она уже загружена или содержит ошибки.",
+                    code="import_not_applicable",
+                )
             outcome = _run(importer, batch, user=user, apply=True)
             if not outcome.ok:
                 raise _Rollback
+            _record(batch, outcome, ImportBatch.Status.APPLIED)
     except _Rollback:
+        batch.refresh_from_db()
         _record(batch, outcome, ImportBatch.Status.INVALID)
         return batch
+    except ApplicationError:
+        raise
     except Exception:
         # Nothing was written (the transaction rolled back); say so on the record and let the error surface.
-        failure = RowError(row=0, column="", message="Сбой при записи данных: ничего не загружено. "
-                                                     "Повторите попытку или обратитесь к администратору.")
-        _record(batch, ImportOutcome(total_rows=outcome.total_rows, errors=[failure]), ImportBatch.Status.FAILED)
+        batch.refresh_from_db()
+        _record(
+            batch,
+            ImportOutcome(total_rows=outcome.total_rows, errors=[_failure()]),
+            ImportBatch.Status.FAILED,
+        )
         raise
-    _record(batch, outcome, ImportBatch.Status.APPLIED)
     return batch
 
 
-def import_file(*, kind: str, path: Path, region, user=None, source: str = "command") -> ImportBatch:
-    """Validate and apply a file in one step (management commands)."""
+def _waiting(batch: ImportBatch, waiting_for: str) -> bool:
+    if waiting_for == "confirm":
+        return batch.status == ImportBatch.Status.VALIDATED
+    queued = {"task": "apply", "direct": "validate"}[waiting_for]
+    return batch.status == ImportBatch.Status.PROCESSING and batch.stats.get(_QUEUED) == queued
+
+
+def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
+    """A web confirmation: applied now if the file is small, by a Celery task after commit if large."""
+    if batch.file.size <= async_threshold_bytes():
+        return import_batch_apply(batch=batch, user=user)
+    from .tasks import import_batch_apply_task
+
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportBatch.Status.VALIDATED:
+            raise ApplicationError(
+                "Эту загрузку нельзя применить: она уже загружена или содержит ошибки.",
+                code="import_not_applicable",
+            )
+        locked.status = ImportBatch.Status.PROCESSING
+        locked.stats = {**locked.stats, _QUEUED: "apply", _QUEUED_BY: getattr(user, "pk", None)}
+        locked.save(update_fields=["status", "stats", "updated_at"])
+        transaction.on_commit(lambda: import_batch_apply_task.delay(locked.pk))
+    return locked
+
+
+def import_batch_apply_queued(*, batch_id: int) -> None:
+    """The apply task's body: the write scope of whoever confirmed applies."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    from .models import User
+
+    confirmed_by = User.objects.filter(pk=batch.stats.get(_QUEUED_BY) or 0).first()
+    _apply(batch=batch, user=confirmed_by or batch.uploaded_by, waiting_for="task")
+
+
+def import_file(
+    *, kind: str, path: Path, region, user=None, source: str = "command", options: dict | None = None
+) -> ImportBatch:
+    """Validate and apply a file in one step (management commands): a single pass, all rows or none."""
     with open(path, "rb") as stream:
-        batch = import_batch_create(kind=kind, file=stream, name=path.name, region=region, user=user,
-                                    source=source)
-    if batch.status == ImportBatch.Status.VALIDATED:
-        batch = import_batch_apply(batch=batch, user=user)
-    return batch
+        batch = import_batch_store(
+            kind=kind, file=stream, name=path.name, region=region, user=user, source=source, options=options
+        )
+    return _apply(batch=batch, user=user, waiting_for="direct")
+
+
+def _failure() -> RowError:
+    return RowError(
+        row=0,
+        column="",
+        message="Сбой при обработке файла: ничего не загружено. "
+        "Повторите попытку или обратитесь к администратору.",
+    )

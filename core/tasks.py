@@ -17,3 +17,19 @@ def worker_heartbeat(worker: str | None = None) -> None:
 @shared_task(name="core.tasks.clear_expired_sessions", ignore_result=True)
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="core.tasks.import_batch_validate_task", ignore_result=True)
+def import_batch_validate_task(batch_id: int) -> None:
+    """Validate a large uploaded file (the preview). Idempotent: a batch validated already is left alone."""
+    from .imports import import_batch_validate_queued
+
+    import_batch_validate_queued(batch_id=batch_id)
+
+
+@shared_task(name="core.tasks.import_batch_apply_task", ignore_result=True)
+def import_batch_apply_task(batch_id: int) -> None:
+    """Write a confirmed large file. Idempotent: the batch row is locked and an applied batch is not applied again."""
+    from .imports import import_batch_apply_queued
+
+    import_batch_apply_queued(batch_id=batch_id)

@@ -11,13 +11,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from schools.selectors import regions_writable_by
 
 from .access import can_write_somewhere
 from .errors import ApplicationError
 from .forms import ImportUploadForm
-from .imports import IMPORTERS, get_importer, import_batch_apply, import_batch_create
+from .imports import IMPORTERS, batch_queued_for, get_importer, import_batch_confirm, import_batch_submit
 from .models import ImportBatch
 
 PREVIEW_ERRORS_SHOWN = 200
@@ -47,11 +48,20 @@ def import_list(request):
 def import_new(request, kind: str):
     importer = _require_importer(request, kind)
     regions = regions_writable_by(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, regions=regions)
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, regions=regions, options=getattr(importer, "options", ())
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = import_batch_create(kind=kind, file=upload, name=upload.name, region=form.cleaned_data["region"],
-                                    user=request.user)
+        batch = import_batch_submit(
+            kind=kind,
+            file=upload,
+            name=upload.name,
+            size=upload.size,
+            region=form.cleaned_data["region"],
+            user=request.user,
+            options=form.options(),
+        )
         return redirect("imports:detail", pk=batch.pk)
     return render(request, "imports/new.html", {"form": form, "importer": importer})
 
@@ -65,7 +75,7 @@ def import_template(request, kind: str):
     for row in importer.template_rows():
         sheet.append(row)
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = max(14, len(str(cell.value)) + 4)
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
@@ -79,13 +89,21 @@ def import_template(request, kind: str):
 
 @login_required
 def import_detail(request, pk: int):
-    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user).select_related("uploaded_by"), pk=pk)
-    return render(request, "imports/detail.html", {
-        "batch": batch,
-        "importer": IMPORTERS.get(batch.kind),
-        "errors": batch.errors[:PREVIEW_ERRORS_SHOWN],
-        "errors_hidden": max(0, batch.stats.get("errors", 0) - PREVIEW_ERRORS_SHOWN),
-    })
+    batch = get_object_or_404(
+        ImportBatch.objects.visible_to(request.user).select_related("uploaded_by"), pk=pk
+    )
+    return render(
+        request,
+        "imports/detail.html",
+        {
+            "batch": batch,
+            "processing": batch.status == ImportBatch.Status.PROCESSING,
+            "applying": batch_queued_for(batch) == "apply",
+            "importer": IMPORTERS.get(batch.kind),
+            "errors": batch.errors[:PREVIEW_ERRORS_SHOWN],
+            "errors_hidden": max(0, batch.stats.get("errors", 0) - PREVIEW_ERRORS_SHOWN),
+        },
+    )
 
 
 @login_required
@@ -93,14 +111,18 @@ def import_detail(request, pk: int):
 def import_apply(request, pk: int):
     batch = get_object_or_404(ImportBatch.objects.editable_by(request.user), pk=pk)
     try:
-        batch = import_batch_apply(batch=batch, user=request.user)
+        batch = import_batch_confirm(batch=batch, user=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("imports:detail", pk=batch.pk)
-    if batch.status == ImportBatch.Status.APPLIED:
+    if batch.status == ImportBatch.Status.PROCESSING:
+        messages.info(request, "Файл большой: данные записываются в фоне, страница обновится сама.")
+    elif batch.status == ImportBatch.Status.APPLIED:
         messages.success(request, "Данные загружены.")
     else:
-        messages.error(request, "Данные изменились после проверки, и файл теперь содержит ошибки: ничего не загружено.")
+        messages.error(
+            request, "Данные изменились после проверки, и файл теперь содержит ошибки: ничего не загружено."
+        )
     return redirect("imports:detail", pk=batch.pk)
 
 

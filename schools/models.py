@@ -232,11 +232,19 @@ SMALL_SAMPLE = 20
 
 
 class Result(BaseModel):
-    """One school's result in one procedure."""
+    """One school's result in one procedure.
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="results", verbose_name="школа")
+    The table holds millions of rows and is loaded in bulk, so it carries only the indexes its queries use
+    (docs/performance.md): the primary key, the unique (school, procedure) — which also serves every lookup
+    by school — and (procedure, school) for lookups by procedure. Each extra index costs imports ~10 %.
+    """
+
+    # Not indexed on their own: the unique (school, procedure) and the (procedure, school) index lead with them.
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="results", verbose_name="школа", db_index=False
+    )
     procedure = models.ForeignKey(
-        Procedure, on_delete=models.PROTECT, related_name="results", verbose_name="процедура"
+        Procedure, on_delete=models.PROTECT, related_name="results", verbose_name="процедура", db_index=False
     )
     participants = models.PositiveIntegerField("участников")
     failed = models.PositiveIntegerField(
@@ -246,6 +254,8 @@ class Result(BaseModel):
     marks_4 = models.PositiveIntegerField("«4»", null=True, blank=True)
     marks_5 = models.PositiveIntegerField("«5»", null=True, blank=True)
     mean_score = models.DecimalField("средний балл", max_digits=6, decimal_places=2, null=True, blank=True)
+    # Which upload last wrote the row: audit metadata, not integrity. No index and no database-level
+    # constraint (Django still applies SET_NULL when an ImportBatch is deleted).
     import_batch = models.ForeignKey(
         "core.ImportBatch",
         on_delete=models.SET_NULL,
@@ -253,7 +263,11 @@ class Result(BaseModel):
         blank=True,
         related_name="+",
         verbose_name="загрузка",
+        db_index=False,
+        db_constraint=False,
     )
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     objects = ResultQuerySet.as_manager()
 
