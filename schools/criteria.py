@@ -148,7 +148,10 @@ class Verdict:
         return "; ".join(low.label() for low in self.evidence.low)
 
     def reasons(self) -> dict:
-        """JSON-ready: which criteria, which procedures with their shares, and the rule used."""
+        """JSON-ready: which criteria and which low procedures with their shares. Empty when there is
+        nothing to explain (no low procedure). The rule parameters are kept once per computation."""
+        if not self.evidence.low:
+            return {}
         return {
             "criteria": list(self.criteria),
             "low": [
@@ -163,8 +166,6 @@ class Verdict:
                 }
                 for low in self.evidence.low
             ],
-            "has_data": self.evidence.has_data,
-            "params": self.params.as_dict(),
         }
 
 

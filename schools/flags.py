@@ -13,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, Max, Min, OuterRef
+from django.db.models import F, Max, Min
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from .criteria import Evidence, LowProcedure, RuleParams, Status, decide, newest_first
-from .models import FlagDecision, FlagRule, Procedure, Region, Result, School
+from .models import FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
 
 WRITE_BATCH = 2000
 
@@ -85,35 +86,31 @@ def _evidence(list_year: int, params: RuleParams, region_ids: list[int] | None) 
     if not procedures:
         return {}
     low: dict[int, list[LowProcedure]] = defaultdict(list)
-    schools = School.objects.order_by()  # no default ordering: it would join and sort
+    # DISTINCT over the year's results: PostgreSQL runs it as a parallel scan, faster than a per-school probe.
+    previous_year = _counted_results(params, years[:1])
     if region_ids is not None:
-        schools = schools.filter(municipality__region_id__in=region_ids)
-    # A semi-join: each school's probe stops at its first counted result of Y-1.
-    previous_year = _counted_results(params, years[:1]).filter(school_id=OuterRef("pk"))
-    with_data = {pk for (pk,) in _fetch(schools.filter(Exists(previous_year)).values_list("pk"))}
-    # The same integer inequality as criteria.is_low: 100 × failed ≥ threshold × participants.
-    low_results = (
-        _counted_results(params, years)
-        .alias(
-            failed_x100=ExpressionWrapper(F("failed") * 100, output_field=BigIntegerField()),
-            limit=ExpressionWrapper(F("participants") * params.threshold, output_field=BigIntegerField()),
-        )
-        .filter(failed_x100__gte=F("limit"))
+        previous_year = previous_year.filter(school__municipality__region_id__in=region_ids)
+    with_data = {pk for (pk,) in _fetch(previous_year.order_by().values_list("school_id").distinct())}
+    # The same integer inequality as criteria.is_low: 100 × failed ≥ threshold × participants. Written in
+    # this shape so that, with the default threshold, PostgreSQL reads it from the partial index
+    # result_low_default alone.
+    low_results = _counted_results(params, years).filter(
+        GreaterThanOrEqual(F("failed") * 100, F("participants") * params.threshold)
     )
-    if region_ids is not None:
-        low_results = low_results.filter(school__municipality__region_id__in=region_ids)
     for school_id, procedure_id, failed, participants in _fetch(
         low_results.values_list("school_id", "procedure_id", "failed", "participants")
     ):
         kind, subject, grade, year = procedures[procedure_id]
         low[school_id].append(LowProcedure(year, kind, subject, grade, failed, participants))
-    return {
-        school_id: Evidence(
-            low=tuple(sorted(low[school_id], key=newest_first)) if school_id in low else (),
-            has_data=school_id in with_data,
-        )
-        for school_id in with_data | low.keys()
+    evidence = {
+        school_id: Evidence(low=tuple(sorted(lows, key=newest_first)), has_data=school_id in with_data)
+        for school_id, lows in low.items()
     }
+    # Schools with data and nothing low share one value (most of them).
+    with_data_only = Evidence(has_data=True)
+    for school_id in with_data - low.keys():
+        evidence[school_id] = with_data_only
+    return evidence
 
 
 def _fetch(queryset) -> list[tuple]:
@@ -128,32 +125,50 @@ def _fetch(queryset) -> list[tuple]:
 def _counted_results(params: RuleParams, years: tuple[int, ...]):
     """Results that count for the rule. Filtering by the procedure's year and kind through a join (not by a
     list of procedure ids) lets PostgreSQL read the results sequentially rather than through an index."""
-    counted = Result.objects.filter(procedure__year__in=years, participants__gte=params.min_participants)
+    # "> min - 1" rather than ">= min": the same for integers, and it matches the partial index result_counted
+    # (participants > 0) for the default minimum of 1.
+    counted = Result.objects.filter(procedure__year__in=years, participants__gt=params.min_participants - 1)
     if params.kinds:
         counted = counted.filter(procedure__kind__code__in=sorted(params.kinds))
     return counted
 
 
+@transaction.atomic
 def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> RecomputeSummary:
-    """Compute and store the decisions of ``list_year`` for every school of the regions (all by default)."""
+    """Compute and store the decisions of ``list_year`` for every school of the regions (all by default).
+
+    Atomic: the decisions of the year are replaced all at once, with one FlagComputation per region
+    recording the rule parameters used.
+    """
     started = time.perf_counter()
     summary = RecomputeSummary(list_year=list_year)
     now = timezone.now()
     empty = Evidence()
     rows: list[tuple] = []
-    # Most schools share the same evidence (no low result, data in both years): decide and serialise each
-    # distinct evidence once.
+    # Most schools share the same evidence (no low result, data in Y-1): decide and serialise each distinct
+    # evidence once.
     verdicts: dict[tuple[RuleParams, Evidence], tuple[str, str, str]] = {}
     groups = _params_groups(region_ids)
     all_schools = School.objects.order_by()
     if region_ids is not None:
         all_schools = all_schools.filter(municipality__region_id__in=region_ids)
+    computations: list[FlagComputation] = []
     for params, group in groups.items():
         # One group holding every region (the usual case: one rule everywhere) needs no region filter.
         everywhere = region_ids is None and len(groups) == 1
         evidence = _evidence(list_year, params, None if everywhere else group)
+        runs = {
+            run.region_id: run
+            for run in FlagComputation.objects.bulk_create(
+                [
+                    FlagComputation(region_id=region_id, list_year=list_year, params=params.as_dict())
+                    for region_id in group
+                ]
+            )
+        }
+        computations.extend(runs.values())
         schools = all_schools if everywhere else all_schools.filter(municipality__region_id__in=group)
-        for school_id in schools.values_list("pk", flat=True):
+        for school_id, region_id in _fetch(schools.values_list("pk", "municipality__region_id")):
             school_evidence = evidence.get(school_id, empty)
             decided = verdicts.get((params, school_evidence))
             if decided is None:
@@ -165,29 +180,36 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
                     reasons,
                 )
             status, criteria, reasons = decided
-            summary.counts[status] = summary.counts.get(status, 0) + 1
-            rows.append((school_id, list_year, status, criteria, reasons, now))
-    _store(rows, list_year=list_year, school_ids=all_schools.values("pk"))
+            run = runs[region_id]
+            run.counts[status] = run.counts.get(status, 0) + 1
+            rows.append((school_id, list_year, status, criteria, reasons, run.pk))
+    _store(rows, list_year=list_year, region_ids=region_ids, computed_at=now)
+    FlagComputation.objects.bulk_update(computations, ["counts"])
+    for run in computations:
+        for status, count in run.counts.items():
+            summary.counts[status] = summary.counts.get(status, 0) + count
     summary.schools = len(rows)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-@transaction.atomic
-def _store(rows: list[tuple], *, list_year: int, school_ids) -> None:
-    """Replace the decisions of ``list_year`` for ``school_ids`` (a queryset) with ``rows``, atomically."""
-    FlagDecision.objects.filter(list_year=list_year, school__in=school_ids).delete()
+def _store(rows: list[tuple], *, list_year: int, region_ids: list[int] | None, computed_at) -> None:
+    """Replace the decisions of ``list_year`` in the regions (None: all) with ``rows``."""
+    existing = FlagDecision.objects.filter(list_year=list_year)
+    if region_ids is not None:
+        existing = existing.filter(school__municipality__region_id__in=region_ids)
+    existing.delete()  # nothing refers to decisions: Django deletes them in one statement
     if not rows:
         return
     if connection.vendor == "postgresql":
-        _store_postgresql(rows)
+        _store_postgresql(rows, computed_at)
     else:
-        _store_portable(rows)
+        _store_portable(rows, computed_at)
 
 
-def _store_postgresql(rows: list[tuple]) -> None:
-    columns = "school_id, list_year, status, criteria, reasons, computed_at"
-    computed_at = rows[0][5].isoformat()
+def _store_postgresql(rows: list[tuple], computed_at) -> None:
+    columns = "school_id, list_year, status, criteria, reasons, computation_id, computed_at"
+    at = computed_at.isoformat()
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {FlagDecision._meta.db_table} ({columns}) FROM STDIN") as copy:
             # One text block instead of a call per row. JSON from json.dumps has no raw tab or newline;
@@ -195,13 +217,13 @@ def _store_postgresql(rows: list[tuple]) -> None:
             copy.write(
                 "".join(
                     f"{school_id}\t{year}\t{status}\t{criteria}\t{reasons.replace(chr(92), chr(92) * 2)}\t"
-                    f"{computed_at}\n"
-                    for school_id, year, status, criteria, reasons, _at in rows
+                    f"{run_id}\t{at}\n"
+                    for school_id, year, status, criteria, reasons, run_id in rows
                 )
             )
 
 
-def _store_portable(rows: list[tuple]) -> None:
+def _store_portable(rows: list[tuple], computed_at) -> None:
     FlagDecision.objects.bulk_create(
         [
             FlagDecision(
@@ -210,9 +232,10 @@ def _store_portable(rows: list[tuple]) -> None:
                 status=status,
                 criteria=criteria,
                 reasons=json.loads(reasons),
+                computation_id=run_id,
                 computed_at=computed_at,
             )
-            for school_id, year, status, criteria, reasons, computed_at in rows
+            for school_id, year, status, criteria, reasons, run_id in rows
         ],
         batch_size=WRITE_BATCH,
     )

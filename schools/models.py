@@ -1,6 +1,8 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.db.models.lookups import GreaterThanOrEqual
 
 from core.access import ScopedQuerySet
 from core.models import BaseModel
@@ -227,6 +229,8 @@ class ResultQuerySet(ScopedQuerySet):
     pass  # reached through the result's school (the default paths)
 
 
+DEFAULT_THRESHOLD = 30  # % — the rule's default (schools.criteria.RuleParams); a partial index serves it
+
 # Under this many participants a share is of limited value: it is shown, but marked (BRIEF.md).
 SMALL_SAMPLE = 20
 
@@ -236,7 +240,7 @@ class Result(BaseModel):
 
     The table holds millions of rows and is loaded in bulk, so it carries only the indexes its queries use
     (docs/performance.md): the primary key, the unique (school, procedure) — which also serves every lookup
-    by school — and (procedure, school) for lookups by procedure. Each extra index costs imports ~10 %.
+    by school — and two partial indexes by procedure for the ШНОР rule. Each index costs imports ~10 %.
     """
 
     # Not indexed on their own: the unique (school, procedure) and the (procedure, school) index lead with them.
@@ -292,7 +296,23 @@ class Result(BaseModel):
                 for f in ("marks_3", "marks_4", "marks_5")
             ],
         ]
-        indexes = [models.Index(fields=["procedure", "school"], name="result_procedure_school")]
+        indexes = [
+            # Counted results by procedure: lookups by procedure, and a school's presence in a year read
+            # from the index alone (schools.flags).
+            models.Index(
+                fields=["procedure", "school"], condition=models.Q(participants__gt=0), name="result_counted"
+            ),
+            # The low results under the default threshold: a few per cent of the table, read from the index
+            # alone when the ШНОР rule runs with its default parameters (docs/performance.md).
+            models.Index(
+                fields=["procedure", "school"],
+                include=["failed", "participants"],
+                condition=models.Q(
+                    GreaterThanOrEqual(F("failed") * 100, F("participants") * DEFAULT_THRESHOLD)
+                ),
+                name="result_low_default",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.school.code}: {self.procedure}"
@@ -361,6 +381,32 @@ class FlagStatus(models.TextChoices):
     NONE = "none", "нет признака"
 
 
+class FlagComputation(BaseModel):
+    """One recomputation of a list year for a region: the rule parameters used, when, and the totals.
+
+    Every decision points to the computation that produced it, so the parameters behind a decision are
+    kept with it (once per region and run rather than in each of thousands of rows).
+    """
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="flag_computations", verbose_name="регион"
+    )
+    list_year = models.PositiveSmallIntegerField("год перечня")
+    params = models.JSONField("параметры правила")
+    counts = models.JSONField("школ по статусам", default=dict)
+
+    class Meta:
+        verbose_name = "расчёт статусов ШНОР"
+        verbose_name_plural = "расчёты статусов ШНОР"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["region", "list_year", "-created_at"], name="flag_computation_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"Расчёт перечня {self.list_year}, {self.region}, {self.created_at:%d.%m.%Y %H:%M}"
+
+
 class FlagDecisionQuerySet(ScopedQuerySet):
     pass
 
@@ -369,12 +415,23 @@ class FlagDecision(models.Model):
     """The computed status of one school for one list year, with its reasons and the rule used."""
 
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="flag_decisions", verbose_name="школа"
+        School,
+        on_delete=models.CASCADE,
+        related_name="flag_decisions",
+        verbose_name="школа",
+        db_index=False,  # the unique (school, list_year) serves lookups by school
     )
     list_year = models.PositiveSmallIntegerField("год перечня")
     status = models.CharField("статус", max_length=8, choices=FlagStatus.choices)
     criteria = models.CharField("критерии", max_length=16, blank=True, help_text="«1», «2», «1;2» или пусто")
-    reasons = models.JSONField("основания", default=dict)
+    reasons = models.JSONField("основания", default=dict, blank=True)
+    computation = models.ForeignKey(
+        FlagComputation,
+        on_delete=models.CASCADE,
+        related_name="decisions",
+        verbose_name="расчёт",
+        db_index=False,
+    )
     computed_at = models.DateTimeField("рассчитано")
 
     objects = FlagDecisionQuerySet.as_manager()

@@ -237,7 +237,7 @@ def test_rule_table(facts, params, status, criteria):
     assert (verdict.status, verdict.criteria) == (status, criteria)
 
 
-def test_reasons_keep_criteria_procedures_shares_and_params():
+def test_reasons_keep_criteria_procedures_and_shares():
     verdict = evaluate(2022, KASHTANOVSKAYA)
     reasons = verdict.reasons()
     assert reasons["criteria"] == [1]
@@ -250,15 +250,23 @@ def test_reasons_keep_criteria_procedures_shares_and_params():
         "participants": 50,
         "share": 54.0,
     }
-    assert reasons["params"] == {
+    assert verdict.criteria_text == "1"
+
+
+def test_nothing_to_explain_gives_empty_reasons():
+    assert evaluate(2024, [r(2023, "ВПР", "математика", 5, 1, 100)]).reasons() == {}
+    assert evaluate(2024, []).reasons() == {}
+
+
+def test_params_as_dict():
+    assert RuleParams(kinds=frozenset({"ОГЭ", "ВПР"})).as_dict() == {
         "threshold": 30,
         "low_procedures": 2,
         "consecutive_years": 2,
         "criterion2": "any",
-        "kinds": [],
+        "kinds": ["ВПР", "ОГЭ"],
         "min_participants": 1,
     }
-    assert verdict.criteria_text == "1"
 
 
 def test_decide_ignores_evidence_outside_the_years_looked_at():

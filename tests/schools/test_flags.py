@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import random
 
 import pytest
@@ -159,14 +160,34 @@ def test_changed_results_change_the_decision(world):
 def test_portable_writer_gives_the_same_rows(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
     flags_recompute(list_year=2024)
-    copy_path = {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()}
+    def stored():
+        return {
+            d.school_id: (d.status, d.criteria, d.reasons, d.computation_id, d.computed_at)
+            for d in FlagDecision.objects.all()
+        }
+
+    copy_path = stored()
+    computed_at = FlagDecision.objects.first().computed_at
     rows = [
-        (d.school_id, d.list_year, d.status, d.criteria, __import__("json").dumps(d.reasons), d.computed_at)
+        (d.school_id, d.list_year, d.status, d.criteria, json.dumps(d.reasons), d.computation_id)
         for d in FlagDecision.objects.all()
     ]
     FlagDecision.objects.all().delete()
-    _store_portable(rows)
-    assert {d.school_id: (d.status, d.criteria, d.reasons) for d in FlagDecision.objects.all()} == copy_path
+    _store_portable(rows, computed_at)
+    assert stored() == copy_path
+
+
+def test_each_decision_keeps_the_rule_it_was_computed_with(world):
+    add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
+    flag_rule_update(region=world.region, threshold=25, criterion2="same")
+    flags_recompute(list_year=2024)
+    decision = FlagDecision.objects.select_related("computation").get(school=world.school_a1, list_year=2024)
+    assert decision.computation.params["threshold"] == 25
+    assert decision.computation.params["criterion2"] == "same"
+    assert decision.computation.region == world.region
+    assert decision.computation.counts == {"risk": 1, "no_data": 2}
+    other = FlagDecision.objects.select_related("computation").get(school=world.school_other, list_year=2024)
+    assert other.computation.params["threshold"] == 30
 
 
 def test_recompute_of_one_region_leaves_the_others_alone(world):
