@@ -160,6 +160,7 @@ def test_changed_results_change_the_decision(world):
 def test_portable_writer_gives_the_same_rows(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
     flags_recompute(list_year=2024)
+
     def stored():
         return {
             d.school_id: (d.status, d.criteria, d.reasons, d.computation_id, d.computed_at)
