@@ -10,6 +10,7 @@ import io
 import json
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -21,6 +22,9 @@ from .criteria import Evidence, LowProcedure, RuleParams, Status, decide, newest
 from .models import FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
 
 WRITE_BATCH = 2000
+COPY_CHUNK = (
+    2000  # rows per write to a COPY stream: small enough for the server to start while Python goes on
+)
 
 
 def rule_params(rule: FlagRule | None) -> RuleParams:
@@ -142,17 +146,20 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
     """
     started = time.perf_counter()
     summary = RecomputeSummary(list_year=list_year)
-    now = timezone.now()
     empty = Evidence()
-    rows: list[tuple] = []
-    # Most schools share the same evidence (no low result, data in Y-1): decide and serialise each distinct
-    # evidence once.
+    # Most schools have nothing low and share one evidence: decide and serialise it once per rule.
     verdicts: dict[tuple[RuleParams, Evidence], tuple[str, str, str]] = {}
     groups = _params_groups(region_ids)
     all_schools = School.objects.order_by()
     if region_ids is not None:
         all_schools = all_schools.filter(municipality__region_id__in=region_ids)
-    computations: list[FlagComputation] = []
+    previous = FlagDecision.objects.filter(list_year=list_year)
+    if region_ids is not None:
+        previous = previous.filter(school__municipality__region_id__in=region_ids)
+    previous.delete()  # nothing refers to decisions: Django deletes them in one statement
+
+    # Every read first: no other query may run on the connection while the COPY below is open.
+    plan = []
     for params, group in groups.items():
         # One group holding every region (the usual case: one rule everywhere) needs no region filter.
         everywhere = region_ids is None and len(groups) == 1
@@ -166,79 +173,83 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
                 ]
             )
         }
-        computations.extend(runs.values())
         schools = all_schools if everywhere else all_schools.filter(municipality__region_id__in=group)
-        for school_id, region_id in _fetch(schools.values_list("pk", "municipality__region_id")):
-            school_evidence = evidence.get(school_id, empty)
-            decided = verdicts.get((params, school_evidence))
-            if decided is None:
-                verdict = decide(list_year, school_evidence, params)
-                reasons = json.dumps(verdict.reasons(), ensure_ascii=False)
-                decided = verdicts[(params, school_evidence)] = (
-                    verdict.status,
-                    verdict.criteria_text,
-                    reasons,
-                )
-            status, criteria, reasons = decided
-            run = runs[region_id]
-            run.counts[status] = run.counts.get(status, 0) + 1
-            rows.append((school_id, list_year, status, criteria, reasons, run.pk))
-    _store(rows, list_year=list_year, region_ids=region_ids, computed_at=now)
+        plan.append((params, evidence, runs, _fetch(schools.values_list("pk", "municipality__region_id"))))
+
+    with _decision_writer(timezone.now()) as write:
+        for params, evidence, runs, schools in plan:
+            for school_id, region_id in schools:
+                school_evidence = evidence.get(school_id, empty)
+                # Evidence with low results is nearly always unique: decide it directly (hashing it costs more).
+                decided = None if school_evidence.low else verdicts.get((params, school_evidence))
+                if decided is None:
+                    verdict = decide(list_year, school_evidence, params)
+                    reasons = json.dumps(verdict.reasons(), ensure_ascii=False)
+                    decided = (verdict.status, verdict.criteria_text, reasons)
+                    if not school_evidence.low:
+                        verdicts[(params, school_evidence)] = decided
+                status, criteria, reasons = decided
+                run = runs[region_id]
+                run.counts[status] = run.counts.get(status, 0) + 1
+                write(school_id, list_year, status, criteria, reasons, run.pk)
+                summary.schools += 1
+    computations = [run for _params, _evidence, runs, _schools in plan for run in runs.values()]
     FlagComputation.objects.bulk_update(computations, ["counts"])
     for run in computations:
         for status, count in run.counts.items():
             summary.counts[status] = summary.counts.get(status, 0) + count
-    summary.schools = len(rows)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _store(rows: list[tuple], *, list_year: int, region_ids: list[int] | None, computed_at) -> None:
-    """Replace the decisions of ``list_year`` in the regions (None: all) with ``rows``."""
-    existing = FlagDecision.objects.filter(list_year=list_year)
-    if region_ids is not None:
-        existing = existing.filter(school__municipality__region_id__in=region_ids)
-    existing.delete()  # nothing refers to decisions: Django deletes them in one statement
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        _store_postgresql(rows, computed_at)
-    else:
-        _store_portable(rows, computed_at)
+@contextmanager
+def _decision_writer(computed_at, *, use_copy: bool | None = None):
+    """A function that stores one decision. On PostgreSQL the rows stream into one COPY while they are being
+    computed (psycopg sends them from a thread, so the server parses while Python decides); elsewhere they are
+    collected and bulk-created."""
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    if not use_copy:
+        decisions: list[FlagDecision] = []
 
-
-def _store_postgresql(rows: list[tuple], computed_at) -> None:
-    columns = "school_id, list_year, status, criteria, reasons, computation_id, computed_at"
-    at = computed_at.isoformat()
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {FlagDecision._meta.db_table} ({columns}) FROM STDIN") as copy:
-            # One text block instead of a call per row. JSON from json.dumps has no raw tab or newline;
-            # its backslashes are doubled for COPY's text format.
-            copy.write(
-                "".join(
-                    f"{school_id}\t{year}\t{status}\t{criteria}\t{reasons.replace(chr(92), chr(92) * 2)}\t"
-                    f"{run_id}\t{at}\n"
-                    for school_id, year, status, criteria, reasons, run_id in rows
+        def collect(school_id, year, status, criteria, reasons, run_id):
+            decisions.append(
+                FlagDecision(
+                    school_id=school_id,
+                    list_year=year,
+                    status=status,
+                    criteria=criteria,
+                    reasons=json.loads(reasons),
+                    computation_id=run_id,
+                    computed_at=computed_at,
                 )
             )
 
+        yield collect
+        FlagDecision.objects.bulk_create(decisions, batch_size=WRITE_BATCH)
+        return
 
-def _store_portable(rows: list[tuple], computed_at) -> None:
-    FlagDecision.objects.bulk_create(
-        [
-            FlagDecision(
-                school_id=school_id,
-                list_year=year,
-                status=status,
-                criteria=criteria,
-                reasons=json.loads(reasons),
-                computation_id=run_id,
-                computed_at=computed_at,
+    columns = "school_id, list_year, status, criteria, reasons, computation_id, computed_at"
+    at = computed_at.isoformat()
+    chunk: list[str] = []
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {FlagDecision._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+
+        def send(school_id, year, status, criteria, reasons, run_id):
+            # COPY's text format: JSON from json.dumps has no raw tab or newline; backslashes are doubled.
+            chunk.append(
+                f"{school_id}\t{year}\t{status}\t{criteria}\t{reasons.replace(chr(92), chr(92) * 2)}"
+                f"\t{run_id}\t{at}\n"
             )
-            for school_id, year, status, criteria, reasons, run_id in rows
-        ],
-        batch_size=WRITE_BATCH,
-    )
+            if len(chunk) >= COPY_CHUNK:
+                copy.write("".join(chunk))
+                chunk.clear()
+
+        yield send
+        if chunk:
+            copy.write("".join(chunk))
 
 
 def list_years_available(region_ids: list[int] | None = None) -> list[int]:

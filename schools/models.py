@@ -420,6 +420,10 @@ class FlagDecision(models.Model):
         related_name="flag_decisions",
         verbose_name="школа",
         db_index=False,  # the unique (school, list_year) serves lookups by school
+        # Decisions are derived data, replaced as a whole by schools.flags from school ids read in the same
+        # transaction, and Django still cascades deletions; without the database-level check a recomputation
+        # of 40,000 schools saves the per-row trigger work at commit (docs/performance.md).
+        db_constraint=False,
     )
     list_year = models.PositiveSmallIntegerField("год перечня")
     status = models.CharField("статус", max_length=8, choices=FlagStatus.choices)
@@ -431,6 +435,7 @@ class FlagDecision(models.Model):
         related_name="decisions",
         verbose_name="расчёт",
         db_index=False,
+        db_constraint=False,  # created in the same transaction as its decisions (see school above)
     )
     computed_at = models.DateTimeField("рассчитано")
 
@@ -443,7 +448,8 @@ class FlagDecision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["school", "list_year"], name="flag_decision_unique"),
         ]
-        indexes = [models.Index(fields=["list_year", "status"], name="flag_decision_year_status")]
+        # No index on (list_year, status): pages reach decisions through the school scope and the unique
+        # (school, list_year); an extra index would cost every recomputation ~0.1 s (docs/performance.md).
 
     def __str__(self) -> str:
         return f"{self.school.code} {self.list_year}: {self.get_status_display()}"

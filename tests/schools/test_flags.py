@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from schools.criteria import ResultFact, RuleParams, evaluate
-from schools.flags import _store_portable, flags_export_csv, flags_recompute, flags_recompute_years
+from schools.flags import _decision_writer, flags_export_csv, flags_recompute, flags_recompute_years
 from schools.models import FlagDecision, FlagRule, Procedure, ProcedureKind, Result, Subject
 from schools.services import flag_rule_update
 from tests.factories import MunicipalityFactory, RegionFactory, SchoolFactory
@@ -174,7 +174,9 @@ def test_portable_writer_gives_the_same_rows(world):
         for d in FlagDecision.objects.all()
     ]
     FlagDecision.objects.all().delete()
-    _store_portable(rows, computed_at)
+    with _decision_writer(computed_at, use_copy=False) as write:
+        for row in rows:
+            write(*row)
     assert stored() == copy_path
 
 
