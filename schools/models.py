@@ -243,12 +243,25 @@ class Result(BaseModel):
     by school — and two partial indexes by procedure for the ШНОР rule. Each index costs imports ~10 %.
     """
 
-    # Not indexed on their own: the unique (school, procedure) and the (procedure, school) index lead with them.
+    # Not indexed on their own: the unique (school, procedure) and the partial (procedure, school) indexes
+    # lead with them. No database-level constraint either: per-row foreign-key checks at commit would cost a
+    # million-row import ~5 s. Django still applies CASCADE and PROTECT, and the import locks and checks the
+    # schools and procedures it refers to in one statement (schools.results_import._lock_referenced).
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="results", verbose_name="школа", db_index=False
+        School,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name="школа",
+        db_index=False,
+        db_constraint=False,
     )
     procedure = models.ForeignKey(
-        Procedure, on_delete=models.PROTECT, related_name="results", verbose_name="процедура", db_index=False
+        Procedure,
+        on_delete=models.PROTECT,
+        related_name="results",
+        verbose_name="процедура",
+        db_index=False,
+        db_constraint=False,
     )
     participants = models.PositiveIntegerField("участников")
     failed = models.PositiveIntegerField(

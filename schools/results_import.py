@@ -27,6 +27,7 @@ from typing import IO
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from core.imports import MAX_STORED_ERRORS, ImportOption, ImportOutcome, register_importer
 from core.tabular import (
     CSV_SNIFF_BYTES,
@@ -726,6 +727,33 @@ _PREVIEW_SQL = (
 )
 
 
+_SCHOOLS = School._meta.db_table
+_PROCEDURES = Procedure._meta.db_table
+# Results carry no database-level foreign keys (their per-row checks at commit cost a million-row import
+# ~5 s). The import keeps the same guarantee in two statements instead: it locks every school and procedure
+# it refers to against deletion (FOR KEY SHARE — what a foreign-key check takes per row) and checks that all
+# of them still exist. Identifiers are this module's constants.
+_LOCK_SQL = (
+    f"SELECT (SELECT count(*) FROM (SELECT s.id FROM {_SCHOOLS} s"  # noqa: S608
+    f" WHERE s.id IN (SELECT school_id FROM {_STAGE}) FOR KEY SHARE) locked),"
+    f" (SELECT count(DISTINCT school_id) FROM {_STAGE}),"
+    f" (SELECT count(*) FROM (SELECT p.id FROM {_PROCEDURES} p"
+    f" WHERE p.id IN (SELECT procedure_id FROM {_STAGE}) FOR KEY SHARE) locked),"
+    f" (SELECT count(DISTINCT procedure_id) FROM {_STAGE})"
+)
+
+
+def _lock_referenced(cursor) -> None:
+    cursor.execute(_LOCK_SQL)
+    schools, wanted_schools, procedures, wanted_procedures = cursor.fetchone()
+    if schools != wanted_schools or procedures != wanted_procedures:
+        raise ApplicationError(
+            "Во время загрузки удалены школы или процедуры, на которые ссылается файл: ничего не загружено. "
+            "Повторите загрузку.",
+            code="references_deleted",
+        )
+
+
 class _CopyWriter(_Writer):
     """PostgreSQL: COPY chunks into a temporary staging table, then one set-based upsert (or count, in a preview).
 
@@ -764,11 +792,13 @@ class _CopyWriter(_Writer):
     def finish(self) -> dict[str, int]:
         self.flush()
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_STAGE}")  # a temporary table has no statistics; the join needs them
             if self.apply:
+                _lock_referenced(cursor)
                 now = timezone.now()
                 cursor.execute(_UPSERT_SQL, [now, now, self.batch_id])
             else:
+                # A temporary table has no statistics; the preview's join needs them.
+                cursor.execute(f"ANALYZE {_STAGE}")
                 cursor.execute(_PREVIEW_SQL)
             created, updated = cursor.fetchone()
         return {

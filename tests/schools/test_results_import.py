@@ -770,3 +770,31 @@ def test_stray_spaces_are_trimmed_and_rows_of_spaces_skipped(world):
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     assert batch.total_rows == 1
     assert stored() == [EXPECTED[0]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_refuses_when_a_referenced_school_disappears(world, monkeypatch):
+    """Results have no database-level foreign keys; the import's lock-and-check keeps the guarantee."""
+    from django.db import connection
+
+    from core.errors import ApplicationError
+    from schools import results_import
+    from schools.models import Result
+
+    if connection.vendor != "postgresql":
+        pytest.skip("путь COPY есть только на PostgreSQL")
+    original = results_import._lock_referenced
+
+    def school_deleted_meanwhile(cursor):
+        cursor.execute("DELETE FROM schools_school WHERE code = 'sch610002'")
+        original(cursor)
+
+    monkeypatch.setattr(results_import, "_lock_referenced", school_deleted_meanwhile)
+    data = (
+        "Код ОО;Год;Вид;Предмет;Класс;Участников;Неудовлетворительно\n"
+        "sch610001;2024;ВПР;Математика;5;20;3\n"
+        "sch610002;2024;ВПР;Математика;5;20;3\n"
+    ).encode()
+    with pytest.raises(ApplicationError, match="удалены школы или процедуры"):
+        upload(data, world)
+    assert Result.objects.count() == 0
