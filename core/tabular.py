@@ -94,7 +94,7 @@ def map_header(header: list[str], columns: tuple[Column, ...]) -> dict[str, int]
     return positions
 
 
-def _rows_with_header(
+def rows_with_header(
     raw_rows: Iterator[list], columns: tuple[Column, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     header: list[str] | None = None
@@ -127,27 +127,40 @@ def _detect_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
-def _detect_delimiter(first_line: str) -> str:
-    counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+def detect_delimiter(lines: list[str]) -> str:
+    """The header's separator; a report whose header block has none gets the one most used in the sample."""
+    for sample in (lines[:1], lines[:50]):
+        text = "\n".join(sample)
+        counts = {sep: text.count(sep) for sep in (";", "\t", ",")}
+        best = max(counts, key=counts.get)
+        if counts[best]:
+            return best
+    return ","
 
 
-def iter_csv(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
+    """Raw rows of a CSV file, streaming; encoding and separator are detected from its first 64 KB."""
     sample = stream.read(CSV_SNIFF_BYTES)
     stream.seek(0)
     encoding = _detect_encoding(sample)
+    lines = [
+        line
+        for line in sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
+        if line.strip()
+    ]
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        first_line = sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
-        delimiter = _detect_delimiter(next((line for line in first_line if line.strip()), ""))
-        yield from _rows_with_header(csv.reader(text, delimiter=delimiter), columns)
+        yield from csv.reader(text, delimiter=detect_delimiter(lines))
     except UnicodeDecodeError as error:
         raise TableError("Не удалось прочитать файл: сохраните его в кодировке UTF-8.") from error
     except csv.Error as error:
         raise TableError(f"Файл CSV повреждён: {error}.") from error
     finally:
         text.detach()
+
+
+def iter_csv(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    return rows_with_header(read_csv_rows(stream), columns)
 
 
 def iter_xlsx(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -159,7 +172,7 @@ def iter_xlsx(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[
         rows = sheet.iter_rows()
     except (CalamineError, ValueError, OSError) as error:
         raise TableError("Не удалось прочитать файл Excel: он повреждён или это не .xlsx.") from error
-    yield from _rows_with_header(rows, columns)
+    yield from rows_with_header(rows, columns)
 
 
 def file_format(name: str) -> str:

@@ -15,8 +15,6 @@ capped at MAX_STORED_ERRORS.
 """
 
 import contextlib
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -30,17 +28,16 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from core.imports import MAX_STORED_ERRORS, ImportOption, ImportOutcome, register_importer
 from core.tabular import (
-    CSV_SNIFF_BYTES,
     Column,
     RowError,
     TableError,
-    _detect_encoding,
-    _rows_with_header,
     cell_text,
     file_format,
     map_header,
     normalise_text,
     parse_int,
+    read_csv_rows,
+    rows_with_header,
 )
 
 from . import fisoko
@@ -434,7 +431,7 @@ def open_rows(stream: IO[bytes], name: str, options: dict) -> tuple[Iterator[Row
         pass
     else:
         return _in_template_order(
-            fisoko.flat_rows(_rows_with_header(rows, fisoko.FLAT_COLUMNS))
+            fisoko.flat_rows(rows_with_header(rows, fisoko.FLAT_COLUMNS))
         ), fisoko.FLAT_LABELS
     if any(fisoko.is_report_header(cells) for cells in texts):
         numbered = ((line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1))
@@ -492,39 +489,8 @@ def _in_template_order(rows: Iterator[fisoko.PortalRow]) -> Iterator[Row]:
 def _raw_rows(stream: IO[bytes], name: str) -> Iterator[list]:
     """Every row of the file as its reader gives it (no header handling)."""
     if file_format(name) == "csv":
-        return _raw_csv(stream)
+        return read_csv_rows(stream)
     return _raw_xlsx(stream)
-
-
-def _raw_csv(stream: IO[bytes]) -> Iterator[list[str]]:
-    sample = stream.read(CSV_SNIFF_BYTES)
-    stream.seek(0)
-    encoding = _detect_encoding(sample)
-    lines = [
-        line
-        for line in sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
-        if line.strip()
-    ]
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    try:
-        yield from csv.reader(text, delimiter=_delimiter(lines))
-    except UnicodeDecodeError as error:
-        raise TableError("Не удалось прочитать файл: сохраните его в кодировке UTF-8.") from error
-    except csv.Error as error:
-        raise TableError(f"Файл CSV повреждён: {error}.") from error
-    finally:
-        text.detach()
-
-
-def _delimiter(lines: list[str]) -> str:
-    """The header's separator; a report's header block has none, so then the one most used in the sample."""
-    for sample in (lines[:1], lines[:50]):
-        text = "\n".join(sample)
-        counts = {sep: text.count(sep) for sep in (";", "\t", ",")}
-        best = max(counts, key=counts.get)
-        if counts[best]:
-            return best
-    return ","
 
 
 def _raw_xlsx(stream: IO[bytes]) -> Iterator[list]:
