@@ -9,7 +9,6 @@ validated and applied by Celery tasks (core.tasks) queued after the batch is com
 ``processing`` and its ``processed_rows`` grows as the validation pass reports progress.
 """
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +74,7 @@ class Importer(Protocol):
     title: str
     columns: tuple[Column, ...]
     # Optional: ``options: tuple[ImportOption, ...]`` asked on upload, ``notes: tuple[str, ...]`` shown on the
-    # upload page. An importer whose ``run`` takes ``batch`` and ``options`` receives them.
+    # upload page; ``run`` receives the batch and the values given for the options.
 
     def run(
         self,
@@ -86,6 +85,8 @@ class Importer(Protocol):
         user,
         apply: bool,
         progress: Callable[[int], None] | None = None,
+        batch: "ImportBatch | None" = None,
+        options: dict | None = None,
     ) -> ImportOutcome:
         """Validate every row; when ``apply`` and no row failed, write. Must not write on errors."""
 
@@ -133,12 +134,6 @@ def _run(
     apply: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
-    extra = {}
-    parameters = inspect.signature(importer.run).parameters
-    if "batch" in parameters:
-        extra["batch"] = batch
-    if "options" in parameters:
-        extra["options"] = batch_options(batch)
     with batch.file.open("rb") as handle:
         # The storage's file itself: the FieldFile wrapper checks ``closed`` on every read of a streaming reader.
         stream = getattr(handle, "file", handle)
@@ -150,7 +145,8 @@ def _run(
                 user=user,
                 apply=apply,
                 progress=progress,
-                **extra,
+                batch=batch,
+                options=batch_options(batch),
             )
         except TableError as error:
             return ImportOutcome(errors=[RowError(row=0, column="", message=str(error))])

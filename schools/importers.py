@@ -94,6 +94,8 @@ class SchoolImporter:
         user,
         apply: bool,
         progress: Callable[[int], None] | None = None,
+        batch=None,
+        options: dict | None = None,
     ) -> ImportOutcome:
         errors: list[RowError] = []
         rows: list[SchoolRow] = []
