@@ -1,6 +1,5 @@
 """Upload → preview → confirm, for every kind of import. Views only parse input and call core.imports."""
 
-import csv
 import io
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from schools.selectors import regions_writable_by
 
 from .access import can_write_somewhere
 from .errors import ApplicationError
+from .exports import csv_download
 from .forms import ImportUploadForm
 from .imports import IMPORTERS, batch_queued_for, get_importer, import_batch_confirm, import_batch_submit
 from .models import ImportBatch
@@ -129,17 +129,9 @@ def import_apply(request, pk: int):
 @login_required
 def import_errors_csv(request, pk: int):
     batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["Строка", "Столбец", "Ошибка"])
-    for error in batch.errors:
-        writer.writerow([error["row"] or "", error["column"], _safe_cell(error["message"])])
-    # BOM so that Excel opens the UTF-8 file with Cyrillic intact.
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="oshibki-zagruzki-{batch.pk}.csv"'
-    return response
-
-
-def _safe_cell(text: str) -> str:
-    """A cell that starts like a formula is written as text (no formula injection when opened in Excel)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
+    return csv_download(
+        ([error["row"] or "", error["column"], error["message"]] for error in batch.errors),
+        header=["Строка", "Столбец", "Ошибка"],
+        filename=f"oshibki-zagruzki-{batch.pk}.csv",
+        delimiter=";",
+    )

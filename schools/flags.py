@@ -18,6 +18,8 @@ from django.db.models import F, Max, Min
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
+from core.exports import safe_row
+
 from .criteria import Evidence, LowProcedure, RuleParams, Status, decide, newest_first
 from .models import FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
 
@@ -291,16 +293,18 @@ def flags_export_csv(*, list_year: int, region_ids: list[int] | None = None) -> 
     for school_id, code in schools.order_by("code").values_list("pk", "code"):
         decision = decisions.get(school_id)
         if decision is None:
-            writer.writerow([code, list_year, "", "", ""])
+            writer.writerow(safe_row([code, list_year, "", "", ""]))
             continue
         writer.writerow(
-            [
-                code,
-                list_year,
-                decision["status"],
-                decision["criteria"],
-                low_procedures_text(decision["reasons"]),
-            ]
+            safe_row(
+                [
+                    code,
+                    list_year,
+                    decision["status"],
+                    decision["criteria"],
+                    low_procedures_text(decision["reasons"]),
+                ]
+            )
         )
     return buffer.getvalue()
 

@@ -5,8 +5,6 @@ again. An object outside the user's scope is a 404 (a guessed id reveals nothing
 not take on a page they can see is a 403.
 """
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,13 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.access import can_write_somewhere, user_scope
 from core.errors import ApplicationError
+from core.exports import csv_download
 from core.roles import STAFF_WRITE_ROLES
 
 from .criteria import ResultFact, RuleParams, counts, is_low, movement
@@ -266,19 +265,25 @@ def flags(request):
 def flags_export(request):
     """The page's selection (every page of it) as CSV: the columns of ``export_flags``, then name and district."""
     year, _, _, _, decisions = _flags_selection(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
-        ["school_code", "list_year", "status", "criteria", "low_procedures", "school_name", "municipality"]
+    rows = (
+        [code, year, status, criteria, low_procedures_text(reasons), name, municipality]
+        for code, name, municipality, status, criteria, reasons in decisions.values_list(
+            "school__code", "school__name", "school__municipality__name", "status", "criteria", "reasons"
+        ).iterator(chunk_size=2000)
     )
-    for code, name, municipality, status, criteria, reasons in decisions.values_list(
-        "school__code", "school__name", "school__municipality__name", "status", "criteria", "reasons"
-    ).iterator(chunk_size=2000):
-        writer.writerow([code, year, status, criteria, low_procedures_text(reasons), name, municipality])
-    # The BOM lets Excel open the Cyrillic text as UTF-8.
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="shnor-statuses-{year or "none"}.csv"'
-    return response
+    return csv_download(
+        rows,
+        header=[
+            "school_code",
+            "list_year",
+            "status",
+            "criteria",
+            "low_procedures",
+            "school_name",
+            "municipality",
+        ],
+        filename=f"shnor-statuses-{year or 'none'}.csv",
+    )
 
 
 @login_required

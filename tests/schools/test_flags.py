@@ -289,3 +289,10 @@ def test_task_recomputes(world):
     recompute_flags_task.delay(years=[2024], region_id=world.region.pk)
     assert decisions(2024)["sch610001"] == ("risk", "")
     assert "sch230001" not in decisions(2024)
+
+
+def test_export_escapes_formula_like_cells(world):
+    world.school_a1.code = "=sch1"
+    world.school_a1.save(update_fields=["code"])
+    flags_recompute(list_year=2024)
+    assert "\n'=sch1,2024,no_data,," in flags_export_csv(list_year=2024)
