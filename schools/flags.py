@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import F, Max, Min
 from django.db.models.lookups import GreaterThanOrEqual
-from django.utils import timezone
 
 from core.exports import safe_row
 
@@ -178,7 +177,7 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
         schools = all_schools if everywhere else all_schools.filter(municipality__region_id__in=group)
         plan.append((params, evidence, runs, _fetch(schools.values_list("pk", "municipality__region_id"))))
 
-    with _decision_writer(timezone.now()) as write:
+    with _decision_writer() as write:
         for params, evidence, runs, schools in plan:
             for school_id, region_id in schools:
                 school_evidence = evidence.get(school_id, empty)
@@ -205,7 +204,7 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
 
 
 @contextmanager
-def _decision_writer(computed_at, *, use_copy: bool | None = None):
+def _decision_writer(*, use_copy: bool | None = None):
     """A function that stores one decision. On PostgreSQL the rows stream into one COPY while they are being
     computed (psycopg sends them from a thread, so the server parses while Python decides); elsewhere they are
     collected and bulk-created."""
@@ -223,7 +222,6 @@ def _decision_writer(computed_at, *, use_copy: bool | None = None):
                     criteria=criteria,
                     reasons=json.loads(reasons),
                     computation_id=run_id,
-                    computed_at=computed_at,
                 )
             )
 
@@ -231,8 +229,7 @@ def _decision_writer(computed_at, *, use_copy: bool | None = None):
         FlagDecision.objects.bulk_create(decisions, batch_size=WRITE_BATCH)
         return
 
-    columns = "school_id, list_year, status, criteria, reasons, computation_id, computed_at"
-    at = computed_at.isoformat()
+    columns = "school_id, list_year, status, criteria, reasons, computation_id"
     chunk: list[str] = []
     with (
         connection.cursor() as cursor,
@@ -243,7 +240,7 @@ def _decision_writer(computed_at, *, use_copy: bool | None = None):
             # COPY's text format: JSON from json.dumps has no raw tab or newline; backslashes are doubled.
             chunk.append(
                 f"{school_id}\t{year}\t{status}\t{criteria}\t{reasons.replace(chr(92), chr(92) * 2)}"
-                f"\t{run_id}\t{at}\n"
+                f"\t{run_id}\n"
             )
             if len(chunk) >= COPY_CHUNK:
                 copy.write("".join(chunk))

@@ -450,7 +450,6 @@ class FlagDecision(models.Model):
         db_index=False,
         db_constraint=False,  # created in the same transaction as its decisions (see school above)
     )
-    computed_at = models.DateTimeField("рассчитано")
 
     objects = FlagDecisionQuerySet.as_manager()
 
