@@ -44,3 +44,20 @@ class ImportUploadForm(forms.Form):
             for name, value in values.items()
             if value not in (None, "")
         }
+
+
+def add_service_error(form, error: Exception) -> None:
+    """A service's refusal on the form: field errors on their fields, everything else on the form."""
+    from django.core.exceptions import ValidationError
+
+    from .errors import ApplicationError
+
+    if isinstance(error, ApplicationError):
+        form.add_error(None, error.message)
+    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, str(error))

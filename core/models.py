@@ -180,6 +180,8 @@ class ImportBatch(BaseModel):
     class Kind(models.TextChoices):
         SCHOOLS = "schools", "Реестр школ"
         RESULTS = "results", "Результаты оценочных процедур"
+        TEACHERS = "teachers", "Педагоги"
+        COURSES = "courses", "Курсы повышения квалификации"
 
     class Status(models.TextChoices):
         VALIDATED = "validated", "Проверен, ожидает подтверждения"

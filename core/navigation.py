@@ -42,6 +42,16 @@ def menu_for(user, path: str = "") -> list[NavItem]:
         entries.append(("Перечни ШНОР", "schools:approved_list_index"))
     if may_edit_flag_rule(user):
         entries.append(("Правило ШНОР", "schools:flag_rule"))
+    from core.roles import PERSONAL_DATA_ROLES, Role
+
+    from .access import user_scope
+
+    if not user_scope(user, PERSONAL_DATA_ROLES).is_empty:
+        entries.append(("Педагоги", "schools:teachers"))
+    if user.has_role(Role.MENTOR, Role.TUTOR) and not user.is_superuser:
+        entries.append(("Моё наставничество", "mentoring:my"))
+    if not user_scope(user).is_empty:
+        entries.append(("Наставничество", "mentoring:index"))
     if can_write_somewhere(user):
         entries.append(("Загрузки", "imports:list"))
     if user.is_staff:

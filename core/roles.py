@@ -38,6 +38,13 @@ ALL_ROLES = frozenset(Role)
 STAFF_WRITE_ROLES = frozenset({Role.METHODIST})
 # Roles that may change their own school's working data (progress forms, roadmap items of the school…).
 SCHOOL_WRITE_ROLES = frozenset({Role.METHODIST, Role.SCHOOL_ADMIN})
+# Roles that reach teachers one by one: a tutor opens the card and results of the schools where their
+# teachers work, but sees, of the teachers' personal data, only the teachers assigned to them.
+TEACHER_LEVEL_ROLES = frozenset({Role.TUTOR})
+# Who reads teachers' personal data (names, categories, courses, logs naming them): the school's admin,
+# the municipality's staff and the teacher's own mentor or tutor (152-ФЗ: no wider than the work needs).
+# The regional analyst works with aggregates and does not see names.
+PERSONAL_DATA_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.SCHOOL_ADMIN, Role.MENTOR, Role.TUTOR})
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,14 @@ class Scope:
     region_ids: frozenset[int] = field(default_factory=frozenset)
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
     school_ids: frozenset[int] = field(default_factory=frozenset)
+    # Teachers reached one by one (TEACHER_LEVEL_ROLES); their schools are in school_ids.
+    teacher_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.everything or self.region_ids or self.municipality_ids or self.school_ids)
+        return not (
+            self.everything or self.region_ids or self.municipality_ids or self.school_ids or self.teacher_ids
+        )
 
 
 def scope_from_grants(grants: list[Grant], roles: frozenset[str], *, superuser: bool = False) -> Scope:

@@ -1,5 +1,6 @@
 from django.db import transaction
 
+from .access import forget_scope
 from .models import RoleAssignment, User
 
 
@@ -47,6 +48,5 @@ def role_grant(*, user: User, role: str, region=None, municipality=None, school=
         )
         assignment.full_clean()
         assignment.save()
-    user.__dict__.pop("_grants_cache", None)
-    user.__dict__.pop("_scope_cache", None)
+    forget_scope(user)
     return assignment

@@ -131,3 +131,67 @@ class FlagRuleForm(forms.Form):
     def __init__(self, *args, kind_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kinds"].choices = kind_choices
+
+
+# --- teachers ---------------------------------------------------------------------------------------------
+
+
+class TeacherForm(forms.Form):
+    last_name = forms.CharField(label="Фамилия", max_length=150)
+    first_name = forms.CharField(label="Имя", max_length=150)
+    middle_name = forms.CharField(label="Отчество", max_length=150, required=False)
+    position = forms.CharField(label="Должность", max_length=255, initial="учитель")
+    subjects = forms.ModelMultipleChoiceField(
+        label="Предметы",
+        queryset=None,
+        required=False,
+        help_text="Удерживайте Ctrl, чтобы выбрать несколько. Нет нужного предмета — впишите ниже.",
+    )
+    new_subjects = forms.CharField(
+        label="Другие предметы",
+        required=False,
+        max_length=500,
+        help_text="Через запятую, например: «Астрономия».",
+    )
+    category = forms.ChoiceField(label="Квалификационная категория")
+    experience_years = forms.IntegerField(
+        label="Педагогический стаж, лет", required=False, min_value=0, max_value=70
+    )
+    is_active = forms.BooleanField(label="Работает в школе", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        from .models import QualificationCategory, Subject
+
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].queryset = Subject.objects.order_by("name")
+        self.fields["category"].choices = QualificationCategory.choices
+
+    def clean_new_subjects(self) -> list[str]:
+        return [
+            name.strip()
+            for name in self.cleaned_data["new_subjects"].replace(";", ",").split(",")
+            if name.strip()
+        ]
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label="Тема курса", max_length=500)
+    provider = forms.CharField(label="Организация", max_length=500)
+    hours = forms.IntegerField(label="Часов", min_value=1, max_value=2000)
+    start_date = forms.DateField(
+        label="Начало", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label="Окончание", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    certificate = forms.CharField(label="Удостоверение (номер)", max_length=100, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("start_date")
+            and cleaned.get("end_date")
+            and cleaned["end_date"] < cleaned["start_date"]
+        ):
+            self.add_error("end_date", "Дата окончания курса раньше даты начала.")
+        return cleaned

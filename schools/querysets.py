@@ -1,7 +1,7 @@
 from django.db.models import Q
 
 from core.access import ScopedQuerySet, user_scope
-from core.roles import ALL_ROLES
+from core.roles import ALL_ROLES, PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES
 
 
 class RegionQuerySet(ScopedQuerySet):
@@ -53,3 +53,33 @@ class SchoolQuerySet(ScopedQuerySet):
             | Q(director__icontains=text)
             | Q(address__icontains=text)
         )
+
+
+class TeacherQuerySet(ScopedQuerySet):
+    """Teachers are personal data: their school's admin, the municipality's staff, their mentor (through
+    the school) and their own tutor (through the teacher, TEACHER_LEVEL_ROLES) — nobody else."""
+
+    teacher_path = "pk"
+    read_roles = PERSONAL_DATA_ROLES
+    write_roles = SCHOOL_WRITE_ROLES
+
+    def active(self):
+        return self.filter(is_active=True)
+
+    def search(self, text: str):
+        words = (text or "").split()
+        queryset = self
+        for word in words[:3]:  # surname, name, patronymic in any order
+            queryset = queryset.filter(
+                Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(middle_name__icontains=word)
+            )
+        return queryset
+
+
+class ProfessionalCourseQuerySet(ScopedQuerySet):
+    region_path = "teacher__school__municipality__region"
+    municipality_path = "teacher__school__municipality"
+    school_path = "teacher__school"
+    teacher_path = "teacher"
+    read_roles = PERSONAL_DATA_ROLES
+    write_roles = SCHOOL_WRITE_ROLES

@@ -214,3 +214,114 @@ def _status_label(status: str) -> str:
     from .models import FlagStatus
 
     return FlagStatus(status).label
+
+
+# --- teachers -----------------------------------------------------------------------------------------
+
+TEACHER_FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "position",
+    "category",
+    "experience_years",
+    "is_active",
+)
+
+
+def _require_school_writable(user, school: School) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from core.roles import SCHOOL_WRITE_ROLES
+
+    if not School.objects.reachable_by(user, SCHOOL_WRITE_ROLES).filter(pk=school.pk).exists():
+        raise PermissionDenied("Менять сведения о педагогах этой школы могут её администратор и методист.")
+
+
+def _tidy_name(value: str) -> str:
+    return " ".join((value or "").split())
+
+
+@transaction.atomic
+def teacher_create(*, school: School, user, last_name: str, first_name: str, subjects=(), **fields):
+    from .models import Teacher
+
+    _require_school_writable(user, school)
+    unknown = set(fields) - set(TEACHER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown teacher fields: {sorted(unknown)}")
+    teacher = Teacher(
+        school=school, last_name=_tidy_name(last_name), first_name=_tidy_name(first_name), **fields
+    )
+    teacher.middle_name = _tidy_name(teacher.middle_name)
+    teacher.full_clean()
+    teacher.save()
+    teacher.subjects.set(subjects)
+    return teacher
+
+
+@transaction.atomic
+def teacher_update(*, teacher, user, subjects=None, **fields):
+    """Change the given fields (and the subjects, when given); saves only what changed."""
+    from core.access import require_editable
+
+    require_editable(user, teacher)
+    unknown = set(fields) - set(TEACHER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown teacher fields: {sorted(unknown)}")
+    for name in ("last_name", "first_name", "middle_name"):
+        if name in fields:
+            fields[name] = _tidy_name(fields[name])
+    changed = [name for name, value in fields.items() if getattr(teacher, name) != value]
+    for name in changed:
+        setattr(teacher, name, fields[name])
+    if changed:
+        teacher.full_clean()
+        teacher.save(update_fields=[*changed, "updated_at"])
+    if subjects is not None and {s.pk for s in subjects} != set(
+        teacher.subjects.values_list("pk", flat=True)
+    ):
+        teacher.subjects.set(subjects)
+    return teacher
+
+
+@transaction.atomic
+def course_add(*, teacher, user, title: str, provider: str, hours: int, start_date, end_date, certificate=""):
+    from core.access import require_editable
+
+    from .models import ProfessionalCourse
+
+    require_editable(user, teacher)
+    course = ProfessionalCourse(
+        teacher=teacher,
+        title=title.strip(),
+        provider=provider.strip(),
+        hours=hours,
+        start_date=start_date,
+        end_date=end_date,
+        certificate=certificate.strip(),
+    )
+    course.full_clean()
+    course.save()
+    return course
+
+
+@transaction.atomic
+def course_delete(*, course, user) -> None:
+    from core.access import require_editable
+
+    require_editable(user, course)
+    course.delete()
+
+
+def subject_get_or_create(name: str):
+    """The subject for a name in any spelling ("математика ", "МАТЕМАТИКА"); created on first use."""
+    from .models import Subject
+    from .subjects import display_subject, normalise_subject
+
+    subject = Subject.objects.filter(normalized_name=normalise_subject(name)).first()
+    if subject is None:
+        subject = Subject(name=display_subject(name))
+        subject.full_clean(exclude=["normalized_name"])
+        subject.save()
+    return subject

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import views, views_flags
+from . import views, views_flags, views_teachers
 
 app_name = "schools"
 urlpatterns = [
     path("", views.school_list, name="list"),
     path("<int:pk>/", views.school_detail, name="detail"),
     path("<int:pk>/edit/", views.school_edit, name="edit"),
+    # teachers
+    path("teachers/", views_teachers.teacher_list, name="teachers"),
+    path("teachers/<int:pk>/", views_teachers.teacher_detail, name="teacher_detail"),
+    path("teachers/<int:pk>/edit/", views_teachers.teacher_edit, name="teacher_edit"),
+    path("teachers/<int:pk>/courses/new/", views_teachers.course_create_view, name="course_create"),
+    path("courses/<int:pk>/delete/", views_teachers.course_delete_view, name="course_delete"),
+    path("<int:school_pk>/teachers/new/", views_teachers.teacher_create_view, name="teacher_create"),
     # ШНОР: computed statuses, the rule, approved lists
     path("flags/", views_flags.flags, name="flags"),
     path("flags/export.csv", views_flags.flags_export, name="flags_export"),

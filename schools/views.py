@@ -10,12 +10,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from core.access import user_scope
+from core.roles import PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES
 
 from .filters import SchoolFilter
 from .forms import SchoolForm
 from .models import SMALL_SAMPLE, School
 from .services import school_update
 from .views_flags import school_results_table, school_status_history
+from .views_teachers import school_teachers
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a
 # municipality on one or two pages and a page light enough to print.
@@ -40,6 +45,9 @@ def school_detail(request, pk: int):
         School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk
     )
     can_edit = School.objects.editable_by(request.user).filter(pk=school.pk).exists()
+    from mentoring.selectors import school_mentoring
+    from mentoring.services import schools_user_may_log
+
     return render(
         request,
         "schools/school_detail.html",
@@ -49,6 +57,14 @@ def school_detail(request, pk: int):
             "results": school_results_table(request.user, school),
             "history": school_status_history(request.user, school),
             "small_sample": SMALL_SAMPLE,
+            "teachers": school_teachers(request.user, school),
+            "may_see_teachers": not user_scope(request.user, PERSONAL_DATA_ROLES).is_empty,
+            "can_add_teacher": School.objects.reachable_by(request.user, SCHOOL_WRITE_ROLES)
+            .filter(pk=school.pk)
+            .exists(),
+            "mentoring": school_mentoring(request.user, school, today=timezone.localdate()),
+            "can_log": schools_user_may_log(request.user).filter(pk=school.pk).exists(),
+            "today": timezone.localdate(),
         },
     )
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from core.access import can_write_somewhere, user_scope
 from core.errors import ApplicationError
 from core.exports import csv_download
+from core.forms import add_service_error
 from core.roles import STAFF_WRITE_ROLES
 
 from .criteria import ResultFact, RuleParams, counts, is_low, movement
@@ -142,19 +143,6 @@ def _failure_trend(user, school_ids: list[int], last_year: int) -> tuple[dict[in
         school_id: [TrendPoint(year, by_year.get(year)) for year in axis]
         for school_id, by_year in shares.items()
     }, top
-
-
-def _add_service_error(form, error: Exception) -> None:
-    """A service's refusal on the form: field errors on their fields, everything else on the form."""
-    if isinstance(error, ApplicationError):
-        form.add_error(None, error.message)
-    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error))
 
 
 def _parse_year(value: str | None) -> int | None:
@@ -483,7 +471,7 @@ def approved_list_create_view(request):
                 user=request.user,
             )
         except (ValidationError, ApplicationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -577,7 +565,7 @@ def approved_list_inclusion(request, pk: int, school_pk: int):
                 user=request.user,
             )
         except (ValidationError, ApplicationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             what = "включена в перечень" if included else "исключена из перечня"
             messages.success(request, f"Школа «{school.display_name}» {what}.")
@@ -637,7 +625,7 @@ def flag_rule(request):
                             partial(recompute_flags_task.delay, years=None, region_id=region.pk)
                         )
             except (ValidationError, ApplicationError) as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 if changed:
                     messages.success(

@@ -8,6 +8,7 @@ admin.site.index_title = "Справочники и данные"
 urlpatterns = [
     path("", include("core.urls")),
     path("schools/", include("schools.urls")),
+    path("mentoring/", include("mentoring.urls")),
     path("imports/", include("core.imports_urls")),
     path("admin/", admin.site.urls),
 ]

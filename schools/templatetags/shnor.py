@@ -120,3 +120,12 @@ def sparkline(points, top: float = 50.0):
         lx=last_x,
         ly=last_y,
     )
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when missing)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -5,8 +5,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.access import (
-    ASSIGNED_SCHOOL_PROVIDERS,
-    register_assigned_schools_provider,
+    ASSIGNMENT_PROVIDERS,
+    AssignedReach,
+    register_assignment_provider,
     require_editable,
     user_scope,
 )
@@ -118,17 +119,18 @@ def test_require_editable(world):
 
 
 def test_assigned_schools_provider_extends_mentor_scope(world):
-    saved = dict(ASSIGNED_SCHOOL_PROVIDERS)
+    saved = dict(ASSIGNMENT_PROVIDERS)
     try:
-        register_assigned_schools_provider(Role.MENTOR, lambda user: [world.school_b1.pk])
+        ASSIGNMENT_PROVIDERS.clear()
+        register_assignment_provider(Role.MENTOR, lambda user: AssignedReach(school_ids=[world.school_b1.pk]))
         mentor = world.users["mentor"]
         assert codes(School.objects.visible_to(mentor)) == {"sch610101"}
         assert codes(School.objects.editable_by(mentor)) == set()
         # Another role's provider does not leak into a user without that role.
         assert not School.objects.visible_to(world.users["nobody"]).exists()
     finally:
-        ASSIGNED_SCHOOL_PROVIDERS.clear()
-        ASSIGNED_SCHOOL_PROVIDERS.update(saved)
+        ASSIGNMENT_PROVIDERS.clear()
+        ASSIGNMENT_PROVIDERS.update(saved)
 
 
 def test_scope_is_computed_once_per_user_object(world, django_assert_num_queries):

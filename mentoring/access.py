@@ -1,0 +1,29 @@
+"""What mentors and tutors reach: the gate (core.access) asks these providers, registered on app start."""
+
+from django.utils import timezone
+
+from core.access import AssignedReach
+
+
+def mentor_reach(user) -> AssignedReach:
+    """A mentor reaches the schools assigned to them by orders in force today (and their teachers)."""
+    from .models import MentorAssignment
+
+    schools = MentorAssignment.objects.active(timezone.localdate()).filter(mentor_user=user)
+    return AssignedReach(school_ids=frozenset(schools.values_list("school_id", flat=True)))
+
+
+def tutor_reach(user) -> AssignedReach:
+    """A tutor reaches the teachers assigned to them, and the cards of those teachers' schools."""
+    from .models import TutorAssignment
+
+    rows = (
+        TutorAssignment.objects.active(timezone.localdate())
+        .filter(tutor=user)
+        .values_list("teacher_id", "teacher__school_id")
+    )
+    teachers, schools = set(), set()
+    for teacher_id, school_id in rows:
+        teachers.add(teacher_id)
+        schools.add(school_id)
+    return AssignedReach(school_ids=frozenset(schools), teacher_ids=frozenset(teachers))

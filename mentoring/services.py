@@ -1,0 +1,412 @@
+"""Writes of the mentoring area. Every service checks the gate itself and refuses with a Russian message."""
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.access import forget_scope, require_editable, user_scope
+from core.roles import Role
+from core.services import role_grant
+from schools.models import Municipality, School, Subject, Teacher
+
+from . import rules
+from .models import LogEntry, MentorAssignment, Order, Partnership, PlanItem, TutorAssignment
+
+T = TypeVar("T")
+
+
+def _fmt(day: date | None) -> str:
+    return "без срока" if day is None else f"{day:%d.%m.%Y}"
+
+
+def _period_text(period: rules.Period) -> str:
+    return f"с {_fmt(period.start)}" + ("" if period.end is None else f" по {_fmt(period.end)}")
+
+
+def _require_school_in_scope(user, school: School, what: str) -> None:
+    if not School.objects.editable_by(user).filter(pk=school.pk).exists():
+        raise ValidationError(
+            f"Школа «{school}» не относится к вашему муниципалитету: {what} ей может только методист "
+            f"муниципалитета «{school.municipality}»."
+        )
+
+
+def _check_order_matches(order: Order | None, school: School) -> None:
+    if order is not None and order.municipality_id != school.municipality_id:
+        raise ValidationError(
+            f"{order.__str__().capitalize()} издан для муниципалитета «{order.municipality}», "
+            f"а школа «{school}» относится к муниципалитету «{school.municipality}»."
+        )
+
+
+def _check_period(start: date | None, end: date | None) -> None:
+    problem = rules.period_problem(start, end)
+    if problem:
+        raise ValidationError(problem)
+
+
+# --- orders ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_create(*, municipality: Municipality, number: str, date: date, user, title: str = "") -> Order:
+    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
+        raise PermissionDenied("Вносить приказы муниципалитета может только его методист.")
+    order = Order(
+        municipality=municipality,
+        number=number.strip(),
+        date=date,
+        title=title.strip(),
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    order.full_clean()
+    order.save()
+    return order
+
+
+def _require_order_editable(user, order: Order) -> None:
+    if not Order.objects.editable_by(user).filter(pk=order.pk).exists():
+        raise PermissionDenied("Менять приказы этого муниципалитета может только его методист.")
+
+
+# --- mentors --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mentor_assign(
+    *,
+    order: Order,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+    mentor_user=None,
+    mentor_school: School | None = None,
+    user,
+) -> MentorAssignment:
+    """Assign a mentor (a person or a school) to ``school`` by ``order``; overlaps are refused."""
+    _require_order_editable(user, order)
+    _require_school_in_scope(user, school, "назначать наставника")
+    _check_order_matches(order, school)
+    _check_period(start_date, end_date)
+    if (mentor_user is None) == (mentor_school is None):
+        raise ValidationError("Укажите наставника: педагога или школу-наставника (одно из двух).")
+    if mentor_school is not None and mentor_school.pk == school.pk:
+        raise ValidationError("Школа не может быть наставником самой себе.")
+    if mentor_user is not None and not mentor_user.is_active:
+        raise ValidationError(f"Учётная запись «{mentor_user}» отключена: назначить её наставником нельзя.")
+    School.objects.select_for_update().filter(pk=school.pk).first()  # one assignment of a school at a time
+    same = MentorAssignment.objects.filter(school=school).select_related("order")
+    same = same.filter(mentor_user=mentor_user) if mentor_user else same.filter(mentor_school=mentor_school)
+    new = rules.Period(start_date, end_date)
+    clash = rules.first_overlap(new, ((a, a.period) for a in same))
+    mentor = mentor_user or mentor_school
+    if clash is not None:
+        raise ValidationError(
+            f"«{mentor}» уже закреплён наставником школы «{school}» {_period_text(clash.period)} "
+            f"({clash.order}); периоды пересекаются."
+        )
+    assignment = MentorAssignment(
+        order=order,
+        school=school,
+        mentor_user=mentor_user,
+        mentor_school=mentor_school,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    assignment.full_clean()
+    assignment.save()
+    if mentor_user is not None:
+        role_grant(user=mentor_user, role=Role.MENTOR)
+        forget_scope(mentor_user)
+    return assignment
+
+
+def _end(assignment, *, end_date: date, note: str, user):
+    require_editable(user, assignment)
+    problem = rules.end_problem(assignment.period, end_date)
+    if problem:
+        raise ValidationError(problem)
+    assignment.end_date = end_date
+    assignment.end_note = note.strip()
+    assignment.ended_by = user
+    assignment.full_clean()
+    assignment.save(update_fields=["end_date", "end_note", "ended_by", "updated_at"])
+    return assignment
+
+
+@transaction.atomic
+def mentor_assignment_end(*, assignment: MentorAssignment, end_date: date, note: str = "", user):
+    """End an assignment on a day; the record stays, with who ended it and why."""
+    return _end(assignment, end_date=end_date, note=note, user=user)
+
+
+# --- tutors ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tutor_assign(
+    *,
+    order: Order,
+    teacher: Teacher,
+    subject: Subject,
+    tutor,
+    start_date: date,
+    end_date: date | None = None,
+    user,
+) -> TutorAssignment:
+    """Assign a tutor to a teacher for a subject by ``order``; overlaps for the same subject are refused."""
+    school = teacher.school
+    _require_order_editable(user, order)
+    _require_school_in_scope(user, school, "назначать тьюторов педагогам")
+    _check_order_matches(order, school)
+    _check_period(start_date, end_date)
+    if not teacher.is_active:
+        raise ValidationError(f"Педагог {teacher.short_name} отмечен как неработающий.")
+    if not teacher.subjects.filter(pk=subject.pk).exists():
+        raise ValidationError(
+            f"Педагог {teacher.short_name} не ведёт предмет «{subject}»: добавьте предмет в его карточку "
+            "или выберите другой."
+        )
+    if not tutor.is_active:
+        raise ValidationError(f"Учётная запись «{tutor}» отключена: назначить её тьютором нельзя.")
+    Teacher.objects.select_for_update().filter(pk=teacher.pk).first()
+    same = TutorAssignment.objects.filter(teacher=teacher, subject=subject, tutor=tutor).select_related(
+        "order"
+    )
+    clash = rules.first_overlap(rules.Period(start_date, end_date), ((a, a.period) for a in same))
+    if clash is not None:
+        raise ValidationError(
+            f"«{tutor}» уже назначен тьютором педагога {teacher.short_name} по предмету «{subject}» "
+            f"{_period_text(clash.period)} ({clash.order}); периоды пересекаются."
+        )
+    assignment = TutorAssignment(
+        order=order, teacher=teacher, subject=subject, tutor=tutor, start_date=start_date, end_date=end_date
+    )
+    assignment.full_clean()
+    assignment.save()
+    role_grant(user=tutor, role=Role.TUTOR)
+    forget_scope(tutor)
+    return assignment
+
+
+@transaction.atomic
+def tutor_assignment_end(*, assignment: TutorAssignment, end_date: date, note: str = "", user):
+    return _end(assignment, end_date=end_date, note=note, user=user)
+
+
+# --- one order, many lines ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_lines_create(*, lines: Sequence[dict], create: Callable[..., T], user) -> list[T]:
+    """Create every line of an order or none: errors are collected per line (1-based) and raised together."""
+    created: list[T] = []
+    errors: dict[str, list[str]] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            with transaction.atomic():
+                created.append(create(user=user, **line))
+        except ValidationError as error:
+            errors[f"Строка {number}"] = error.messages
+        except PermissionDenied as error:
+            errors[f"Строка {number}"] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    return created
+
+
+# --- partnerships ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    school: School,
+    partners: Iterable[School],
+    kind: str,
+    agreement_number: str,
+    agreement_date: date,
+    first_year: int,
+    last_year: int,
+    user,
+    order: Order | None = None,
+    goal: str = "",
+) -> Partnership:
+    partners = list(partners)
+    _require_school_in_scope(user, school, "создавать партнёрства")
+    _check_order_matches(order, school)
+    if order is not None:
+        _require_order_editable(user, order)
+    visible = set(
+        School.objects.visible_to(user).filter(pk__in=[p.pk for p in partners]).values_list("pk", flat=True)
+    )
+    if len(visible) != len({p.pk for p in partners}):
+        raise ValidationError("Среди школ-партнёров есть школа вне вашего доступа.")
+    problem = rules.partnership_problem(
+        kind=kind,
+        partner_count=len({p.pk for p in partners}),
+        includes_itself=school.pk in {p.pk for p in partners},
+        first_year=first_year,
+        last_year=last_year,
+    )
+    if problem:
+        raise ValidationError(problem)
+    partnership = Partnership(
+        school=school,
+        kind=kind,
+        agreement_number=agreement_number.strip(),
+        agreement_date=agreement_date,
+        first_year=first_year,
+        last_year=last_year,
+        order=order,
+        goal=goal.strip(),
+    )
+    partnership.full_clean()
+    partnership.save()
+    partnership.partners.set(partners)
+    return partnership
+
+
+@transaction.atomic
+def plan_item_add(
+    *, partnership: Partnership, title: str, due_date: date, user, responsible: str = "", note: str = ""
+) -> PlanItem:
+    if not _plan_writable(user, partnership):
+        raise PermissionDenied("Менять совместный план могут методист муниципалитета и администратор школы.")
+    item = PlanItem(
+        partnership=partnership,
+        title=title.strip(),
+        due_date=due_date,
+        responsible=responsible.strip(),
+        note=note.strip(),
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _plan_writable(user, partnership: Partnership) -> bool:
+    from .querysets import PlanItemQuerySet
+
+    return (
+        School.objects.reachable_by(user, PlanItemQuerySet.write_roles)
+        .filter(pk=partnership.school_id)
+        .exists()
+    )
+
+
+@transaction.atomic
+def plan_item_move(
+    *, item: PlanItem, status: str, user, done_on: date | None = None, note: str | None = None
+):
+    """Move a plan item along the status table; "done" records the day (today unless given)."""
+    if not _plan_writable(user, item.partnership):
+        raise PermissionDenied("Менять совместный план могут методист муниципалитета и администратор школы.")
+    if status != item.status and not rules.plan_move_allowed(item.status, status):
+        raise ValidationError(
+            f"Из состояния «{item.get_status_display()}» нельзя перейти в выбранное состояние."
+        )
+    item.status = status
+    item.done_on = (done_on or timezone.localdate()) if status == rules.DONE else None
+    fields = ["status", "done_on", "updated_at"]
+    if note is not None:
+        item.note = note.strip()
+        fields.append("note")
+    item.full_clean()
+    item.save(update_fields=fields)
+    return item
+
+
+# --- the log --------------------------------------------------------------------------------------------
+
+LOG_WRITE_ROLES = frozenset({Role.MENTOR, Role.TUTOR})
+
+
+def schools_user_may_log(user):
+    """Schools where ``user`` may record mentoring: as an assigned mentor or tutor, or as the methodologist."""
+    scope = user_scope(user, LOG_WRITE_ROLES)
+    return School.objects.filter(pk__in=scope.school_ids) | School.objects.editable_by(user)
+
+
+def _check_log(*, author, school: School, date: date, teachers: Sequence[Teacher]) -> None:
+    if not schools_user_may_log(author).filter(pk=school.pk).exists():
+        raise PermissionDenied(
+            "Вести журнал по этой школе могут её наставник, тьюторы её педагогов и методист муниципалитета."
+        )
+    if date > timezone.localdate():
+        raise ValidationError("Дата записи ещё не наступила: журнал ведётся по сделанному.")
+    foreign = [t for t in teachers if t.school_id != school.pk]
+    if foreign:
+        raise ValidationError("Среди участников есть педагоги другой школы.")
+    visible = set(
+        Teacher.objects.visible_to(author)
+        .filter(pk__in=[t.pk for t in teachers])
+        .values_list("pk", flat=True)
+    )
+    if len(visible) != len({t.pk for t in teachers}):
+        raise ValidationError("Среди участников есть педагоги, которые вам не назначены.")
+
+
+@transaction.atomic
+def log_entry_create(
+    *,
+    author,
+    school: School,
+    date: date,
+    kind: str,
+    topic: str,
+    teachers: Sequence[Teacher] = (),
+    outcome: str = "",
+    recommendations: str = "",
+) -> LogEntry:
+    teachers = list(teachers)
+    _check_log(author=author, school=school, date=date, teachers=teachers)
+    entry = LogEntry(
+        school=school,
+        author=author,
+        date=date,
+        kind=kind,
+        topic=topic.strip(),
+        outcome=outcome.strip(),
+        recommendations=recommendations.strip(),
+    )
+    entry.full_clean()
+    entry.save()
+    entry.teachers.set(teachers)
+    return entry
+
+
+@transaction.atomic
+def log_entry_update(
+    *, entry: LogEntry, user, teachers: Sequence[Teacher] | None = None, **fields
+) -> LogEntry:
+    if not LogEntry.objects.editable_by(user).filter(pk=entry.pk).exists():
+        raise PermissionDenied("Исправлять запись может её автор или методист муниципалитета.")
+    allowed = {"date", "kind", "topic", "outcome", "recommendations"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"unknown log fields: {sorted(unknown)}")
+    new_teachers = list(teachers) if teachers is not None else list(entry.teachers.all())
+    _check_log(
+        author=entry.author, school=entry.school, date=fields.get("date", entry.date), teachers=new_teachers
+    )
+    changed = [name for name, value in fields.items() if getattr(entry, name) != value]
+    for name in changed:
+        setattr(entry, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
+    if changed:
+        entry.full_clean()
+        entry.save(update_fields=[*changed, "updated_at"])
+    if teachers is not None:
+        entry.teachers.set(new_teachers)
+    return entry
+
+
+@transaction.atomic
+def log_entry_delete(*, entry: LogEntry, user) -> None:
+    if not LogEntry.objects.editable_by(user).filter(pk=entry.pk).exists():
+        raise PermissionDenied("Удалить запись может её автор или методист муниципалитета.")
+    entry.delete()
