@@ -202,3 +202,25 @@ def parse_int(text: str) -> int | None:
     if re.fullmatch(r"[+-]?\d+[.,]0+", cleaned):
         return int(cleaned.split(".")[0].split(",")[0])
     raise ValueError(text)
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})(?:\s*г\.?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def parse_date(text: str) -> date | None:
+    """'15.01.2024', '15/01/2024', '2024-01-15' and an Excel date cell (read as '2024-01-15' or
+    '2024-01-15T10:30:00') -> date; '' -> None; anything else, or a day that does not exist, raises ValueError.
+    """
+    cleaned = text.replace("\u00a0", " ").strip()
+    if not cleaned:
+        return None
+    day_first = _DAY_FIRST.match(cleaned)
+    if day_first:
+        day, month, year = (int(part) for part in day_first.groups())
+        return date(year, month, day)
+    iso = _ISO.match(cleaned)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+        return date(year, month, day)
+    raise ValueError(text)

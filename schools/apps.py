@@ -6,4 +6,4 @@ class SchoolsConfig(AppConfig):
     verbose_name = "Школы"
 
     def ready(self) -> None:
-        from . import demo, importers, results_import  # noqa: F401  (register importers and the demo step)
+        from . import demo, importers, results_import, teacher_import  # noqa: F401  (importers, the demo step)
