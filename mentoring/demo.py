@@ -224,10 +224,9 @@ def _assignments(
             end_date=datetime.date(2026, 8, 31),
             user=methodist,
         )
-    # The demo tutor (Russian) takes the Russian teachers of the first two ШНОР; maths teachers of the first
-    # ШНОР get the methodologist as their tutor; other subject teachers are left uncovered on purpose.
+    # The demo tutor (Russian) takes the Russian teachers of the first two ШНОР; the other subject teachers
+    # are left without a tutor on purpose (the coverage page lists them).
     russian = Subject.objects.filter(normalized_name="русский язык").first()
-    maths = Subject.objects.filter(normalized_name="математика").first()
     for school in shnor[:2]:
         for teacher in Teacher.objects.filter(school=school, subjects=russian).order_by("pk"):
             if tutor is not None:
@@ -239,10 +238,6 @@ def _assignments(
                     start_date=START,
                     user=methodist,
                 )
-    for teacher in Teacher.objects.filter(school=shnor[0], subjects=maths).order_by("pk")[:1]:
-        tutor_assign(
-            order=order, teacher=teacher, subject=maths, tutor=methodist, start_date=START, user=methodist
-        )
     # Network mentoring: a pair for the first ШНОР, a group for the second.
     if len(strong) >= 3:
         pair = partnership_create(

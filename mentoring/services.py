@@ -37,8 +37,10 @@ def _require_school_in_scope(user, school: School, what: str) -> None:
 
 def _check_order_matches(order: Order | None, school: School) -> None:
     if order is not None and order.municipality_id != school.municipality_id:
+        title = str(order)
         raise ValidationError(
-            f"{order.__str__().capitalize()} издан для муниципалитета «{order.municipality}», "
+            # Not str.capitalize(): it would lower-case the order number ("45-ОД" → "45-од").
+            f"{title[:1].upper()}{title[1:]} издан для муниципалитета «{order.municipality}», "
             f"а школа «{school}» относится к муниципалитету «{school.municipality}»."
         )
 
@@ -202,18 +204,28 @@ def tutor_assignment_end(*, assignment: TutorAssignment, end_date: date, note: s
 
 
 @transaction.atomic
-def order_lines_create(*, lines: Sequence[dict], create: Callable[..., T], user) -> list[T]:
-    """Create every line of an order or none: errors are collected per line (1-based) and raised together."""
+def order_lines_create(
+    *,
+    lines: Sequence[dict],
+    create: Callable[..., T],
+    user,
+    numbers: Sequence[int] | None = None,
+    section: str = "Строка",
+) -> list[T]:
+    """Create every line of an order or none: errors are collected per line and raised together, each
+    message starting with its line ("Строка 2: …"; ``numbers`` are the lines' numbers as the user sees them,
+    1, 2, 3… by default)."""
+    numbers = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
     created: list[T] = []
-    errors: dict[str, list[str]] = {}
-    for number, line in enumerate(lines, start=1):
+    errors: list[str] = []
+    for number, line in zip(numbers, lines, strict=True):
         try:
             with transaction.atomic():
                 created.append(create(user=user, **line))
         except ValidationError as error:
-            errors[f"Строка {number}"] = error.messages
+            errors.extend(f"{section} {number}: {message}" for message in error.messages)
         except PermissionDenied as error:
-            errors[f"Строка {number}"] = [str(error)]
+            errors.append(f"{section} {number}: {error}")
     if errors:
         raise ValidationError(errors)
     return created

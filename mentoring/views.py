@@ -160,19 +160,22 @@ def _line_formsets(request, user, *, prefix_data=None):
 
 def _save_lines(order: Order, mentor_lines, tutor_lines, user) -> tuple[int, int]:
     """Every line or none (the caller's transaction); errors come back per line as ValidationError."""
-    mentors = [
-        {"order": order, **{k: v for k, v in form.cleaned_data.items()}}
-        for form in mentor_lines
-        if form.cleaned_data and form.is_line
-    ]
-    tutors = [
-        {"order": order, **{k: v for k, v in form.cleaned_data.items()}}
-        for form in tutor_lines
-        if form.cleaned_data and form.is_line
-    ]
-    created_mentors = services.order_lines_create(lines=mentors, create=services.mentor_assign, user=user)
-    created_tutors = services.order_lines_create(lines=tutors, create=services.tutor_assign, user=user)
-    return len(created_mentors), len(created_tutors)
+    created = []
+    for formset, create, section in (
+        (mentor_lines, services.mentor_assign, "Наставники, строка"),
+        (tutor_lines, services.tutor_assign, "Тьюторы, строка"),
+    ):
+        filled = [(n, form) for n, form in enumerate(formset, start=1) if form.cleaned_data and form.is_line]
+        created.append(
+            services.order_lines_create(
+                lines=[{"order": order, **form.cleaned_data} for _n, form in filled],
+                numbers=[n for n, _form in filled],
+                create=create,
+                user=user,
+                section=section,
+            )
+        )
+    return len(created[0]), len(created[1])
 
 
 @login_required

@@ -1,10 +1,12 @@
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
 from core.models import User
 from core.roles import Role
 from core.services import role_grant
-from schools.models import Municipality, Region, School
+from schools.models import Municipality, ProfessionalCourse, Region, School, Subject, Teacher
 
 
 class RegionFactory(DjangoModelFactory):
@@ -32,6 +34,43 @@ class SchoolFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"МБОУ «Школа №{n}»")
     short_name = factory.LazyAttribute(lambda o: o.name)
     school_type = "СОШ"
+
+
+class SubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Subject
+
+    name = factory.Sequence(lambda n: f"Предмет {n}")
+
+
+class TeacherFactory(DjangoModelFactory):
+    """A teacher of a school; ``subjects=[...]`` sets the subjects they teach."""
+
+    class Meta:
+        model = Teacher
+        skip_postgeneration_save = True
+
+    school = factory.SubFactory(SchoolFactory)
+    last_name = factory.Sequence(lambda n: f"Педагогова{n}")
+    first_name = "Анна"
+    middle_name = "Сергеевна"
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.subjects.set(extracted)
+
+
+class ProfessionalCourseFactory(DjangoModelFactory):
+    class Meta:
+        model = ProfessionalCourse
+
+    teacher = factory.SubFactory(TeacherFactory)
+    title = factory.Sequence(lambda n: f"Формирование функциональной грамотности, курс {n}")
+    provider = "ГБУ ДПО РО РИПК и ППРО"
+    hours = 36
+    start_date = datetime.date(2025, 3, 3)
+    end_date = datetime.date(2025, 3, 14)
 
 
 class UserFactory(DjangoModelFactory):
