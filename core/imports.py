@@ -97,6 +97,13 @@ class Importer(Protocol):
 IMPORTERS: dict[str, Importer] = {}
 
 
+def importer_write_roles(importer: Importer) -> frozenset[str]:
+    """Roles that may upload this kind (``write_roles`` on the importer; the staff's by default)."""
+    from .roles import STAFF_WRITE_ROLES
+
+    return getattr(importer, "write_roles", STAFF_WRITE_ROLES)
+
+
 def register_importer(importer: Importer) -> Importer:
     IMPORTERS[importer.kind] = importer
     return importer

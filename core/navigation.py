@@ -4,8 +4,6 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from .access import can_write_somewhere
-
 
 @dataclass(frozen=True)
 class NavItem:
@@ -52,7 +50,9 @@ def menu_for(user, path: str = "") -> list[NavItem]:
         entries.append(("Моё наставничество", "mentoring:my"))
     if not user_scope(user).is_empty:
         entries.append(("Наставничество", "mentoring:index"))
-    if can_write_somewhere(user):
+    from .views_imports import importers_for
+
+    if importers_for(user):
         entries.append(("Загрузки", "imports:list"))
     if user.is_staff:
         entries.append(("Администрирование", "admin:index"))

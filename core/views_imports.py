@@ -18,36 +18,55 @@ from .access import can_write_somewhere
 from .errors import ApplicationError
 from .exports import csv_download
 from .forms import ImportUploadForm
-from .imports import IMPORTERS, batch_queued_for, get_importer, import_batch_confirm, import_batch_submit
+from .imports import (
+    IMPORTERS,
+    batch_queued_for,
+    get_importer,
+    import_batch_confirm,
+    import_batch_submit,
+    importer_write_roles,
+)
 from .models import ImportBatch
+from .roles import Role
 
 PREVIEW_ERRORS_SHOWN = 200
 
 
 def _require_importer(request, kind: str):
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied("Загружать данные могут методисты.")
     try:
-        return get_importer(kind)
+        importer = get_importer(kind)
     except ApplicationError as error:
         from django.http import Http404
 
         raise Http404(error.message) from error
+    if not can_write_somewhere(request.user, importer_write_roles(importer)):
+        raise PermissionDenied("Загружать эти данные могут методисты" + _and_school_admins(importer) + ".")
+    return importer
+
+
+def _and_school_admins(importer) -> str:
+    return " и администраторы школ" if Role.SCHOOL_ADMIN in importer_write_roles(importer) else ""
+
+
+def importers_for(user) -> list:
+    """The kinds of data ``user`` may upload: the registry and results for staff, teachers for schools too."""
+    return [i for i in IMPORTERS.values() if can_write_somewhere(user, importer_write_roles(i))]
 
 
 @login_required
 def import_list(request):
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied("Загрузки доступны методистам.")
+    importers = importers_for(request.user)
+    if not importers:
+        raise PermissionDenied("Загрузки доступны методистам и администраторам школ.")
     batches = ImportBatch.objects.visible_to(request.user).select_related("uploaded_by", "region")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
-    return render(request, "imports/list.html", {"page": page, "importers": IMPORTERS.values()})
+    return render(request, "imports/list.html", {"page": page, "importers": importers})
 
 
 @login_required
 def import_new(request, kind: str):
     importer = _require_importer(request, kind)
-    regions = regions_writable_by(request.user)
+    regions = regions_writable_by(request.user, importer_write_roles(importer))
     form = ImportUploadForm(
         request.POST or None, request.FILES or None, regions=regions, options=getattr(importer, "options", ())
     )

@@ -4,7 +4,7 @@ from core.access import user_scope
 from core.errors import ApplicationError
 from core.roles import STAFF_WRITE_ROLES
 
-from .models import Municipality, Region
+from .models import Municipality, Region, School
 
 DEFAULT_REGION_NAME = getattr(settings, "DEFAULT_REGION_NAME", "Регион")
 
@@ -30,13 +30,19 @@ def region_for_command(name: str | None) -> Region:
     return regions[0]
 
 
-def regions_writable_by(user):
-    """Regions in which ``user`` may import or change data (a region-wide or a municipal grant)."""
-    scope = user_scope(user, STAFF_WRITE_ROLES)
+def regions_writable_by(user, roles: frozenset[str] = STAFF_WRITE_ROLES):
+    """Regions in which ``user`` may import or change data through ``roles`` (a region-wide, a municipal or,
+    for school roles, a school grant)."""
+    scope = user_scope(user, roles)
     if scope.everything:
         return Region.objects.all()
     municipal_regions = Municipality.objects.filter(pk__in=scope.municipality_ids).values("region_id")
-    return Region.objects.filter(pk__in=scope.region_ids) | Region.objects.filter(pk__in=municipal_regions)
+    school_regions = School.objects.filter(pk__in=scope.school_ids).values("municipality__region_id")
+    return (
+        Region.objects.filter(pk__in=scope.region_ids)
+        | Region.objects.filter(pk__in=municipal_regions)
+        | Region.objects.filter(pk__in=school_regions)
+    )
 
 
 def approved_list_comparison(approved_list) -> list[dict]:

@@ -318,6 +318,7 @@ class TeacherRow:
 
 class TeacherImporter:
     kind = "teachers"
+    write_roles = SCHOOL_WRITE_ROLES  # a school's admin uploads their own staff; each row is checked
     title = "Педагоги"
     columns = TEACHER_COLUMNS
     notes = (
@@ -614,6 +615,7 @@ class CourseRow:
 
 class CourseImporter:
     kind = "courses"
+    write_roles = SCHOOL_WRITE_ROLES  # a school's admin uploads their own staff; each row is checked
     title = "Курсы повышения квалификации (КПК)"
     columns = COURSE_COLUMNS
     notes = (

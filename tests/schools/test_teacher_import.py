@@ -734,8 +734,22 @@ def test_teachers_through_the_web_flow(client, world):
     assert "Новых предметов" in detail
 
 
-def test_school_admin_cannot_open_the_upload_page(client, world):
-    # Uploads are a methodist's tool for now (core.views_imports: can_write_somewhere with STAFF_WRITE_ROLES);
-    # the importer itself honours a school admin's scope, as the tests above show.
+def test_school_admin_uploads_their_own_teachers_and_nothing_else(client, world):
     client.force_login(world.users["school_admin"])
-    assert client.get(reverse("imports:new", args=["teachers"])).status_code == 403
+    listing = client.get(reverse("imports:list"))
+    assert listing.status_code == 200
+    assert [i.kind for i in listing.context["importers"]] == ["teachers", "courses"]
+    # The registry and results stay with the methodologists.
+    assert client.get(reverse("imports:new", args=["schools"])).status_code == 403
+    assert client.get(reverse("imports:new", args=["results"])).status_code == 403
+    upload_file = io.BytesIO(GOOD_TEACHERS)
+    upload_file.name = "pedagogi.csv"
+    client.post(reverse("imports:new", args=["teachers"]), {"file": upload_file, "region": world.region.pk})
+    batch = ImportBatch.objects.get()
+    # GOOD_TEACHERS has a teacher of sch610002 on line 4: that row is refused, so nothing is written.
+    assert batch.status == ImportBatch.Status.INVALID
+    assert [(error["row"], error["column"]) for error in batch.errors] == [(4, "Код ОО")]
+    assert not Teacher.objects.exists()
+    # The teachers' import is in the menu of a school admin; the head, who writes nothing, has no uploads.
+    client.force_login(world.users["head"])
+    assert client.get(reverse("imports:list")).status_code == 403
