@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.access import forget_scope, require_editable, user_scope
+from core.access import can_write_somewhere, forget_scope, require_editable, user_scope
 from core.roles import Role
 from core.services import role_grant
 from schools.models import Municipality, School, Subject, Teacher
@@ -29,6 +29,8 @@ def _period_text(period: rules.Period) -> str:
 
 def _require_school_in_scope(user, school: School, what: str) -> None:
     if not School.objects.editable_by(user).filter(pk=school.pk).exists():
+        if not can_write_somewhere(user):
+            raise PermissionDenied("Назначения и партнёрства ведут методисты органа управления образованием.")
         raise ValidationError(
             f"Школа «{school}» не относится к вашему муниципалитету: {what} ей может только методист "
             f"муниципалитета «{school.municipality}»."
@@ -322,8 +324,17 @@ def plan_item_move(
         raise ValidationError(
             f"Из состояния «{item.get_status_display()}» нельзя перейти в выбранное состояние."
         )
+    today = timezone.localdate()
+    if status == rules.DONE:
+        if done_on is not None:
+            item.done_on = done_on
+        elif item.status != rules.DONE or item.done_on is None:
+            item.done_on = today  # a note on a done item keeps the day it was done
+        if item.done_on > today:
+            raise ValidationError("Дата выполнения ещё не наступила.")
+    else:
+        item.done_on = None
     item.status = status
-    item.done_on = (done_on or timezone.localdate()) if status == rules.DONE else None
     fields = ["status", "done_on", "updated_at"]
     if note is not None:
         item.note = note.strip()
@@ -402,17 +413,27 @@ def log_entry_update(
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown log fields: {sorted(unknown)}")
-    new_teachers = list(teachers) if teachers is not None else list(entry.teachers.all())
-    _check_log(
-        author=entry.author, school=entry.school, date=fields.get("date", entry.date), teachers=new_teachers
-    )
+    if fields.get("date", entry.date) > timezone.localdate():
+        raise ValidationError("Дата записи ещё не наступила: журнал ведётся по сделанному.")
+    new_teachers = list(teachers) if teachers is not None else None
+    if new_teachers is not None:
+        added = [t for t in new_teachers if t.pk not in set(entry.teachers.values_list("pk", flat=True))]
+        if any(t.school_id != entry.school_id for t in added):
+            raise ValidationError("Среди участников есть педагоги другой школы.")
+        # Whoever corrects the entry (its author or the methodologist) may add only teachers they reach;
+        # the school does not change, so an author whose assignment has ended still corrects the wording.
+        reachable = set(
+            Teacher.objects.visible_to(user).filter(pk__in=[t.pk for t in added]).values_list("pk", flat=True)
+        )
+        if len(reachable) != len({t.pk for t in added}):
+            raise ValidationError("Среди участников есть педагоги, которые вам не назначены.")
     changed = [name for name, value in fields.items() if getattr(entry, name) != value]
     for name in changed:
         setattr(entry, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
     if changed:
         entry.full_clean()
         entry.save(update_fields=[*changed, "updated_at"])
-    if teachers is not None:
+    if new_teachers is not None:
         entry.teachers.set(new_teachers)
     return entry
 

@@ -198,7 +198,8 @@ def order_create(request):
             add_service_error(form, error)
         else:
             messages.success(
-                request, f"{str(order).capitalize()} внесён: наставников — {mentors}, тьюторов — {tutors}."
+                request,
+                f"Приказ № {order.number} от {order.date:%d.%m.%Y} внесён: наставников — {mentors}, тьюторов — {tutors}.",
             )
             return redirect("mentoring:order_detail", pk=order.pk)
     return render(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Municipality, Region, School
+from .models import Municipality, ProfessionalCourse, Region, School, Teacher
 
 
 @admin.register(Region)
@@ -51,3 +51,20 @@ class SchoolAdmin(admin.ModelAdmin):
     @admin.display(description="наименование", ordering="name")
     def display_name(self, obj: School) -> str:
         return obj.display_name
+
+
+class ProfessionalCourseInline(admin.TabularInline):
+    model = ProfessionalCourse
+    extra = 0
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "middle_name", "school", "position", "category", "is_active"]
+    list_filter = ["is_active", "category", "school__municipality"]
+    list_select_related = ["school"]
+    search_fields = ["last_name", "first_name", "middle_name", "school__code", "school__name"]
+    autocomplete_fields = ["school"]
+    filter_horizontal = ["subjects"]
+    inlines = [ProfessionalCourseInline]
+    readonly_fields = ["created_at", "updated_at"]
