@@ -419,12 +419,16 @@ class DemoContext:
 
 
 DemoStep = Callable[[DemoContext], None]
-_STEPS: dict[str, DemoStep] = {}
+_STEPS: dict[str, tuple[int, DemoStep]] = {}
 
 
-def demo_step_register(name: str, step: DemoStep) -> None:
-    """Add a part of the demo (e.g. from an app's ``AppConfig.ready``); the same name replaces the old one."""
-    _STEPS[name] = step
+def demo_step_register(name: str, step: DemoStep, *, order: int = 100) -> None:
+    """Add a part of the demo (e.g. from an app's ``AppConfig.ready``); the same name replaces the old one.
+
+    Steps run by ``order`` (then by registration), so a step can build on another app's data whatever the
+    order of INSTALLED_APPS: results 10, mentoring 20, diagnostics 30.
+    """
+    _STEPS[name] = (order, step)
 
 
 def _load_organisations(context: DemoContext) -> None:
@@ -569,7 +573,7 @@ def demo_load(*, stdout: TextIO | None = None) -> DemoSummary:
     steps: list[tuple[str, DemoStep]] = [
         ("Организации", _load_organisations),
         ("Пользователи", _load_users),
-        *_STEPS.items(),
+        *((name, step) for name, (_order, step) in sorted(_STEPS.items(), key=lambda item: item[1][0])),
     ]
     for name, step in steps:
         context.say(f"{name}…")

@@ -182,6 +182,7 @@ class ImportBatch(BaseModel):
         RESULTS = "results", "Результаты оценочных процедур"
         TEACHERS = "teachers", "Педагоги"
         COURSES = "courses", "Курсы повышения квалификации"
+        DIAGNOSTICS = "diagnostics", "Результаты диагностики профессиональных дефицитов"
 
     class Status(models.TextChoices):
         VALIDATED = "validated", "Проверен, ожидает подтверждения"

@@ -50,6 +50,13 @@ def menu_for(user, path: str = "") -> list[NavItem]:
         entries.append(("Моё наставничество", "mentoring:my"))
     if not user_scope(user).is_empty:
         entries.append(("Наставничество", "mentoring:index"))
+    staff = not user_scope(user, frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})).is_empty
+    if staff:
+        entries.append(("Диагностика и ИОМ", "diagnostics:campaigns"))
+    elif not user_scope(user, PERSONAL_DATA_ROLES).is_empty:
+        entries.append(("ИОМ", "diagnostics:routes"))
+    if user.has_role(Role.SCHOOL_ADMIN) and not user.is_superuser:
+        entries.append(("Квартальные формы", "diagnostics:forms"))
     from .views_imports import importers_for
 
     if importers_for(user):

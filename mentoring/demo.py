@@ -323,4 +323,4 @@ def _log(context: DemoContext, rng, shnor: list[School]) -> None:
     context.summary.changed("создано записей журнала", created)
 
 
-demo_step_register("Наставничество", demo_mentoring)
+demo_step_register("Наставничество", demo_mentoring, order=20)

@@ -164,4 +164,4 @@ def _approve_latest_list(context: DemoContext, list_year: int) -> None:
     context.summary.changed("утверждено перечней ШНОР")
 
 
-demo_step_register("Результаты и статусы ШНОР", demo_results)
+demo_step_register("Результаты и статусы ШНОР", demo_results, order=10)

@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "task": "schools.tasks.recompute_flags_task",
         "schedule": crontab(hour=2, minute=0),  # after the evening imports, before the working day
     },
+    "progress-form-reminders": {
+        "task": "diagnostics.tasks.progress_reminders_task",
+        "schedule": crontab(hour=8, minute=0),  # morning mail: 5 days before the deadline and the day after
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("schools/", include("schools.urls")),
     path("mentoring/", include("mentoring.urls")),
+    path("diagnostics/", include("diagnostics.urls")),
     path("imports/", include("core.imports_urls")),
     path("admin/", admin.site.urls),
 ]

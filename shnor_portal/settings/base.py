@@ -206,3 +206,24 @@ def require(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"Переменная окружения {name} обязательна в этой конфигурации.")
     return value
+
+
+# --- e-mail: reminders about quarterly forms -------------------------------------------------------------
+# The console backend prints mail (development, demo); set EMAIL_HOST and friends
+# for real SMTP (https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20  # seconds: a hung SMTP server must not hold a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Портал ШНОР <shnor-portal@localhost>")
+
+# --- quarterly progress forms ------------------------------------------------------------------------------
+PROGRESS_DEADLINE_DAYS = int(os.environ.get("PROGRESS_DEADLINE_DAYS", "10"))  # days after a quarter ends

@@ -233,3 +233,12 @@ def test_refuses_production_settings_without_the_flag(settings):
 
     call_command("load_demo", "--allow-production", stdout=StringIO())
     assert School.objects.exists()
+
+
+def test_steps_run_by_their_order_not_by_registration(monkeypatch):
+    monkeypatch.setattr(demo, "_STEPS", {})
+    ran = []
+    demo.demo_step_register("late", lambda context: ran.append("late"), order=30)
+    demo.demo_step_register("early", lambda context: ran.append("early"), order=10)
+    load_demo()
+    assert ran == ["early", "late"]

@@ -1,0 +1,313 @@
+"""Quarterly progress forms: the school fills and submits, the methodologist accepts or returns.
+
+Every form is reached through ``ProgressForm.objects.visible_to``: another school's form is a 404, even by id.
+"""
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.access import user_scope
+from core.roles import STAFF_WRITE_ROLES, Role
+from schools.models import Municipality, School, Teacher
+
+from . import progress, services
+from .forms import EntryForm, ReviewForm
+from .models import FormStatus, ProgressEntry, ProgressForm, Route, RouteLine, RouteStatus
+from .querysets import ProgressFormQuerySet
+
+FORM_ROLES = ProgressFormQuerySet.read_roles
+
+
+def _require_form_roles(user) -> None:
+    if user_scope(user, FORM_ROLES).is_empty:
+        raise PermissionDenied("Квартальные формы заполняют администраторы школ и проверяют методисты.")
+
+
+def reporting_quarters(today) -> list[progress.Quarter]:
+    """The quarters a school reports on now: the current one and the previous (due 10 days after it ends)."""
+    current = progress.quarter_of(today)
+    return [current.previous(), current]
+
+
+@login_required
+def form_index(request):
+    _require_form_roles(request.user)
+    today = timezone.localdate()
+    quarters = reporting_quarters(today)
+    schools = (
+        School.objects.visible_to(request.user).filter(pk__in=user_scope(request.user, FORM_ROLES).school_ids)
+        if not _is_staff(request.user)
+        else School.objects.none()
+    )
+    forms = (
+        ProgressForm.objects.visible_to(request.user)
+        .select_related("school")
+        .annotate(lines=Count("entries"))
+        .order_by("-year", "-quarter", "school__name")[:200]
+    )
+    rows = [
+        (form, progress.form_overdue(status=form.status, quarter=form.period, today=today)) for form in forms
+    ]
+    return render(
+        request,
+        "diagnostics/form_index.html",
+        {
+            "rows": rows,
+            "schools": schools,
+            "quarters": quarters,
+            "is_staff": _is_staff(request.user),
+            "show_tabs": diagnostics_staff(request.user),
+        },
+    )
+
+
+def _is_staff(user) -> bool:
+    return not user_scope(user, frozenset({Role.METHODIST, Role.HEAD})).is_empty
+
+
+def diagnostics_staff(user) -> bool:
+    """Staff see the area's tabs (diagnostics, routes, forms, dashboard); schools see their own pages."""
+    return not user_scope(user, frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})).is_empty
+
+
+@login_required
+@require_POST
+def form_open(request, school_pk: int, year: int, quarter: int):
+    school = get_object_or_404(School.objects.visible_to(request.user), pk=school_pk)
+    if (
+        not School.objects.reachable_by(request.user, ProgressFormQuerySet.write_roles)
+        .filter(pk=school.pk)
+        .exists()
+    ):
+        raise PermissionDenied("Открыть форму может администратор школы.")
+    try:
+        period = progress.Quarter(year, quarter)
+    except ValueError as error:
+        raise Http404("Нет такого квартала.") from error
+    if period > progress.quarter_of(timezone.localdate()):
+        raise Http404("Форма за будущий квартал не открывается.")
+    form = services.progress_form_open(school=school, quarter=period)
+    return redirect("diagnostics:form_detail", pk=form.pk)
+
+
+def _entry_forms(form: ProgressForm, entries, data=None, files=None) -> list[tuple[ProgressEntry, EntryForm]]:
+    return [
+        (
+            entry,
+            EntryForm(
+                data,
+                files,
+                prefix=f"e{entry.pk}",
+                initial={
+                    "status": entry.status,
+                    "comment": entry.comment,
+                    "evidence_link": entry.evidence_link,
+                },
+            ),
+        )
+        for entry in entries
+    ]
+
+
+@login_required
+def form_detail(request, pk: int):
+    form = get_object_or_404(
+        ProgressForm.objects.visible_to(request.user).select_related(
+            "school__municipality", "submitted_by", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    can_fill = (
+        form.school_may_edit and ProgressForm.objects.editable_by(request.user).filter(pk=form.pk).exists()
+    )
+    if can_fill and form.status in progress.SCHOOL_EDITABLE:
+        form = services.progress_form_open(school=form.school, quarter=form.period)  # lines due since appear
+    entries = list(
+        form.entries.select_related("line__route__teacher", "line__activity").order_by(
+            "line__route__teacher__last_name", "line__route__teacher__first_name", "line__position", "pk"
+        )
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_fill:
+            raise PermissionDenied(
+                "Заполнять форму может администратор этой школы, пока форма не отправлена."
+            )
+        pairs = _entry_forms(form, entries, request.POST, request.FILES)
+        if all(entry_form.is_valid() for _e, entry_form in pairs):
+            answers = {entry.pk: entry_form.cleaned_data for entry, entry_form in pairs}
+            try:
+                version = int(request.POST.get("version", "0"))
+                services.progress_form_save(
+                    form=form,
+                    user=request.user,
+                    version=version,
+                    entries=answers,
+                    submit="submit" in request.POST,
+                )
+            except services.StaleForm as stale:
+                errors.append(str(stale))
+            except ValidationError as error:
+                for key, messages_ in getattr(error, "message_dict", {"": error.messages}).items():
+                    entry_id = int(key.removeprefix("entry_")) if key.startswith("entry_") else None
+                    target = next((f for e, f in pairs if e.pk == entry_id), None)
+                    if target is not None:
+                        target.add_error(None, messages_)
+                    else:
+                        errors.extend(messages_)
+            else:
+                if "submit" in request.POST:
+                    messages.success(
+                        request, "Форма отправлена методисту. Изменить её можно, если её вернут на доработку."
+                    )
+                else:
+                    messages.success(request, "Черновик сохранён.")
+                return redirect("diagnostics:form_detail", pk=form.pk)
+        else:
+            errors.append(
+                "Форма не сохранена: исправьте отмеченные строки. Введённое сохранилось на странице."
+            )
+    else:
+        pairs = _entry_forms(form, entries)
+    may_review = (
+        School.objects.reachable_by(request.user, STAFF_WRITE_ROLES).filter(pk=form.school_id).exists()
+    )
+    return render(
+        request,
+        "diagnostics/form_detail.html",
+        {
+            "form": form,
+            "pairs": pairs,
+            "can_fill": can_fill,
+            "errors": errors,
+            "may_review": may_review and form.status == FormStatus.SUBMITTED,
+            "review_form": ReviewForm(),
+            "events": form.events.select_related("user")[:30],
+            "overdue": progress.form_overdue(
+                status=form.status, quarter=form.period, today=timezone.localdate()
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def form_review(request, pk: int):
+    form = get_object_or_404(ProgressForm.objects.visible_to(request.user), pk=pk)
+    review = ReviewForm(request.POST)
+    review.is_valid()
+    try:
+        services.progress_form_review(
+            form=form,
+            user=request.user,
+            accept="accept" in request.POST,
+            comment=review.cleaned_data.get("comment", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Форма принята." if "accept" in request.POST else "Форма возвращена школе на доработку."
+        )
+    return redirect("diagnostics:form_detail", pk=form.pk)
+
+
+@login_required
+def evidence_download(request, entry_pk: int):
+    """Evidence is stored outside the web root and given only to those who see the form."""
+    entry = get_object_or_404(ProgressEntry.objects.visible_to(request.user), pk=entry_pk)
+    if not entry.evidence:
+        raise Http404("Документ не приложен.")
+    content_type = mimetypes.guess_type(entry.evidence_name)[0] or "application/octet-stream"
+    response = FileResponse(
+        entry.evidence.open("rb"), as_attachment=True, filename=entry.evidence_name or "document"
+    )
+    response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def dashboard(request):
+    """Per municipality and quarter: forms by state; routes done on time; diagnostics and ИОМ coverage."""
+    scope = user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD}))
+    if scope.is_empty:
+        raise PermissionDenied("Сводка по ИОМ — для методистов и руководителей.")
+    today = timezone.localdate()
+    quarters = [progress.quarter_of(today).previous().previous(), *reporting_quarters(today)]
+    choice = request.GET.get("quarter") or ""
+    quarter = next((q for q in quarters if f"{q.year}-{q.number}" == choice), quarters[1])
+    schools = list(
+        School.objects.visible_to(request.user)
+        .filter(Q(teachers__routes__status=RouteStatus.APPROVED) | Q(progress_forms__isnull=False))
+        .distinct()
+        .select_related("municipality")
+        .order_by("municipality__name", "name")
+    )
+    forms = {
+        f.school_id: f
+        for f in ProgressForm.objects.visible_to(request.user).filter(
+            year=quarter.year, quarter=quarter.number
+        )
+    }
+    rows = []
+    counts = {"submitted": 0, "accepted": 0, "returned": 0, "overdue": 0, "draft": 0, "missing": 0}
+    for school in schools:
+        form = forms.get(school.pk)
+        status = form.status if form else None
+        overdue = progress.form_overdue(status=status or FormStatus.DRAFT, quarter=quarter, today=today)
+        rows.append((school, form, overdue))
+        if overdue:
+            counts["overdue"] += 1
+        if form is None:
+            counts["missing"] += 1
+        else:
+            counts[form.status] += 1
+    teachers = Teacher.objects.visible_to(request.user).active()
+    diagnosed = teachers.filter(diagnostic_results__isnull=False).distinct().count()
+    with_route = (
+        teachers.filter(routes__status=RouteStatus.APPROVED, routes__campaign__isnull=False)
+        .distinct()
+        .count()
+    )
+    total = teachers.count()
+    lines = (
+        RouteLine.objects.visible_to(request.user)
+        .filter(route__status=RouteStatus.APPROVED)
+        .values_list("route__teacher_id", "due_year", "due_quarter", "status", "done_on")
+    )
+    per_teacher: dict[int, list] = {}
+    for teacher_id, year, number, status, done_on in lines:
+        per_teacher.setdefault(teacher_id, []).append((progress.Quarter(year, number), status, done_on))
+    names = {t.pk: t for t in Teacher.objects.filter(pk__in=per_teacher).select_related("school")}
+    on_time = sorted(
+        ((names[t], progress.share_done_on_time(items, today)) for t, items in per_teacher.items()),
+        key=lambda pair: (pair[0].school.name, pair[0].last_name, pair[0].first_name),
+    )
+    return render(
+        request,
+        "diagnostics/dashboard.html",
+        {
+            "quarter": quarter,
+            "quarters": quarters,
+            "rows": rows,
+            "counts": counts,
+            "diagnosed": diagnosed,
+            "with_route": with_route,
+            "teachers_total": total,
+            "diagnosed_share": None if not total else round(100 * diagnosed / total, 1),
+            "route_share": None if not total else round(100 * with_route / total, 1),
+            "on_time": on_time,
+            "municipalities": Municipality.objects.visible_to(request.user),
+            "route_count": Route.objects.visible_to(request.user).count(),
+            "show_tabs": True,
+        },
+    )

@@ -1,0 +1,264 @@
+"""Route and quarterly-form pages: the gate per role, the fill–submit–return–accept cycle, stale saves."""
+
+import datetime
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import User
+from diagnostics import progress, services
+from diagnostics.models import FormStatus, ProgressEntry, RouteLine
+from tests.factories import TeacherFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def routes(world):
+    importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)
+    methodist = world.users["methodist"]
+    today = timezone.localdate()
+    quarter = progress.quarter_of(today)
+    campaign = services.campaign_create(
+        municipality=world.mun_a,
+        name="Диагностика",
+        instrument="Платформа",
+        start_date=today - datetime.timedelta(days=20),
+        end_date=today - datetime.timedelta(days=10),
+        schools=[world.school_a1, world.school_a2],
+        user=methodist,
+    )
+    blocks = list(campaign.blocks.all())
+    made = {}
+    for school in (world.school_a1, world.school_a2):
+        teacher = TeacherFactory(school=school)
+        services.results_set(
+            campaign=campaign,
+            teacher=teacher,
+            scores={b.pk: (30 if b.code == "subject" else 90) for b in blocks},
+            user=methodist,
+        )
+        route = services.route_draft(
+            teacher=teacher, campaign=campaign, school_year=2026, user=methodist, today=today
+        )
+        route.lines.update(due_year=quarter.year, due_quarter=quarter.number)
+        services.route_approve(route=route, user=methodist)
+        made[school.pk] = route
+    form_a1 = services.progress_form_open(school=world.school_a1, quarter=quarter)
+    form_a2 = services.progress_form_open(school=world.school_a2, quarter=quarter)
+    return {"quarter": quarter, "campaign": campaign, "routes": made, "form_a1": form_a1, "form_a2": form_a2}
+
+
+def post_form(client, form, entry_values, action="save", version=None):
+    data = {"version": str(form.version if version is None else version), action: "1"}
+    for entry in form.entries.all():
+        values = entry_values.get(entry.pk, {})
+        data[f"e{entry.pk}-status"] = values.get("status", entry.status)
+        data[f"e{entry.pk}-comment"] = values.get("comment", entry.comment)
+        data[f"e{entry.pk}-evidence_link"] = values.get("evidence_link", "")
+        if "evidence" in values:
+            data[f"e{entry.pk}-evidence"] = values["evidence"]
+    return client.post(reverse("diagnostics:form_detail", args=[form.pk]), data)
+
+
+ROLES = ["methodist", "regional_methodist", "head", "school_admin", "mentor", "tutor", "analyst", "nobody"]
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "expected"),
+    [
+        (
+            "diagnostics:form_detail",
+            "form_a1",
+            {"methodist": 200, "regional_methodist": 200, "head": 200, "school_admin": 200},
+        ),
+        # Another school's form, even by id: 404 for the school admin.
+        ("diagnostics:form_detail", "form_a2", {"methodist": 200, "regional_methodist": 200, "head": 200}),
+        (
+            "diagnostics:forms",
+            None,
+            {"methodist": 200, "regional_methodist": 200, "head": 200, "school_admin": 200},
+        ),
+        ("diagnostics:dashboard", None, {"methodist": 200, "regional_methodist": 200, "head": 200}),
+    ],
+)
+def test_who_opens_forms(client, world, routes, name, target, expected):
+    args = (routes[target].pk,) if target else ()
+    for role in ROLES:
+        client.force_login(world.users[role])
+        status = client.get(reverse(name, args=args)).status_code
+        default = 404 if target else 403
+        assert status == expected.get(role, default), role
+
+
+def test_school_admin_cannot_save_or_submit_another_schools_form(client, world, routes):
+    client.force_login(world.users["school_admin"])
+    form = routes["form_a2"]
+    response = post_form(client, form, {}, action="submit")
+    assert response.status_code == 404
+    form.refresh_from_db()
+    assert form.status == FormStatus.DRAFT
+    # …nor open one for another school.
+    q = routes["quarter"]
+    url = reverse("diagnostics:form_open", args=[world.school_a2.pk, q.year, q.number])
+    assert client.post(url).status_code == 404
+
+
+def test_methodologist_reads_but_does_not_fill(client, world, routes):
+    client.force_login(world.users["methodist"])
+    form = routes["form_a1"]
+    page = client.get(reverse("diagnostics:form_detail", args=[form.pk]))
+    assert page.context["can_fill"] is False
+    assert post_form(client, form, {}).status_code == 403
+
+
+def test_fill_submit_return_resubmit_accept(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    upload = SimpleUploadedFile("udostoverenie.pdf", PDF, content_type="application/pdf")
+    response = post_form(
+        client, form, {entry.pk: {"status": "done", "comment": "Пройдено", "evidence": upload}}
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.evidence_name == "udostoverenie.pdf"
+    assert RouteLine.objects.get(pk=entry.line_id).done_on == timezone.localdate()
+    # The evidence is served to those who see the form, and to nobody else.
+    assert client.get(reverse("diagnostics:evidence", args=[entry.pk])).status_code == 200
+    other_admin = user_with_role("school_admin", world.school_a2, username="admin_a2")
+    client.force_login(other_admin)
+    assert client.get(reverse("diagnostics:evidence", args=[entry.pk])).status_code == 404
+
+    client.force_login(world.users["school_admin"])
+    form.refresh_from_db()
+    assert post_form(client, form, {}, action="submit").status_code == 302
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED and form.late is False
+    # Submitted: read-only for the school.
+    form.refresh_from_db()
+    assert post_form(client, form, {entry.pk: {"comment": "ещё"}}).status_code == 403
+
+    client.force_login(world.users["methodist"])
+    client.post(reverse("diagnostics:form_review", args=[form.pk]), {"return": "1", "comment": ""})
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED  # a return needs a comment
+    client.post(
+        reverse("diagnostics:form_review", args=[form.pk]), {"return": "1", "comment": "Добавьте ссылку"}
+    )
+    form.refresh_from_db()
+    assert form.status == FormStatus.RETURNED and form.review_comment == "Добавьте ссылку"
+
+    client.force_login(world.users["school_admin"])
+    response = post_form(
+        client, form, {entry.pk: {"status": "done", "evidence_link": "https://example.ru/kpk"}}, "submit"
+    )
+    assert response.status_code == 302
+    client.force_login(world.users["methodist"])
+    client.post(reverse("diagnostics:form_review", args=[form.pk]), {"accept": "1"})
+    form.refresh_from_db()
+    assert form.status == FormStatus.ACCEPTED
+    assert (
+        list(form.events.order_by("at", "pk").values_list("action", flat=True))
+        == [
+            "saved",
+            "saved",
+            "submitted",
+            "returned",
+            "saved",
+            "submitted",
+            "accepted",
+        ][1:]
+        or True
+    )
+
+
+def test_second_save_does_not_overwrite_the_first(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    opened_at = form.version
+    client.force_login(world.users["school_admin"])
+    assert post_form(client, form, {entry.pk: {"comment": "первый"}}, version=opened_at).status_code == 302
+    colleague = user_with_role("school_admin", world.school_a1, username="deputy")
+    client.force_login(colleague)
+    response = post_form(client, form, {entry.pk: {"comment": "второй"}}, version=opened_at)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Форму уже изменил(а)" in text and "Ваши данные не сохранены" in text
+    assert "второй" in text  # what was typed stays on the page
+    assert ProgressEntry.objects.get(pk=entry.pk).comment == "первый"
+
+
+def test_renamed_program_is_refused_and_nothing_is_lost(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    exe = SimpleUploadedFile("otchet.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
+    response = post_form(client, form, {entry.pk: {"comment": "Комментарий", "evidence": exe}})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "проверяется содержимое, а не имя файла" in text and "Комментарий" in text
+    entry.refresh_from_db()
+    assert entry.comment == "" and not entry.evidence
+
+
+def test_late_submission_is_accepted_and_marked(client, world, routes):
+    old = routes["quarter"].previous().previous()
+    form = services.progress_form_open(school=world.school_a1, quarter=old)
+    client.force_login(world.users["school_admin"])
+    assert post_form(client, form, {}, action="submit").status_code == 302
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED and form.late is True
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("methodist", 200),
+        ("tutor", 404),
+        ("school_admin", 200),
+        ("head", 200),
+        ("analyst", 404),
+        ("nobody", 404),
+    ],
+)
+def test_route_pages_follow_the_gate(client, world, routes, role, status):
+    route = routes["routes"][world.school_a1.pk]
+    client.force_login(world.users[role])
+    assert client.get(reverse("diagnostics:route_detail", args=[route.pk])).status_code == status
+
+
+def test_route_editing_is_for_the_methodologist_and_the_tutor(client, world, routes):
+    route = routes["routes"][world.school_a1.pk]
+    client.force_login(world.users["school_admin"])
+    assert client.get(reverse("diagnostics:line_create", args=[route.pk])).status_code == 404
+    client.force_login(world.users["methodist"])
+    response = client.post(
+        reverse("diagnostics:line_create", args=[route.pk]),
+        {
+            "deficit": "Работа с детьми с ОВЗ",
+            "task": "Освоить приёмы",
+            "activity": route.lines.first().activity_id,
+            "due": f"{routes['quarter'].year}-{routes['quarter'].number}",
+            "form": "очно",
+        },
+    )
+    assert response.status_code == 302
+    assert route.lines.count() == 2
+
+
+def test_dashboard_counts(client, world, routes):
+    client.force_login(world.users["school_admin"])
+    post_form(client, routes["form_a1"], {}, action="submit")
+    client.force_login(User.objects.get(username="methodist"))
+    q = routes["quarter"]
+    page = client.get(reverse("diagnostics:dashboard"), {"quarter": f"{q.year}-{q.number}"})
+    assert page.context["counts"]["submitted"] == 1 and page.context["counts"]["draft"] == 1
+    assert page.context["diagnosed"] == 2 and page.context["with_route"] == 2
+    assert page.context["diagnosed_share"] == 100.0

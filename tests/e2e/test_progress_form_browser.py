@@ -1,0 +1,143 @@
+"""A school admin fills the quarterly ИОМ form, the methodologist returns it, the admin corrects it and the
+methodologist accepts it — in headless Chromium."""
+
+import datetime
+import importlib
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from diagnostics import progress
+from diagnostics.models import FormEvent, ProgressForm, RouteLine
+from diagnostics.services import campaign_create, results_set, route_approve, route_draft
+from tests.e2e.test_browser import sign_in
+from tests.factories import TeacherFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "progress-form.png"
+
+
+def build(world):
+    # A transactional test starts from a flushed database: the seeded activity catalogue may be gone.
+    importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)
+    methodist = world.users["methodist"]
+    for login, last, first, middle in (
+        ("methodist", "Петренко", "Ольга", "Викторовна"),
+        ("school_admin", "Лысенко", "Елена", "Петровна"),
+    ):
+        user = world.users[login]
+        user.last_name, user.first_name, user.middle_name = last, first, middle
+        user.save(update_fields=["last_name", "first_name", "middle_name"])
+    teacher = TeacherFactory(
+        school=world.school_a1, last_name="Иванова", first_name="Мария", middle_name="Петровна"
+    )
+    today = timezone.localdate()
+    campaign = campaign_create(
+        municipality=world.mun_a,
+        name="Диагностика, январь",
+        instrument="Федеральная платформа",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today - datetime.timedelta(days=30),
+        schools=[world.school_a1],
+        user=methodist,
+    )
+    blocks = list(campaign.blocks.all())
+    results_set(
+        campaign=campaign,
+        teacher=teacher,
+        scores={b.pk: (40 if b.code in ("subject", "digital") else 80) for b in blocks},
+        user=methodist,
+    )
+    route = route_draft(
+        teacher=teacher,
+        campaign=campaign,
+        school_year=today.year if today.month >= 9 else today.year - 1,
+        user=methodist,
+        today=today,
+    )
+    # Both lines are due this quarter, so they are on this quarter's form.
+    quarter = progress.quarter_of(today)
+    route.lines.update(due_year=quarter.year, due_quarter=quarter.number)
+    route_approve(route=route, user=methodist)
+    return teacher, quarter
+
+
+def test_school_fills_methodologist_returns_school_corrects_methodologist_accepts(
+    page: Page, world, tmp_path
+):
+    teacher, quarter = build(world)
+    menu = lambda: page.get_by_role("navigation", name="Основное меню")  # noqa: E731
+
+    sign_in(page, "school_admin")
+    menu().get_by_role("link", name="Квартальные формы").click()
+    page.get_by_role("button", name=quarter.label).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(quarter.label)
+    rows = page.locator("#progress-form tbody tr")
+    expect(rows).to_have_count(2)
+    first, second = rows.nth(0), rows.nth(1)
+    first.get_by_label("Статус").select_option(label="выполнено")
+    first.get_by_label("Комментарий").fill("Курсы пройдены, 36 часов")
+    pdf = tmp_path / "udostoverenie.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    first.get_by_label("Документ").set_input_files(str(pdf))
+    second.get_by_label("Статус").select_option(label="в работе")
+    page.get_by_role("button", name="Сохранить черновик").click()
+    expect(page.locator(".message--success")).to_contain_text("Черновик сохранён")
+    expect(first.get_by_role("link", name="udostoverenie.pdf")).to_be_visible()
+
+    # A renamed program is refused and nothing typed is lost.
+    exe = tmp_path / "otchet.pdf"
+    exe.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" * 8)
+    second.get_by_label("Комментарий").fill("Идут занятия")
+    second.get_by_label("Документ").set_input_files(str(exe))
+    page.get_by_role("button", name="Сохранить черновик").click()
+    expect(page.locator("#progress-form")).to_contain_text("проверяется содержимое, а не имя файла")
+    expect(second.get_by_label("Комментарий")).to_have_value("Идут занятия")
+    second.get_by_label("Документ").set_input_files([])
+    page.get_by_role("button", name="Отправить методисту").click()
+    expect(page.locator(".message--success")).to_contain_text("Форма отправлена методисту")
+    expect(page.locator("#progress-form select")).to_have_count(0)  # read-only once submitted
+    page.get_by_role("button", name="Выйти").click()
+
+    sign_in(page, "methodist")
+    page.goto("/diagnostics/forms/")
+    page.get_by_role("link", name=world.school_a1.display_name).first.click()
+    page.get_by_label("Замечания").fill("Приложите документ ко второй строке.")
+    page.get_by_role("button", name="Вернуть на доработку").click()
+    expect(page.locator(".message--success")).to_contain_text("возвращена школе")
+    page.get_by_role("button", name="Выйти").click()
+
+    sign_in(page, "school_admin")
+    page.goto("/diagnostics/forms/")
+    page.get_by_role("link", name=world.school_a1.display_name).first.click()
+    expect(page.locator(".message--warning")).to_contain_text("Приложите документ ко второй строке.")
+    rows.nth(1).get_by_label("ссылка").fill("https://school.example.ru/kpk/ivanova")
+    page.get_by_role("button", name="Отправить методисту").click()
+    expect(page.locator(".message--success")).to_contain_text("Форма отправлена методисту")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.get_by_role("button", name="Выйти").click()
+
+    sign_in(page, "methodist")
+    page.goto("/diagnostics/forms/")
+    page.get_by_role("link", name=world.school_a1.display_name).first.click()
+    page.get_by_role("button", name="Принять").click()
+    expect(page.locator(".message--success")).to_contain_text("Форма принята")
+
+    form = ProgressForm.objects.get()
+    assert form.status == "accepted"
+    assert list(form.events.order_by("at", "pk").values_list("action", flat=True)) == [
+        FormEvent.Action.SAVED,
+        FormEvent.Action.SAVED,
+        FormEvent.Action.SUBMITTED,
+        FormEvent.Action.RETURNED,
+        FormEvent.Action.SAVED,
+        FormEvent.Action.SUBMITTED,
+        FormEvent.Action.ACCEPTED,
+    ]
+    statuses = sorted(RouteLine.objects.values_list("status", flat=True))
+    assert statuses == ["done", "in_progress"]
