@@ -27,6 +27,11 @@ class BlockScore:
         return (Decimal(100) * self.score / self.max_score).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def below(score: BlockScore, threshold_percent: Decimal | int) -> bool:
+    """Exactly below the threshold (not on the rounded percent): 59.95 % of the maximum is below 60 %."""
+    return score.max_score > 0 and Decimal(100) * score.score < Decimal(threshold_percent) * score.max_score
+
+
 @dataclass(frozen=True)
 class Deficit:
     code: str
@@ -56,11 +61,7 @@ def deficits(
     """Blocks below the threshold, weakest first. Exactly at the threshold is not a deficit."""
     threshold = Decimal(threshold_percent)
     # Compared exactly, not on the rounded percent: 59.95 % is below 60 % even though it shows as 60.0.
-    found = [
-        Deficit(s.code, s.name, s.percent, threshold)
-        for s in scores
-        if s.max_score > 0 and Decimal(100) * s.score < threshold * s.max_score
-    ]
+    found = [Deficit(s.code, s.name, s.percent, threshold) for s in scores if below(s, threshold)]
     return sorted(found, key=lambda d: (d.percent, d.code))
 
 

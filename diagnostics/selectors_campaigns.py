@@ -184,8 +184,10 @@ def results_table(
             if block.pk not in own:
                 cells.append(None)
                 continue
-            percent = deficit_rules.BlockScore(block.code, block.name, own[block.pk], block.max_score).percent
-            cells.append(Cell(own[block.pk], block.max_score, percent, percent < threshold))
+            score = deficit_rules.BlockScore(block.code, block.name, own[block.pk], block.max_score)
+            cells.append(
+                Cell(own[block.pk], block.max_score, score.percent, deficit_rules.below(score, threshold))
+            )
         rows.append(
             TeacherRow(
                 teacher=teacher,
@@ -207,7 +209,9 @@ def block_summary(campaign: Campaign, blocks: list[CompetenceBlock], results) ->
             continue
         summary.measured += 1
         block = summary.block
-        if deficit_rules.BlockScore(block.code, block.name, score, block.max_score).percent < threshold:
+        if deficit_rules.below(
+            deficit_rules.BlockScore(block.code, block.name, score, block.max_score), threshold
+        ):
             summary.deficits += 1
     return list(by_pk.values())
 

@@ -343,15 +343,15 @@ def test_cells_are_percent_of_max_with_deficits_highlighted(client, world, diag)
     assert [(c.percent, c.deficit) for c in row.cells] == [
         (Decimal("50.0"), True),
         (Decimal("80.0"), False),
-        (Decimal("60.0"), False),  # 59.96 rounds to the threshold: not a deficit
+        (Decimal("60.0"), True),  # 59.96 is shown rounded as 60.0 but is below the threshold
     ]
-    assert row.deficit_count == 2  # «Предметный» and the specific one
+    assert row.deficit_count == 3  # «Предметный», «Цифровой» (59.96 %) and the specific one
     html = response.content.decode()
     assert 'title="Балл 10 из 20; дефицит">50,0&nbsp;%' in html
     assert "result-cell--low" in html and "status--shnor" in html
     assert "Не применяет цифровые ресурсы на уроках" in html
     summary = {s.block.code: (s.measured, s.deficits) for s in response.context["summary"]}
-    assert summary == {"subject": (3, 2), "methodical": (2, 1), "digital": (1, 0)}
+    assert summary == {"subject": (3, 2), "methodical": (2, 1), "digital": (1, 1)}  # 59.96 % counts
 
 
 def test_tutor_sees_only_their_teachers_row(client, world, diag):
@@ -497,7 +497,10 @@ def test_readers_cannot_write(client, world, diag, role):
 def test_computed_deficits_are_shown_with_percents(client, world, diag):
     client.force_login(world.users["head"])
     response = client.get(results_url(diag))
-    assert [(d.code, d.percent) for d in response.context["deficits"]] == [("subject", Decimal("50.0"))]
+    assert [(d.code, d.percent) for d in response.context["deficits"]] == [
+        ("subject", Decimal("50.0")),
+        ("digital", Decimal("60.0")),  # 59.96 %: below the threshold, shown rounded
+    ]
     assert "Предметный: 50,0 % при пороге 60 %" in response.content.decode()
 
 
