@@ -8,7 +8,7 @@ PORT   ?= 8000
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=shnor_portal.settings.local
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo run migrate test lint format check-compose worker beat bench clean
+.PHONY: help install install-dev vendor-js demo run migrate test lint format check-compose worker beat bench clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,7 +25,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(VENV)/.installed $@
 
-install: $(VENV)/.installed ## Create .venv and install the portal
+# Browser libraries are vendored into static/ (kept in the repository); fetched from npm only when missing.
+CHARTJS := static/vendor/chartjs/chart.umd.min.js
+
+$(CHARTJS):
+	./scripts/vendor-js.sh
+
+install: $(VENV)/.installed $(CHARTJS) ## Create .venv and install the portal
+
+vendor-js: ## Re-vendor Chart.js from the npm registry (integrity-checked; see scripts/vendor-js.sh)
+	./scripts/vendor-js.sh --force
 
 install-dev: $(VENV)/.installed-dev ## Install the portal with test tools and the system packages tests use
 	./scripts/system-deps.sh

@@ -183,6 +183,7 @@ class ImportBatch(BaseModel):
         TEACHERS = "teachers", "Педагоги"
         COURSES = "courses", "Курсы повышения квалификации"
         DIAGNOSTICS = "diagnostics", "Результаты диагностики профессиональных дефицитов"
+        ROADMAP_ITEMS = "roadmap_items", "Пункты дорожной карты"
 
     class Status(models.TextChoices):
         VALIDATED = "validated", "Проверен, ожидает подтверждения"

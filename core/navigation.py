@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from .access import user_scope
+from .roles import PERSONAL_DATA_ROLES, STAFF_WRITE_ROLES, Role
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -28,39 +31,47 @@ def _url(name: str) -> str | None:
         return None
 
 
+STAFF_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
+
+
 def menu_for(user, path: str = "") -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     from schools.views_flags import may_edit_flag_rule, may_see_approved_lists, may_see_flags
 
-    entries: list[tuple[str, str]] = [("Главная", "home"), ("Школы", "schools:list")]
+    from .views_imports import importers_for
+
+    reaches_anything = not user_scope(user).is_empty
+    staff = not user_scope(user, STAFF_READ_ROLES).is_empty
+    personal_data = not user_scope(user, PERSONAL_DATA_ROLES).is_empty
+    entries: list[tuple[str, str]] = [("Главная", "home")]
+    if staff:
+        entries.append(("Панель методиста", "roadmaps:dashboard"))
+    entries.append(("Школы", "schools:list"))
     if may_see_flags(user):
         entries.append(("Статусы ШНОР", "schools:flags"))
     if may_see_approved_lists(user):
         entries.append(("Перечни ШНОР", "schools:approved_list_index"))
     if may_edit_flag_rule(user):
         entries.append(("Правило ШНОР", "schools:flag_rule"))
-    from core.roles import PERSONAL_DATA_ROLES, Role
-
-    from .access import user_scope
-
-    if not user_scope(user, PERSONAL_DATA_ROLES).is_empty:
+    if personal_data:
         entries.append(("Педагоги", "schools:teachers"))
     if user.has_role(Role.MENTOR, Role.TUTOR) and not user.is_superuser:
         entries.append(("Моё наставничество", "mentoring:my"))
-    if not user_scope(user).is_empty:
+    if reaches_anything:
         entries.append(("Наставничество", "mentoring:index"))
-    staff = not user_scope(user, frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})).is_empty
     if staff:
         entries.append(("Диагностика и ИОМ", "diagnostics:campaigns"))
-    elif not user_scope(user, PERSONAL_DATA_ROLES).is_empty:
+    elif personal_data:
         entries.append(("ИОМ", "diagnostics:routes"))
     if user.has_role(Role.SCHOOL_ADMIN) and not user.is_superuser:
         entries.append(("Квартальные формы", "diagnostics:forms"))
-    from .views_imports import importers_for
-
+    if reaches_anything:
+        entries.append(("Дорожные карты", "roadmaps:list"))
     if importers_for(user):
         entries.append(("Загрузки", "imports:list"))
+    if not user_scope(user, STAFF_WRITE_ROLES).is_empty:
+        entries.append(("Ключи API", "api_keys:list"))
     if user.is_staff:
         entries.append(("Администрирование", "admin:index"))
     items = []

@@ -78,14 +78,26 @@ def role_reaches(user) -> list[RoleReach]:
     return reaches
 
 
+# The home page lists the first open roadmap items naming the user; the rest are one click away.
+HOME_ITEMS_SHOWN = 10
+
+
 @login_required
 def home(request):
+    from django.utils import timezone
+
+    from roadmaps.views import my_open_items
+
     user = request.user
+    today = timezone.localdate()
+    items = list(my_open_items(user, today)[: HOME_ITEMS_SHOWN + 1])
     return render(
         request,
         "core/home.html",
         {
             "reaches": role_reaches(user),
             "school_count": School.objects.visible_to(user).count(),
+            "my_items": [(item, item.is_overdue(today)) for item in items[:HOME_ITEMS_SHOWN]],
+            "more_items": len(items) > HOME_ITEMS_SHOWN,
         },
     )

@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 
+from .criteria import MOVEMENT_LABELS
 from .models import FlagDecision, FlagStatus, Municipality, School, SchoolType
 
 
@@ -53,7 +55,25 @@ class FlagDecisionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=FlagStatus.choices, label="Статус", empty_label="Все статусы"
     )
+    # Against the list of the year before (schools.criteria.movement): the dashboard's «вышли из перечня».
+    movement = django_filters.ChoiceFilter(
+        choices=[(key, MOVEMENT_LABELS[key]) for key in ("entered", "stayed", "left")],
+        label="Движение в перечне",
+        empty_label="Любое",
+        method="filter_movement",
+    )
 
     class Meta:
         model = FlagDecision
-        fields = ["municipality", "status"]
+        fields = ["municipality", "status", "movement"]
+
+    def filter_movement(self, queryset, name, value):
+        was_shnor = Exists(
+            FlagDecision.objects.filter(
+                school_id=OuterRef("school_id"), list_year=OuterRef("list_year") - 1, status=FlagStatus.SHNOR
+            )
+        )
+        if value == "left":
+            return queryset.exclude(status=FlagStatus.SHNOR).filter(was_shnor)
+        now_shnor = queryset.filter(status=FlagStatus.SHNOR)
+        return now_shnor.filter(was_shnor) if value == "stayed" else now_shnor.exclude(was_shnor)

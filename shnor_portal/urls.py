@@ -10,6 +10,9 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("mentoring/", include("mentoring.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    path("roadmaps/", include("roadmaps.urls")),
     path("imports/", include("core.imports_urls")),
+    path("api/v1/", include("api.urls")),
+    path("api-keys/", include("api.keys_urls")),
     path("admin/", admin.site.urls),
 ]

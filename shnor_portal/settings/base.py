@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "rest_framework_api_key",
     "axes",
     "core",
     "schools",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "mentoring",
     "roadmaps",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on GET answers and 304 for If-None-Match: API clients (and browsers) skip unchanged pages.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -179,15 +184,29 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.SyncCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    # Per client key unless the key sets its own; a nightly sync of a region is a few thousand requests.
+    "DEFAULT_THROTTLE_RATES": {"api_client": os.environ.get("API_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API портала ШНОР",
     "DESCRIPTION": "Данные о школах с низкими образовательными результатами для региональных систем.",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
+API_KEY_CUSTOM_HEADER = None  # the «Authorization: Api-Key <key>» header (api.auth)
 
 LOGGING = {
     "version": 1,
@@ -227,3 +246,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Портал ШНОР
 
 # --- quarterly progress forms ------------------------------------------------------------------------------
 PROGRESS_DEADLINE_DAYS = int(os.environ.get("PROGRESS_DEADLINE_DAYS", "10"))  # days after a quarter ends
+
+# --- programme indicators (roadmaps.indicators) -------------------------------------------------------------
+# Target values in per cent by indicator code; the defaults of the support programme (002_…, section 2.4):
+# 100 %, and 90 % for the first and highest qualification categories.
+PROGRAMME_TARGETS = {
+    "support": 100,
+    "diagnosed": 100,
+    "routes": 100,
+    "courses": 100,
+    "categories": 90,
+    "dynamics": 100,
+    "vpr": 100,
+    "gia": 100,
+}

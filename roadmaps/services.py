@@ -1,0 +1,205 @@
+"""Writes of roadmaps and their items. Every service checks the gate and refuses in Russian."""
+
+import datetime
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from schools.models import Municipality, School
+
+from . import transitions
+from .models import ItemEvidence, ItemStatus, Roadmap, RoadmapItem
+
+
+def _require_owner_writable(user, municipality: Municipality, school: School | None) -> None:
+    if school is not None:
+        if school.municipality_id != municipality.pk:
+            raise ValidationError(f"Школа «{school}» не относится к муниципалитету «{municipality}».")
+        if not School.objects.editable_by(user).filter(pk=school.pk).exists():
+            raise PermissionDenied("Дорожные карты школ ведёт методист муниципалитета.")
+    elif not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
+        raise PermissionDenied("Дорожную карту муниципалитета ведёт его методист.")
+
+
+@transaction.atomic
+def roadmap_create(
+    *,
+    municipality: Municipality,
+    title: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    user,
+    school: School | None = None,
+    order_number: str = "",
+    order_date: datetime.date | None = None,
+) -> Roadmap:
+    _require_owner_writable(user, municipality, school)
+    problem = transitions.period_problem(period_start, period_end)
+    if problem:
+        raise ValidationError(problem)
+    roadmap = Roadmap(
+        municipality=municipality,
+        school=school,
+        title=title.strip(),
+        period_start=period_start,
+        period_end=period_end,
+        order_number=order_number.strip(),
+        order_date=order_date,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    roadmap.full_clean()
+    roadmap.save()
+    return roadmap
+
+
+def _shifted_title(source: Roadmap, years: int) -> str:
+    """The title with each year of the source's period moved on («2025/2026» -> «2026/2027», not «2026/2026»)."""
+    first, last = source.period_start.year, source.period_end.year
+
+    def shift(match: re.Match) -> str:
+        year = int(match[0])
+        return str(year + years) if first <= year <= last else match[0]
+
+    return re.sub(r"(?<!\d)\d{4}(?!\d)", shift, source.title)
+
+
+@transaction.atomic
+def roadmap_copy(*, source: Roadmap, user, years: int = 1, title: str | None = None) -> Roadmap:
+    """A new roadmap from ``source`` with every date shifted by ``years``; items start over as planned."""
+    if not Roadmap.objects.visible_to(user).filter(pk=source.pk).exists():
+        raise PermissionDenied("Нет доступа к этой дорожной карте.")
+    copy = roadmap_create(
+        municipality=source.municipality,
+        school=source.school,
+        title=title or _shifted_title(source, years),
+        period_start=transitions.shift_date(source.period_start, years),
+        period_end=transitions.shift_date(source.period_end, years),
+        user=user,
+    )
+    copy.copied_from = source
+    copy.save(update_fields=["copied_from"])
+    for item in source.items.prefetch_related("responsible_users").order_by("position", "pk"):
+        new = RoadmapItem.objects.create(
+            roadmap=copy,
+            number=item.number,
+            position=item.position,
+            activity=item.activity,
+            start_date=transitions.shift_date(item.start_date, years),
+            end_date=transitions.shift_date(item.end_date, years),
+            all_year=item.all_year,
+            responsible_text=item.responsible_text,
+            result_kind=item.result_kind,
+            expected_result=item.expected_result,
+            target_indicator=item.target_indicator,
+        )
+        new.responsible_users.set(item.responsible_users.all())
+    return copy
+
+
+ITEM_FIELDS = (
+    "number",
+    "activity",
+    "start_date",
+    "end_date",
+    "all_year",
+    "responsible_text",
+    "result_kind",
+    "expected_result",
+    "target_indicator",
+    "note",
+)
+
+
+@transaction.atomic
+def item_save(
+    *,
+    roadmap: Roadmap,
+    user,
+    item: RoadmapItem | None = None,
+    responsible_users: Iterable | None = None,
+    **fields,
+) -> RoadmapItem:
+    """Add or change an item's plan (not its status: see item_move). The municipality's methodologist plans."""
+    _require_owner_writable(user, roadmap.municipality, roadmap.school)
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown item fields: {sorted(unknown)}")
+    problem = transitions.period_problem(fields.get("start_date"), fields.get("end_date"))
+    if problem:
+        raise ValidationError(problem)
+    if item is None:
+        position = (roadmap.items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        item = RoadmapItem(roadmap=roadmap, position=position)
+    elif item.roadmap_id != roadmap.pk:
+        raise PermissionDenied("Пункт относится к другой дорожной карте.")
+    for name, value in fields.items():
+        setattr(item, name, value.strip() if isinstance(value, str) else value)
+    item.full_clean()
+    item.save()
+    if responsible_users is not None:
+        item.responsible_users.set(responsible_users)
+    return item
+
+
+def _may_update_status(user, item: RoadmapItem) -> bool:
+    """The item's school admin, the municipality's methodologist, or a responsible person named on it."""
+    return (
+        RoadmapItem.objects.editable_by(user).filter(pk=item.pk).exists()
+        or item.responsible_users.filter(pk=getattr(user, "pk", None)).exists()
+    )
+
+
+@transaction.atomic
+def item_move(
+    *, item: RoadmapItem, status: str, user, reason: str = "", completed_on: datetime.date | None = None
+) -> RoadmapItem:
+    item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
+    if not _may_update_status(user, item):
+        raise PermissionDenied("Отмечать выполнение могут ответственные, администратор школы и методист.")
+    problem = transitions.move_problem(item.status, status, reason)
+    if problem:
+        raise ValidationError(problem)
+    today = timezone.localdate()
+    if status == ItemStatus.DONE:
+        item.completed_on = (
+            completed_on or (item.completed_on if item.status == ItemStatus.DONE else None) or today
+        )
+        if item.completed_on > today:
+            raise ValidationError("Дата выполнения ещё не наступила.")
+    else:
+        item.completed_on = None
+    item.status = status
+    if status in transitions.NEEDS_REASON:
+        if reason.strip():
+            item.status_reason = (
+                reason.strip()
+            )  # saving a postponed item again without a reason keeps its reason
+    else:
+        item.status_reason = ""  # a reason belongs to «перенесено» and «отменено» only
+    item.full_clean()
+    item.save(update_fields=["status", "status_reason", "completed_on", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: str = "") -> ItemEvidence:
+    from diagnostics.uploads import check_evidence
+
+    if not _may_update_status(user, item):
+        raise PermissionDenied(
+            "Прикладывать подтверждения могут ответственные, администратор школы и методист."
+        )
+    if upload is None and not link:
+        raise ValidationError("Приложите файл или укажите ссылку.")
+    evidence = ItemEvidence(
+        item=item, name=(name or (upload.name if upload else link))[:255], link=link, uploaded_by=user
+    )
+    if upload is not None:
+        check_evidence(upload)
+        evidence.file.save(upload.name, upload, save=False)
+    evidence.full_clean()
+    evidence.save()
+    return evidence
