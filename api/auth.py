@@ -1,0 +1,105 @@
+"""``Authorization: Api-Key <key>``: a client system acts as a read-only principal over its region or
+municipalities, through the same access gate as people (core.access)."""
+
+import ipaddress
+from functools import cached_property
+
+from rest_framework import authentication, exceptions
+
+from core.roles import Grant, Role
+
+from .models import ClientKey
+
+HEADER_PREFIX = "Api-Key "
+
+
+class ApiPrincipal:
+    """What the gate needs of a user, for a key: read grants (as a department head, who writes nothing) over
+    the key's region or municipalities; for the results intake, a methodologist's grants over the same."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    is_anonymous = False
+    pk = None
+    id = None
+
+    def __init__(self, key: ClientKey):
+        self.key = key
+        self.username = f"api:{key.prefix}"
+
+    def __str__(self) -> str:
+        return f"API: {self.key.name}"
+
+    @cached_property
+    def _targets(self) -> list[dict]:
+        municipalities = list(self.key.municipalities.values_list("pk", flat=True))
+        if municipalities:
+            return [{"municipality_id": pk} for pk in municipalities]
+        return [{"region_id": self.key.region_id}]
+
+    @property
+    def grants(self) -> list[Grant]:
+        grants = [Grant(role=Role.HEAD, **target) for target in self._targets]
+        if self.key.results_write:
+            grants += [Grant(role=Role.METHODIST, **target) for target in self._targets]
+        return grants
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ip_allowed(allowed: str, address: str) -> bool:
+    """Pure: is ``address`` within one of the lines of ``allowed`` (addresses or CIDR networks)? Empty allows all."""
+    lines = [line.strip() for line in allowed.splitlines() if line.strip()]
+    if not lines:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for line in lines:
+        try:
+            if ip in ipaddress.ip_network(line, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header.startswith(HEADER_PREFIX):
+            return None
+        raw = header[len(HEADER_PREFIX) :].strip()
+        prefix, _, _ = raw.partition(".")
+        # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
+        key = ClientKey.objects.filter(prefix=prefix).select_related("region").first()
+        if key is None or not key.is_valid(raw):
+            raise exceptions.AuthenticationFailed("Ключ API не найден.")
+        if key.revoked:
+            raise exceptions.AuthenticationFailed("Ключ API отозван.")
+        if key.has_expired:
+            raise exceptions.AuthenticationFailed("Срок действия ключа API истёк.")
+        if not ip_allowed(key.allowed_ips, client_ip(request)):
+            raise exceptions.PermissionDenied("С этого IP-адреса ключ использовать нельзя.")
+        return ApiPrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword

@@ -1,0 +1,52 @@
+"""One error format for every failure: {"code", "message" (Russian), "details"}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from core.errors import ApplicationError
+
+MESSAGES = {
+    "not_authenticated": "Нужна авторизация: заголовок «Authorization: Api-Key <ключ>» или вход в портал.",
+    "authentication_failed": "Ключ API не принят.",
+    "permission_denied": "Недостаточно прав.",
+    "not_found": "Не найдено.",
+    "method_not_allowed": "Метод не поддерживается.",
+    "throttled": "Слишком много запросов.",
+    "parse_error": "Тело запроса не разобрано: ожидается JSON.",
+    "invalid": "Данные не приняты.",
+}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, ApplicationError):
+        return Response(
+            {"code": exc.code, "message": exc.message, "details": None}, status=status.HTTP_400_BAD_REQUEST
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        message = MESSAGES["invalid"]
+        details = response.data
+    else:
+        detail = getattr(exc, "detail", "")
+        text = str(detail) if detail else ""
+        english_default = text == str(getattr(exc, "default_detail", ""))
+        message = MESSAGES.get(code, text) if (english_default or not text) else text
+        details = None
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        message = f"Слишком много запросов: повторите через {int(exc.wait) + 1} с."
+    response.data = {"code": code, "message": message, "details": details}
+    return response

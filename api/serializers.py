@@ -1,0 +1,142 @@
+from rest_framework import serializers
+
+from schools.models import ApprovedList, FlagDecision, Municipality, Procedure, Result, School
+
+from .base import RussianModelSerializer
+
+
+class MunicipalitySerializer(RussianModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "region", "department_name", "updated_at"]
+
+
+class StatusSerializer(RussianModelSerializer):
+    class Meta:
+        model = FlagDecision
+        fields = ["list_year", "status", "criteria"]
+
+
+class SchoolSerializer(RussianModelSerializer):
+    municipality_name = serializers.CharField(
+        source="municipality.name", read_only=True, help_text="муниципалитет"
+    )
+    statuses = serializers.SerializerMethodField(
+        help_text="статус ШНОР по годам перечня (расчётный), новые первыми"
+    )
+
+    class Meta:
+        model = School
+        fields = [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "school_type",
+            "municipality",
+            "municipality_name",
+            "address",
+            "is_active",
+            "shnsu",
+            "is_rural",
+            "statuses",
+            "updated_at",
+        ]
+
+    def get_statuses(self, school) -> list[dict]:
+        decisions = getattr(school, "api_statuses", None)
+        if decisions is None:
+            decisions = school.flag_decisions.order_by("-list_year")
+        return StatusSerializer(decisions, many=True).data
+
+
+class ProcedureSerializer(RussianModelSerializer):
+    kind = serializers.CharField(source="kind.code", help_text="вид процедуры (ВПР, ОГЭ, ЕГЭ, ККР…)")
+    subject = serializers.CharField(source="subject.name", help_text="предмет")
+
+    class Meta:
+        model = Procedure
+        fields = ["id", "kind", "subject", "grade", "year"]
+
+
+class ResultSerializer(RussianModelSerializer):
+    school_code = serializers.CharField(source="school.code", help_text="код ОО")
+    procedure = ProcedureSerializer(help_text="процедура")
+    failed_share = serializers.FloatField(help_text="доля «2» (ЕГЭ — ниже минимума), %", allow_null=True)
+    small_sample = serializers.BooleanField(help_text="малая выборка: меньше 20 участников")
+
+    class Meta:
+        model = Result
+        fields = [
+            "id",
+            "school",
+            "school_code",
+            "procedure",
+            "participants",
+            "failed",
+            "marks_3",
+            "marks_4",
+            "marks_5",
+            "mean_score",
+            "failed_share",
+            "small_sample",
+            "updated_at",
+        ]
+
+
+class FlagDecisionSerializer(RussianModelSerializer):
+    school_code = serializers.CharField(source="school.code", help_text="код ОО")
+
+    class Meta:
+        model = FlagDecision
+        fields = ["id", "school", "school_code", "list_year", "status", "criteria", "reasons"]
+
+
+class ApprovedListSerializer(RussianModelSerializer):
+    included_schools = serializers.SerializerMethodField(help_text="ОО, включённые в перечень (id)")
+
+    class Meta:
+        model = ApprovedList
+        fields = [
+            "id",
+            "municipality",
+            "list_year",
+            "order_number",
+            "order_date",
+            "included_schools",
+            "updated_at",
+        ]
+
+    def get_included_schools(self, approved) -> list[int]:
+        return [entry.school_id for entry in approved.entries.all() if entry.included]
+
+
+class ResultRowSerializer(serializers.Serializer):
+    school_code = serializers.CharField(help_text="код ОО")
+    year = serializers.IntegerField(help_text="год")
+    kind = serializers.CharField(help_text="вид процедуры: ВПР, ОГЭ, ЕГЭ, ККР…")
+    subject = serializers.CharField(help_text="предмет")
+    grade = serializers.IntegerField(help_text="класс")
+    participants = serializers.IntegerField(help_text="участников")
+    failed = serializers.IntegerField(help_text="получили «2» (ЕГЭ — ниже минимума)")
+    marks_3 = serializers.IntegerField(required=False, allow_null=True, help_text="«3»")
+    marks_4 = serializers.IntegerField(required=False, allow_null=True, help_text="«4»")
+    marks_5 = serializers.IntegerField(required=False, allow_null=True, help_text="«5»")
+    mean_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, allow_null=True, help_text="средний балл"
+    )
+
+
+class IntakeSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="только проверить, ничего не записывая")
+    rows = ResultRowSerializer(many=True, help_text="строки в полях шаблона портала", allow_empty=False)
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(help_text="была ли это только проверка")
+    rows = serializers.IntegerField(help_text="строк в пакете")
+    stats = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="итог: created — добавлено, updated — изменено, unchanged — без изменений, "
+        "procedures_created и subjects_created — новые процедуры и предметы (при dry_run — сколько было бы)",
+    )

@@ -1,0 +1,31 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views, views_areas
+
+router = DefaultRouter()
+router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
+router.register("schools", views.SchoolViewSet, basename="school")
+router.register("procedures", views.ProcedureViewSet, basename="procedure")
+router.register("results", views.ResultViewSet, basename="result")
+router.register("flags", views.FlagDecisionViewSet, basename="flag")
+router.register("approved-lists", views.ApprovedListViewSet, basename="approved-list")
+router.register("mentors", views_areas.MentorViewSet, basename="mentor")
+router.register("tutors", views_areas.TutorViewSet, basename="tutor")
+router.register("partnerships", views_areas.PartnershipViewSet, basename="partnership")
+router.register("teachers", views_areas.TeacherViewSet, basename="teacher")
+router.register("diagnostics", views_areas.DiagnosticsViewSet, basename="diagnostics")
+router.register("route-progress", views_areas.RouteProgressViewSet, basename="route-progress")
+router.register("roadmaps", views_areas.RoadmapViewSet, basename="roadmap")
+router.register("roadmap-items", views_areas.RoadmapItemViewSet, basename="roadmap-item")
+router.register("events", views_areas.EventViewSet, basename="event")
+router.register("indicators", views_areas.IndicatorsViewSet, basename="indicators")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("results/intake/", views.ResultsIntakeView.as_view(), name="results-intake"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,241 @@
+"""API v1: read endpoints for regional systems and the results intake. Views only parse and format."""
+
+import csv
+import io
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.imports import get_importer
+from schools.models import (
+    ApprovedList,
+    ApprovedListEntry,
+    FlagDecision,
+    Municipality,
+    Procedure,
+    Result,
+    School,
+)
+
+from . import serializers
+from .base import LoggedMixin, SyncViewSet
+
+
+class MunicipalityViewSet(SyncViewSet):
+    """Муниципалитеты в области доступа."""
+
+    model = Municipality
+    serializer_class = serializers.MunicipalitySerializer
+
+
+class SchoolFilter(django_filters.FilterSet):
+    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+    code = django_filters.CharFilter(help_text="код ОО")
+    is_active = django_filters.BooleanFilter(help_text="действующая")
+
+    class Meta:
+        model = School
+        fields = ["municipality", "code", "is_active"]
+
+
+@extend_schema_view(list=extend_schema(summary="Школы"), retrieve=extend_schema(summary="Школа"))
+class SchoolViewSet(SyncViewSet):
+    """Школы с текущим и погодовым статусом ШНОР."""
+
+    model = School
+    serializer_class = serializers.SchoolSerializer
+    filterset_class = SchoolFilter
+    tombstone_model = "schools.school"
+
+    def base_queryset(self):
+        return (
+            School.objects.visible_to(self.request.user)
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch(
+                    "flag_decisions",
+                    queryset=FlagDecision.objects.order_by("-list_year"),
+                    to_attr="api_statuses",
+                )
+            )
+        )
+
+
+class ProcedureFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(help_text="год")
+    kind = django_filters.CharFilter(field_name="kind__code", help_text="вид: ВПР, ОГЭ, ЕГЭ…")
+    grade = django_filters.NumberFilter(help_text="класс")
+    subject = django_filters.CharFilter(field_name="subject__name", lookup_expr="iexact", help_text="предмет")
+
+    class Meta:
+        model = Procedure
+        fields = ["year", "kind", "grade", "subject"]
+
+
+class ProcedureViewSet(SyncViewSet):
+    """Оценочные процедуры (вид × предмет × класс × год); общий справочник."""
+
+    model = Procedure
+    serializer_class = serializers.ProcedureSerializer
+    filterset_class = ProcedureFilter
+
+    def base_queryset(self):
+        return Procedure.objects.select_related("kind", "subject")
+
+
+class ResultFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="procedure__year", help_text="год")
+    kind = django_filters.CharFilter(field_name="procedure__kind__code", help_text="вид: ВПР, ОГЭ, ЕГЭ…")
+    subject = django_filters.CharFilter(
+        field_name="procedure__subject__name", lookup_expr="iexact", help_text="предмет"
+    )
+    grade = django_filters.NumberFilter(field_name="procedure__grade", help_text="класс")
+    school = django_filters.NumberFilter(field_name="school", help_text="id школы")
+    municipality = django_filters.NumberFilter(
+        field_name="school__municipality", help_text="id муниципалитета"
+    )
+
+    class Meta:
+        model = Result
+        fields = ["year", "kind", "subject", "grade", "school", "municipality"]
+
+
+class ResultViewSet(SyncViewSet):
+    """Результаты оценочных процедур по школам."""
+
+    model = Result
+    serializer_class = serializers.ResultSerializer
+    filterset_class = ResultFilter
+    tombstone_model = "schools.result"
+
+    def base_queryset(self):
+        return Result.objects.visible_to(self.request.user).select_related(
+            "school", "procedure__kind", "procedure__subject"
+        )
+
+
+class FlagFilter(django_filters.FilterSet):
+    list_year = django_filters.NumberFilter(help_text="год перечня")
+    status = django_filters.CharFilter(help_text="shnor, risk, none, no_data")
+    municipality = django_filters.NumberFilter(
+        field_name="school__municipality", help_text="id муниципалитета"
+    )
+
+    class Meta:
+        model = FlagDecision
+        fields = ["list_year", "status", "municipality"]
+
+
+class FlagDecisionViewSet(SyncViewSet):
+    """Расчётные статусы ШНОР с критериями и основаниями."""
+
+    model = FlagDecision
+    serializer_class = serializers.FlagDecisionSerializer
+    filterset_class = FlagFilter
+    updated_field = "computation__created_at"
+
+    def base_queryset(self):
+        return FlagDecision.objects.visible_to(self.request.user).select_related("school")
+
+
+class ApprovedListViewSet(SyncViewSet):
+    """Утверждённые перечни ШНОР."""
+
+    model = ApprovedList
+    serializer_class = serializers.ApprovedListSerializer
+
+    def base_queryset(self):
+        return ApprovedList.objects.visible_to(self.request.user).prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=ApprovedListEntry.objects.only("approved_list_id", "school_id", "included"),
+            )
+        )
+
+
+class ResultsWrite(permissions.BasePermission):
+    message = "Ключу не выдано право приёма результатов (results:write)."
+
+    def has_permission(self, request, view):
+        key = getattr(request, "auth", None)
+        return bool(key is not None and getattr(key, "results_write", False))
+
+
+INTAKE_HEADER = [
+    "school_code",
+    "year",
+    "kind",
+    "subject",
+    "grade",
+    "participants",
+    "failed",
+    "marks_3",
+    "marks_4",
+    "marks_5",
+    "mean_score",
+]
+
+
+class ResultsIntakeView(LoggedMixin, APIView):
+    """Приём пакета результатов: тот же проверяющий, что и у загрузки файла; всё или ничего."""
+
+    permission_classes = [permissions.IsAuthenticated, ResultsWrite]
+    parser_classes = [JSONParser]  # a batch is JSON: nested rows cannot travel as a form
+
+    @extend_schema(
+        summary="Приём результатов",
+        request=serializers.IntakeSerializer,
+        responses={200: serializers.IntakeResultSerializer},
+        description="Строки в полях шаблона портала. dry_run=true — только проверка. После записи статусы ШНОР "
+        "пересчитываются фоновой задачей.",
+    )
+    def post(self, request):
+        intake = serializers.IntakeSerializer(data=request.data)
+        intake.is_valid(raise_exception=True)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(INTAKE_HEADER)
+        for row in intake.validated_data["rows"]:
+            writer.writerow(
+                [
+                    ""
+                    if row.get(name) is None
+                    else str(row.get(name)).replace(".", ",")
+                    if name == "mean_score"
+                    else row.get(name)
+                    for name in INTAKE_HEADER
+                ]
+            )
+        stream = io.BytesIO(buffer.getvalue().encode("utf-8"))
+        dry_run = intake.validated_data["dry_run"]
+        with transaction.atomic():
+            outcome = get_importer("results").run(
+                stream=stream,
+                name="api.csv",
+                region=request.auth.region,
+                user=request.user,
+                apply=not dry_run,
+            )
+        body = {
+            "dry_run": dry_run,
+            "rows": outcome.total_rows,
+            "stats": {k: v for k, v in outcome.stats.items() if isinstance(v, int)},
+        }
+        if not outcome.ok:
+            return Response(
+                {
+                    "code": "invalid",
+                    "message": f"Пакет не принят: ошибок {outcome.errors_total}, ничего не записано.",
+                    "details": [
+                        {"row": e.row, "column": e.column, "message": e.message} for e in outcome.errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(body)
