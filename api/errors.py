@@ -1,5 +1,7 @@
 """One error format for every failure: {"code", "message" (Russian), "details"}."""
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -18,7 +20,10 @@ MESSAGES = {
     "throttled": "Слишком много запросов.",
     "parse_error": "Тело запроса не разобрано: ожидается JSON.",
     "invalid": "Данные не приняты.",
+    "unsupported_media_type": "Тип тела запроса не поддерживается: ожидается application/json.",
+    "not_acceptable": "Формат ответа не поддерживается: ожидается application/json.",
 }
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
 def api_exception_handler(exc, context):
@@ -45,6 +50,8 @@ def api_exception_handler(exc, context):
         text = str(detail) if detail else ""
         english_default = text == str(getattr(exc, "default_detail", ""))
         message = MESSAGES.get(code, text) if (english_default or not text) else text
+        if not CYRILLIC.search(message):  # a library's English text («JSON parse error - …»): ours instead
+            message = MESSAGES.get(code, "Запрос не выполнен.")
         details = None
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         message = f"Слишком много запросов: повторите через {int(exc.wait) + 1} с."

@@ -6,18 +6,24 @@ from .base import RussianModelSerializer
 
 
 class MunicipalitySerializer(RussianModelSerializer):
+    """Муниципалитет."""
+
     class Meta:
         model = Municipality
         fields = ["id", "name", "region", "department_name", "updated_at"]
 
 
 class StatusSerializer(RussianModelSerializer):
+    """Статус ШНОР школы в перечне года."""
+
     class Meta:
         model = FlagDecision
         fields = ["list_year", "status", "criteria"]
 
 
 class SchoolSerializer(RussianModelSerializer):
+    """Школа (образовательная организация) со статусами ШНОР по годам."""
+
     municipality_name = serializers.CharField(
         source="municipality.name", read_only=True, help_text="муниципалитет"
     )
@@ -51,6 +57,8 @@ class SchoolSerializer(RussianModelSerializer):
 
 
 class ProcedureSerializer(RussianModelSerializer):
+    """Оценочная процедура: вид × предмет × класс × год."""
+
     kind = serializers.CharField(source="kind.code", help_text="вид процедуры (ВПР, ОГЭ, ЕГЭ, ККР…)")
     subject = serializers.CharField(source="subject.name", help_text="предмет")
 
@@ -60,6 +68,8 @@ class ProcedureSerializer(RussianModelSerializer):
 
 
 class ResultSerializer(RussianModelSerializer):
+    """Результат школы в оценочной процедуре."""
+
     school_code = serializers.CharField(source="school.code", help_text="код ОО")
     procedure = ProcedureSerializer(help_text="процедура")
     failed_share = serializers.FloatField(help_text="доля «2» (ЕГЭ — ниже минимума), %", allow_null=True)
@@ -82,9 +92,12 @@ class ResultSerializer(RussianModelSerializer):
             "small_sample",
             "updated_at",
         ]
+        extra_kwargs = {f"marks_{n}": {"help_text": f"получили «{n}»"} for n in (3, 4, 5)}
 
 
 class FlagDecisionSerializer(RussianModelSerializer):
+    """Расчётный статус ШНОР с критериями и основаниями."""
+
     school_code = serializers.CharField(source="school.code", help_text="код ОО")
 
     class Meta:
@@ -93,6 +106,8 @@ class FlagDecisionSerializer(RussianModelSerializer):
 
 
 class ApprovedListSerializer(RussianModelSerializer):
+    """Утверждённый приказом перечень ШНОР."""
+
     included_schools = serializers.SerializerMethodField(help_text="ОО, включённые в перечень (id)")
 
     class Meta:
@@ -112,6 +127,8 @@ class ApprovedListSerializer(RussianModelSerializer):
 
 
 class ResultRowSerializer(serializers.Serializer):
+    """Строка пакета результатов (поля шаблона портала)."""
+
     school_code = serializers.CharField(help_text="код ОО")
     year = serializers.IntegerField(help_text="год")
     kind = serializers.CharField(help_text="вид процедуры: ВПР, ОГЭ, ЕГЭ, ККР…")
@@ -119,15 +136,17 @@ class ResultRowSerializer(serializers.Serializer):
     grade = serializers.IntegerField(help_text="класс")
     participants = serializers.IntegerField(help_text="участников")
     failed = serializers.IntegerField(help_text="получили «2» (ЕГЭ — ниже минимума)")
-    marks_3 = serializers.IntegerField(required=False, allow_null=True, help_text="«3»")
-    marks_4 = serializers.IntegerField(required=False, allow_null=True, help_text="«4»")
-    marks_5 = serializers.IntegerField(required=False, allow_null=True, help_text="«5»")
+    marks_3 = serializers.IntegerField(required=False, allow_null=True, help_text="получили «3»")
+    marks_4 = serializers.IntegerField(required=False, allow_null=True, help_text="получили «4»")
+    marks_5 = serializers.IntegerField(required=False, allow_null=True, help_text="получили «5»")
     mean_score = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True, help_text="средний балл"
     )
 
 
 class IntakeSerializer(serializers.Serializer):
+    """Пакет результатов для приёма."""
+
     dry_run = serializers.BooleanField(default=False, help_text="только проверить, ничего не записывая")
     rows = ResultRowSerializer(many=True, help_text="строки в полях шаблона портала", allow_empty=False)
 

@@ -405,6 +405,8 @@ class RoadmapItemSerializer(PersonalDataMixin, RussianModelSerializer):
 
     personal_fields = ("responsible_text", "note")
 
+    number = serializers.CharField(read_only=True, help_text="номер пункта, например «1.2»")
+
     responsible_text = serializers.CharField(required=False, help_text="ответственные." + NAME_NOTE)
     note = serializers.CharField(required=False, help_text="примечание." + NAME_NOTE)
     dates = serializers.CharField(

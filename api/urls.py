@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -27,5 +27,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("results/intake/", views.ResultsIntakeView.as_view(), name="results-intake"),
+    path("ping/", views.PingView.as_view(), name="ping"),
     path("", include(router.urls)),
+    # Last: any other address under /api/v1/ ending in «/» is a 404 in the one error format, not the portal's HTML
+    # page (an address without the slash is still redirected to the one with it by APPEND_SLASH).
+    re_path(r"^.*/$", views.NotFoundView.as_view(), name="not-found"),
 ]

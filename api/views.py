@@ -7,7 +7,7 @@ import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from schools.models import (
     Result,
     School,
 )
+from schools.results_import import TEMPLATE_LABELS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
@@ -122,7 +123,9 @@ class ResultViewSet(SyncViewSet):
 
 class FlagFilter(django_filters.FilterSet):
     list_year = django_filters.NumberFilter(help_text="год перечня")
-    status = django_filters.CharFilter(help_text="shnor, risk, none, no_data")
+    status = django_filters.CharFilter(
+        help_text="статус: shnor — ШНОР, risk — зона риска, none — нет признака, no_data — нет данных"
+    )
     municipality = django_filters.NumberFilter(
         field_name="school__municipality", help_text="id муниципалитета"
     )
@@ -167,6 +170,7 @@ class ResultsWrite(permissions.BasePermission):
         return bool(key is not None and getattr(key, "results_write", False))
 
 
+FIELD_OF_LABEL = {label: key for key, label in TEMPLATE_LABELS.items()}  # «Код ОО» -> "school_code"
 INTAKE_HEADER = [
     "school_code",
     "year",
@@ -197,7 +201,11 @@ class ResultsIntakeView(LoggedMixin, APIView):
     )
     def post(self, request):
         intake = serializers.IntakeSerializer(data=request.data)
-        intake.is_valid(raise_exception=True)
+        if not intake.is_valid():
+            details = _row_errors(intake.errors.get("rows"))
+            if details is None or set(intake.errors) != {"rows"}:
+                raise exceptions.ValidationError(intake.errors)
+            return _refused(details, len(details))
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(INTAKE_HEADER)
@@ -228,14 +236,73 @@ class ResultsIntakeView(LoggedMixin, APIView):
             "stats": {k: v for k, v in outcome.stats.items() if isinstance(v, int)},
         }
         if not outcome.ok:
-            return Response(
-                {
-                    "code": "invalid",
-                    "message": f"Пакет не принят: ошибок {outcome.errors_total}, ничего не записано.",
-                    "details": [
-                        {"row": e.row, "column": e.column, "message": e.message} for e in outcome.errors
-                    ],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+            return _refused(
+                [
+                    # The validator numbers the lines of a file whose row 1 is the header: here a row is its
+                    # place in "rows" (from 1; 0 — the batch as a whole), a column the field's JSON name.
+                    {
+                        "row": max(e.row - 1, 0),
+                        "column": FIELD_OF_LABEL.get(e.column, e.column),
+                        "message": e.message,
+                    }
+                    for e in outcome.errors
+                ],
+                outcome.errors_total,
             )
         return Response(body)
+
+
+def _refused(details: list[dict], total: int) -> Response:
+    return Response(
+        {
+            "code": "invalid",
+            "message": f"Пакет не принят: ошибок {total}, ничего не записано.",
+            "details": details,
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _row_errors(errors) -> list[dict] | None:
+    """DRF's errors of the rows ({"0": {field: [messages]}}) in the validator's form: row from 1, field, message."""
+    if not isinstance(errors, dict) or not all(str(index).isdecimal() for index in errors):
+        return None  # not per row (the list itself is missing, empty or not a list)
+    return [
+        {
+            "row": int(index) + 1,
+            "column": "" if field == "non_field_errors" else field,
+            "message": str(message),
+        }
+        for index, fields in sorted(errors.items(), key=lambda item: int(item[0]))
+        for field, messages in fields.items()
+        for message in messages
+    ]
+
+
+class PingView(LoggedMixin, APIView):
+    """Проверка связи и ключа: время сервера и права ключа (базовая линия в замерах bench/api.py)."""
+
+    @extend_schema(summary="Проверка связи", responses={200: None})
+    def get(self, request):
+        from django.utils import timezone
+
+        key = getattr(request, "auth", None)
+        return Response(
+            {
+                "ok": True,
+                "time": timezone.now(),
+                "permissions": key.permissions if hasattr(key, "permissions") else [],
+            }
+        )
+
+
+class NotFoundView(LoggedMixin, APIView):
+    """Any other address under /api/v1/ (a typo, an id the route's pattern refuses): 404 in the one error format,
+    logged like any call. Not an operation of the schema."""
+
+    schema = None
+    permission_classes = [permissions.AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

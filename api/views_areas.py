@@ -9,9 +9,8 @@ import django_filters
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
@@ -24,6 +23,15 @@ from schools.models import Municipality, School, Teacher
 
 from . import serializers_areas as s
 from .base import LoggedMixin, SyncViewSet, parse_since
+from .schema import ApiAutoSchema
+
+
+def year_filter(*, help_text: str, **kwargs) -> django_filters.NumberFilter:
+    """A year, 1…9999 as a calendar date holds (another is refused with 400, never a 500), described as such."""
+    schema = {"type": "integer", "minimum": 1, "maximum": 9999, "description": help_text}
+    return extend_schema_field(schema)(
+        django_filters.NumberFilter(min_value=1, max_value=9999, help_text=help_text, **kwargs)
+    )
 
 
 def _active_on(queryset, name, value):
@@ -34,16 +42,12 @@ def _active_on(queryset, name, value):
 
 
 class MentorFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(
-        field_name="school_id", help_text="id школы, за которой закреплён наставник"
-    )
+    school = django_filters.NumberFilter(help_text="id школы, за которой закреплён наставник")
     municipality = django_filters.NumberFilter(
-        field_name="school__municipality_id", help_text="id муниципалитета"
+        field_name="school__municipality", help_text="id муниципалитета"
     )
-    mentor_school = django_filters.NumberFilter(
-        field_name="mentor_school_id", help_text="id школы-наставника"
-    )
-    order = django_filters.NumberFilter(field_name="order_id", help_text="id приказа")
+    mentor_school = django_filters.NumberFilter(help_text="id школы-наставника")
+    order = django_filters.NumberFilter(help_text="id приказа")
     active_on = django_filters.DateFilter(method=_active_on, help_text="только действующие в этот день")
 
     class Meta:
@@ -70,12 +74,12 @@ class MentorViewSet(SyncViewSet):
 
 
 class TutorFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="teacher__school_id", help_text="id школы педагога")
+    school = django_filters.NumberFilter(field_name="teacher__school", help_text="id школы педагога")
     municipality = django_filters.NumberFilter(
-        field_name="teacher__school__municipality_id", help_text="id муниципалитета"
+        field_name="teacher__school__municipality", help_text="id муниципалитета"
     )
     subject = django_filters.CharFilter(field_name="subject__name", lookup_expr="iexact", help_text="предмет")
-    order = django_filters.NumberFilter(field_name="order_id", help_text="id приказа")
+    order = django_filters.NumberFilter(help_text="id приказа")
     active_on = django_filters.DateFilter(method=_active_on, help_text="только действующие в этот день")
 
     class Meta:
@@ -101,14 +105,12 @@ class TutorViewSet(SyncViewSet):
 
 
 class PartnershipFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id", help_text="id школы (ШНОР)")
+    school = django_filters.NumberFilter(help_text="id школы (ШНОР)")
     municipality = django_filters.NumberFilter(
-        field_name="school__municipality_id", help_text="id муниципалитета"
+        field_name="school__municipality", help_text="id муниципалитета"
     )
     kind = django_filters.CharFilter(help_text="тип: instrumental, identical, pair, group")
-    school_year = django_filters.NumberFilter(
-        method="in_year", help_text="действует в учебном году (2026 — это 2026/27)"
-    )
+    school_year = year_filter(method="in_year", help_text="действует в учебном году (2026 — это 2026/27)")
 
     class Meta:
         model = Partnership
@@ -158,9 +160,9 @@ def _changed_with_children(view, child_path: str):
 
 
 class TeacherFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id", help_text="id школы")
+    school = django_filters.NumberFilter(help_text="id школы")
     municipality = django_filters.NumberFilter(
-        field_name="school__municipality_id", help_text="id муниципалитета"
+        field_name="school__municipality", help_text="id муниципалитета"
     )
     is_active = django_filters.BooleanFilter(help_text="работает")
     category = django_filters.CharFilter(help_text="квалификационная категория: none, first, highest…")
@@ -193,7 +195,6 @@ class TeacherViewSet(SyncViewSet):
     serializer_class = s.TeacherSerializer
     filterset_class = TeacherFilter
     tombstone_model = "schools.teacher"
-    lookup_value_regex = "[0-9a-f]+"
 
     def base_queryset(self):
         return (
@@ -226,8 +227,8 @@ class TeacherViewSet(SyncViewSet):
 
 
 class DiagnosticsFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(field_name="municipality_id", help_text="id муниципалитета")
-    year = django_filters.NumberFilter(field_name="start_date__year", help_text="год начала диагностики")
+    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+    year = year_filter(field_name="start_date__year", help_text="год начала диагностики")
     school = django_filters.NumberFilter(field_name="schools", help_text="участвует школа (id)")
 
     class Meta:
@@ -325,11 +326,11 @@ class DiagnosticsViewSet(SyncViewSet):
 
 
 class RouteProgressFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id", help_text="id школы")
+    school = django_filters.NumberFilter(help_text="id школы")
     municipality = django_filters.NumberFilter(
-        field_name="school__municipality_id", help_text="id муниципалитета"
+        field_name="school__municipality", help_text="id муниципалитета"
     )
-    year = django_filters.NumberFilter(help_text="год")
+    year = year_filter(help_text="год")
     quarter = django_filters.NumberFilter(help_text="квартал (1–4)")
     status = django_filters.CharFilter(help_text="состояние: draft, submitted, returned, accepted")
 
@@ -365,12 +366,12 @@ class RouteProgressViewSet(SyncViewSet):
 
 
 class RoadmapFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(field_name="municipality_id", help_text="id муниципалитета")
-    school = django_filters.NumberFilter(field_name="school_id", help_text="id школы (карта школы)")
+    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+    school = django_filters.NumberFilter(help_text="id школы (карта школы)")
     municipal = django_filters.BooleanFilter(
         field_name="school", lookup_expr="isnull", help_text="true — только карты муниципалитетов"
     )
-    year = django_filters.NumberFilter(method="covering", help_text="период карты захватывает этот год")
+    year = year_filter(method="covering", help_text="период карты захватывает этот год")
 
     class Meta:
         model = Roadmap
@@ -401,9 +402,9 @@ class RoadmapViewSet(SyncViewSet):
 
 
 class RoadmapItemFilter(django_filters.FilterSet):
-    roadmap = django_filters.NumberFilter(field_name="roadmap_id", help_text="id дорожной карты")
+    roadmap = django_filters.NumberFilter(help_text="id дорожной карты")
     municipality = django_filters.NumberFilter(
-        field_name="roadmap__municipality_id", help_text="id муниципалитета"
+        field_name="roadmap__municipality", help_text="id муниципалитета"
     )
     status = django_filters.CharFilter(help_text="статус: planned, in_progress, done, postponed, cancelled")
 
@@ -428,11 +429,11 @@ class RoadmapItemViewSet(SyncViewSet):
 
 
 class EventFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(field_name="municipality_id", help_text="id муниципалитета")
+    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
     school = django_filters.NumberFilter(field_name="schools", help_text="участвовала школа (id)")
     kind = django_filters.CharFilter(help_text="вид: seminar, master_class, festival, landing, course…")
     level = django_filters.CharFilter(help_text="уровень: school, municipal, regional, federal")
-    year = django_filters.NumberFilter(field_name="start_date__year", help_text="год начала")
+    year = year_filter(field_name="start_date__year", help_text="год начала")
 
     class Meta:
         model = Event
@@ -467,7 +468,7 @@ class EventViewSet(SyncViewSet):
 # --- indicators ----------------------------------------------------------------------------------------------
 
 
-class OneObjectSchema(AutoSchema):
+class OneObjectSchema(ApiAutoSchema):
     """The list action answers one object (a report), not an array."""
 
     def _is_list_view(self, serializer=None) -> bool:
@@ -487,7 +488,7 @@ class IndicatorsViewSet(LoggedMixin, viewsets.ViewSet):
         parameters=[
             OpenApiParameter(
                 "year",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 2000, "maximum": 2100},
                 description="год перечня ШНОР; без него — последний начавшийся год с расчётными статусами",
             )
         ],

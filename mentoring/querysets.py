@@ -66,13 +66,13 @@ class LogEntryQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         within = self._within(user_scope(user, self.read_roles))
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not getattr(user, "pk", None) or not user.is_active:  # anonymous, or an API key's principal
             return within
         return within | self.filter(author=user)
 
     def editable_by(self, user):
         """The author edits their entries; the municipality's methodologist corrects any."""
         within = self._within(user_scope(user, self.write_roles))
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not getattr(user, "pk", None) or not user.is_active:  # anonymous, or an API key's principal
             return within
         return within | self.filter(author=user)
