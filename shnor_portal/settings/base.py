@@ -205,6 +205,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a «status» with its own choices: name each enum after its choices class.
+    "ENUM_NAME_OVERRIDES": {
+        "FlagStatusEnum": "schools.models.FlagStatus",
+        "PlanStatusEnum": "mentoring.models.PlanStatus",
+        "FormStatusEnum": "diagnostics.models.FormStatus",
+        "LineStatusEnum": "diagnostics.models.LineStatus",
+        "RouteStatusEnum": "diagnostics.models.RouteStatus",
+        "ItemStatusEnum": "roadmaps.models.ItemStatus",
+    },
 }
 API_KEY_CUSTOM_HEADER = None  # the «Authorization: Api-Key <key>» header (api.auth)
 
