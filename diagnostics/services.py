@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.access import user_scope
 from core.roles import STAFF_WRITE_ROLES
 from schools.models import Municipality, School, Teacher
 
@@ -537,7 +536,3 @@ def progress_reminders_send(*, today: datetime.date | None = None) -> int:
         )
         sent += 1
     return sent
-
-
-def may_review(user) -> bool:
-    return not user_scope(user, STAFF_WRITE_ROLES).is_empty

@@ -440,11 +440,8 @@ def log_list(request):
         .order_by("-date", "-pk")
     )
     page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
-    staff = (
-        bool(user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD})).region_ids)
-        or bool(user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD})).municipality_ids)
-        or request.user.is_superuser
-    )
+    staff_scope = user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD}))
+    staff = staff_scope.everything or bool(staff_scope.region_ids or staff_scope.municipality_ids)
     return render(
         request,
         "mentoring/log_list.html",
@@ -556,7 +553,3 @@ def my(request):
     context = selectors.my_mentoring(user, today=timezone.localdate())
     context["can_log"] = services.schools_user_may_log(user).exists()
     return render(request, "mentoring/my.html", context)
-
-
-def may_see_mentoring(user) -> bool:
-    return not user_scope(user).is_empty

@@ -62,9 +62,6 @@ class RoadmapItemQuerySet(ScopedQuerySet):
         """Open items past their due date, in SQL: the rule of roadmaps.transitions.is_overdue."""
         return self.filter(overdue_q(today))
 
-    def responsible(self, user):
-        return self.filter(Q(responsible_users=user)).distinct()
-
 
 class EventQuerySet(ScopedQuerySet):
     region_path = "municipality__region"
