@@ -11,6 +11,7 @@ TRACKED = {
     "mentoring.logentry": ("school.municipality_id", "school.municipality.region_id"),
     "roadmaps.roadmapitem": ("roadmap.municipality_id", "roadmap.municipality.region_id"),
     "roadmaps.event": ("municipality_id", "municipality.region_id"),
+    "reports.report": ("municipality_id", "region_id"),  # a report of a whole region has no municipality
 }
 
 

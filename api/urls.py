@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views, views_areas
+from . import views, views_areas, views_reports
 
 router = DefaultRouter()
 router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
@@ -21,6 +21,7 @@ router.register("roadmaps", views_areas.RoadmapViewSet, basename="roadmap")
 router.register("roadmap-items", views_areas.RoadmapItemViewSet, basename="roadmap-item")
 router.register("events", views_areas.EventViewSet, basename="event")
 router.register("indicators", views_areas.IndicatorsViewSet, basename="indicators")
+router.register("reports", views_reports.ReportViewSet, basename="report")
 
 app_name = "api"
 urlpatterns = [

@@ -37,6 +37,7 @@ STAFF_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 def menu_for(user, path: str = "") -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
+    from reports.views import may_open_reports as reports_menu
     from schools.views_flags import may_edit_flag_rule, may_see_approved_lists, may_see_flags
 
     from .views_imports import importers_for
@@ -68,6 +69,8 @@ def menu_for(user, path: str = "") -> list[NavItem]:
         entries.append(("Квартальные формы", "diagnostics:forms"))
     if reaches_anything:
         entries.append(("Дорожные карты", "roadmaps:list"))
+    if reports_menu(user):
+        entries.append(("Отчёты", "reports:list"))
     if importers_for(user):
         entries.append(("Загрузки", "imports:list"))
     if not user_scope(user, STAFF_WRITE_ROLES).is_empty:

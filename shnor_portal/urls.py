@@ -11,6 +11,7 @@ urlpatterns = [
     path("mentoring/", include("mentoring.urls")),
     path("diagnostics/", include("diagnostics.urls")),
     path("roadmaps/", include("roadmaps.urls")),
+    path("reports/", include("reports.urls")),
     path("imports/", include("core.imports_urls")),
     path("api/v1/", include("api.urls")),
     path("api-keys/", include("api.keys_urls")),

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from core.roles import Role
+from reports import signing
 from tests.factories import MunicipalityFactory, RegionFactory, SchoolFactory, user_with_role
 
 PASSWORD = "Пароль-для-тестов-1"
@@ -79,3 +80,32 @@ def world(db) -> World:
 
     users["nobody"] = UserFactory(username="nobody")
     return World(region, other_region, mun_a, mun_b, school_a1, school_a2, school_b1, school_other, users)
+
+
+# --- reports: a signing identity and a private media folder ---------------------------------------------
+
+CERT_PASSWORD = "тестовый-пароль-подписи"
+
+
+@pytest.fixture(scope="session")
+def demo_certificate(tmp_path_factory):
+    """One self-signed signing identity for the whole run (RSA key generation takes a while)."""
+    path = tmp_path_factory.mktemp("signing") / "signer.p12"
+    signing.make_demo_certificate(path, CERT_PASSWORD)
+    return path
+
+
+@pytest.fixture
+def signing_settings(settings, demo_certificate, tmp_path):
+    settings.REPORTS_SIGNING_PKCS12 = str(demo_certificate)
+    settings.REPORTS_SIGNING_PASSWORD = CERT_PASSWORD
+    settings.REPORTS_TRUST_ROOTS = [str(demo_certificate.with_suffix(".ca.pem"))]
+    settings.REPORTS_FONT_CACHE = tmp_path / "fonts"
+    return settings
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Reports are stored under a fresh MEDIA_ROOT per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -177,7 +177,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # Redis redelivers an unacknowledged message after the visibility timeout; it must exceed the
 # longest task (the hard time limit) or a slow task would run twice in parallel.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600))
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -223,7 +225,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # fontTools (report fonts) logs ~40 INFO lines per subset; WeasyPrint warns about CSS it ignores.
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+    },
 }
 
 PORTAL_TITLE = os.environ.get("PORTAL_TITLE", "Портал ШНОР")
@@ -269,3 +276,19 @@ PROGRAMME_TARGETS = {
     "vpr": 100,
     "gia": 100,
 }
+
+# --- analytical reports (reports/) ---------------------------------------------------------------------------
+# The department's signing certificate: a PKCS#12 file and its password (load_demo makes a self-signed demo
+# one under var/; a department puts its own here — docs/operations.md). The verification page trusts the
+# certificates listed in REPORTS_TRUST_ROOTS (PEM or DER files, separated by commas).
+REPORTS_SIGNING_PKCS12 = os.environ.get("REPORTS_SIGNING_PKCS12", "")
+REPORTS_SIGNING_PASSWORD = os.environ.get("REPORTS_SIGNING_PASSWORD", "")
+REPORTS_TRUST_ROOTS = [path for path in os.environ.get("REPORTS_TRUST_ROOTS", "").split(",") if path]
+# Where the demo certificate is made when REPORTS_SIGNING_PKCS12 is not set (load_demo).
+REPORTS_DEMO_CERT_DIR = Path(os.environ.get("REPORTS_DEMO_CERT_DIR", BASE_DIR / "var" / "signing"))
+# The stamp's font rescaled to 1000 units per em is cached here (reports/signing.py explains why).
+REPORTS_FONT_CACHE = Path(os.environ.get("REPORTS_FONT_CACHE", BASE_DIR / "var" / "fonts"))
+# The title block of a справка: «{department}» when the municipality names none of its own.
+REPORTS_DEFAULT_DEPARTMENT = os.environ.get("REPORTS_DEFAULT_DEPARTMENT", "Орган управления образованием")
+# Years of results dynamics shown per school (003_…: three to four years).
+REPORTS_DYNAMICS_YEARS = 4

@@ -6,19 +6,25 @@ route of /api/v1/ is called by three callers of municipality A — a key without
 methodologist's browser session — and every answer is searched for B: ids of B's rows of the endpoint's model,
 B's (and the other region's) school codes and names, ids of B's schools and municipalities wherever a field names
 a school or a municipality, the names of B's teachers, and B's deletions among the tombstones. The detail route
-of each list is asked for B's rows by id and must answer 404.
+of each list, and every other route that names a row by id (a report's file), is asked for B's rows and must answer
+404.
 """
 
 import datetime
+import hashlib
 import json
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from api.models import ClientKey
 from diagnostics import services as diagnostics
 from mentoring import services as mentoring
+from reports import services as reports
+from reports.models import Report, ReportFile, ReportKind
 from roadmaps import services_events
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import School, Subject, Teacher
@@ -46,6 +52,7 @@ MUNICIPALITY_PATH = {
     "roadmaps.roadmap": "municipality",
     "roadmaps.roadmapitem": "roadmap__municipality",
     "roadmaps.event": "municipality",
+    "reports.report": "municipality",
 }
 SCHOOL_KEYS = {"school", "school_id", "mentor_school", "partner", "teacher_school"}
 SCHOOLS_KEYS = {"schools", "partners", "included_schools", "school_ids"}
@@ -69,8 +76,29 @@ def api_routes(suffix: str) -> list[str]:
     return sorted(found)
 
 
+def api_routes_by_id() -> list[str]:
+    """Names of the routes under /api/v1/ that name a row by id, other than the detail routes (a report's file)."""
+    found = set()
+
+    def walk(patterns, prefix: str, namespaces: list[str]) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                spaces = [*namespaces, pattern.namespace] if pattern.namespace else namespaces
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), spaces)
+            elif isinstance(pattern, URLPattern) and pattern.name and not pattern.name.endswith("-detail"):
+                route = prefix + str(pattern.pattern)
+                if route.startswith("api/v1/") and "(?P<pk>" in route:
+                    found.add(":".join([*namespaces, pattern.name]))
+
+    walk(get_resolver().url_patterns, "", [])
+    return sorted(found)
+
+
 LIST_ROUTES = api_routes("-list")
 DETAIL_ROUTES = api_routes("-detail")
+BY_ID_ROUTES = api_routes_by_id()
+# The other parts of such a route's address, besides the id.
+BY_ID_KWARGS = {"api:report-download": {"fmt": "pdf"}}
 
 
 def test_the_walk_finds_the_endpoints():
@@ -127,6 +155,9 @@ def delete_in_both(world, regional, methodist) -> dict[str, dict[str, int]]:
             "schools.result": add(school, "ВПР", "физика", 8, Y, 1, 10),
             "schools.teacher": TeacherFactory(school=school, last_name=f"Удалённая{side}", subjects=[maths]),
         }
+        rows["reports.report"] = reports.report_request(
+            user=user, kind=ReportKind.TERRITORY, year=Y - 1, municipality_id=municipality.pk
+        )
         roadmap = Roadmap.objects.filter(municipality=municipality).first()
         rows["roadmaps.roadmapitem"] = RoadmapItem.objects.create(
             roadmap=roadmap, number="99", activity="Удаляемый пункт", end_date=days(10)
@@ -157,9 +188,23 @@ def delete_in_both(world, regional, methodist) -> dict[str, dict[str, int]]:
     return deleted
 
 
+def report_with_file(user, **territory) -> Report:
+    """A report ordered through the service (its build is never run: on_commit does not fire in these tests), with a
+    PDF stored as a build would store it."""
+    report = reports.report_request(user=user, year=Y, **territory)
+    content = f"%PDF-1.7 отчёт {report.pk}".encode()
+    name = f"reports/{report.pk}/spravka-{Y}-v{report.version}-a1-pdf.pdf"
+    default_storage.save(name, ContentFile(content))
+    ReportFile.objects.create(
+        report=report, format="pdf", file=name, size=len(content), sha256=hashlib.sha256(content).hexdigest()
+    )
+    return report
+
+
 @pytest.fixture
-def data(world):
+def data(world, settings, tmp_path):
     """Every area in A and in B (build_programme gives most of it; B gets the rest here)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     build_programme(world)
     methodist, regional = world.users["methodist"], world.users["regional_methodist"]
     a1, a2, b1, b2 = world.school_a1, world.school_a2, world.school_b1, world.b2
@@ -215,6 +260,10 @@ def data(world):
     approved_list_create(
         municipality=world.mun_a, list_year=Y, order_number="3-од", order_date=days(-50), user=methodist
     )
+    # Reports: a справка of A; of B a справка and a school's profile, each with its PDF.
+    report_with_file(methodist, kind=ReportKind.TERRITORY, municipality_id=world.mun_a.pk)
+    report_with_file(regional, kind=ReportKind.TERRITORY, municipality_id=world.mun_b.pk)
+    report_with_file(regional, kind=ReportKind.SCHOOL, school_id=b1.pk)
     found = Data(world)
     for side, rows in delete_in_both(world, regional, methodist).items():
         if side == "b":
@@ -335,6 +384,27 @@ def check_detail(client, world, data, name: str, forbidden: set, allowed: set) -
 def test_every_detail_route_is_walked_with_its_list():
     assert DETAIL_ROUTES
     assert [name for name in DETAIL_ROUTES if name.removesuffix("-detail") + "-list" not in LIST_ROUTES] == []
+
+
+@pytest.mark.parametrize("name", BY_ID_ROUTES)
+def test_a_route_by_id_never_serves_a_row_of_b(client, world, data, name):
+    """Every other route naming a row by id (a report's file): B's rows are 404 for each caller of A, A's are not."""
+    kwargs = BY_ID_KWARGS.get(name, {})
+    view = resolve(reverse(name, kwargs={"pk": 1, **kwargs})).func.cls
+    forbidden, allowed = data.forbidden_ids(view.model), data.allowed_ids(view.model)
+    assert forbidden and allowed, f"{name}: no rows of {view.model._meta.label} to ask for"
+    for who, headers in callers(client, world):
+        for pk in sorted(forbidden)[:5]:
+            response = call(client, reverse(name, kwargs={"pk": pk, **kwargs}), headers)
+            assert response.status_code == 404, f"{name} {pk} ({who}): {response.status_code}"
+            assert response.json()["code"] == "not_found"
+        response = call(client, reverse(name, kwargs={"pk": min(allowed), **kwargs}), headers)
+        assert response.status_code == 200, f"{name} {min(allowed)} ({who}): {response.status_code}"
+
+
+def test_the_walk_finds_the_routes_by_id():
+    assert "api:report-download" in BY_ID_ROUTES
+    assert set(BY_ID_KWARGS) <= set(BY_ID_ROUTES)
 
 
 def test_a_municipality_key_is_refused_the_other_municipality_by_filter(client, world, data):

@@ -1,0 +1,283 @@
+"""API v1, reports: the list and card of reports (a job and its files), the download of a file, the order of a new
+report by a person, and the open verification of a signed PDF.
+
+Reads go through ``Report.objects.visible_to``; the order through ``reports.services.report_request``, which checks
+the territory again and schedules the build after the transaction commits. Views only parse and format.
+"""
+
+import hashlib
+import logging
+
+import django_filters
+from django.db.models import Prefetch, Q
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, status
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from core.access import user_scope
+from reports import services, signing
+from reports.forms import VERIFY_MAX_BYTES, territory_querysets
+from reports.models import (
+    FORMAT_CONTENT_TYPES,
+    REQUEST_ROLES,
+    Report,
+    ReportFile,
+    ReportFormat,
+    ReportKind,
+    ReportStatus,
+)
+from reports.views import download_name
+
+from . import serializers_reports as s
+from .auth import ApiPrincipal
+from .base import SyncViewSet
+from .models import Tombstone
+from .views_areas import year_filter
+
+logger = logging.getLogger(__name__)
+
+KEY_REFUSED = (
+    "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "
+    "в портале или через API со своей учётной записью, — чтобы было известно, кто его запросил."
+)
+REQUEST_REFUSED = "Заказывать отчёты могут методисты и руководители органов управления образованием."
+MULTIPART_EXPECTED = "Тело запроса не разобрано: ожидается multipart/form-data с файлом в поле file."
+TOO_LARGE = "Файл больше 50 МБ: это не похоже на отчёт портала."
+# The multipart envelope (boundaries, headers of the part) on top of the file itself.
+ENVELOPE_BYTES = 64 * 1024
+
+REPORT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="id отчёта")
+FORMAT = OpenApiParameter(
+    "fmt",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    enum=ReportFormat.values,
+    description="формат файла: pdf, xlsx (Excel), docx (Word), signed_pdf (PDF с электронной подписью — после "
+    "утверждения)",
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[202],
+    description="адрес карточки заказанного отчёта: по нему следят за формированием",
+)
+DIGEST = OpenApiParameter(
+    "Digest",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="контрольная сумма файла: «sha-256=<64 шестнадцатеричных знака>», как в поле sha256 списка файлов",
+)
+FILE_RESPONSES = {
+    (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="файл отчёта (вложение)")
+    for content_type in dict.fromkeys(FORMAT_CONTENT_TYPES.values())
+}
+
+
+class ReportFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=ReportKind.choices, help_text="вид: territory — справка по территории, school — профиль школы"
+    )
+    year = year_filter(help_text="год перечня")
+    status = django_filters.ChoiceFilter(
+        choices=ReportStatus.choices,
+        help_text="состояние: queued, building, ready, failed, returned, signed",
+    )
+    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+    school = django_filters.NumberFilter(help_text="id школы (профили школы)")
+
+    class Meta:
+        model = Report
+        fields = ["kind", "year", "status", "municipality", "school"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Отчёты",
+        description="Отчёты в области доступа — каждая версия отдельной строкой: вид, территория, год перечня, "
+        "состояние формирования (готовность в процентах и этап), когда сформирован и подписан, кем подписан, "
+        "и файлы (PDF, Excel, Word, после утверждения — PDF с электронной подписью) с размером, SHA-256 и "
+        "адресом скачивания.",
+    ),
+    retrieve=extend_schema(
+        summary="Отчёт",
+        parameters=[REPORT_ID],
+        description="Карточка отчёта: состояние формирования и файлы. Её опрашивают после заказа, пока status не "
+        "станет ready (или failed).",
+    ),
+)
+class ReportViewSet(SyncViewSet):
+    """Аналитические справки и профили школ: задание на формирование и его файлы."""
+
+    model = Report
+    serializer_class = s.ReportSerializer
+    filterset_class = ReportFilter
+    tombstone_model = "reports.report"
+    parser_classes = [JSONParser]  # the order is JSON; the verification overrides it with multipart
+
+    def base_queryset(self):
+        return (
+            Report.objects.visible_to(self.request.user)
+            .select_related("region", "municipality", "school", "signed_by")
+            .prefetch_related(Prefetch("files", queryset=ReportFile.objects.order_by("format")))
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        # A file is not rendered: a client asking for «Accept: application/pdf» gets the file, or an error in JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    def deleted_since(self, moment) -> "list[int]":
+        deleted = super().deleted_since(moment)
+        # A report of a whole region has no municipality: its deletion is seen by those who reach the region.
+        scope = user_scope(self.request.user)
+        if scope.everything or not scope.region_ids:
+            return deleted
+        regional = Tombstone.objects.filter(
+            Q(municipality_id__isnull=True, region_id__in=scope.region_ids),
+            model=self.tombstone_model,
+            deleted_at__gte=moment,
+        ).values_list("object_id", flat=True)[:10000]
+        return deleted + list(regional)
+
+    # --- the order ---------------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Заказать отчёт",
+        description="Заказ новой версии отчёта сотрудником, вошедшим в портал (методист или руководитель органа "
+        "управления образованием, на своей территории). Отчёт формируется в фоне: ответ 202 сразу, с карточкой "
+        "(status=queued) и заголовком Location; карточку опрашивают, пока status не станет ready. По ключу API "
+        "отчёты не заказываются — ответ 403.",
+        request=s.ReportOrderSerializer,
+        responses={202: s.ReportSerializer},
+        parameters=[LOCATION],
+    )
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if isinstance(user, ApiPrincipal) or getattr(user, "pk", None) is None:
+            raise exceptions.PermissionDenied(KEY_REFUSED)
+        if user_scope(user, REQUEST_ROLES).is_empty:
+            raise exceptions.PermissionDenied(REQUEST_REFUSED)
+        regions, municipalities, schools = territory_querysets(user, REQUEST_ROLES)
+        order = s.ReportOrderSerializer(
+            data=request.data, regions=regions, municipalities=municipalities, schools=schools
+        )
+        order.is_valid(raise_exception=True)
+        # PermissionDenied (403) and ReportError (400) are answered in the one error format by api.errors.
+        report = services.report_request(
+            user=user,
+            kind=order.validated_data["kind"],
+            year=order.validated_data["year"],
+            recommendations=order.validated_data["recommendations"],
+            **order.territory_ids(),
+        )
+        report = (
+            Report.objects.select_related("region", "municipality", "school", "signed_by")
+            .prefetch_related("files")
+            .get(pk=report.pk)
+        )
+        body = s.ReportSerializer(report, context=self.get_serializer_context()).data
+        location = reverse("api:report-detail", kwargs={"pk": report.pk}, request=request)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    # --- the files ---------------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Скачать файл отчёта",
+        description="Файл отчёта во вложении (Content-Disposition: attachment), с заголовками Digest (SHA-256) и "
+        "ETag. signed_pdf — PDF, подписанный электронной подписью руководителя; его подлинность проверяет "
+        "POST /api/v1/reports/verify/. 404 — отчёта нет в области доступа или у него нет файла этого формата "
+        "(например, отчёт ещё формируется или не подписан).",
+        parameters=[REPORT_ID, FORMAT, DIGEST],
+        responses=FILE_RESPONSES,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"download/(?P<fmt>pdf|xlsx|docx|signed_pdf)",
+        url_name="download",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def download(self, request, pk=None, fmt=None):
+        report = get_object_or_404(
+            Report.objects.visible_to(request.user).select_related("region", "municipality", "school"), pk=pk
+        )
+        stored = report.files.filter(format=fmt).first()
+        if stored is None or not stored.file:
+            raise exceptions.NotFound("У отчёта нет файла в этом формате.")
+        try:
+            handle = stored.file.open("rb")
+        except FileNotFoundError:
+            logger.error("Отчёт %s: файл %s не найден в хранилище", report.pk, stored.file.name)
+            raise exceptions.NotFound("Файл отчёта не найден в хранилище.") from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=download_name(report, fmt),
+            content_type=FORMAT_CONTENT_TYPES[fmt],
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Digest"] = f"sha-256={stored.sha256}"
+        response["ETag"] = f'"{stored.sha256}"'  # a stored file never changes: 304 for If-None-Match
+        return response
+
+    # --- verification ------------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Проверить подпись PDF",
+        description="Проверка электронной подписи PDF: не изменён ли документ, верна ли подпись, кем и когда "
+        "подписан, выдан ли сертификат доверенным удостоверяющим центром. Без ключа и без входа в портал; файл "
+        "(multipart/form-data, поле file, не больше 50 МБ) не сохраняется. known — файл в точности совпадает с "
+        "подписанным отчётом портала.",
+        request={"multipart/form-data": s.VerifyUploadSerializer},
+        responses={200: s.VerificationSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="verify",
+        url_name="verify",
+        permission_classes=[permissions.AllowAny],
+        parser_classes=[MultiPartParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def verify(self, request):
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdecimal() and int(length) > VERIFY_MAX_BYTES + ENVELOPE_BYTES:
+            raise exceptions.ValidationError({"file": [TOO_LARGE]})  # refused before the upload is read
+        try:
+            payload = request.data
+        except exceptions.UnsupportedMediaType:
+            raise exceptions.UnsupportedMediaType(request.content_type, detail=MULTIPART_EXPECTED) from None
+        except exceptions.ParseError:
+            raise exceptions.ParseError(MULTIPART_EXPECTED) from None
+        upload = s.VerifyUploadSerializer(data=payload)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data["file"].read()  # Django removes its temporary file after the request
+        verdict = signing.verify_pdf(data, trust_roots=signing.trust_roots_from_settings())
+        known = ReportFile.objects.filter(
+            format=ReportFormat.SIGNED_PDF, sha256=hashlib.sha256(data).hexdigest()
+        ).exists()
+        body = {
+            "ok": verdict.ok,
+            "signed": verdict.signed,
+            "intact": verdict.intact,
+            "valid": verdict.valid,
+            "trusted": verdict.trusted,
+            "covers_whole_file": verdict.covers_whole_file,
+            "signer": verdict.signer,
+            "organization": verdict.organization,
+            "signed_at": verdict.signed_at,
+            "summary": verdict.summary,
+            "details": list(verdict.details),
+            "known": known,
+        }
+        return Response(s.VerificationSerializer(body).data)

@@ -1,0 +1,88 @@
+"""The territory a report covers, as the gate sees it.
+
+A report is built in a Celery worker, without a request. It reads data through the same gate as the pages,
+with a principal whose grants are exactly the report's territory (a municipality, a region or one school):
+what the справка shows is what that territory's department head sees, no wider.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from core.roles import Grant, Role
+
+
+class TerritoryPrincipal:
+    """What the gate needs of a user: a head's and a methodologist's read grants over one territory."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    is_anonymous = False
+    pk = None
+    id = None
+
+    def __init__(self, *, region_id: int, municipality_id: int | None = None, school_id: int | None = None):
+        if school_id is not None:
+            target = {"school_id": school_id}
+        elif municipality_id is not None:
+            target = {"municipality_id": municipality_id}
+        else:
+            target = {"region_id": region_id}
+        self._target = target
+        self.username = f"report:{target}"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @cached_property
+    def grants(self) -> list[Grant]:
+        return [Grant(role=role, **self._target) for role in (Role.HEAD, Role.METHODIST)]
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset({Role.HEAD, Role.METHODIST})
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    pk: int
+    code: str
+    name: str
+    municipality: str
+
+
+@dataclass
+class BuildScope:
+    """Everything a section needs to know about what it covers."""
+
+    principal: TerritoryPrincipal
+    year: int  # the list year
+    today: datetime.date
+    schools: dict[int, SchoolRow]  # every school of the territory
+    shnor_ids: list[int]  # the year's ШНОР (approved where approved, else computed), by municipality and name
+    list_source: str  # "approved" | "computed" | "mixed"
+    regional: bool  # a region's справка: municipalities are named in the tables
+    single_school: bool  # a school's profile
+    dynamics_years: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def focus_ids(self) -> list[int]:
+        """The schools a section describes one by one: the ШНОР, or the school of a profile."""
+        return list(self.schools) if self.single_school else self.shnor_ids
+
+    def name(self, school_id: int) -> str:
+        return self.schools[school_id].name
+
+    def school_cells(self, school_id: int) -> tuple[str, ...]:
+        """The leading cells naming a school: with its municipality in a region's справка."""
+        row = self.schools[school_id]
+        return (row.name, row.municipality) if self.regional else (row.name,)

@@ -1,0 +1,212 @@
+"""Analytical reports: a job that builds files, then a document the department head signs."""
+
+from django.conf import settings
+from django.db import models
+
+from core.access import ScopedQuerySet
+from core.models import BaseModel
+from core.roles import Role
+from schools.models import Municipality, Region, School
+
+from . import statuses
+
+# Who reads reports: the staff of their territory; a school's admin and mentor read their school's profile.
+READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST, Role.SCHOOL_ADMIN, Role.MENTOR})
+# Who requests a report and writes its recommendations.
+REQUEST_ROLES = frozenset({Role.METHODIST, Role.HEAD})
+# Who approves (signs) or returns a report.
+APPROVE_ROLES = frozenset({Role.HEAD})
+
+
+class ReportKind(models.TextChoices):
+    TERRITORY = "territory", "Аналитическая справка по работе со ШНОР"
+    SCHOOL = "school", "Профиль школы"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = statuses.QUEUED, "в очереди"
+    BUILDING = statuses.BUILDING, "формируется"
+    READY = statuses.READY, "готов, на утверждении"
+    FAILED = statuses.FAILED, "ошибка"
+    RETURNED = statuses.RETURNED, "возвращён на доработку"
+    SIGNED = statuses.SIGNED, "утверждён и подписан"
+
+
+class ReportQuerySet(ScopedQuerySet):
+    region_path = "region"
+    municipality_path = "municipality"
+    school_path = "school"  # only school profiles carry a school
+    read_roles = READ_ROLES
+    write_roles = REQUEST_ROLES
+
+    def approvable_by(self, user):
+        return self.reachable_by(user, APPROVE_ROLES)
+
+
+class Report(BaseModel):
+    """One version of a report. A report's versions share kind, territory and year."""
+
+    kind = models.CharField("вид", max_length=16, choices=ReportKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="регион")
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="муниципалитет",
+        help_text="Пусто — справка по региону.",
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="школа"
+    )
+    year = models.PositiveSmallIntegerField("год перечня")
+    version = models.PositiveSmallIntegerField("версия", default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        verbose_name="предыдущая версия",
+    )
+    recommendations = models.TextField("рекомендации", blank=True)
+    status = models.CharField(
+        "состояние", max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("готовность, %", default=0)
+    stage = models.CharField("текущий этап", max_length=255, blank=True)
+    error = models.TextField("ошибка", blank=True)
+    attempt = models.PositiveIntegerField("попытка", default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="запросил"
+    )
+    started_at = models.DateTimeField("начало формирования", null=True, blank=True)
+    built_at = models.DateTimeField("сформирован", null=True, blank=True)
+    data_as_of = models.DateTimeField("данные на", null=True, blank=True)
+    rule_params = models.JSONField("параметры правила ШНОР", default=dict, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="утвердил и подписал",
+    )
+    signed_at = models.DateTimeField("подписан", null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "отчёт"
+        verbose_name_plural = "отчёты"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind=ReportKind.TERRITORY, school__isnull=True)
+                | models.Q(kind=ReportKind.SCHOOL, school__isnull=False, municipality__isnull=False),
+                name="report_kind_matches_territory",
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_progress_at_most_100"),
+        ]
+        indexes = [models.Index(fields=["region", "municipality", "school", "year", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.territory_name}, {self.year} (версия {self.version})"
+
+    @property
+    def title(self) -> str:
+        return ReportKind(self.kind).label
+
+    @property
+    def territory_name(self) -> str:
+        if self.school_id:
+            return self.school.name
+        if self.municipality_id:
+            return self.municipality.name
+        return self.region.name
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in statuses.IN_PROGRESS
+
+    def file(self, fmt: str):
+        """The stored file of a format, or None (files are prefetched on list pages)."""
+        for stored in self.files.all():
+            if stored.format == fmt:
+                return stored
+        return None
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel"
+    DOCX = "docx", "Word"
+    SIGNED_PDF = "signed_pdf", "PDF с электронной подписью"
+
+
+FORMAT_EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "signed_pdf": "pdf"}
+FORMAT_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "signed_pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class ReportFileQuerySet(ScopedQuerySet):
+    region_path = "report__region"
+    municipality_path = "report__municipality"
+    school_path = "report__school"
+    read_roles = READ_ROLES
+    write_roles = frozenset()  # files are written by the build and the signature, never by a person
+
+
+class ReportFile(models.Model):
+    """A file of a report version, with its SHA-256. One per format: a rebuild replaces them all at once."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files", verbose_name="отчёт")
+    format = models.CharField("формат", max_length=16, choices=ReportFormat.choices)
+    file = models.FileField("файл", max_length=255)
+    size = models.PositiveBigIntegerField("размер, байт")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+
+    objects = ReportFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "файл отчёта"
+        verbose_name_plural = "файлы отчётов"
+        constraints = [models.UniqueConstraint(fields=["report", "format"], name="report_file_unique_format")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.get_format_display()}"
+
+
+class ReportEvent(models.Model):
+    """What happened to a report and who did it. Append-only."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "requested", "запрошен"
+        BUILT = "built", "сформирован"
+        FAILED = "failed", "ошибка формирования"
+        RETRIED = "retried", "повторное формирование"
+        EDITED = "edited", "рекомендации изменены"
+        RETURNED = "returned", "возвращён на доработку"
+        SIGNED = "signed", "утверждён и подписан"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", verbose_name="отчёт")
+    action = models.CharField("действие", max_length=16, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField("комментарий", blank=True)
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "событие отчёта"
+        verbose_name_plural = "события отчётов"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.get_action_display()}"

@@ -1,0 +1,446 @@
+"""Services that write reports: request, build, return, sign, correct.
+
+A build is safe to run twice and to die in the middle of. Files are rendered to a temporary place, moved into
+storage under a name unique to the attempt (an atomic rename, so no half-written file is ever visible), and
+recorded in one transaction that first checks, under a row lock, that this attempt still owns the report.
+A worker that died is replaced by a redelivered task that starts a new attempt; a late finisher of an old
+attempt finds it no longer owns the report and removes its files.
+"""
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core.access import user_scope
+from schools.models import Municipality, School
+
+from . import signing, statuses
+from .builders import ReportParams, build
+from .models import (
+    APPROVE_ROLES,
+    FORMAT_EXTENSIONS,
+    REQUEST_ROLES,
+    Report,
+    ReportEvent,
+    ReportFile,
+    ReportFormat,
+    ReportKind,
+    ReportStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ReportError(ValidationError):
+    """A report cannot do what was asked; the message is for the user."""
+
+
+# --- who may do what ---------------------------------------------------------------------------------------
+
+
+def may_request_for(user, *, region_id: int, municipality_id: int | None, school_id: int | None) -> bool:
+    """May ``user`` order a report on this territory? Their request roles must cover all of it."""
+    scope = user_scope(user, REQUEST_ROLES)
+    if scope.everything:
+        return True
+    if region_id in scope.region_ids:
+        return True
+    if school_id is not None:
+        municipality_id = (
+            School.objects.filter(pk=school_id).values_list("municipality_id", flat=True).first()
+        )
+    return municipality_id is not None and municipality_id in scope.municipality_ids
+
+
+def _require_approver(user, report: Report) -> None:
+    if not Report.objects.reachable_by(user, APPROVE_ROLES).filter(pk=report.pk).exists():
+        raise PermissionDenied("Утверждать и подписывать отчёты может руководитель управления образования.")
+
+
+def _require_editor(user, report: Report) -> None:
+    if not Report.objects.editable_by(user).filter(pk=report.pk).exists():
+        raise PermissionDenied("Недостаточно прав для изменения этого отчёта.")
+
+
+# --- request -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_request(
+    *,
+    user,
+    kind: str,
+    year: int,
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+    school_id: int | None = None,
+    recommendations: str = "",
+) -> Report:
+    """Order a new version of a report; the build starts after the transaction commits."""
+    if kind == ReportKind.SCHOOL:
+        if school_id is None:
+            raise ReportError("Выберите школу для профиля.")
+        school = School.objects.select_related("municipality").get(pk=school_id)
+        municipality_id, region_id = school.municipality_id, school.municipality.region_id
+    elif municipality_id is not None:
+        school_id = None
+        region_id = Municipality.objects.values_list("region_id", flat=True).get(pk=municipality_id)
+    elif region_id is None:
+        raise ReportError("Выберите муниципалитет или регион.")
+    if not may_request_for(user, region_id=region_id, municipality_id=municipality_id, school_id=school_id):
+        raise PermissionDenied("Вы не можете заказать отчёт по этой территории.")
+    same = Report.objects.select_for_update().filter(
+        kind=kind, region_id=region_id, municipality_id=municipality_id, school_id=school_id, year=year
+    )
+    latest = same.order_by("-version").first()
+    report = Report(
+        kind=kind,
+        region_id=region_id,
+        municipality_id=municipality_id,
+        school_id=school_id,
+        year=year,
+        version=(latest.version + 1) if latest else 1,
+        recommendations=recommendations.strip(),
+        requested_by=user,
+    )
+    report.full_clean()
+    report.save()
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.REQUESTED, user=user)
+    _schedule(report)
+    return report
+
+
+def _schedule(report: Report) -> None:
+    from .tasks import report_build_task
+
+    report_id = report.pk
+    transaction.on_commit(lambda: report_build_task.delay(report_id))
+
+
+@transaction.atomic
+def report_new_version(*, user, report: Report) -> Report:
+    """A correction of a signed (or any) report: a new version with the same territory and recommendations."""
+    _require_editor(user, report)
+    latest = (
+        Report.objects.filter(
+            kind=report.kind,
+            region_id=report.region_id,
+            municipality_id=report.municipality_id,
+            school_id=report.school_id,
+            year=report.year,
+        ).aggregate(v=Max("version"))["v"]
+        or report.version
+    )
+    if latest != report.version:
+        raise ReportError(f"Уже есть более новая версия отчёта (версия {latest}).")
+    new = report_request(
+        user=user,
+        kind=report.kind,
+        year=report.year,
+        region_id=report.region_id,
+        municipality_id=report.municipality_id,
+        school_id=report.school_id,
+        recommendations=report.recommendations,
+    )
+    Report.objects.filter(pk=new.pk).update(previous=report)
+    new.previous = report
+    return new
+
+
+@transaction.atomic
+def report_update_recommendations(*, user, report: Report, recommendations: str, rebuild: bool) -> Report:
+    """Change the recommendations of a report not yet signed; rebuild it with them when asked."""
+    _require_editor(user, report)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status not in statuses.EDITABLE:
+        raise ReportError(
+            statuses.move_problem(report.status, statuses.QUEUED) or "Отчёт сейчас формируется, подождите."
+        )
+    report.recommendations = recommendations.strip()
+    report.save(update_fields=["recommendations", "updated_at"])
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.EDITED, user=user)
+    if rebuild and report.status != statuses.QUEUED:
+        _requeue(report, user=user)
+    return report
+
+
+@transaction.atomic
+def report_retry(*, user, report: Report) -> Report:
+    """Build again: after a failure, or a returned report after its corrections."""
+    _require_editor(user, report)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    problem = statuses.move_problem(report.status, statuses.QUEUED)
+    if problem:
+        raise ReportError(problem)
+    _requeue(report, user=user)
+    return report
+
+
+def _requeue(report: Report, *, user) -> None:
+    report.status = ReportStatus.QUEUED
+    report.progress = 0
+    report.stage = ""
+    report.error = ""
+    report.save(update_fields=["status", "progress", "stage", "error", "updated_at"])
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.RETRIED, user=user)
+    _schedule(report)
+
+
+# --- build ---------------------------------------------------------------------------------------------------
+
+
+def _set_progress(report_id: int, attempt: int, percent: int, stage: str) -> None:
+    """Progress is written outside any transaction so that the page sees it at once."""
+    Report.objects.filter(pk=report_id, attempt=attempt, status=ReportStatus.BUILDING).update(
+        progress=min(percent, 99), stage=stage[:255]
+    )
+
+
+def _start(report_id: int) -> Report | None:
+    """Take the report for a new attempt; None when there is nothing to build (already built, or signed)."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status not in statuses.IN_PROGRESS:
+            return None
+        report.status = ReportStatus.BUILDING
+        report.attempt += 1
+        report.progress = 1
+        report.stage = "Сбор данных"
+        report.error = ""
+        report.started_at = timezone.now()
+        report.save(
+            update_fields=["status", "attempt", "progress", "stage", "error", "started_at", "updated_at"]
+        )
+    return report
+
+
+def _params(report: Report) -> ReportParams:
+    return ReportParams(
+        kind=report.kind,
+        region_id=report.region_id,
+        municipality_id=report.municipality_id,
+        school_id=report.school_id,
+        year=report.year,
+        version=report.version,
+        recommendations=report.recommendations,
+        signer=_signer_line(report),
+    )
+
+
+def _signer_line(report: Report) -> str:
+    return "Руководитель органа управления образованием"
+
+
+def report_build(report_id: int) -> Report | None:
+    """Build every file of a report. Idempotent: a second call for a built report does nothing.
+
+    A failure is recorded on the report (its message shown, a retry offered) and logged; it is not raised."""
+    # Imported here: WeasyPrint and friends load in the worker that builds, not in every web process.
+    from .renderers.docx import render_docx
+    from .renderers.pdf import render_pdf
+    from .renderers.xlsx import render_xlsx_to
+
+    report = _start(report_id)
+    if report is None:
+        return None
+    attempt = report.attempt
+
+    def progress(percent: int, stage: str) -> None:
+        _set_progress(report_id, attempt, percent, stage)
+
+    with tempfile.TemporaryDirectory(prefix="report-") as work:
+        try:
+            built = build(_params(report), on_progress=progress)
+            progress(70, "Вёрстка PDF")
+            files = {ReportFormat.PDF: _write(work, "pdf", render_pdf(built.context))}
+            progress(85, "Книга Excel")
+            xlsx_path = Path(work) / "report.xlsx"
+            with open(xlsx_path, "wb") as handle:
+                render_xlsx_to(_with_workbook_tables(built), handle)
+            files[ReportFormat.XLSX] = xlsx_path
+            progress(93, "Документ Word")
+            files[ReportFormat.DOCX] = _write(work, "docx", render_docx(built.context))
+            progress(97, "Сохранение файлов")
+        except Exception as error:  # noqa: BLE001 — any failure is shown to the user and can be retried
+            logger.exception("Отчёт %s: ошибка формирования", report_id)
+            _fail(report_id, attempt, error)
+            return None
+        return _finish(report_id, attempt, files, built)
+
+
+def _with_workbook_tables(built):
+    from dataclasses import replace
+
+    from .context import Section
+
+    extra = Section("data", "Исходные данные", tables=built.workbook_tables)
+    return replace(built.context, sections=(*built.context.sections, extra))
+
+
+def _write(work: str, extension: str, data: bytes) -> Path:
+    path = Path(work) / f"report.{extension}"
+    path.write_bytes(data)
+    return path
+
+
+def _file_name(report: Report, fmt: str, attempt: int) -> str:
+    kind = "profile" if report.kind == ReportKind.SCHOOL else "spravka"
+    return f"reports/{report.pk}/{kind}-{report.year}-v{report.version}-a{attempt}-{fmt}.{FORMAT_EXTENSIONS[fmt]}"
+
+
+def _store(source: Path, name: str) -> tuple[str, int, str]:
+    """Move a rendered file into storage atomically; return its name, size and SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    target = Path(default_storage.path(name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    with open(source, "rb") as src, open(partial, "wb") as dst:
+        for chunk in iter(lambda: src.read(1024 * 1024), b""):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(partial, target)  # atomic: the file appears whole or not at all
+    return name, size, digest.hexdigest()
+
+
+def _finish(report_id: int, attempt: int, files: dict[str, Path], built) -> Report | None:
+    report = Report.objects.get(pk=report_id)
+    stored = {fmt: _store(path, _file_name(report, fmt, attempt)) for fmt, path in files.items()}
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.status != ReportStatus.BUILDING or report.attempt != attempt:
+            # Another attempt took over (this worker was presumed dead): its files are the report's.
+            transaction.on_commit(lambda: _remove([name for name, _size, _sha in stored.values()]))
+            return None
+        old = list(report.files.exclude(format=ReportFormat.SIGNED_PDF).values_list("file", flat=True))
+        report.files.all().delete()
+        ReportFile.objects.bulk_create(
+            ReportFile(report=report, format=fmt, file=name, size=size, sha256=sha)
+            for fmt, (name, size, sha) in stored.items()
+        )
+        report.status = ReportStatus.READY
+        report.progress = 100
+        report.stage = "Готово"
+        report.built_at = timezone.now()
+        report.data_as_of = built.as_of
+        report.rule_params = built.rule_params
+        report.save(
+            update_fields=[
+                "status",
+                "progress",
+                "stage",
+                "built_at",
+                "data_as_of",
+                "rule_params",
+                "updated_at",
+            ]
+        )
+        ReportEvent.objects.create(report=report, action=ReportEvent.Action.BUILT)
+        transaction.on_commit(lambda: _remove(old))
+    _remove_strays(report)
+    return report
+
+
+def _remove(names) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+def _remove_strays(report: Report) -> None:
+    """Files of attempts that died between storing and recording (none is referenced by the database)."""
+    folder = f"reports/{report.pk}"
+    if not default_storage.exists(folder):
+        return
+    keep = set(report.files.values_list("file", flat=True))
+    _dirs, names = default_storage.listdir(folder)
+    for name in names:
+        if f"{folder}/{name}" not in keep and not name.startswith("."):
+            default_storage.delete(f"{folder}/{name}")
+
+
+def _fail(report_id: int, attempt: int, error: Exception) -> None:
+    message = error.messages[0] if isinstance(error, ValidationError) else "Не удалось сформировать отчёт."
+    with transaction.atomic():
+        updated = Report.objects.filter(pk=report_id, attempt=attempt, status=ReportStatus.BUILDING).update(
+            status=ReportStatus.FAILED, error=f"{message} ({type(error).__name__})", stage=""
+        )
+        if updated:
+            ReportEvent.objects.create(
+                report_id=report_id,
+                action=ReportEvent.Action.FAILED,
+                comment=f"{type(error).__name__}: {error}"[:2000],
+            )
+
+
+# --- review --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_return(*, user, report: Report, comment: str) -> Report:
+    _require_approver(user, report)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    problem = statuses.move_problem(report.status, statuses.RETURNED, comment)
+    if problem:
+        raise ReportError(problem)
+    report.status = ReportStatus.RETURNED
+    report.save(update_fields=["status", "updated_at"])
+    ReportEvent.objects.create(
+        report=report, action=ReportEvent.Action.RETURNED, user=user, comment=comment.strip()
+    )
+    return report
+
+
+@transaction.atomic
+def report_sign(*, user, report: Report) -> Report:
+    """Approve a ready report: its PDF is signed (PAdES) with the department's certificate."""
+    _require_approver(user, report)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    problem = statuses.move_problem(report.status, statuses.SIGNED)
+    if problem:
+        raise ReportError(problem)
+    pdf = report.files.get(format=ReportFormat.PDF)
+    try:
+        pkcs12, password = signing.signer_from_settings()
+    except signing.SigningNotConfigured as error:
+        raise ReportError(str(error)) from error
+    with pdf.file.open("rb") as handle:
+        original = handle.read()
+    if hashlib.sha256(original).hexdigest() != pdf.sha256:
+        raise ReportError(
+            "Файл PDF отчёта повреждён (контрольная сумма не совпадает). Сформируйте отчёт заново."
+        )
+    try:
+        signed = signing.sign_pdf(
+            original,
+            pkcs12=pkcs12,
+            password=password,
+            signer_name=user.full_name or user.get_username(),
+            position=user.position or "Руководитель управления образования",
+        )
+    except signing.SigningNotConfigured as error:  # a wrong password or a damaged certificate file
+        logger.error("Отчёт %s: подпись не выполнена: %s", report.pk, error)
+        raise ReportError(str(error)) from error
+    with tempfile.TemporaryDirectory(prefix="report-sign-") as work:
+        path = _write(work, "pdf", signed)
+        name, size, sha = _store(path, _file_name(report, ReportFormat.SIGNED_PDF, report.attempt))
+    ReportFile.objects.create(report=report, format=ReportFormat.SIGNED_PDF, file=name, size=size, sha256=sha)
+    report.status = ReportStatus.SIGNED
+    report.signed_by = user
+    report.signed_at = timezone.now()
+    report.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.SIGNED, user=user)
+    return report

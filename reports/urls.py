@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("new/", views.report_request, name="request"),
+    path("verify/", views.verify, name="verify"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/status/", views.report_status, name="status"),
+    path("<int:pk>/recommendations/", views.report_edit, name="edit"),
+    path("<int:pk>/retry/", views.report_retry, name="retry"),
+    path("<int:pk>/return/", views.report_return, name="return"),
+    path("<int:pk>/sign/", views.report_sign, name="sign"),
+    path("<int:pk>/new-version/", views.report_new_version, name="new_version"),
+    path("<int:pk>/download/<str:fmt>/", views.report_download, name="download"),
+]

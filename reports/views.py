@@ -1,0 +1,281 @@
+"""Report pages. Reads start at ``Report.objects.visible_to``; writes go through ``services``, which check the gate.
+
+A report outside the user's reach is 404. The verification page is open to anyone (a recipient outside the
+portal checks a report) and keeps nothing it is given.
+"""
+
+import logging
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from core.access import user_scope
+from core.forms import add_service_error
+
+from . import services, signing, statuses
+from .builders import rule_rows
+from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm, territory_querysets
+from .models import (
+    APPROVE_ROLES,
+    FORMAT_CONTENT_TYPES,
+    FORMAT_EXTENSIONS,
+    REQUEST_ROLES,
+    Report,
+    ReportEvent,
+    ReportFile,
+    ReportFormat,
+    ReportStatus,
+)
+
+PER_PAGE = 50
+logger = logging.getLogger(__name__)
+
+
+def may_request(user) -> bool:
+    return not user_scope(user, REQUEST_ROLES).is_empty
+
+
+def may_open_reports(user) -> bool:
+    return Report.objects.visible_to(user).exists() or may_request(user)
+
+
+def _visible(user):
+    return Report.objects.visible_to(user).select_related(
+        "region", "municipality", "school", "requested_by", "signed_by"
+    )
+
+
+@login_required
+def report_list(request):
+    reports = (
+        _visible(request.user)
+        .prefetch_related(Prefetch("files", queryset=ReportFile.objects.order_by("format")))
+        .order_by("-year", "kind", "region__name", "municipality__name", "school__name", "-version")
+    )
+    status = request.GET.get("status") or ""
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": ReportStatus.choices,
+            "may_request": may_request(request.user),
+            "awaiting": _visible(request.user).filter(status=ReportStatus.READY).count()
+            if not user_scope(request.user, APPROVE_ROLES).is_empty
+            else None,
+        },
+    )
+
+
+@login_required
+def report_request(request):
+    user = request.user
+    if not may_request(user):
+        raise PermissionDenied("Заказывать отчёты могут методисты и руководители управления образования.")
+    regions, municipalities, schools = territory_querysets(user, REQUEST_ROLES)
+    form = ReportRequestForm(
+        request.POST or None,
+        regions=regions,
+        municipalities=municipalities,
+        schools=schools,
+        initial={"school": request.GET.get("school"), "kind": request.GET.get("kind") or "territory"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.report_request(
+                user=user,
+                kind=form.cleaned_data["kind"],
+                year=form.cleaned_data["year"],
+                recommendations=form.cleaned_data["recommendations"],
+                **form.territory_ids(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Отчёт поставлен в очередь на формирование.")
+            return redirect("reports:detail", pk=report.pk)
+    return render(request, "reports/request.html", {"form": form})
+
+
+@login_required
+def report_detail(request, pk: int):
+    report = get_object_or_404(_visible(request.user), pk=pk)
+    user = request.user
+    can_edit = Report.objects.editable_by(user).filter(pk=pk).exists()
+    can_approve = Report.objects.approvable_by(user).filter(pk=pk).exists()
+    versions = (
+        Report.objects.visible_to(user)
+        .filter(
+            kind=report.kind,
+            region_id=report.region_id,
+            municipality_id=report.municipality_id,
+            school_id=report.school_id,
+            year=report.year,
+        )
+        .select_related("signed_by")
+        .order_by("-version")
+    )
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "report": report,
+            "files": list(report.files.order_by("format")),
+            "events": list(report.events.select_related("user")),
+            "versions": versions,
+            "can_edit": can_edit and report.status in statuses.EDITABLE,
+            "can_retry": can_edit and statuses.move_problem(report.status, statuses.QUEUED) is None,
+            "can_new_version": can_edit
+            and report.status == ReportStatus.SIGNED
+            and not has_newer_version(report),
+            "can_approve": can_approve and report.status == ReportStatus.READY,
+            "recommendations_form": RecommendationsForm(initial={"recommendations": report.recommendations}),
+            "return_form": ReturnForm(),
+            "returned_comment": report.events.filter(action=ReportEvent.Action.RETURNED)
+            .order_by("-at")
+            .first()
+            if report.status == ReportStatus.RETURNED
+            else None,
+            "rule_params": rule_rows(report.rule_params),
+        },
+    )
+
+
+def has_newer_version(report: Report) -> bool:
+    return Report.objects.filter(previous=report).exists()
+
+
+@never_cache
+@login_required
+def report_status(request, pk: int):
+    """What the detail page polls while a report is built."""
+    report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+    return JsonResponse(
+        {
+            "status": report.status,
+            "status_label": report.get_status_display(),
+            "progress": report.progress,
+            "stage": report.stage,
+            "error": report.error,
+            "in_progress": report.in_progress,
+        }
+    )
+
+
+def _act(request, pk: int, action, success: str, **kwargs):
+    report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+    try:
+        result = action(user=request.user, report=report, **kwargs)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("reports:detail", pk=pk)
+    messages.success(request, success)
+    return redirect("reports:detail", pk=result.pk)
+
+
+@require_POST
+@login_required
+def report_edit(request, pk: int):
+    form = RecommendationsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Проверьте текст рекомендаций.")
+        return redirect("reports:detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        services.report_update_recommendations,
+        "Рекомендации сохранены; отчёт формируется заново.",
+        recommendations=form.cleaned_data["recommendations"],
+        rebuild=True,
+    )
+
+
+@require_POST
+@login_required
+def report_retry(request, pk: int):
+    return _act(request, pk, services.report_retry, "Отчёт поставлен в очередь на формирование.")
+
+
+@require_POST
+@login_required
+def report_return(request, pk: int):
+    form = ReturnForm(request.POST)
+    comment = form.data.get("comment", "")
+    return _act(request, pk, services.report_return, "Отчёт возвращён на доработку.", comment=comment)
+
+
+@require_POST
+@login_required
+def report_sign(request, pk: int):
+    return _act(request, pk, services.report_sign, "Отчёт утверждён и подписан электронной подписью.")
+
+
+@require_POST
+@login_required
+def report_new_version(request, pk: int):
+    return _act(request, pk, services.report_new_version, "Создана новая версия отчёта; она формируется.")
+
+
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def download_name(report: Report, fmt: str) -> str:
+    """«Справка_Обливский-район_2026_v2.pdf»: letters, digits, dots and dashes only."""
+    prefix = "Профиль" if report.kind == "school" else "Справка"
+    territory = _UNSAFE.sub("-", report.territory_name).strip("-")[:80]
+    suffix = "_подписан" if fmt == ReportFormat.SIGNED_PDF else ""
+    return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
+
+
+@login_required
+def report_download(request, pk: int, fmt: str):
+    report = get_object_or_404(_visible(request.user), pk=pk)
+    stored = report.files.filter(format=fmt).first()
+    if stored is None or not stored.file:
+        raise Http404("Такого файла у отчёта нет.")
+    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=download_name(report, fmt))
+    response["Content-Type"] = FORMAT_CONTENT_TYPES[fmt]
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Digest"] = f"sha-256={stored.sha256}"
+    return response
+
+
+def verify(request):
+    """Upload a PDF → is it intact, valid, signed by whom, trusted? Open without login; stores nothing."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        try:
+            roots = signing.trust_roots_from_settings()
+        except signing.SigningNotConfigured as error:
+            # Checked without roots, a good signature reads «не доверенный»: the admin must see why.
+            logger.error("Проверка подписи без доверенных корней: %s", error)
+            roots = []
+        result = signing.verify_pdf(data, trust_roots=roots)
+        matches = ReportFile.objects.filter(format=ReportFormat.SIGNED_PDF, sha256=_sha256(data)).exists()
+        result = {"verification": result, "known": matches}
+    return render(
+        request,
+        "reports/verify.html",
+        {"form": form, "result": result, "home": reverse("home")},
+    )
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

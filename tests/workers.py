@@ -1,0 +1,89 @@
+"""Real Celery workers for tests: a `celery worker` process over Redis against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def private_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def celery_worker(redis_url: str, queue: str, *, log: Path | None = None, **extra_env: str):
+    """Start `celery worker` as its own process on a private queue; stop it by its PID afterwards.
+
+    ``extra_env`` reaches the worker's settings (MEDIA_ROOT, CELERY_VISIBILITY_TIMEOUT…); with ``log`` the
+    worker's output goes to that file (readable while it runs) instead of a pipe."""
+    if connection.vendor == "sqlite":
+        pytest.skip("Обработчик в отдельном процессе не видит тестовую базу SQLite в памяти.")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "shnor_portal.settings.local",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": redis_url,
+        "SECRET_KEY": "worker-test",
+        "DEBUG": "false",
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shnor_portal",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "a") if log else subprocess.PIPE,  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def producer(redis_url: str):
+    """A Celery app that sends to the real broker (the test settings run tasks eagerly otherwise)."""
+    from celery import Celery
+
+    app = Celery("producer", broker=redis_url)
+    app.conf.update(task_serializer="json", accept_content=["json"])
+    return app
