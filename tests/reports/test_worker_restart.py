@@ -27,7 +27,9 @@ def wait_for(condition, *, seconds: float, process, log: Path, what: str):
         if condition():
             return
         if process.poll() is not None:
-            pytest.fail(f"Обработчик завершился ({process.returncode}) раньше, чем {what}:\n{log.read_text()}")
+            pytest.fail(
+                f"Обработчик завершился ({process.returncode}) раньше, чем {what}:\n{log.read_text()}"
+            )
         time.sleep(0.05)
     pytest.fail(f"За {seconds} с не дождались: {what}. Вывод обработчика:\n{log.read_text()}")
 
