@@ -236,7 +236,27 @@ def _params(report: Report) -> ReportParams:
 
 
 def _signer_line(report: Report) -> str:
-    return "Руководитель органа управления образованием"
+    """«Начальник отдела образования И. О. Фамилия» when the territory has one head; empty otherwise (the
+    electronic signature's stamp names whoever signs)."""
+    from core.models import RoleAssignment
+    from core.roles import Role
+
+    target = (
+        {"municipality_id": report.municipality_id}
+        if report.municipality_id
+        else {"region_id": report.region_id}
+    )
+    heads = list(
+        RoleAssignment.objects.filter(role=Role.HEAD, user__is_active=True, **target).select_related("user")[
+            :2
+        ]
+    )
+    if len(heads) != 1:
+        return ""
+    user = heads[0].user
+    initials = " ".join(f"{part[0]}." for part in (user.first_name, user.middle_name) if part)
+    name = f"{initials} {user.last_name}".strip()
+    return f"{user.position or 'Руководитель органа управления образованием'} {name}".strip()
 
 
 def report_build(report_id: int) -> Report | None:

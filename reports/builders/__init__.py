@@ -57,9 +57,12 @@ def territory_scope(params: ReportParams, *, today: datetime.date) -> BuildScope
     rows = (
         School.objects.visible_to(principal)
         .order_by("municipality__name", "name")
-        .values_list("pk", "code", "name", "municipality__name")
+        .values_list("pk", "code", "name", "municipality__name", "short_name")
     )
-    schools = {pk: SchoolRow(pk, code or "", name, municipality) for pk, code, name, municipality in rows}
+    schools = {
+        pk: SchoolRow(pk, code or "", name, municipality, short)
+        for pk, code, name, municipality, short in rows
+    }
     single = params.school_id is not None
     scope = BuildScope(
         principal=principal,

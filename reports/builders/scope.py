@@ -56,8 +56,13 @@ class TerritoryPrincipal:
 class SchoolRow:
     pk: int
     code: str
-    name: str
+    name: str  # the full name (the workbook's raw data)
     municipality: str
+    short: str = ""  # the short name where the registry has one: tables print it
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
 
 
 @dataclass
@@ -80,9 +85,9 @@ class BuildScope:
         return list(self.schools) if self.single_school else self.shnor_ids
 
     def name(self, school_id: int) -> str:
-        return self.schools[school_id].name
+        return self.schools[school_id].label
 
     def school_cells(self, school_id: int) -> tuple[str, ...]:
         """The leading cells naming a school: with its municipality in a region's справка."""
         row = self.schools[school_id]
-        return (row.name, row.municipality) if self.regional else (row.name,)
+        return (row.label, row.municipality) if self.regional else (row.label,)

@@ -264,3 +264,16 @@ def test_each_role_sees_exactly_its_reports(programme, world, user, sees):
     }
     visible = set(Report.objects.visible_to(world.users[user]).values_list("pk", flat=True))
     assert {name for name, report in made.items() if report.pk in visible} == sees
+
+
+def test_the_signature_line_names_the_territorys_only_head(programme, world):
+    head = world.users["head"]
+    head.first_name, head.middle_name, head.last_name = "Ирина", "Олеговна", "Кравченко"
+    head.position = "Начальник отдела образования"
+    head.save()
+    report = request(world)
+    assert services._signer_line(report) == "Начальник отдела образования И. О. Кравченко"
+    region_report = services.report_request(
+        user=world.users["regional_methodist"], kind="territory", year=Y, region_id=world.region.pk
+    )
+    assert services._signer_line(region_report) == ""  # no head of the region: the stamp names the signer
