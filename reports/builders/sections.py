@@ -273,11 +273,12 @@ def dynamics_section(scope: BuildScope) -> Section:
             rows,
             sheet="Динамика результатов",
             note="Малая выборка — меньше 20 участников хотя бы в одном году: доля мало показательна.",
-            # A region's table runs to thousands of rows: printed, it would be a hundred pages nobody reads.
-            in_pdf=not scope.regional,
+            # Per procedure, a territory's table runs to hundreds or thousands of rows (and WeasyPrint lays out
+            # each at ~20 ms): the справка prints a row per school and the charts; the workbook has every row.
+            in_pdf=scope.single_school,
         )
     ]
-    if scope.regional:
+    if not scope.single_school:
         tables.insert(0, _school_summary_table(scope, by_kind, years))
     mean_rows = [
         (*scope.school_cells(school_id), subject, *(means[(school_id, subject)].get(year) for year in years))
@@ -294,6 +295,7 @@ def dynamics_section(scope: BuildScope) -> Section:
                 ),
                 mean_rows,
                 sheet="Средний балл ОГЭ",
+                in_pdf=scope.single_school,
             )
         )
     charts = _dynamics_charts(scope, by_kind, years)
@@ -626,6 +628,7 @@ def roadmaps_section(scope: BuildScope) -> Section:
                 ),
                 overdue_rows,
                 sheet="Просроченные пункты",
+                in_pdf=not scope.regional,  # a region's list runs to hundreds of rows: the workbook has it
             ),
         )
         if rows
@@ -705,26 +708,47 @@ def risks_section(scope: BuildScope) -> Section:
         for pk in sorted(by_school, key=lambda pk: order.get(pk, len(order)))
         for entry in by_school[pk]
     ]
+    tables = [
+        Table(
+            "Факторы риска и антирисковые меры",
+            (
+                *_school_columns(scope),
+                Column("Фактор риска", width=36),
+                Column("Уровень", width=13),
+                Column("Меры", width=40),
+            ),
+            rows,
+            sheet="Рисковые профили",
+            in_pdf=not scope.regional,  # a region prints the summary by factor below (hundreds of rows)
+        )
+    ]
+    if scope.regional:
+        tables.insert(0, _risk_summary_table(by_school))
     return Section(
         "risks",
         "Рисковые профили школ",
         (f"Факторы высокого и среднего уровня риска по профилям {scope.year} года.",) if rows else (),
-        (
-            Table(
-                "Факторы риска и антирисковые меры",
-                (
-                    *_school_columns(scope),
-                    Column("Фактор риска", width=40),
-                    Column("Уровень", width=10),
-                    Column("Меры", width=50),
-                ),
-                rows,
-                sheet="Рисковые профили",
-            ),
-        )
-        if rows
-        else (),
+        tuple(tables) if rows else (),
         empty_text="Рисковые профили не заполнены.",
+    )
+
+
+def _risk_summary_table(by_school: dict[int, list]) -> Table:
+    """Per factor: how many schools name it at a high and at a medium level."""
+    counts: dict[str, list[int]] = {}
+    order: dict[str, int] = {}
+    for entries in by_school.values():
+        for entry in entries:
+            row = counts.setdefault(entry.factor.name, [0, 0])
+            row[0 if entry.level == RiskLevel.HIGH else 1] += 1
+            order[entry.factor.name] = entry.factor.position
+    rows = [(name, *counts[name]) for name in sorted(counts, key=lambda n: (order[n], n))]
+    return Table(
+        "Факторы риска: число школ по уровню",
+        (Column("Фактор риска", width=60), Column("Высокий", Kind.INT, 10), Column("Средний", Kind.INT, 10)),
+        rows,
+        sheet="Риски по факторам",
+        note="По школам с мерами — в книге Excel, лист «Рисковые профили».",
     )
 
 

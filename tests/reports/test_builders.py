@@ -115,7 +115,7 @@ def test_dynamics_shares_per_procedure_and_year(world):
     ).update(mean_score="3.45")
     add(world.school_a2, "ВПР", "математика", 5, Y - 1, 9, 10)  # not ШНОР: not shown one by one
     built = build(params(world), today=timezone.localdate())
-    rows = table(built, "dynamics", "Доля").rows
+    rows = table(built, "dynamics", "Доля «2» (ВПР").rows
     years = list(range(Y - 4, Y))
     by_key = {(row[1], row[2], row[3]): row for row in rows}
     vpr = by_key[("ВПР", "математика", 5)]
@@ -169,6 +169,19 @@ def test_school_profile_covers_one_school(programme, world):
     assert "Солонецкая" not in text
     history = table(built, "list", "Статус по годам")
     assert [(row[0], row[1]) for row in history.rows] == [(Y, "ШНОР"), (Y - 1, "ШНОР")]
+
+
+def test_a_territory_prints_a_row_per_school_and_keeps_every_procedure_for_the_workbook(world):
+    a1 = world.school_a1
+    decide(a1, Y, FlagStatus.SHNOR)
+    add(a1, "ВПР", "математика", 5, Y - 1, 3, 10)
+    add(a1, "ОГЭ", "математика", 9, Y - 1, 1, 30)
+    built = build(params(world), today=timezone.localdate())
+    summary = table(built, "dynamics", "Доля «2» и ниже минимума по всем")
+    assert summary.in_pdf and summary.rows == [("МБОУ «Каштановская СОШ»", None, None, None, 10.0)]
+    assert table(built, "dynamics", "Доля «2» (ВПР").in_pdf is False
+    profile = build(params(world, kind="school", school_id=a1.pk), today=timezone.localdate())
+    assert table(profile, "dynamics", "Доля «2» (ВПР").in_pdf is True  # a school's profile prints every row
 
 
 def test_mentoring_roadmaps_events_and_diagnostics_sections(programme, world):
