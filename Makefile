@@ -8,7 +8,7 @@ PORT   ?= 8000
 DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=shnor_portal.settings.local
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev vendor-js demo run migrate test lint format check-compose worker beat bench clean
+.PHONY: help install install-dev vendor-js demo run migrate test lint format check-compose worker beat bench clean backup restore
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,13 @@ worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
 
 beat: install ## Start Celery beat (the schedule is in shnor_portal/celery.py)
 	$(BIN)/celery -A shnor_portal beat --loglevel=INFO
+
+backup: ## Back up DATABASE_URL (pg_dump) and MEDIA_ROOT into var/backups/<time>/ (BACKUP_DIR to change)
+	./scripts/backup.sh
+
+restore: ## Restore from a backup folder: make restore BACKUP=var/backups/<time> (stop web and workers first)
+	@test -n "$(BACKUP)" || { echo "Укажите папку копии: make restore BACKUP=var/backups/…" >&2; exit 2; }
+	./scripts/restore.sh "$(BACKUP)"
 
 bench: install-dev ## Run the benchmarks in bench/ against PostgreSQL
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ImportBatch, RoleAssignment, User, WorkerHeartbeat
+from .models import AuthEvent, ImportBatch, RoleAssignment, User, WorkerHeartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -81,3 +81,14 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["worker", "seen_at"]
     ordering = ["-seen_at"]
+
+
+# The change history (core/history.py) is deliberately not registered: it is read on the audit page and
+# nobody edits it, here or anywhere.
+@admin.register(AuthEvent)
+class AuthEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "username", "user", "ip"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["username", "ip"]
+    date_hierarchy = "at"

@@ -11,12 +11,14 @@ validated and applied by Celery tasks (core.tasks) queued after the batch is com
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .errors import ApplicationError
@@ -34,6 +36,7 @@ DEFAULT_ASYNC_THRESHOLD_BYTES = 2 * 1024 * 1024
 _OPTIONS = "options"  # the values asked on upload (e.g. a report's year), passed to the importer
 _QUEUED = "queued"  # "validate" | "apply": which task a processing batch waits for
 _QUEUED_BY = "queued_by"  # who confirmed a queued apply: the write scope is checked for them
+_UNSENT = "unsent"  # the task could not be sent (the broker was down): the sweep sends it (requeue_waiting)
 
 
 @dataclass
@@ -165,10 +168,18 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
     batch.processed_rows = outcome.total_rows
     kept = {_OPTIONS: batch.stats[_OPTIONS]} if batch.stats.get(_OPTIONS) else {}
     batch.stats = {**outcome.stats, "errors": outcome.errors_total, **kept}
-    batch.errors = [error.as_dict() for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
+    batch.errors = [_storable(error.as_dict()) for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
         batch.applied_at = timezone.now()
     batch.save()
+
+
+def _storable(error: dict) -> dict:
+    """A message may quote a cell of a broken file; PostgreSQL's jsonb cannot hold U+0000 (NUL) in a string."""
+    return {
+        key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+        for key, value in error.items()
+    }
 
 
 def _progress(batch: ImportBatch) -> Callable[[int], None]:
@@ -250,7 +261,7 @@ def import_batch_submit(
     from .tasks import import_batch_validate_task
 
     batch = import_batch_store(kind=kind, file=file, name=name, region=region, user=user, options=options)
-    transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    transaction.on_commit(lambda: _send(import_batch_validate_task, batch.pk))
     return batch
 
 
@@ -332,8 +343,54 @@ def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
         locked.status = ImportBatch.Status.PROCESSING
         locked.stats = {**locked.stats, _QUEUED: "apply", _QUEUED_BY: getattr(user, "pk", None)}
         locked.save(update_fields=["status", "stats", "updated_at"])
-        transaction.on_commit(lambda: import_batch_apply_task.delay(locked.pk))
+        transaction.on_commit(lambda: _send(import_batch_apply_task, locked.pk))
     return locked
+
+
+def _send(task, batch_id: int) -> bool:
+    """Queue a batch's task; when the broker is down, mark the batch for the sweep (the user is told)."""
+    from .tasks import enqueue
+
+    if enqueue(task, batch_id):
+        return True
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PROCESSING).first()
+    if batch is not None:
+        batch.stats = {**batch.stats, _UNSENT: True}
+        batch.save(update_fields=["stats", "updated_at"])
+    return False
+
+
+def requeue_waiting(*, older_than_minutes: int | None = None) -> int:
+    """Send again the tasks of batches still waiting for them; the number sent. Run by beat (core.tasks).
+
+    A batch waits when its task never reached the queue (marked «unsent»), or when it has waited longer than
+    QUEUE_REQUEUE_AFTER_MINUTES (a message lost with the broker's memory) and shows no sign of a running task:
+    a validation in progress reports processed rows. A second apply task is harmless: it waits for the batch's
+    row lock and finds the batch applied.
+    """
+    from .tasks import import_batch_apply_task, import_batch_validate_task
+
+    minutes = settings.QUEUE_REQUEUE_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    stale = Q(updated_at__lt=timezone.now() - timedelta(minutes=minutes))
+    waiting = ImportBatch.objects.filter(status=ImportBatch.Status.PROCESSING).filter(
+        Q(**{f"stats__{_UNSENT}": True})
+        | (stale & Q(**{f"stats__{_QUEUED}": "validate"}) & Q(processed_rows=0))
+        | (stale & Q(**{f"stats__{_QUEUED}": "apply"}))
+    )
+    tasks = {"validate": import_batch_validate_task, "apply": import_batch_apply_task}
+    sent = 0
+    for batch in waiting.order_by("created_at"):
+        task = tasks.get(batch.stats.get(_QUEUED))
+        if task is None:
+            continue
+        if not _send(task, batch.pk):
+            break  # still down: the next sweep tries again
+        batch.stats = {key: value for key, value in batch.stats.items() if key != _UNSENT}
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PROCESSING).update(
+            stats=batch.stats, updated_at=timezone.now()
+        )
+        sent += 1
+    return sent
 
 
 def import_batch_apply_queued(*, batch_id: int) -> None:

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
+from .history import AuditedHistory
 from .roles import Grant, Role, grant_problem
 
 
@@ -20,6 +22,8 @@ class User(AbstractUser):
     phone = models.CharField("телефон", max_length=50, blank=True)
 
     objects = UserManager()
+    # The password hash never enters the history; last_login changes on every sign-in (AuthEvent has those).
+    history = AuditedHistory(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = "пользователь"
@@ -96,6 +100,8 @@ class RoleAssignment(BaseModel):
         related_name="+",
         verbose_name="школа",
     )
+
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "роль пользователя"
@@ -227,3 +233,41 @@ class ImportBatch(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name} ({self.get_status_display()})"
+
+
+class AuthEvent(models.Model):
+    """A sign-in, a sign-out or a failed sign-in attempt. Append-only; the password is never stored.
+
+    django-axes keeps its own AccessAttempt and AccessLog, but deletes attempts on a successful sign-in and on
+    ``axes_reset``, so they are a lockout counter rather than an audit; this table is the audit.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "вход"
+        LOGOUT = "logout", "выход"
+        FAILED = "failed", "неудачная попытка входа"
+
+    kind = models.CharField("событие", max_length=8, choices=Kind.choices)
+    username = models.CharField("имя пользователя (как введено)", max_length=150, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,  # deleting a user keeps their sign-ins (and their id) in the audit
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="пользователь",
+    )
+    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+    user_agent = models.CharField("браузер", max_length=255, blank=True)
+    at = models.DateTimeField("когда", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "событие входа"
+        verbose_name_plural = "журнал входов"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"], name="auth_event_user_at")]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.get_kind_display()}: {self.username}"

@@ -40,6 +40,7 @@ def menu_for(user, path: str = "") -> list[NavItem]:
     from reports.views import may_open_reports as reports_menu
     from schools.views_flags import may_edit_flag_rule, may_see_approved_lists, may_see_flags
 
+    from .selectors_audit import may_see_audit
     from .views_imports import importers_for
 
     reaches_anything = not user_scope(user).is_empty
@@ -75,6 +76,8 @@ def menu_for(user, path: str = "") -> list[NavItem]:
         entries.append(("Загрузки", "imports:list"))
     if not user_scope(user, STAFF_WRITE_ROLES).is_empty:
         entries.append(("Ключи API", "api_keys:list"))
+    if may_see_audit(user):
+        entries.append(("Журнал изменений", "audit:changes"))
     if user.is_staff:
         entries.append(("Администрирование", "admin:index"))
     items = []

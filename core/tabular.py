@@ -8,6 +8,7 @@ only knows columns, headers, encodings and separators, and the shape of a row er
 import codecs
 import csv
 import io
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 CSV_SNIFF_BYTES = 64 * 1024  # enough to see the header and a few rows for the separator and encoding
+_DROP_NUL = operator.methodcaller("replace", "\x00", "")
 
 
 class TableError(Exception):
@@ -69,7 +71,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()  # an .xlsx may hold NUL (_x0000_); PostgreSQL text cannot
 
 
 def map_header(header: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
@@ -150,7 +152,8 @@ def read_csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
     ]
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        yield from csv.reader(text, delimiter=detect_delimiter(lines))
+        # NUL characters are dropped: PostgreSQL text cannot hold them, and no user means them.
+        yield from csv.reader(map(_DROP_NUL, text), delimiter=detect_delimiter(lines))
     except UnicodeDecodeError as error:
         raise TableError("Не удалось прочитать файл: сохраните его в кодировке UTF-8.") from error
     except csv.Error as error:

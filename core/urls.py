@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_two_factor
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +24,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
         name="password_change_done",
     ),
+    # Two-factor sign-in (core/two_factor.py): set up the authenticator app, enter its code after the password.
+    path("account/2fa/setup/", views_two_factor.setup, name="two_factor_setup"),
+    path("account/2fa/verify/", views_two_factor.verify, name="two_factor_verify"),
 ]

@@ -60,10 +60,11 @@ def parse_score(text) -> Decimal | None:
 
 def score_format_problem(value: Decimal) -> str | None:
     """Why a number does not fit a stored score (two decimals, below 10 000), in Russian."""
-    if value != value.quantize(Decimal("0.01")):
-        return "Не больше двух знаков после запятой."
+    # The size first: quantize() raises InvalidOperation for a number of more than 26 integer digits.
     if abs(value) > MAX_BLOCK_SCORE:
         return f"Слишком большое число: не больше {MAX_BLOCK_SCORE}."
+    if value != value.quantize(Decimal("0.01")):
+        return "Не больше двух знаков после запятой."
     return None
 
 

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.history import AuditedHistory
 from core.models import BaseModel
 from schools.models import Municipality, School, Teacher
 
@@ -205,6 +206,7 @@ class Route(BaseModel):
     approved_at = models.DateTimeField("утверждён", null=True, blank=True)
 
     objects = RouteQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "ИОМ"
@@ -263,6 +265,7 @@ class RouteLine(BaseModel):
     done_on = models.DateField("выполнено", null=True, blank=True)
 
     objects = RouteLineQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "строка ИОМ"
@@ -320,6 +323,7 @@ class ProgressForm(BaseModel):
     )
 
     objects = ProgressFormQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "квартальная форма"
@@ -367,6 +371,7 @@ class ProgressEntry(BaseModel):
     evidence_link = models.URLField("ссылка на подтверждение", blank=True)
 
     objects = ProgressEntryQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "строка квартальной формы"

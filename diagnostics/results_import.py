@@ -458,7 +458,10 @@ def _parse_id(text: str) -> int | None:
     cleaned = text.replace("\u00a0", "").replace(" ", "")
     if cleaned.endswith(".0"):
         cleaned = cleaned[:-2]
-    return int(cleaned) if cleaned.isdigit() and int(cleaned) > 0 else None
+    # ASCII digits only («²» is a digit to isdigit() but not to int()), and no more than a bigint holds.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 18:
+        return None
+    return int(cleaned) or None
 
 
 def _header(stream: IO[bytes], name: str) -> list[str]:

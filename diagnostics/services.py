@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from core.roles import STAFF_WRITE_ROLES
 from schools.models import Municipality, School, Teacher
@@ -302,12 +303,14 @@ def progress_form_open(*, school: School, quarter: progress.Quarter) -> Progress
     )
     if form.school_may_edit:
         present = set(form.entries.values_list("line_id", flat=True))
-        ProgressEntry.objects.bulk_create(
+        # With their history: the audit then shows the school's later answers as changes from these.
+        bulk_create_with_history(
             [
                 ProgressEntry(form=form, line=line, status=line.status)
                 for line in _lines_for(school, quarter)
                 if line.pk not in present
-            ]
+            ],
+            ProgressEntry,
         )
     return form
 
@@ -404,6 +407,8 @@ def progress_form_save(
             )
             line.done_on = today if entry.status == LineStatus.DONE else None
             line.save(update_fields=["status", "status_reason", "done_on", "updated_at"])
+    # update(), so no history row for the form itself: only its version moves; what the school changed is in
+    # the entries' and lines' history above, with the user, and the save is a FormEvent.
     ProgressForm.objects.filter(pk=form.pk).update(
         version=F("version") + 1, updated_by=user, updated_at=timezone.now()
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import user_scope
+from core.files import open_stored
 from core.roles import STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School, Teacher
 
@@ -228,7 +229,7 @@ def evidence_download(request, entry_pk: int):
         raise Http404("Документ не приложен.")
     content_type = mimetypes.guess_type(entry.evidence_name)[0] or "application/octet-stream"
     response = FileResponse(
-        entry.evidence.open("rb"), as_attachment=True, filename=entry.evidence_name or "document"
+        open_stored(entry.evidence), as_attachment=True, filename=entry.evidence_name or "document"
     )
     response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"

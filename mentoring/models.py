@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.history import AuditedHistory
 from core.models import BaseModel
 from schools.models import Municipality, School, Subject, Teacher
 
@@ -46,6 +47,7 @@ class Order(BaseModel):
     )
 
     objects = OrderQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "приказ"
@@ -117,6 +119,7 @@ class MentorAssignment(_Assignment):
     )
 
     objects = MentorAssignmentQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "назначение наставника"
@@ -168,6 +171,7 @@ class TutorAssignment(_Assignment):
     )
 
     objects = TutorAssignmentQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "назначение тьютора"
@@ -222,6 +226,7 @@ class Partnership(BaseModel):
     goal = models.TextField("цель и направления работы", blank=True)
 
     objects = PartnershipQuerySet.as_manager()
+    history = AuditedHistory(m2m_fields=["partners"])
 
     class Meta:
         verbose_name = "сетевое партнёрство"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from core.access import ScopedQuerySet
+from core.history import AuditedHistory
 from core.models import BaseModel
 from core.roles import Role
 from schools.models import Municipality, Region, School
@@ -96,6 +97,8 @@ class Report(BaseModel):
     signed_at = models.DateTimeField("подписан", null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
+    # The build's progress (progress, stage) is written with update() and so never enters the history.
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "отчёт"

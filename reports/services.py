@@ -11,12 +11,13 @@ import hashlib
 import logging
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.access import user_scope
@@ -118,11 +119,53 @@ def report_request(
     return report
 
 
+# Shown as the report's stage while its build could not be queued (the broker was down).
+STAGE_UNSENT = "в очереди: очередь задач недоступна, отчёт будет сформирован, когда обработчик вернётся"
+
+
 def _schedule(report: Report) -> None:
+    report_id = report.pk
+    transaction.on_commit(lambda: _send(report_id))
+
+
+def _send(report_id: int) -> bool:
+    """Queue the build. When the broker is down the report stays queued with a stage that says so (the user
+    is told by core.tasks.enqueue), and requeue_waiting sends it once the broker is back."""
+    from core.tasks import enqueue
+
     from .tasks import report_build_task
 
-    report_id = report.pk
-    transaction.on_commit(lambda: report_build_task.delay(report_id))
+    if enqueue(report_build_task, report_id):
+        return True
+    Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(stage=STAGE_UNSENT)
+    return False
+
+
+def requeue_waiting(*, older_than_minutes: int | None = None) -> int:
+    """Send again the builds of reports still queued; the number sent. Run by beat (reports.tasks).
+
+    A report waits when its build never reached the queue (STAGE_UNSENT), or when it has been queued longer than
+    QUEUE_REQUEUE_AFTER_MINUTES (a message lost with the broker's memory). A message that was only slow to
+    come costs one more attempt at most: builds are idempotent and the newest attempt owns the report.
+    """
+    from django.conf import settings
+
+    minutes = settings.QUEUE_REQUEUE_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    waiting = Report.objects.filter(status=ReportStatus.QUEUED).filter(
+        Q(stage=STAGE_UNSENT) | Q(updated_at__lt=cutoff)
+    )
+    sent = 0
+    for report_id in waiting.order_by("created_at").values_list("pk", flat=True):
+        if not _send(report_id):
+            break  # still down: the next sweep tries again
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
+            stage="", updated_at=timezone.now()
+        )
+        sent += 1
+    if sent:
+        logger.info("Отчёты снова отправлены в очередь: %s", sent)
+    return sent
 
 
 @transaction.atomic
@@ -150,8 +193,8 @@ def report_new_version(*, user, report: Report) -> Report:
         school_id=report.school_id,
         recommendations=report.recommendations,
     )
-    Report.objects.filter(pk=new.pk).update(previous=report)
     new.previous = report
+    new.save(update_fields=["previous", "updated_at"])  # save(), not update(): the change history records it
     return new
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.access import user_scope
+from core.files import open_stored
 from core.forms import add_service_error
 
 from . import services, signing, statuses
@@ -28,6 +29,7 @@ from .models import (
     APPROVE_ROLES,
     FORMAT_CONTENT_TYPES,
     FORMAT_EXTENSIONS,
+    READ_ROLES,
     REQUEST_ROLES,
     Report,
     ReportEvent,
@@ -45,7 +47,8 @@ def may_request(user) -> bool:
 
 
 def may_open_reports(user) -> bool:
-    return Report.objects.visible_to(user).exists() or may_request(user)
+    """The menu entry: roles that read reports somewhere (no query: the scope is computed once per request)."""
+    return not user_scope(user, READ_ROLES).is_empty
 
 
 def _visible(user):
@@ -246,7 +249,7 @@ def report_download(request, pk: int, fmt: str):
     stored = report.files.filter(format=fmt).first()
     if stored is None or not stored.file:
         raise Http404("Такого файла у отчёта нет.")
-    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=download_name(report, fmt))
+    response = FileResponse(open_stored(stored.file), as_attachment=True, filename=download_name(report, fmt))
     response["Content-Type"] = FORMAT_CONTENT_TYPES[fmt]
     response["X-Content-Type-Options"] = "nosniff"
     response["Digest"] = f"sha-256={stored.sha256}"

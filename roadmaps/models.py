@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.history import AuditedHistory
 from core.models import BaseModel
 from schools.models import Municipality, School, Teacher
 
@@ -40,6 +41,7 @@ class Roadmap(BaseModel):
     )
 
     objects = RoadmapQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "дорожная карта"
@@ -107,6 +109,7 @@ class RoadmapItem(BaseModel):
     note = models.TextField("примечание", blank=True)
 
     objects = RoadmapItemQuerySet.as_manager()
+    history = AuditedHistory(m2m_fields=["responsible_users"])
 
     class Meta:
         verbose_name = "пункт дорожной карты"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import can_write_somewhere
+from core.files import open_stored
 from core.forms import add_service_error
 from mentoring.selectors import people_for_assignment
 from schools.models import Municipality, School
@@ -189,7 +190,7 @@ def evidence_download(request, evidence_pk: int):
     if not evidence.file:
         raise Http404("Файл не приложен.")
     response = FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.name or "document"
+        open_stored(evidence.file), as_attachment=True, filename=evidence.name or "document"
     )
     response["Content-Type"] = mimetypes.guess_type(evidence.file.name)[0] or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"

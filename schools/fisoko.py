@@ -72,9 +72,11 @@ _LOGIN = re.compile(r"^\(\s*([^()\s]+)\s*\)\s*(.*)$")
 _YEAR = re.compile(r"(?<!\d)(20\d\d|2100)(?!\d)")
 _GRADE = re.compile(r"(?<!\d)(1[01]|[1-9])\s*(?:-?\s*(?:й|го|ый|ой))?\s*(?:класс|кл\b|кл\.)", re.IGNORECASE)
 _GRADE_AFTER = re.compile(r"(?:класс|параллель)\s*[:№]?\s*(1[01]|[1-9])(?!\d)", re.IGNORECASE)
-_MAX_SCORE = re.compile(r"максимальный\s+(?:первичный\s+)?балл\s*:?\s*(\d+)", re.IGNORECASE)
+_MAX_SCORE = re.compile(r"максимальный\s+(?:первичный\s+)?балл\s*:?\s*(\d{1,9})(?!\d)", re.IGNORECASE)
 _PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
-_WHOLE = re.compile(r"^(\d+)(?:[.,]0+)?$")
+# Whole numbers of 9 digits at most: int() reads at most 4300 («²» not at all), the decimal context 28.
+_WHOLE = re.compile(r"^(\d{1,9})(?:[.,]0+)?$")
+_NUMBER = re.compile(r"^\d{1,9}$")
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def parse_report_info(lines: Iterable[list[str]]) -> ReportInfo:
             elif key in {"год", "учебный год"} and value and year is None:
                 found = _YEAR.findall(value)
                 year = int(found[-1]) if found else None
-            elif key in {"класс", "параллель"} and value and grade is None and value.isdigit():
+            elif key in {"класс", "параллель"} and value and grade is None and _NUMBER.match(value):
                 grade = int(value)
         if max_score is None and (match := _MAX_SCORE.search(text)):
             max_score = int(match.group(1))

@@ -138,6 +138,24 @@ def _counted_results(params: RuleParams, years: tuple[int, ...]):
     return counted
 
 
+# pg_advisory_xact_lock(namespace, list year): "SHNR" as an int4, so the key does not collide with other locks.
+_LOCK_NAMESPACE = 0x53484E52
+
+
+def _one_at_a_time(list_year: int) -> None:
+    """Wait for any other recomputation of the list year to commit (PostgreSQL; SQLite has one writer anyway).
+
+    Two runs overlap when an import, a rule change, the nightly run or a redelivered task start one while
+    another is still writing. Without the lock the second one's delete does not see the first one's
+    uncommitted decisions, and when the first commits the second fails on the unique (school, list_year):
+    the decisions then stay those of the first run, which may have read the data before the change that
+    queued the second one. Taken before any read, so the waiting run then reads what the first committed.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, list_year])
+
+
 @transaction.atomic
 def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> RecomputeSummary:
     """Compute and store the decisions of ``list_year`` for every school of the regions (all by default).
@@ -145,6 +163,7 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
     Atomic: the decisions of the year are replaced all at once, with one FlagComputation per region
     recording the rule parameters used.
     """
+    _one_at_a_time(list_year)
     started = time.perf_counter()
     summary = RecomputeSummary(list_year=list_year)
     empty = Evidence()

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.access import ScopedQuerySet
+from core.history import AuditedHistory
 from core.models import BaseModel
 
 from .querysets import (
@@ -293,6 +294,7 @@ class Result(BaseModel):
     updated_at = models.DateTimeField("изменено", auto_now=True)
 
     objects = ResultQuerySet.as_manager()
+    # No change history (core/history.py): millions of rows loaded in bulk; each import is an ImportBatch.
 
     class Meta:
         verbose_name = "результат"
@@ -385,6 +387,8 @@ class FlagRule(BaseModel):
         verbose_name="изменил",
     )
 
+    history = AuditedHistory()
+
     class Meta:
         verbose_name = "правило отнесения к ШНОР"
         verbose_name_plural = "правила отнесения к ШНОР"
@@ -458,6 +462,8 @@ class FlagDecision(models.Model):
     )
 
     objects = FlagDecisionQuerySet.as_manager()
+    # No change history (core/history.py): decisions are derived data, rebuilt in bulk for whole regions; the
+    # rule parameters and the approved lists built from them are tracked instead.
 
     class Meta:
         verbose_name = "расчётный статус школы"
@@ -494,6 +500,7 @@ class ApprovedList(BaseModel):
     )
 
     objects = ApprovedListQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "утверждённый перечень ШНОР"
@@ -521,6 +528,7 @@ class ApprovedListEntry(BaseModel):
     reason = models.TextField("основание ручного решения", blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "школа в перечне"

@@ -68,6 +68,7 @@ Row = tuple[int, tuple[str, ...], tuple[RowError, ...]]
 CHUNK_ROWS = 10_000
 PEEK_ROWS = 100  # rows read to recognise the shape; a report's header block is a handful of rows
 MAX_SUBJECT_LENGTH = 255  # Subject.name
+MAX_COUNT = 2_147_483_647  # Result's counts are PositiveIntegerField: a larger number would fail the write
 COUNT_KEYS = ("participants", "failed", "marks_3", "marks_4", "marks_5")
 # List years that look back at a result of year X (the rule looks back up to 2–3 years: X+1 … X+3).
 LIST_YEARS_AFFECTED = (1, 2, 3)
@@ -214,14 +215,21 @@ class ResultsImporter:
                 and (not marks_5 or marks_5.isdecimal())
                 and (not mean or mean_ok(mean))
             ):
-                counts = (
-                    int(participants),
-                    int(failed),
-                    int(marks_3) if marks_3 else None,
-                    int(marks_4) if marks_4 else None,
-                    int(marks_5) if marks_5 else None,
-                )
-                if counts[1] + (counts[2] or 0) + (counts[3] or 0) + (counts[4] or 0) <= counts[0]:
+                try:
+                    counts = (
+                        int(participants),
+                        int(failed),
+                        int(marks_3) if marks_3 else None,
+                        int(marks_4) if marks_4 else None,
+                        int(marks_5) if marks_5 else None,
+                    )
+                except ValueError:  # more digits than int() reads (4300): the slow path says what is wrong
+                    counts = None
+                if counts is not None and (
+                    counts[1] + (counts[2] or 0) + (counts[3] or 0) + (counts[4] or 0)
+                    <= counts[0]
+                    <= MAX_COUNT
+                ):
                     parsed = (*counts, mean.replace(",", ".") if mean else None)
             if parsed is None:  # the slow path says what is wrong, or accepts what the fast one did not
                 checked = _check_row(line, values, catalog, procedure, labels, outcome)
@@ -389,6 +397,8 @@ def _slow_count(text: str, *, required: bool) -> tuple[int | None, str]:
         return None, "Обязательное поле не заполнено." if required else ""
     if value < 0:
         return None, f"Количество не может быть отрицательным: «{text[:40]}»."
+    if value > MAX_COUNT:
+        return None, f"Слишком большое число: «{text[:40]}»."
     return value, ""
 
 
@@ -838,10 +848,12 @@ class _PortableWriter(_Writer):
 
 def _queue_flags_recompute(years: set[int], region_id: int) -> None:
     """After the import commits, recompute the ШНОР lists that look back at these results' years."""
+    from core.tasks import enqueue
     from schools.tasks import recompute_flags_task
 
     list_years = sorted({year + shift for year in years for shift in LIST_YEARS_AFFECTED})
-    transaction.on_commit(lambda: recompute_flags_task.delay(years=list_years, region_id=region_id))
+    # A broker outage loses nothing: the nightly recompute (beat) covers every year.
+    transaction.on_commit(lambda: enqueue(recompute_flags_task, years=list_years, region_id=region_id))
 
 
 register_importer(ResultsImporter())

@@ -1,4 +1,5 @@
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from .models import Municipality, Region, School
 
@@ -154,7 +155,8 @@ def approved_list_create(
                 included=status == Status.SHNOR,
             )
         )
-    ApprovedListEntry.objects.bulk_create(entries)
+    # bulk_create alone would skip the change history: the audit shows each school's starting place.
+    bulk_create_with_history(entries, ApprovedListEntry, default_user=user)
     ApprovedListEvent.objects.create(
         approved_list=approved_list,
         action=ApprovedListEvent.Action.CREATED,

@@ -25,6 +25,7 @@ from core.errors import ApplicationError
 from core.exports import csv_download
 from core.forms import add_service_error
 from core.roles import STAFF_WRITE_ROLES
+from core.tasks import enqueue
 
 from .criteria import ResultFact, RuleParams, counts, is_low, movement
 from .filters import FlagDecisionFilter
@@ -286,7 +287,7 @@ def flags_recompute(request):
         return redirect("schools:flags")
     regions = list(regions_writable_by(request.user).order_by("name"))
     for region in regions:
-        transaction.on_commit(partial(recompute_flags_task.delay, years=[year], region_id=region.pk))
+        transaction.on_commit(partial(enqueue, recompute_flags_task, years=[year], region_id=region.pk))
     names = ", ".join(f"«{region.name}»" for region in regions)
     messages.success(
         request,
@@ -622,7 +623,7 @@ def flag_rule(request):
                     changed = _rule_values(rule) != before
                     if changed:
                         transaction.on_commit(
-                            partial(recompute_flags_task.delay, years=None, region_id=region.pk)
+                            partial(enqueue, recompute_flags_task, years=None, region_id=region.pk)
                         )
             except (ValidationError, ApplicationError) as error:
                 add_service_error(form, error)

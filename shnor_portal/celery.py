@@ -29,4 +29,13 @@ app.conf.beat_schedule = {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Jobs whose task never reached the queue (Redis was down when a page sent it) are sent again once it is up.
+    "requeue-reports": {
+        "task": "reports.tasks.requeue_reports_task",
+        "schedule": 120.0,
+    },
+    "requeue-imports": {
+        "task": "core.tasks.requeue_imports_task",
+        "schedule": 120.0,
+    },
 }

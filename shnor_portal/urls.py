@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.health import WEB_CHECKS, HealthView
+
 admin.site.site_header = "Портал ШНОР — администрирование"
 admin.site.site_title = "Портал ШНОР"
 admin.site.index_title = "Справочники и данные"
@@ -13,7 +15,14 @@ urlpatterns = [
     path("roadmaps/", include("roadmaps.urls")),
     path("reports/", include("reports.urls")),
     path("imports/", include("core.imports_urls")),
+    path("audit/", include("core.audit_urls")),
     path("api/v1/", include("api.urls")),
     path("api-keys/", include("api.keys_urls")),
     path("admin/", admin.site.urls),
+    # Monitoring, without login (core/health.py; docs/operations.md): everything, or what the web process needs.
+    path("health/", HealthView.as_view(), name="health"),
+    path("health/web/", HealthView.as_view(checks=WEB_CHECKS), name="health_web"),
 ]
+
+# A lost database connection gives the 503 page even when it is raised in a middleware (core/middleware.py).
+handler500 = "core.middleware.server_error"

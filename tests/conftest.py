@@ -55,6 +55,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The rows of the ``world`` fixture (also built once per module by tests/core/test_access_matrix.py)."""
     region = RegionFactory(name="Ростовская область")
     other_region = RegionFactory(name="Краснодарский край")
     mun_a = MunicipalityFactory(region=region, name="Обливский район")

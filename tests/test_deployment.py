@@ -1,5 +1,6 @@
 """The deployment files are valid: docker-compose.yml parses, production settings pass `check --deploy`."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -51,6 +52,76 @@ def test_production_settings_pass_deploy_check():
         env=production_env(SECRET_KEY="x" * 60 + "Aa1!", ALLOWED_HOSTS="shnor.example.ru"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Run under the production settings in a child process: one plain and one HTTPS request to the login page (no
+# database needed), and the settings that no single response shows. Prints JSON.
+PRODUCTION_PROBE = """
+import json
+
+import django
+
+django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+
+# The page's {% static %} would need collectstatic's manifest; only the headers matter here.
+override_settings(
+    STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+).enable()
+client = Client()
+plain = client.get("/login/")
+secure = client.get("/login/", secure=True)
+names = ["SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE", "DEBUG", "SESSION_COOKIE_AGE"]
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location")],
+    "status": secure.status_code,
+    "headers": dict(secure.headers),
+    "cookies": {name: bool(morsel["secure"]) for name, morsel in secure.cookies.items()},
+    "settings": {name: getattr(settings, name) for name in names},
+}))
+"""
+
+
+def test_production_responses_carry_the_security_headers():
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=production_env(SECRET_KEY="x" * 60 + "Aa1!", ALLOWED_HOSTS="testserver"),
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["plain"] == [301, "https://testserver/login/"]  # plain HTTP is sent to HTTPS
+    assert probe["status"] == 200
+    headers = probe["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+    assert policy == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    assert probe["cookies"] == {"csrftoken": True}  # the CSRF cookie is sent over HTTPS only
+    assert probe["settings"] == {
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SECURE": True,
+        "DEBUG": False,
+        "SESSION_COOKIE_AGE": 8 * 60 * 60,
+    }
 
 
 def test_production_settings_refuse_to_start_without_secret_key():

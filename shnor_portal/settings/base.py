@@ -42,7 +42,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "rest_framework_api_key",
+    "health_check",  # /health/ for monitoring (core/health.py)
     "axes",
+    "simple_history",  # the audit's change history (core/history.py)
+    "csp",  # django-csp: its system checks; the policy is CONTENT_SECURITY_POLICY below
+    "django_otp",  # two-factor sign-in (core/two_factor.py)
+    "core.two_factor.TOTPConfig",  # django_otp.plugins.otp_totp, named in Russian in the admin
     "core",
     "schools",
     "diagnostics",
@@ -53,7 +58,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (core/logging.py), and the response tells it.
+    "core.middleware.RequestIdMiddleware",
+    # A lost database connection answers 503 with a Russian page instead of 500 (core/middleware.py).
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,7 +72,13 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session entered a code from the authenticator app (core/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    # Lets the change history record the signed-in user as the author of each change (core/history.py).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who still owes that code is sent to enter it (or to set the app up) before any other page.
+    "core.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -96,6 +112,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for an unanswering server without limit: a request would hang instead of getting the 503 page.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -120,6 +141,14 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two-factor sign-in (django-otp, TOTP; core/two_factor.py). With OTP_REQUIRED the superusers, the staff (admin
+# site) and the holders of OTP_REQUIRED_ROLES must set up an authenticator app and enter its code each session;
+# anyone else may turn it on. Off in local (the demo) and test settings.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", True)
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "head")
+OTP_TOTP_ISSUER = os.environ.get("PORTAL_TITLE", "Портал ШНОР")  # the account's name in the app
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret; recovery deletes the device
 
 # The covering columns of schools.Result's partial index are a PostgreSQL speed-up for the ШНОР rule; on SQLite
 # (the demo) the index is created without them, which is all the demo needs.
@@ -149,10 +178,34 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50")) * 10
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # A stopped Redis fails fast instead of holding the request (the API's throttling uses the cache).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+}
+
+# --- Content Security Policy (django-csp 4) ------------------------------------------------------------
+# Every script, style, font and image comes from our own static files: templates have no inline <script>
+# (data for scripts travels in <script type="application/json">, which is never executed), no on…= handlers
+# and no style="…". The API docs page keeps to it too (api/views_docs.py); only the browsable API's pages add
+# style-src 'unsafe-inline' (api/renderers.py). tests/e2e/test_csp_browser.py fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------------
@@ -178,14 +231,32 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # Redis redelivers an unacknowledged message after the visibility timeout; it must exceed the
 # longest task (the hard time limit) or a slow task would run twice in parallel.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600)),
+    # A stopped or hung Redis: sending a task from a page fails within seconds (core.tasks.enqueue), never hangs.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing from a page: three quick tries (~1.5 s), then core.tasks.enqueue logs it and tells the user; the job
+# stays queued in the database and the sweep (reports.tasks.requeue_reports…) sends it when Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# A report or a large import still waiting after this many minutes is sent to the queue again by the sweep.
+QUEUE_REQUEUE_AFTER_MINUTES = int(os.environ.get("QUEUE_REQUEUE_AFTER_MINUTES", "15"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The browsable API's pages allow inline styles (its template has some), never inline scripts: api/renderers.py.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -205,6 +276,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No «valid» badge: it is an image from validator.swagger.io (CSP img-src 'self') that sends it our schema URL.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a «status» with its own choices: name each enum after its choices class.
@@ -219,11 +292,24 @@ SPECTACULAR_SETTINGS = {
 }
 API_KEY_CUSTOM_HEADER = None  # the «Authorization: Api-Key <key>» header (api.auth)
 
+# LOG_FORMAT=json: one JSON object per line for a log collector (core/logging.py); plain text otherwise. Either
+# way each line carries the request id (X-Request-ID), and no request body or headers are logged.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -232,6 +318,15 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
     },
 }
+
+# A Celery worker keeps Django's logging (and so the JSON lines) instead of installing its own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# --- /health/ (core/health.py) --------------------------------------------------------------------------
+# Empty: open to everyone (it shows no data). Otherwise only these client addresses (REMOTE_ADDR) get it.
+HEALTH_CHECK_ALLOWED_IPS = env_list("HEALTH_CHECK_ALLOWED_IPS")
+# The workers are reported down when none ran the heartbeat task (beat sends it every minute) for this long.
+HEALTH_WORKER_MAX_AGE_MINUTES = int(os.environ.get("HEALTH_WORKER_MAX_AGE_MINUTES", "5"))
 
 PORTAL_TITLE = os.environ.get("PORTAL_TITLE", "Портал ШНОР")
 

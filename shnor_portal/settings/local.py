@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
+# The demo signs in without a code from an authenticator app unless asked to (core/two_factor.py).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
 
 
 def _local_secret_key() -> str:

@@ -159,3 +159,14 @@ def test_list_shows_versions_and_what_awaits_the_head(
     assert page.context["awaiting"] == 2
     assert [r.version for r in page.context["page_obj"]] == [2, 1]
     assert "Отчёты" in [item.title for item in page.context["nav_items"]]
+
+
+def test_a_file_missing_from_storage_is_a_404_not_a_500(
+    client, programme, world, django_capture_on_commit_callbacks
+):
+    login(client, world, "methodist")
+    report = order(client, world, django_capture_on_commit_callbacks)
+    stored = report.files.get(format="pdf")
+    stored.file.storage.delete(stored.file.name)
+    response = client.get(reverse("reports:download", args=[report.pk, "pdf"]))
+    assert response.status_code == 404
