@@ -6,6 +6,7 @@ from functools import cached_property
 
 from rest_framework import authentication, exceptions
 
+from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
 from .models import ClientKey
@@ -13,17 +14,9 @@ from .models import ClientKey
 HEADER_PREFIX = "Api-Key "
 
 
-class ApiPrincipal:
+class ApiPrincipal(GrantsPrincipal):
     """What the gate needs of a user, for a key: read grants (as a department head, who writes nothing) over
     the key's region or municipalities; for the results intake, a methodologist's grants over the same."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_staff = False
-    is_anonymous = False
-    pk = None
-    id = None
 
     def __init__(self, key: ClientKey):
         self.key = key
@@ -45,17 +38,6 @@ class ApiPrincipal:
         if self.key.results_write:
             grants += [Grant(role=Role.METHODIST, **target) for target in self._targets]
         return grants
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return frozenset(grant.role for grant in self.grants)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles & set(roles))
-
-    @property
-    def full_name(self) -> str:
-        return str(self)
 
 
 def client_ip(request) -> str:

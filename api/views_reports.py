@@ -5,7 +5,6 @@ Reads go through ``Report.objects.visible_to``; the order through ``reports.serv
 the territory again and schedules the build after the transaction commits. Views only parse and format.
 """
 
-import hashlib
 import logging
 
 import django_filters
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.access import user_scope
-from reports import services, signing
+from reports import services
 from reports.forms import VERIFY_MAX_BYTES, territory_querysets
 from reports.models import (
     FORMAT_CONTENT_TYPES,
@@ -262,10 +261,7 @@ class ReportViewSet(SyncViewSet):
         upload = s.VerifyUploadSerializer(data=payload)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data["file"].read()  # Django removes its temporary file after the request
-        verdict = signing.verify_pdf(data, trust_roots=signing.trust_roots_from_settings())
-        known = ReportFile.objects.filter(
-            format=ReportFormat.SIGNED_PDF, sha256=hashlib.sha256(data).hexdigest()
-        ).exists()
+        verdict, known = services.report_verify(data)
         body = {
             "ok": verdict.ok,
             "signed": verdict.signed,

@@ -507,3 +507,22 @@ def report_sign(*, user, report: Report) -> Report:
     report.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     ReportEvent.objects.create(report=report, action=ReportEvent.Action.SIGNED, user=user)
     return report
+
+
+# --- verification --------------------------------------------------------------------------------------------
+
+
+def report_verify(data: bytes) -> tuple[signing.Verification, bool]:
+    """Check an uploaded PDF against the configured trust roots; also say whether it is a report this portal
+    signed (the same SHA-256). Stores nothing. Used by the open page and the API alike."""
+    try:
+        roots = signing.trust_roots_from_settings()
+    except signing.SigningNotConfigured as error:
+        # Checked without roots, a good signature reads «не доверенный»: the admin must see why in the log.
+        logger.error("Проверка подписи без доверенных корней: %s", error)
+        roots = []
+    verdict = signing.verify_pdf(data, trust_roots=roots)
+    known = ReportFile.objects.filter(
+        format=ReportFormat.SIGNED_PDF, sha256=hashlib.sha256(data).hexdigest()
+    ).exists()
+    return verdict, known

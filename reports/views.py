@@ -22,7 +22,7 @@ from core.access import user_scope
 from core.files import open_stored
 from core.forms import add_service_error
 
-from . import services, signing, statuses
+from . import services, statuses
 from .builders import rule_rows
 from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm, territory_querysets
 from .models import (
@@ -261,24 +261,10 @@ def verify(request):
     form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        try:
-            roots = signing.trust_roots_from_settings()
-        except signing.SigningNotConfigured as error:
-            # Checked without roots, a good signature reads «не доверенный»: the admin must see why.
-            logger.error("Проверка подписи без доверенных корней: %s", error)
-            roots = []
-        result = signing.verify_pdf(data, trust_roots=roots)
-        matches = ReportFile.objects.filter(format=ReportFormat.SIGNED_PDF, sha256=_sha256(data)).exists()
-        result = {"verification": result, "known": matches}
+        verification, known = services.report_verify(form.cleaned_data["file"].read())
+        result = {"verification": verification, "known": known}
     return render(
         request,
         "reports/verify.html",
         {"form": form, "result": result, "home": reverse("home")},
     )
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

@@ -75,7 +75,7 @@ def territory_scope(params: ReportParams, *, today: datetime.date) -> BuildScope
         single_school=single,
         dynamics_years=tuple(range(params.year - settings.REPORTS_DYNAMICS_YEARS, params.year)),
     )
-    current = sections._list_of(scope, params.year)
+    current, scope.list_source = sections.list_of(scope, params.year)
     scope.shnor_ids = [pk for pk in schools if pk in current]
     return scope
 
@@ -155,7 +155,6 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
         from schools.models import Municipality
 
         municipality = Municipality.objects.select_related("region").get(pk=params.municipality_id)
-    scope.list_source = _list_source(scope)
     built_sections = []
     for index, (_key, stage, function) in enumerate(SECTIONS):
         if on_progress:
@@ -196,19 +195,3 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
         rule_params=rule,
         as_of=as_of,
     )
-
-
-def _list_source(scope: BuildScope) -> str:
-    from schools.models import ApprovedList
-
-    municipalities = set(
-        School.objects.filter(pk__in=list(scope.schools)).values_list("municipality_id", flat=True).distinct()
-    )
-    approved = set(
-        ApprovedList.objects.visible_to(scope.principal)
-        .filter(list_year=scope.year, municipality_id__in=municipalities)
-        .values_list("municipality_id", flat=True)
-    )
-    if approved >= municipalities:
-        return "approved"
-    return "computed" if not approved else "mixed"

@@ -7,21 +7,13 @@ what the справка shows is what that territory's department head sees, no 
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property
 
+from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
 
-class TerritoryPrincipal:
+class TerritoryPrincipal(GrantsPrincipal):
     """What the gate needs of a user: a head's and a methodologist's read grants over one territory."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_staff = False
-    is_anonymous = False
-    pk = None
-    id = None
 
     def __init__(self, *, region_id: int, municipality_id: int | None = None, school_id: int | None = None):
         if school_id is not None:
@@ -30,26 +22,11 @@ class TerritoryPrincipal:
             target = {"municipality_id": municipality_id}
         else:
             target = {"region_id": region_id}
-        self._target = target
+        self.grants = [Grant(role=role, **target) for role in (Role.HEAD, Role.METHODIST)]
         self.username = f"report:{target}"
 
     def __str__(self) -> str:
         return self.username
-
-    @cached_property
-    def grants(self) -> list[Grant]:
-        return [Grant(role=role, **self._target) for role in (Role.HEAD, Role.METHODIST)]
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return frozenset({Role.HEAD, Role.METHODIST})
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles & set(roles))
-
-    @property
-    def full_name(self) -> str:
-        return str(self)
 
 
 @dataclass(frozen=True)

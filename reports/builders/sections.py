@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 
 from diagnostics.models import LineStatus, ProgressForm, RouteLine
 from mentoring.models import LogEntry, LogKind, MentorAssignment, TutorAssignment
+from mentoring.selectors import coverage_schools
 from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, Roadmap, RoadmapItem
 from roadmaps.querysets import overdue_q
 from roadmaps.selectors_indicators import indicator_report
@@ -152,28 +153,17 @@ def list_section(scope: BuildScope) -> Section:
     )
 
 
-def _list_of(scope: BuildScope, year: int) -> set[int]:
-    """A year's ШНОР among the territory's schools: the approved lists, else the computed status."""
-    school_ids = list(scope.schools)
-    lists = ApprovedList.objects.visible_to(scope.principal).filter(list_year=year)
-    approved_municipalities = set(lists.values_list("municipality_id", flat=True))
-    approved = set(
-        ApprovedListEntry.objects.filter(
-            approved_list__in=lists, included=True, school_id__in=school_ids
-        ).values_list("school_id", flat=True)
-    )
-    computed = set(
-        FlagDecision.objects.visible_to(scope.principal)
-        .filter(list_year=year, status=FlagStatus.SHNOR, school_id__in=school_ids)
-        .exclude(school__municipality_id__in=approved_municipalities)
-        .values_list("school_id", flat=True)
-    )
-    return approved | computed
+def list_of(scope: BuildScope, year: int) -> tuple[set[int], str]:
+    """A year's ШНОР of the territory and where the list comes from («approved» | «computed» | «mixed»): the
+    approved lists, and the computed status where a municipality has not approved one (the same selector as the
+    coverage and the indicators)."""
+    schools, source, _lists = coverage_schools(scope.principal, year)
+    return {school.pk for school in schools}, source
 
 
 def _movement_table(scope: BuildScope) -> Table:
     now = set(scope.shnor_ids)
-    before = _list_of(scope, scope.year - 1)
+    before, _source = list_of(scope, scope.year - 1)
     rows = [(*scope.school_cells(pk), "вошла в перечень") for pk in sorted(now - before, key=scope.name)]
     rows += [(*scope.school_cells(pk), "вышла из перечня") for pk in sorted(before - now, key=scope.name)]
     return Table(

@@ -277,3 +277,10 @@ def test_the_signature_line_names_the_territorys_only_head(programme, world):
         user=world.users["regional_methodist"], kind="territory", year=Y, region_id=world.region.pk
     )
     assert services._signer_line(region_report) == ""  # no head of the region: the stamp names the signer
+
+
+def test_verification_with_a_missing_trust_root_answers_and_logs(world, settings, caplog):
+    settings.REPORTS_TRUST_ROOTS = ["/nonexistent/root.pem"]
+    verdict, known = services.report_verify(b"%PDF-1.7 not really")
+    assert (verdict.signed, known) == (False, False)
+    assert "без доверенных корней" in caplog.text
