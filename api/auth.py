@@ -4,8 +4,11 @@ municipalities, through the same access gate as people (core.access)."""
 import ipaddress
 from functools import cached_property
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from rest_framework import authentication, exceptions
 
+from core.lockout import api_key_credentials, cool_off_seconds, locked_out_message
 from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
@@ -62,7 +65,20 @@ def ip_allowed(allowed: str, address: str) -> bool:
     return False
 
 
+class LockedOut(exceptions.Throttled):
+    """429 with ``Retry-After`` (DRF sets it from ``wait``), and our message without DRF's English tail."""
+
+    default_code = "locked_out"
+
+    def __init__(self, wait: int | None, detail: str):
+        exceptions.APIException.__init__(self, detail)
+        self.wait = wait
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Wrong, revoked and expired keys count towards the address's lockout (core.lockout); a locked address
+    gets 429 with ``Retry-After`` before its key is looked at."""
+
     keyword = "Api-Key"
 
     def authenticate(self, request):
@@ -71,17 +87,30 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         raw = header[len(HEADER_PREFIX) :].strip()
         prefix, _, _ = raw.partition(".")
+        http_request = request._request
+        if not AxesProxyHandler.is_allowed(http_request, api_key_credentials()):
+            seconds = cool_off_seconds()
+            raise LockedOut(wait=seconds or None, detail=locked_out_message(seconds))
         # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
         key = ClientKey.objects.filter(prefix=prefix).select_related("region").first()
         if key is None or not key.is_valid(raw):
-            raise exceptions.AuthenticationFailed("Ключ API не найден.")
+            self._failed(http_request, prefix, "Ключ API не найден.")
         if key.revoked:
-            raise exceptions.AuthenticationFailed("Ключ API отозван.")
+            self._failed(http_request, prefix, "Ключ API отозван.")
         if key.has_expired:
-            raise exceptions.AuthenticationFailed("Срок действия ключа API истёк.")
+            self._failed(http_request, prefix, "Срок действия ключа API истёк.")
         if not ip_allowed(key.allowed_ips, client_ip(request)):
             raise exceptions.PermissionDenied("С этого IP-адреса ключ использовать нельзя.")
         return ApiPrincipal(key), key
+
+    @staticmethod
+    def _failed(http_request, prefix: str, message: str):
+        # Axes counts the failure (and marks the request locked out at the limit: its middleware then answers
+        # with core.lockout's 429); core.auth_log journals it.
+        user_login_failed.send(
+            sender=ApiKeyAuthentication, credentials=api_key_credentials(prefix), request=http_request
+        )
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request) -> str:
         return self.keyword

@@ -18,6 +18,7 @@ MESSAGES = {
     "not_found": "Не найдено.",
     "method_not_allowed": "Метод не поддерживается.",
     "throttled": "Слишком много запросов.",
+    "locked_out": "Адрес временно заблокирован после неверных ключей API.",
     "parse_error": "Тело запроса не разобрано: ожидается JSON.",
     "invalid": "Данные не приняты.",
     "unsupported_media_type": "Тип тела запроса не поддерживается: ожидается application/json.",
@@ -53,7 +54,9 @@ def api_exception_handler(exc, context):
         if not CYRILLIC.search(message):  # a library's English text («JSON parse error - …»): ours instead
             message = MESSAGES.get(code, "Запрос не выполнен.")
         details = None
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+    if (
+        code == "throttled" and exc.wait is not None
+    ):  # not the lockout (api.auth.LockedOut): it has its own text
         message = f"Слишком много запросов: повторите через {int(exc.wait) + 1} с."
     response.data = {"code": code, "message": message, "details": details}
     return response

@@ -44,6 +44,14 @@ def on_logged_out(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     User = get_user_model()
     username = str(credentials.get(User.USERNAME_FIELD) or credentials.get("username") or "")
+    if (
+        credentials.get("key_prefix") is not None
+    ):  # a wrong API key (core.lockout): no account, its public prefix
+        prefix = credentials["key_prefix"]
+        auth_event_record(
+            kind=AuthEvent.Kind.FAILED, request=request, username=f"{username} {prefix}".strip()
+        )
+        return
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
     auth_event_record(kind=AuthEvent.Kind.FAILED, request=request, user=user, username=username)
 

@@ -59,5 +59,6 @@ else:
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-AXES_FAILURE_LIMIT = 3
+LOGIN_FAILURE_LIMIT = 3
+API_KEY_FAILURE_LIMIT = 4
 OTP_REQUIRED = False  # tests of two-factor sign-in turn it on (tests/core/test_two_factor.py)

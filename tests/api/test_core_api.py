@@ -109,6 +109,48 @@ def test_expired_key_is_401(client, world):
     assert client.get("/api/v1/schools/", **auth(raw)).status_code == 200
 
 
+def test_wrong_keys_from_one_address_lock_it_out_of_the_api(client, world, key_a, settings):
+    """The fourth wrong key (API_KEY_FAILURE_LIMIT in tests) locks the address: 429 in the API's format with
+    Retry-After, even for a right key, while another address and the sign-in page are not affected."""
+    from axes.models import AccessAttempt
+
+    from core.models import AuthEvent
+
+    assert settings.API_KEY_FAILURE_LIMIT == 4
+    obj, raw = key_a
+    wrong = [f"Api-Key {obj.prefix}.wrong", "Api-Key nonsense", "Api-Key abc.def", "Api-Key xyz.uvw"]
+    responses = [client.get("/api/v1/schools/", HTTP_AUTHORIZATION=header) for header in wrong]
+
+    assert [r.status_code for r in responses[:3]] == [401, 401, 401]
+    body = assert_error(responses[3], 429, "locked_out")
+    assert body["message"] == "Слишком много неверных ключей API с этого адреса: повторите через 30 мин."
+    assert responses[3]["Retry-After"] == "1800"
+    right = client.get("/api/v1/schools/", **auth(raw))
+    assert_error(right, 429, "locked_out")
+    assert right["Retry-After"] == "1800"
+    assert body == right.json()
+    # Another address is not held back; nor is anyone's sign-in from this one.
+    assert client.get("/api/v1/schools/", REMOTE_ADDR="198.51.100.7", **auth(raw)).status_code == 200
+    assert client.post("/login/", {"username": "methodist", "password": "x" * 12}).status_code == 200
+    # The journal names the keys' public prefixes and the address, never a secret.
+    events = AuthEvent.objects.filter(kind=AuthEvent.Kind.FAILED, username__startswith="ключ API")
+    assert sorted(e.username for e in events) == sorted(
+        ["ключ API " + obj.prefix, "ключ API nonsense", "ключ API abc", "ключ API xyz"]
+    )
+    assert {e.ip for e in events} == {"127.0.0.1"}
+    assert AccessAttempt.objects.get(username="ключ API").failures_since_start == 4
+
+
+def test_a_revoked_key_counts_towards_the_lockout_and_a_good_one_does_not(client, world, key_a):
+    obj, raw = key_a
+    for _ in range(10):
+        assert client.get("/api/v1/municipalities/", **auth(raw)).status_code == 200
+    obj.revoked = True
+    obj.save()
+    statuses = [client.get("/api/v1/municipalities/", **auth(raw)).status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
 @pytest.mark.parametrize(
     ("allowed", "address", "ok"),
     [

@@ -57,7 +57,7 @@ def test_wrong_password_is_refused_in_russian(client, world):
 
 
 def test_three_wrong_passwords_lock_the_account(client, world, settings):
-    assert settings.AXES_FAILURE_LIMIT == 3
+    assert settings.LOGIN_FAILURE_LIMIT == 3
 
     responses = [login(client, "methodist", f"неверный-{n}") for n in range(3)]
 

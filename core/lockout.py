@@ -1,0 +1,80 @@
+"""Lockout after repeated failures (django-axes), for the sign-in page and for API keys.
+
+Axes counts failures per (username, address). A wrong API key has no username, so every wrong key from one
+address is counted under one name that no account can have (``API_KEY_USERNAME`` holds a space, which Django's
+username validator refuses): guessing keys from an address locks that address out of key authentication, and
+trying other key prefixes does not reset the count. The limits differ: a person gets ``LOGIN_FAILURE_LIMIT``
+tries, a client system ``API_KEY_FAILURE_LIMIT`` (a misconfigured system retries on a schedule). One cool-off
+(``AXES_COOLOFF_TIME``) for both.
+
+While locked, the sign-in page answers 429 with its Russian page, and the API answers 429 in the API's error
+format with ``Retry-After``, before the key is even looked at, so a locked address learns nothing about keys.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+API_KEY_USERNAME = "ключ API"
+API_PATH_PREFIX = "/api/"
+
+
+def api_key_credentials(prefix: str = "") -> dict:
+    """What axes and the sign-in journal get for a failed key: the shared name, and the key's public prefix
+    (never the secret part) so that the journal shows which client is misconfigured."""
+    return {"username": API_KEY_USERNAME, "key_prefix": prefix[:16]}
+
+
+def is_api_key_attempt(credentials: dict | None) -> bool:
+    return bool(credentials) and credentials.get("username") == API_KEY_USERNAME
+
+
+def failure_limit(request: HttpRequest | None, credentials: dict | None) -> int:
+    """``AXES_FAILURE_LIMIT``: failures before a lock, for people and for client systems."""
+    if is_api_key_attempt(credentials):
+        return settings.API_KEY_FAILURE_LIMIT
+    return settings.LOGIN_FAILURE_LIMIT
+
+
+def cool_off_seconds() -> int:
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off()
+    return int(cool_off.total_seconds()) if cool_off else 0
+
+
+def locked_out_message(seconds: int) -> str:
+    if not seconds:
+        return (
+            "Доступ с этого адреса заблокирован после неверных ключей API; блокировку снимает администратор."
+        )
+    minutes = max(1, round(seconds / 60))
+    return f"Слишком много неверных ключей API с этого адреса: повторите через {minutes} мин."
+
+
+def api_locked_out_response(seconds: int) -> JsonResponse:
+    response = JsonResponse(
+        {"code": "locked_out", "message": locked_out_message(seconds), "details": None},
+        status=429,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
+
+
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials: dict | None = None
+) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: the API's JSON error for a key, the Russian page for the sign-in form."""
+    seconds = cool_off_seconds()
+    if is_api_key_attempt(credentials) or request.path.startswith(API_PATH_PREFIX):
+        return api_locked_out_response(seconds)
+    from axes.helpers import get_client_username, get_cool_off
+
+    context = {
+        "failure_limit": failure_limit(request, credentials),
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_timedelta": get_cool_off(request),
+    }
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
