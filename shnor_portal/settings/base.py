@@ -252,6 +252,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # A report or a large import still waiting after this many minutes is sent to the queue again by the sweep.
 QUEUE_REQUEUE_AFTER_MINUTES = int(os.environ.get("QUEUE_REQUEUE_AFTER_MINUTES", "15"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker's child process is replaced after this many tasks, or after a task that left it above this many MB.
+# Building a справка grows a child's native heap (Pango, HarfBuzz, lxml) by ~0.3 MB a report, and a region's
+# справка leaves it at ~0.4 GB (WeasyPrint's layout): recycling keeps a long-running worker's memory flat
+# (bench/load.py; docs/performance.md). Python objects themselves do not accumulate (tracemalloc, same place).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_MAX_TASKS_PER_CHILD", "20"))
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_MAX_MEMORY_PER_CHILD_MB", "600")) * 1024  # KiB
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
