@@ -50,8 +50,14 @@ _QUOTES = str.maketrans("", "", "«»\"'“”„")
 
 
 def normalise_header(text: str) -> str:
-    """'  Код  ОО ' == 'код оо'; «ё» is «е»; quotes are dropped ('«3»' == '3')."""
-    return _SPACES.sub(" ", str(text).translate(_QUOTES).replace("ё", "е").replace("Ё", "Е")).strip().lower()
+    """'  Код  ОО ' == 'код оо'; «ё» is «е»; quotes and a stray BOM are dropped ('«3»' == '3')."""
+    return (
+        _SPACES.sub(
+            " ", str(text).replace("\ufeff", "").translate(_QUOTES).replace("ё", "е").replace("Ё", "Е")
+        )
+        .strip()
+        .lower()
+    )
 
 
 def normalise_text(value: str) -> str:
@@ -117,9 +123,24 @@ def rows_with_header(
         raise TableError("Файл пуст: нет строки заголовка.")
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 with no BOM: in Russian and Latin text every other byte is a high byte 0x00 or 0x04."""
+    if len(sample) < 8:
+        return None
+    for half, encoding in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
+        if half.count(0) + half.count(4) > 0.9 * len(half):
+            return encoding
+    return None
+
+
 def _detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's «Текст Юникод»: UTF-16 with a BOM, tab-separated
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -145,6 +166,8 @@ def read_csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
     sample = stream.read(CSV_SNIFF_BYTES)
     stream.seek(0)
     encoding = _detect_encoding(sample)
+    if encoding.startswith("utf-16"):
+        sample = sample[: len(sample) // 2 * 2]  # the sniffed piece may end inside a character
     lines = [
         line
         for line in sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
@@ -155,7 +178,9 @@ def read_csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
         # NUL characters are dropped: PostgreSQL text cannot hold them, and no user means them.
         yield from csv.reader(map(_DROP_NUL, text), delimiter=detect_delimiter(lines))
     except UnicodeDecodeError as error:
-        raise TableError("Не удалось прочитать файл: сохраните его в кодировке UTF-8.") from error
+        raise TableError(
+            "Не удалось прочитать файл: сохраните его в кодировке UTF-8 (или Windows-1251, UTF-16)."
+        ) from error
     except csv.Error as error:
         raise TableError(f"Файл CSV повреждён: {error}.") from error
     finally:

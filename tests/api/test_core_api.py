@@ -296,6 +296,29 @@ def test_an_unknown_address_is_a_404_in_the_one_format(client, world, key_a):
     assert (response.status_code, response["Location"]) == (301, "/api/v1/schools/")
 
 
+def test_a_schools_statuses_by_year_are_the_same_in_the_list_and_the_card(client, world, key_a):
+    """The list attaches the page's statuses in one query; the card reads its school's own: one answer."""
+    from schools.flags import flags_recompute
+
+    for year in (2024, 2025):
+        add(world.school_a1, "ВПР", "математика", 5, year, 12, 30)
+        add(world.school_a1, "ВПР", "русский язык", 5, year, 10, 30)
+    for list_year in (2025, 2026):
+        flags_recompute(list_year=list_year)
+    _obj, raw = key_a
+
+    listed = {row["code"]: row for row in client.get("/api/v1/schools/", **auth(raw)).json()["results"]}
+    card = client.get(f"/api/v1/schools/{world.school_a1.pk}/", **auth(raw)).json()
+
+    statuses = listed[world.school_a1.code]["statuses"]
+    assert [s["list_year"] for s in statuses] == [2026, 2025]
+    assert statuses[0]["status"] == "shnor"
+    assert statuses[0]["criteria"]
+    assert set(statuses[0]) == {"list_year", "status", "criteria"}
+    assert card["statuses"] == statuses
+    assert all(row["statuses"] for row in listed.values())  # every school of the key's scope was decided
+
+
 # --- cursor pages -------------------------------------------------------------------------------------------
 
 

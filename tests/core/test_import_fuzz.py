@@ -1178,12 +1178,13 @@ REGRESSIONS = {
         CAMPAIGN,
         ("invalid", "Код ОО: Школа с кодом «sch» не найдена в регионе «Ростовская область»."),
     ),
-    # core/imports.py _record: a UTF-16 file read as cp1251 has NULs, quoted in the message stored in jsonb
+    # core/imports.py _record: a UTF-16 file read as cp1251 had NULs, quoted in the message stored in jsonb;
+    # core/tabular.py now reads UTF-16 (Excel's «Текст Юникод»)
     "diagnostics: a UTF-16 file": (
         "diagnostics",
         "\ufeffКод ОО\tФИО педагога\tПредметный\nsch610001\tЖуравлёва Анна Сергеевна\t10\n",
         CAMPAIGN,
-        ("invalid", ": Столбец «"),
+        APPLIED,
     ),
     "teachers: NUL in the school code": (
         "teachers",

@@ -16,11 +16,22 @@ def rows(data: bytes, name="f.csv"):
     return list(iter_table(io.BytesIO(data), name, COLUMNS))
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize("sep", [";", ",", "\t"])
 def test_csv_encodings_and_separators(encoding, sep):
     text = sep.join(["Код ОО", "Наименование", "«3»"]) + "\n" + sep.join(["sch1", "Школа Ёлкино", "5"]) + "\n"
     assert rows(text.encode(encoding)) == [(2, {"code": "sch1", "name": "Школа Ёлкино", "marks_3": "5"})]
+
+
+def test_excel_unicode_text_is_read():
+    """Excel's «Текст Юникод» (UTF-16 LE with a BOM, tabs, CRLF), longer than the sniffed 64 KB: the sample's cut
+    inside a character does not matter."""
+    lines = ["Код ОО\tНаименование\t«3»"] + [f"sch{n}\tШкола № {n} «Ёлочка»\t{n % 7}" for n in range(3000)]
+    data = "\r\n".join(lines).encode("utf-16")
+    assert len(data) > 64 * 1024
+    found = rows(data)
+    assert len(found) == 3000
+    assert found[-1] == (3001, {"code": "sch2999", "name": "Школа № 2999 «Ёлочка»", "marks_3": "3"})
 
 
 def test_english_header_and_spacing():
