@@ -9,7 +9,8 @@ Speed and memory (issue 3: ≥ 100,000 CSV rows/s end to end, < 300 MB for a mil
 reader through validation into a writer in chunks and are never collected; schools, kinds, subjects and
 procedures are dicts loaded once, and a procedure is resolved once per distinct (kind, subject, grade, year)
 text; the duplicate check keeps one int per row. On PostgreSQL chunks are COPYed into a temporary staging table
-and a single INSERT … ON CONFLICT writes them (a preview counts the would-be changes with one query); on other
+and an INSERT … ON CONFLICT per chunk writes them in a helper thread while the next chunk is validated (a preview
+counts the would-be changes with one query); on other
 databases (SQLite, the demo) chunks go through ``bulk_create(update_conflicts=True)``. Only errors are kept,
 capped at MAX_STORED_ERRORS.
 """
@@ -17,6 +18,7 @@ capped at MAX_STORED_ERRORS.
 import contextlib
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import chain, islice
 from operator import itemgetter
@@ -136,7 +138,7 @@ class ResultsImporter:
         writer_class = _CopyWriter if connection.vendor == "postgresql" else _PortableWriter
         writer = writer_class(catalog, apply=apply, batch_id=getattr(batch, "pk", None))
         try:
-            # The portable writer writes chunk by chunk: an error further down undoes them with the savepoint.
+            # Both writers write chunk by chunk: an error further down undoes them with the transaction.
             with transaction.atomic() if apply else contextlib.nullcontext():
                 rows, labels = open_rows(stream, name, options)
                 duplicates = self._validate(rows, labels, catalog, writer, outcome, progress)
@@ -731,7 +733,14 @@ def _lock_referenced(cursor) -> None:
 
 
 class _CopyWriter(_Writer):
-    """PostgreSQL: COPY chunks into a temporary staging table, then one set-based upsert (or count, in a preview).
+    """PostgreSQL: COPY chunks into a temporary staging table and write them with set-based statements.
+
+    An import (``apply``) writes chunk by chunk, and in parallel with the validation of the next one: a helper
+    thread runs the chunk's upsert on the same connection and transaction (psycopg serialises the connection's
+    use, and releases the GIL while the server works), so PostgreSQL's index work and Python's parsing share the
+    two cores instead of taking turns. The main thread waits for the helper before it touches the connection's
+    staging table again. A file with an error further down is undone by the transaction, as before. A preview
+    keeps every chunk in the stage and counts the would-be changes with one query at the end.
 
     The staging table lives in the session, not in a transaction: a preview runs in autocommit so that its
     progress updates are seen by the page while it runs. It is dropped at the end, and replaced if a crashed
@@ -747,10 +756,17 @@ class _CopyWriter(_Writer):
                 "participants integer NOT NULL, failed integer NOT NULL, marks_3 integer, marks_4 integer, "
                 "marks_5 integer, mean_score numeric(6, 2))"
             )
+        self.now = timezone.now()
+        self.written = {"created": 0, "updated": 0}
+        self.pending: Future | None = None
+        self.helper = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-upsert") if self.apply else None
+        )
 
     def flush(self) -> None:
         if not self.buffer:
             return
+        self._wait()  # the connection and the (emptied) stage are the main thread's again
         ids = self.catalog.resolve(create=self.apply)
         with (
             connection.cursor() as cursor,
@@ -764,19 +780,36 @@ class _CopyWriter(_Writer):
                 write_row((school, ids[procedure], *values))
         self.rows += len(self.buffer)
         self.buffer.clear()
+        if self.apply:
+            self.pending = self.helper.submit(self._write_stage, connection.connection)
+
+    def _write_stage(self, raw) -> tuple[int, int]:
+        """In the helper thread: lock what the chunk refers to, upsert it, empty the stage."""
+        with raw.cursor() as cursor:
+            _lock_referenced(cursor)
+            cursor.execute(_UPSERT_SQL, [self.now, self.now, self.batch_id])
+            created, updated = cursor.fetchone()
+            cursor.execute(f"TRUNCATE {_STAGE}")
+        return created, updated
+
+    def _wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            created, updated = pending.result()  # the helper's error is raised here, in the transaction
+            self.written["created"] += created
+            self.written["updated"] += updated
 
     def finish(self) -> dict[str, int]:
         self.flush()
-        with connection.cursor() as cursor:
-            if self.apply:
-                _lock_referenced(cursor)
-                now = timezone.now()
-                cursor.execute(_UPSERT_SQL, [now, now, self.batch_id])
-            else:
+        if self.apply:
+            self._wait()
+            created, updated = self.written["created"], self.written["updated"]
+        else:
+            with connection.cursor() as cursor:
                 # A temporary table has no statistics; the preview's join needs them.
                 cursor.execute(f"ANALYZE {_STAGE}")
                 cursor.execute(_PREVIEW_SQL)
-            created, updated = cursor.fetchone()
+                created, updated = cursor.fetchone()
         return {
             "created": created,
             "updated": updated,
@@ -785,6 +818,12 @@ class _CopyWriter(_Writer):
         }
 
     def close(self) -> None:
+        if self.helper is not None:
+            pending, self.pending = self.pending, None
+            if pending is not None:
+                with contextlib.suppress(Exception):  # already failing: the first error is the one raised
+                    pending.result()
+            self.helper.shutdown(wait=True)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
 

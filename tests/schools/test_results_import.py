@@ -756,6 +756,32 @@ def test_chunks_and_progress(world, monkeypatch):
     assert Result.objects.count() == 10
 
 
+def test_an_error_after_written_chunks_undoes_them_all(world, monkeypatch):
+    """Chunks are written while the file is still being read (on PostgreSQL by a helper thread); an error in the
+    last row still leaves the database as it was, and a clean re-run counts across chunks."""
+    monkeypatch.setattr(results_import, "CHUNK_ROWS", 2)
+    add_rows = [
+        [code, "2024", "ВПР", "Математика", str(grade), "20", "1", "", "", "", ""]
+        for code in ("sch610001", "sch610002")
+        for grade in range(4, 9)
+    ]
+
+    def run(rows):
+        return results_import.ResultsImporter().run(
+            stream=io.BytesIO(csv_bytes(rows)), name="r.csv", region=world.region, user=None, apply=True
+        )
+
+    bad = run([*add_rows, ["sch610001", "2024", "ВПР", "Математика", "9", "20", "21", "", "", "", ""]])
+    assert not bad.ok
+    assert Result.objects.count() == 0
+
+    assert run(add_rows).stats["created"] == 10
+    changed = [row[:6] + ["2"] + row[7:] if row[4] in ("5", "7") else row for row in add_rows]
+    outcome = run(changed)
+    assert (outcome.stats["created"], outcome.stats["updated"], outcome.stats["unchanged"]) == (0, 4, 6)
+    assert Result.objects.filter(failed=2).count() == 4
+
+
 def test_import_file_reads_the_file_once(world, tmp_path, monkeypatch):
     calls = []
     original = results_import.open_rows
