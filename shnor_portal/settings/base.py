@@ -257,7 +257,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # справка leaves it at ~0.4 GB (WeasyPrint's layout): recycling keeps a long-running worker's memory flat
 # (bench/load.py; docs/performance.md). Python objects themselves do not accumulate (tracemalloc, same place).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_MAX_TASKS_PER_CHILD", "20"))
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_MAX_MEMORY_PER_CHILD_MB", "600")) * 1024  # KiB
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1024 * int(
+    os.environ.get("CELERY_MAX_MEMORY_PER_CHILD_MB", "600")
+)  # KiB
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
