@@ -22,7 +22,7 @@ from schools.models import (
     Result,
     School,
 )
-from schools.results_import import TEMPLATE_LABELS
+from schools.results_import import TEMPLATE_LABELS, VALUE_FIELDS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
@@ -119,20 +119,6 @@ class ResultFilter(django_filters.FilterSet):
         fields = ["year", "kind", "subject", "grade", "school", "municipality"]
 
 
-# What ResultSerializer prints of a result (a school row is wide: address, director, contacts…).
-RESULT_FIELDS = (
-    "school",
-    "procedure",
-    "participants",
-    "failed",
-    "marks_3",
-    "marks_4",
-    "marks_5",
-    "mean_score",
-    "updated_at",
-)
-
-
 class ResultViewSet(SyncViewSet):
     """Результаты оценочных процедур по школам."""
 
@@ -145,8 +131,11 @@ class ResultViewSet(SyncViewSet):
         return (
             Result.objects.visible_to(self.request.user)
             .select_related("school", "procedure__kind", "procedure__subject")
-            .only(
-                *RESULT_FIELDS,
+            .only(  # what ResultSerializer prints: a school row is wide (address, director, contacts…)
+                "school",
+                "procedure",
+                *VALUE_FIELDS,
+                "updated_at",
                 "school__code",
                 "procedure__grade",
                 "procedure__year",

@@ -1,6 +1,8 @@
 """Shared set-up of the benchmarks: a fresh PostgreSQL database of their own, migrated."""
 
 import os
+import socket
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -46,3 +48,24 @@ def best_of(runs: int, function) -> float:
         function()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    """Until ``process`` listens on ``port``; stops the benchmark if it exits or does not start in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} завершился при запуске")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"{what} не запустился за {seconds:.0f} с")

@@ -16,7 +16,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,13 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import BENCH_DATABASE, ROOT, SERVER_URL, django_on_fresh_database  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from _setup import BENCH_DATABASE, ROOT, SERVER_URL, django_on_fresh_database, free_port, wait_for_port  # noqa: E402
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
@@ -59,15 +52,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("gunicorn не запустился за 60 с")
+    wait_for_port(port, server, "gunicorn")
+    return server
 
 
 def run_load(port: int, key: str, paths: list[str], clients: int, seconds: float) -> dict:

@@ -25,7 +25,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import BENCH_DATABASE, ROOT, SERVER_URL  # noqa: E402
+from _setup import BENCH_DATABASE, ROOT, SERVER_URL, free_port, wait_for_port  # noqa: E402
 
 PASSWORD = "Load-bench-2026!"  # noqa: S105 - accounts of a throw-away benchmark database
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -140,12 +139,6 @@ def prepare(workdir: Path, report_interval: int) -> dict:
     return {"data": data, "config": path, "school_admins": len(with_lines), "methodists": len(methodists)}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_env(workdir: Path) -> dict:
     return {
         **os.environ,
@@ -161,19 +154,6 @@ def server_env(workdir: Path) -> dict:
         "MEDIA_ROOT": str(workdir / "media"),
         "LOG_LEVEL": "WARNING",
     }
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} завершился при запуске")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{what} не запустился за 60 с")
 
 
 def children(pid: int) -> list[int]:
