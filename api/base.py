@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 
 from .models import ApiCallLog, Tombstone
+from .rows import ValueRows
 from .schema import ApiAutoSchema
 
 UPDATED_SINCE = OpenApiParameter(
@@ -108,9 +109,20 @@ class SyncViewSet(LoggedMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(**{f"{self.updated_field}__gte": parse_since(since)})
         return queryset
 
+    # The list read as plain values in the serializer's shape (api/rows.py); None: DRF's serializer, per object.
+    rows: ValueRows | None = None
+
+    def fill_rows(self, page: list[dict]) -> dict:
+        """The columns of ``rows`` the view computes per page (``ValueRows``'s ``computed`` given as None)."""
+        return {}
+
     @extend_schema(parameters=[UPDATED_SINCE])
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
+        if self.rows is None:
+            response = super().list(request, *args, **kwargs)
+        else:
+            page = self.paginate_queryset(self.rows.queryset(self.filter_queryset(self.get_queryset())))
+            response = self.get_paginated_response(self.rows.format(page, self.fill_rows(page)))
         since = request.query_params.get("updated_since")
         if since is not None and isinstance(response.data, dict) and "cursor" not in request.query_params:
             response.data["deleted"] = self.deleted_since(parse_since(since))

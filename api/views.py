@@ -21,11 +21,14 @@ from schools.models import (
     Procedure,
     Result,
     School,
+    failed_share,
+    is_small_sample,
 )
 from schools.results_import import TEMPLATE_LABELS, VALUE_FIELDS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
+from .rows import ValueRows
 
 
 class MunicipalityViewSet(SyncViewSet):
@@ -33,6 +36,7 @@ class MunicipalityViewSet(SyncViewSet):
 
     model = Municipality
     serializer_class = serializers.MunicipalitySerializer
+    rows = ValueRows(serializers.MunicipalitySerializer)
 
 
 class SchoolFilter(django_filters.FilterSet):
@@ -57,18 +61,18 @@ class SchoolViewSet(SyncViewSet):
     def base_queryset(self):
         return School.objects.visible_to(self.request.user).select_related("municipality")
 
-    def paginate_queryset(self, queryset):
-        """The page's statuses by year in one query of plain values (no model objects, no reasons: a page of 100
-        schools spent more on building 100–400 decisions with their reasons than on everything else)."""
-        page = super().paginate_queryset(queryset)
-        if page is not None:
-            attach_statuses(page)
-        return page
+    rows = ValueRows(serializers.SchoolSerializer, computed={"statuses": None})
+
+    def fill_rows(self, page: list[dict]) -> dict:
+        # The page's statuses by year in one query of plain values (decisions built as objects with their
+        # reasons cost more than the rest of the page).
+        by_school = statuses_by_school([row["id"] for row in page])
+        return {"statuses": lambda row: by_school[row["id"]]}
 
 
-def attach_statuses(schools) -> None:
-    """``school.api_statuses`` (read by SchoolSerializer), newest list year first."""
-    by_school = {school.pk: [] for school in schools}
+def statuses_by_school(school_ids: list[int]) -> dict[int, list[dict]]:
+    """What SchoolSerializer prints as ``statuses``, for many schools: newest list year first."""
+    by_school: dict[int, list[dict]] = {pk: [] for pk in school_ids}
     decisions = (
         FlagDecision.objects.filter(school_id__in=by_school)
         .order_by("school_id", "-list_year")
@@ -76,8 +80,7 @@ def attach_statuses(schools) -> None:
     )
     for school_id, list_year, status_, criteria in decisions:
         by_school[school_id].append({"list_year": list_year, "status": status_, "criteria": criteria})
-    for school in schools:
-        school.api_statuses = by_school[school.pk]
+    return by_school
 
 
 class ProcedureFilter(django_filters.FilterSet):
@@ -97,6 +100,7 @@ class ProcedureViewSet(SyncViewSet):
     model = Procedure
     serializer_class = serializers.ProcedureSerializer
     filterset_class = ProcedureFilter
+    rows = ValueRows(serializers.ProcedureSerializer)
 
     def base_queryset(self):
         return Procedure.objects.select_related("kind", "subject")
@@ -126,6 +130,13 @@ class ResultViewSet(SyncViewSet):
     serializer_class = serializers.ResultSerializer
     filterset_class = ResultFilter
     tombstone_model = "schools.result"
+    rows = ValueRows(
+        serializers.ResultSerializer,
+        computed={
+            "failed_share": lambda row: failed_share(row["failed"], row["participants"]),
+            "small_sample": lambda row: is_small_sample(row["participants"]),
+        },
+    )
 
     def base_queryset(self):
         return (
@@ -165,6 +176,7 @@ class FlagDecisionViewSet(SyncViewSet):
     model = FlagDecision
     serializer_class = serializers.FlagDecisionSerializer
     filterset_class = FlagFilter
+    rows = ValueRows(serializers.FlagDecisionSerializer)
     updated_field = "computation__created_at"
 
     def base_queryset(self):

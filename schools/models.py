@@ -242,6 +242,15 @@ DEFAULT_THRESHOLD = 30  # % — the rule's default (schools.criteria.RuleParams)
 SMALL_SAMPLE = 20
 
 
+def failed_share(failed: int, participants: int) -> float | None:
+    """The share of «2» (ЕГЭ: below the minimum), %; None without participants."""
+    return 100 * failed / participants if participants else None
+
+
+def is_small_sample(participants: int) -> bool:
+    return participants < SMALL_SAMPLE
+
+
 class Result(BaseModel):
     """One school's result in one procedure.
 
@@ -340,11 +349,11 @@ class Result(BaseModel):
 
     @property
     def failed_share(self) -> float | None:
-        return 100 * self.failed / self.participants if self.participants else None
+        return failed_share(self.failed, self.participants)
 
     @property
     def small_sample(self) -> bool:
-        return self.participants < SMALL_SAMPLE
+        return is_small_sample(self.participants)
 
 
 # --- ШНОР flags ------------------------------------------------------------------------------------------
