@@ -6,6 +6,7 @@ from functools import cached_property
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import Exists, OuterRef
 from rest_framework import authentication, exceptions
 
 from core.lockout import api_key_credentials, cool_off_seconds, locked_out_message
@@ -30,9 +31,13 @@ class ApiPrincipal(GrantsPrincipal):
 
     @cached_property
     def _targets(self) -> list[dict]:
-        municipalities = list(self.key.municipalities.values_list("pk", flat=True))
-        if municipalities:
-            return [{"municipality_id": pk} for pk in municipalities]
+        # ``has_municipalities`` comes with the key (ApiKeyAuthentication): a region's key, the usual one, costs
+        # no second query. Read from the link table: no join, no ordering by name.
+        if getattr(self.key, "has_municipalities", True):
+            links = ClientKey.municipalities.through.objects.filter(clientkey_id=self.key.pk)
+            municipalities = sorted(links.values_list("municipality_id", flat=True))
+            if municipalities:
+                return [{"municipality_id": pk} for pk in municipalities]
         return [{"region_id": self.key.region_id}]
 
     @property
@@ -92,7 +97,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             seconds = cool_off_seconds()
             raise LockedOut(wait=seconds or None, detail=locked_out_message(seconds))
         # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
-        key = ClientKey.objects.filter(prefix=prefix).select_related("region").first()
+        key = (
+            ClientKey.objects.filter(prefix=prefix)
+            .annotate(
+                has_municipalities=Exists(
+                    ClientKey.municipalities.through.objects.filter(clientkey_id=OuterRef("pk"))
+                )
+            )
+            .order_by()  # the prefix is unique: no sort
+            .first()
+        )
         if key is None or not key.is_valid(raw):
             self._failed(http_request, prefix, "Ключ API не найден.")
         if key.revoked:
