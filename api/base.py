@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 
+from . import page_cache
 from .models import ApiCallLog, Tombstone
 from .rows import ValueRows
 from .schema import ApiAutoSchema
@@ -68,7 +69,7 @@ class LoggedMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         try:
-            rows = None
+            rows = getattr(response, "api_rows", None)  # a page from api.page_cache
             data = getattr(response, "data", None)
             if isinstance(data, dict) and isinstance(data.get("results"), list):
                 rows = len(data["results"])
@@ -118,6 +119,10 @@ class SyncViewSet(LoggedMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[UPDATED_SINCE])
     def list(self, request, *args, **kwargs):
+        # A page read as values is kept until its tables change (api/page_cache.py); DRF's path is not kept.
+        slot = page_cache.slot_for(request, self) if self.rows is not None else None
+        if slot is not None and (cached := slot.cached()) is not None:
+            return cached
         if self.rows is None:
             response = super().list(request, *args, **kwargs)
         else:
@@ -126,6 +131,8 @@ class SyncViewSet(LoggedMixin, viewsets.ReadOnlyModelViewSet):
         since = request.query_params.get("updated_since")
         if since is not None and isinstance(response.data, dict) and "cursor" not in request.query_params:
             response.data["deleted"] = self.deleted_since(parse_since(since))
+        if slot is not None:
+            slot.keep(response, rows=len(response.data["results"]))
         return response
 
     def deleted_since(self, moment) -> "list[int]":  # quoted: the class defines list()

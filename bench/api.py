@@ -3,7 +3,8 @@
 Builds the national-scale data of bench/flags.py (40,000 schools, ~4.5 million results, the flags of one
 list year), issues a key for one region (a regional system's view), starts gunicorn and measures, for each
 endpoint, throughput, p50/p95/p99 latency and the error rate — beside a trivial endpoint of the same server
-(/api/v1/ping/, the same key check and middleware) measured in the same run.
+(/api/v1/ping/, the same key check and middleware) measured in the same run. Twice: with the page cache of
+api/page_cache.py, as deployed, and without it (every page built).
 
     .venv/bin/python bench/api.py [--schools 40000] [--clients 50] [--seconds 15] [--workers 4]
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import BENCH_DATABASE, ROOT, SERVER_URL, django_on_fresh_database, free_port, wait_for_port  # noqa: E402
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, cache_mb: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shnor_portal.settings.local",
@@ -39,6 +40,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "DB_CONN_MAX_AGE": "60",
         # The cache as in production (the throttle counts in it), not each process's own memory.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "API_PAGE_CACHE_MB": str(cache_mb),
     }
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
         [
@@ -163,28 +165,35 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    port = free_port()
-    server = start_server(port, args.workers)
-    try:
-        rng = random.Random(1)
-        scenarios = {
-            "ping (базовая линия)": ["/api/v1/ping/"],
-            "школы, страницы по 100": cursors(port, raw, "/api/v1/schools/?page_size=100", 10),
-            f"статусы ШНОР {LIST_YEAR}, по 100": cursors(
-                port, raw, f"/api/v1/flags/?list_year={LIST_YEAR}&page_size=100", 10
-            ),
-            "результаты школы": [
-                f"/api/v1/results/?school={rng.choice(school_ids)}&page_size=100" for _ in range(200)
-            ],
-        }
-        run_load(port, raw, ["/api/v1/ping/"], args.clients, 3)  # warm-up: connections, caches
-        results = {
-            name: run_load(port, raw, paths, args.clients, args.seconds) for name, paths in scenarios.items()
-        }
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    rng = random.Random(1)
+    school_paths = [f"/api/v1/results/?school={rng.choice(school_ids)}&page_size=100" for _ in range(200)]
+    # As deployed (the page cache on), then without it: what a page costs when it has to be built.
+    for title, cache_mb in (("с кэшем страниц (как в продакшене)", 64), ("без кэша страниц", 0)):
+        port = free_port()
+        server = start_server(port, args.workers, cache_mb)
+        try:
+            scenarios = {
+                "ping (базовая линия)": ["/api/v1/ping/"],
+                "школы, страницы по 100": cursors(port, raw, "/api/v1/schools/?page_size=100", 10),
+                f"статусы ШНОР {LIST_YEAR}, по 100": cursors(
+                    port, raw, f"/api/v1/flags/?list_year={LIST_YEAR}&page_size=100", 10
+                ),
+                "результаты школы": school_paths,
+            }
+            run_load(port, raw, ["/api/v1/ping/"], args.clients, 3)  # warm-up: connections, caches
+            results = {
+                name: run_load(port, raw, paths, args.clients, args.seconds)
+                for name, paths in scenarios.items()
+            }
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        report(title, results)
+
+
+def report(title: str, results: dict) -> None:
     base = results["ping (базовая линия)"]["rps"]
+    print(f"\n{title}")
     print(
         f"{'сценарий':<28}{'запр/с':>9}{'p50, мс':>9}{'p95, мс':>9}{'p99, мс':>9}{'ошибок':>8}{'к ping':>8}"
     )

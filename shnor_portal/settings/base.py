@@ -140,6 +140,8 @@ LOGOUT_REDIRECT_URL = "login"
 # minutes; ten wrong API keys from one address lock that address out of key authentication for as long.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
+# Finished API list pages kept per web process until their tables change (api/page_cache.py); 0 — off.
+API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "64"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))

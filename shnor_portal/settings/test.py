@@ -61,4 +61,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGIN_FAILURE_LIMIT = 3
 API_KEY_FAILURE_LIMIT = 4
+# Off: a test's writes are rolled back, never committed, so PostgreSQL never tells the cache of them
+# (tests/api/test_page_cache.py turns it on with committed writes).
+API_PAGE_CACHE_MB = 0
 OTP_REQUIRED = False  # tests of two-factor sign-in turn it on (tests/core/test_two_factor.py)

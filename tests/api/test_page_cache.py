@@ -1,0 +1,189 @@
+"""api.page_cache: a list page is served from memory until PostgreSQL tells of a committed change to a table under
+it — by the ORM or by raw SQL; nothing is kept or served while the listening connection is down; pages are kept
+per key; the browsable API and people's sessions are never cached; every table a cached list reads is watched.
+
+The writes here are committed (``transactional_db``): a notice is only sent at commit."""
+
+import time
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from api import page_cache
+from api.models import ApiCallLog
+from schools.models import ProcedureKind, School
+from tests.api.test_core_api import auth, make_key
+from tests.api.test_rows import rows_viewsets
+from tests.conftest import make_world
+from tests.schools.test_flags import add
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "не дождались"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def cache_on(settings, monkeypatch):
+    settings.API_PAGE_CACHE_MB = 8
+    monkeypatch.setattr(page_cache, "CHECK_SECONDS", 0.2)  # stop() ends the thread quickly
+    monkeypatch.setattr(page_cache, "RETRY_SECONDS", 0.2)
+    page_cache.listener.ensure_started()
+    wait_for(lambda: page_cache.listener.listening)
+    yield page_cache.listener
+    page_cache.listener.stop()  # before the test database is dropped
+
+
+@pytest.fixture
+def world_committed():
+    return make_world()
+
+
+def names(response) -> dict[int, str]:
+    return {row["id"]: row["name"] for row in response.json()["results"]}
+
+
+def changed_since(generation: int):
+    return lambda: page_cache.listener.generation > generation
+
+
+def test_a_page_is_served_from_memory_until_its_table_changes(
+    client, cache_on, world_committed, django_assert_num_queries
+):
+    _key, raw = make_key(world_committed)
+    first = client.get("/api/v1/schools/", **auth(raw))
+    assert first.status_code == 200
+    # Kept: the lockout check, the key and the call log are all that is asked of the database.
+    with django_assert_num_queries(3):
+        again = client.get("/api/v1/schools/", **auth(raw))
+    assert again.content == first.content
+    assert again["Content-Type"] == "application/json"
+    assert again["ETag"] == first["ETag"]
+    assert ApiCallLog.objects.filter(endpoint="/api/v1/schools/").order_by("-pk")[0].rows == 3
+
+    generation = cache_on.generation
+    School.objects.filter(pk=world_committed.school_a1.pk).update(name="МБОУ «Новая СОШ»")
+    wait_for(changed_since(generation))
+    fresh = client.get("/api/v1/schools/", **auth(raw))
+    assert names(fresh)[world_committed.school_a1.pk] == "МБОУ «Новая СОШ»"
+
+
+def test_a_write_by_raw_sql_is_seen_too(client, cache_on, world_committed):
+    _key, raw = make_key(world_committed)
+    ProcedureKind.objects.get_or_create(code="ОГЭ", defaults={"name": "ОГЭ"})  # the tables were emptied
+    result = add(world_committed.school_a1, "ОГЭ", "математика", 9, 2025, 10, 100)
+    assert client.get("/api/v1/results/", **auth(raw)).json()["results"][0]["failed"] == 10
+    generation = cache_on.generation
+    with connection.cursor() as cursor:  # as an import's COPY would: no ORM, no signal
+        cursor.execute("UPDATE schools_result SET failed = 40 WHERE id = %s", [result.pk])
+    wait_for(changed_since(generation))
+    assert client.get("/api/v1/results/", **auth(raw)).json()["results"][0]["failed"] == 40
+
+
+def test_a_rolled_back_write_keeps_the_pages(client, cache_on, world_committed):
+    from django.db import transaction
+
+    _key, raw = make_key(world_committed)
+    first = client.get("/api/v1/schools/", **auth(raw))
+    generation = cache_on.generation
+    with pytest.raises(RuntimeError), transaction.atomic():
+        School.objects.filter(pk=world_committed.school_a1.pk).update(name="не сохранится")
+        raise RuntimeError
+    time.sleep(0.3)
+    assert cache_on.generation == generation  # no commit, no notice
+    assert client.get("/api/v1/schools/", **auth(raw)).content == first.content
+
+
+def test_nothing_is_kept_or_served_while_not_listening(
+    client, cache_on, world_committed, django_assert_max_num_queries
+):
+    _key, raw = make_key(world_committed)
+    client.get("/api/v1/schools/", **auth(raw))
+    with connection.cursor() as cursor:  # the listener's connection is lost
+        cursor.execute("SELECT pg_terminate_backend(%s)", [cache_on.backend_pid])
+    wait_for(lambda: not cache_on.listening)
+    generation = cache_on.generation
+    School.objects.filter(pk=world_committed.school_a1.pk).update(name="МБОУ «Пока не слушали»")
+    assert names(client.get("/api/v1/schools/", **auth(raw)))[world_committed.school_a1.pk] == (
+        "МБОУ «Пока не слушали»"
+    )
+    wait_for(lambda: cache_on.listening)  # back: the generation moved on, everything kept before is dropped
+    assert cache_on.generation > generation
+    assert names(client.get("/api/v1/schools/", **auth(raw)))[world_committed.school_a1.pk] == (
+        "МБОУ «Пока не слушали»"
+    )
+
+
+def test_pages_are_kept_per_key(client, cache_on, world_committed):
+    _region_key, region_raw = make_key(world_committed)
+    _mun_key, mun_raw = make_key(world_committed, municipalities=[world_committed.mun_b], name="РИС района")
+    region_rows = names(client.get("/api/v1/schools/", **auth(region_raw)))
+    mun_rows = names(client.get("/api/v1/schools/", **auth(mun_raw)))
+    assert set(region_rows) == {
+        world_committed.school_a1.pk,
+        world_committed.school_a2.pk,
+        world_committed.school_b1.pk,
+    }
+    assert set(mun_rows) == {world_committed.school_b1.pk}
+
+
+def test_pages_are_kept_per_host(client, cache_on, world_committed):
+    """The links to the next page carry the host the page was asked by."""
+    _key, raw = make_key(world_committed)
+    inside = client.get("/api/v1/schools/?page_size=1", HTTP_HOST="portal.local", **auth(raw)).json()
+    outside = client.get("/api/v1/schools/?page_size=1", HTTP_HOST="shnor.example.ru", **auth(raw)).json()
+    assert inside["next"].startswith("http://portal.local/")
+    assert outside["next"].startswith("http://shnor.example.ru/")
+
+
+def test_the_browsable_api_and_sessions_are_not_kept(client, cache_on, world_committed):
+    _key, raw = make_key(world_committed)
+    html = client.get("/api/v1/schools/", HTTP_ACCEPT="text/html", **auth(raw))
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    client.force_login(world_committed.users["methodist"])
+    assert page_cache.pages._bytes == 0
+    assert client.get("/api/v1/schools/").status_code == 200
+    assert page_cache.pages._bytes == 0
+
+
+def test_every_table_a_cached_list_reads_is_watched(cache_on):
+    """Every model a cached list prints or filters by (its serializer's columns, the access gate's path to the
+    region, the tombstones, the keys) carries the trigger."""
+    watched = {
+        apps.get_model(label)._meta.db_table if "_municipalities" not in label else None
+        for label in page_cache.WATCHED_MODELS
+    } - {None}
+    read = {"api_tombstone", "api_clientkey", "schools_region", "schools_municipality", "schools_school"}
+    for cls in rows_viewsets().values():
+        model = cls.model
+        read.add(model._meta.db_table)
+        for path in cls.rows.paths:
+            current = model
+            for part in path.split("__")[:-1]:
+                current = current._meta.get_field(part).related_model
+                read.add(current._meta.db_table)
+    if "schools_flagdecision" in read:
+        read.add("schools_flagcomputation")  # its updated_since reads the computation's time
+    assert read <= watched, read - watched
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'api_notify_change'")
+        triggered = {row[0] for row in cursor.fetchall()}
+    assert watched | {"api_clientkey_municipalities"} <= triggered
+
+
+def test_the_kept_pages_are_bounded_by_size():
+    pages = page_cache._Pages()
+    for n in range(10):
+        pages.put(("g", n), (b"x" * 100, "application/json", 1), limit=450)
+    assert pages._bytes <= 450
+    assert pages.get(("g", 0)) is None and pages.get(("g", 9)) is not None  # the oldest went first
+    pages.get(("g", 6))  # used: now the newest
+    pages.put(("g", 10), (b"x" * 100, "application/json", 1), limit=450)
+    assert pages.get(("g", 6)) is not None and pages.get(("g", 7)) is None
+    pages.put(("g", "big"), (b"x" * 200, "application/json", 1), limit=450)  # over a quarter: not kept
+    assert pages.get(("g", "big")) is None
