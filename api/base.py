@@ -3,13 +3,14 @@
 import datetime
 import time
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 
-from . import page_cache
+from . import call_log, page_cache
 from .models import ApiCallLog, Tombstone
 from .rows import ValueRows
 from .schema import ApiAutoSchema
@@ -76,14 +77,17 @@ class LoggedMixin:
             key = getattr(request, "auth", None)
             user = getattr(request, "user", None)
             started = getattr(request, "_api_started", time.monotonic())
-            ApiCallLog.objects.create(
-                key=key if hasattr(key, "prefix") else None,
-                user=user if getattr(user, "pk", None) else None,
-                method=request.method,
-                endpoint=request.path[:255],
-                status=response.status_code,
-                rows=rows,
-                duration_ms=int((time.monotonic() - started) * 1000),
+            call_log.batch.add(  # written in batches (api/call_log.py)
+                ApiCallLog(
+                    key=key if hasattr(key, "prefix") else None,
+                    user=user if getattr(user, "pk", None) else None,
+                    method=request.method,
+                    endpoint=request.path[:255],
+                    status=response.status_code,
+                    rows=rows,
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    at=timezone.now(),
+                )
             )
         except Exception:  # noqa: BLE001 - logging must never break the answer
             import logging

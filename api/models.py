@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
 from schools.models import Municipality, Region
@@ -67,7 +68,8 @@ class ApiCallLog(models.Model):
     status = models.PositiveSmallIntegerField()
     rows = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The moment of the call, set by the caller: the row may be written a second later, in a batch.
+    at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = "вызов API"

@@ -142,6 +142,8 @@ LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
 # Finished API list pages kept per web process until their tables change (api/page_cache.py); 0 — off.
 API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "64"))
+# API calls written to the call log together, this many at a time (or after a second; api/call_log.py); 1 — each.
+API_CALL_LOG_BATCH = int(os.environ.get("API_CALL_LOG_BATCH", "50"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
@@ -186,7 +188,7 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50")) * 10
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # Django's, reusing its client (core/cache.py)
             "LOCATION": os.environ["REDIS_URL"],
             # A stopped Redis fails fast instead of holding the request (the API's throttling uses the cache).
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
