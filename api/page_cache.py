@@ -24,6 +24,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse
+from django.utils.cache import set_response_etag
 
 logger = logging.getLogger("api.page_cache")
 
@@ -116,7 +117,7 @@ class _Pages:
     """Least recently used pages, bounded by their total size."""
 
     def __init__(self):
-        self._items: OrderedDict[tuple, tuple[bytes, str, int | None]] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[bytes, str, str, int | None]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -127,7 +128,7 @@ class _Pages:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: tuple, item: tuple[bytes, str, int | None], limit: int) -> None:
+    def put(self, key: tuple, item: tuple[bytes, str, str, int | None], limit: int) -> None:
         size = len(item[0])
         if size > limit // 4:  # one huge page must not push out everything else
             return
@@ -165,8 +166,9 @@ class PageSlot:
         item = pages.get(self.key) if listener.listening else None
         if item is None:
             return None
-        content, content_type, rows = item
+        content, content_type, etag, rows = item
         response = HttpResponse(content, content_type=content_type)
+        response["ETag"] = etag  # kept: ConditionalGetMiddleware need not hash the page again
         response.api_rows = rows  # for the call log (api.base.LoggedMixin)
         return response
 
@@ -176,7 +178,11 @@ class PageSlot:
 
         def store(rendered) -> None:
             if rendered.status_code == 200 and listener.listening and listener.generation == generation:
-                pages.put(self.key, (rendered.content, rendered["Content-Type"], rows), _limit())
+                set_response_etag(
+                    rendered
+                )  # as ConditionalGetMiddleware would (it keeps an ETag already set)
+                item = (rendered.content, rendered["Content-Type"], rendered["ETag"], rows)
+                pages.put(self.key, item, _limit())
 
         response.add_post_render_callback(store)
 

@@ -2,7 +2,13 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class ClientRateThrottle(SimpleRateThrottle):
-    """Per client key (its own ``rate`` or the default); browser users per account. 429 with Retry-After."""
+    """Per client key (its own ``rate`` or the default); browser users per account. 429 with Retry-After.
+
+    Counts calls in fixed windows of the rate's period (a counter per client and window) instead of DRF's list of
+    every call's time: that list is read, trimmed and written back whole on every call, so its cost grew with the
+    rate — at 24,000 calls a minute (a busy key) ~0.5 ms and 200 KB through Redis per call. A counter costs the
+    same at any rate. The price: at a window's edge a client may make up to twice its rate within one period.
+    """
 
     scope = "api_client"
 
@@ -21,4 +27,25 @@ class ClientRateThrottle(SimpleRateThrottle):
         if key is not None and getattr(key, "rate", ""):
             self.rate = key.rate
             self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        client = self.get_cache_key(request, view)
+        if client is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        counter = f"{client}:{window}"
+        if self.cache.add(counter, 1, timeout=self.duration + 1):
+            calls = 1
+        else:
+            try:
+                calls = self.cache.incr(counter)
+            except ValueError:  # expired between the two steps: this call opens the window again
+                self.cache.set(counter, 1, timeout=self.duration + 1)
+                calls = 1
+        self.window_end = (window + 1) * self.duration
+        return calls <= self.num_requests
+
+    def wait(self):
+        # At least a second: a refusal just before the window's end must not say «retry in 0 s».
+        return max(1.0, self.window_end - self.now)

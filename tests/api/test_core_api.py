@@ -475,13 +475,17 @@ def test_etag_and_if_none_match_give_304(client, world, key_a):
 # --- limits -----------------------------------------------------------------------------------------------------
 
 
-def test_a_key_over_its_rate_gets_429_with_retry_after(client, world):
+def test_a_key_over_its_rate_gets_429_with_retry_after(client, world, monkeypatch):
+    from api.throttling import ClientRateThrottle
+
+    # 20 s into a minute: the four calls fall in one window of the counter, which has 40 s left.
+    monkeypatch.setattr(ClientRateThrottle, "timer", staticmethod(lambda: 60 * 29_000_000 + 20.0))
     _obj, raw = make_key(world, rate="3/min")
     for _ in range(3):
         assert client.get("/api/v1/municipalities/", **auth(raw)).status_code == 200
     response = client.get("/api/v1/municipalities/", **auth(raw))
     body = assert_error(response, 429, "throttled")
-    assert 0 < int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] == "40"
     assert body["message"] == f"Слишком много запросов: повторите через {int(response['Retry-After']) + 1} с."
     assert ApiCallLog.objects.filter(status=429).count() == 1
     # the limit is per client: another key is not held back
@@ -688,3 +692,17 @@ def test_every_operation_documents_the_error_format(client, world):
                 assert responses[code]["content"]["application/json"]["schema"] == error, (method, path, code)
             assert "Retry-After" in responses["429"]["headers"]
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "message", "details"}
+
+
+def test_the_rate_is_counted_in_windows_of_its_period(client, world, monkeypatch):
+    """A counter per window: a new minute opens a new count; a refusal near the window's end says when."""
+    from api.throttling import ClientRateThrottle
+
+    now = [60 * 29_000_000 + 58.5]
+    monkeypatch.setattr(ClientRateThrottle, "timer", staticmethod(lambda: now[0]))
+    _obj, raw = make_key(world, rate="2/min")
+    assert [client.get("/api/v1/ping/", **auth(raw)).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.get("/api/v1/ping/", **auth(raw))
+    assert refused["Retry-After"] == "2"  # 1.5 s left, rounded up to whole seconds (DRF)
+    now[0] += 2  # the next minute
+    assert [client.get("/api/v1/ping/", **auth(raw)).status_code for _ in range(3)] == [200, 200, 429]

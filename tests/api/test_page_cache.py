@@ -64,6 +64,8 @@ def test_a_page_is_served_from_memory_until_its_table_changes(
     assert again.content == first.content
     assert again["Content-Type"] == "application/json"
     assert again["ETag"] == first["ETag"]
+    not_modified = client.get("/api/v1/schools/", HTTP_IF_NONE_MATCH=first["ETag"], **auth(raw))
+    assert not_modified.status_code == 304
     assert ApiCallLog.objects.filter(endpoint="/api/v1/schools/").order_by("-pk")[0].rows == 3
 
     generation = cache_on.generation
@@ -179,11 +181,11 @@ def test_every_table_a_cached_list_reads_is_watched(cache_on):
 def test_the_kept_pages_are_bounded_by_size():
     pages = page_cache._Pages()
     for n in range(10):
-        pages.put(("g", n), (b"x" * 100, "application/json", 1), limit=450)
+        pages.put(("g", n), (b"x" * 100, "application/json", '"e"', 1), limit=450)
     assert pages._bytes <= 450
     assert pages.get(("g", 0)) is None and pages.get(("g", 9)) is not None  # the oldest went first
     pages.get(("g", 6))  # used: now the newest
-    pages.put(("g", 10), (b"x" * 100, "application/json", 1), limit=450)
+    pages.put(("g", 10), (b"x" * 100, "application/json", '"e"', 1), limit=450)
     assert pages.get(("g", 6)) is not None and pages.get(("g", 7)) is None
-    pages.put(("g", "big"), (b"x" * 200, "application/json", 1), limit=450)  # over a quarter: not kept
+    pages.put(("g", "big"), (b"x" * 200, "application/json", '"e"', 1), limit=450)  # over a quarter: not kept
     assert pages.get(("g", "big")) is None
