@@ -41,6 +41,11 @@ class ApiPrincipal(GrantsPrincipal):
         return [{"region_id": self.key.region_id}]
 
     @property
+    def reach(self) -> tuple:
+        """What the key reaches, as a value to compare and hash: its region, or its set of municipalities."""
+        return tuple(sorted(tuple(sorted(target.items())) for target in self._targets))
+
+    @property
     def grants(self) -> list[Grant]:
         grants = [Grant(role=Role.HEAD, **target) for target in self._targets]
         if self.key.results_write:

@@ -12,8 +12,11 @@ queries ran, so a page that may have missed a write is never served once that wr
 While the listening connection is down nothing is stored or served (a notice could be missed); once it is back
 the generation moves on, which drops everything kept before.
 
-Only API keys' pages in JSON are kept: a person's reach depends on role assignments the triggers do not watch,
-and the browsable API is for people. ``API_PAGE_CACHE_MB`` (per process; 0 turns the cache off) sizes it.
+Only API keys' pages in JSON are kept, per reach (a region, or a set of municipalities), so the systems of one
+region share them: a person's reach depends on role assignments the triggers do not watch, and the browsable
+API is for people. An answer to ``updated_since`` is for one sync's moment and is not kept. Where it pays: the
+same pages asked again — several systems of a region, a system polling its first pages; a nightly full sync that
+reads each page once gains nothing. ``API_PAGE_CACHE_MB`` (per process; 0 turns it off) bounds it.
 """
 
 import logging
@@ -193,6 +196,8 @@ def slot_for(request, view) -> PageSlot | None:
     key = getattr(request, "auth", None)
     if not isinstance(key, ClientKey) or request.method != "GET" or _limit() <= 0:
         return None
+    if "updated_since" in request.query_params:  # an answer for one sync's moment: asked once, not kept
+        return None
     if connections["default"].vendor != "postgresql":
         return None
     renderer = getattr(request, "accepted_renderer", None)
@@ -202,5 +207,7 @@ def slot_for(request, view) -> PageSlot | None:
     if not listener.listening:
         return None
     # The generation first: the page's queries run after it is read (see the module's docstring).
-    # The whole address: the page's next/previous links carry the host and scheme it was asked by.
-    return PageSlot((listener.generation, key.pk, request.build_absolute_uri()))
+    # Per reach, not per key: the systems of one region share its pages (these lists print no personal data,
+    # which is the only other thing a key changes). The whole address: the next/previous links carry the host
+    # and scheme the page was asked by.
+    return PageSlot((listener.generation, request.user.reach, request.build_absolute_uri()))

@@ -8,6 +8,9 @@ portal's time zone, a decimal as a string). The serializer stays the one descrip
 OpenAPI schema: the columns are derived from its fields, and a field this cannot derive (a property, a method)
 must be given as ``computed`` or the endpoint fails to start. tests/api/test_rows.py proves that the rows equal
 the serializer's output field for field.
+
+The fields are read once, without a request: a serializer that changes its fields per caller (the areas' names
+and pseudonyms under 152-ФЗ, api/serializers_areas.py) must stay on DRF's own path.
 """
 
 from collections.abc import Callable
@@ -46,8 +49,8 @@ class ValueRows:
     """The columns of ``serializer_class``'s output, read with ``.values()`` and shaped as its ``.data``.
 
     ``computed`` names the fields that are not columns of the model (a property such as ``failed_share``, a
-    ``SerializerMethodField``): each a function of the row's raw values (``needs`` lists the lookups those
-    functions read). A field given as ``None`` there is filled by the view, per page (see ``fill``).
+    ``SerializerMethodField``): each a function of the row's raw values (the serializer's columns). A field
+    given as ``None`` there is filled by the view, per page (see ``format``'s ``fill``).
     """
 
     def __init__(
@@ -55,11 +58,9 @@ class ValueRows:
         serializer_class: type[serializers.Serializer],
         *,
         computed: dict[str, Computed | None] | None = None,
-        needs: tuple[str, ...] = (),
     ):
         self.serializer_class = serializer_class
         self._computed = dict(computed or {})
-        self._needs = needs
         self._columns: tuple[_Column, ...] | None = None
 
     # Built on first use, not at import: a serializer's fields need the app registry.
@@ -75,8 +76,8 @@ class ValueRows:
 
     @property
     def paths(self) -> list[str]:
-        """What ``.values()`` reads: ``pk`` (the cursor's position), every column, and what computed ones need."""
-        found = ["pk", *self._needs]
+        """What ``.values()`` reads: ``pk`` (the cursor's position) and every column."""
+        found = ["pk"]
 
         def walk(columns):
             for column in columns:

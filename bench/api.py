@@ -168,7 +168,7 @@ def main() -> None:
     rng = random.Random(1)
     school_paths = [f"/api/v1/results/?school={rng.choice(school_ids)}&page_size=100" for _ in range(200)]
     # As deployed (the page cache on), then without it: what a page costs when it has to be built.
-    for title, cache_mb in (("с кэшем страниц (как в продакшене)", 64), ("без кэша страниц", 0)):
+    for title, cache_mb in (("с кэшем страниц (как в продакшене)", 32), ("без кэша страниц", 0)):
         port = free_port()
         server = start_server(port, args.workers, cache_mb)
         try:

@@ -141,7 +141,7 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
 # Finished API list pages kept per web process until their tables change (api/page_cache.py); 0 — off.
-API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "64"))
+API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "32"))
 # API calls written to the call log together, this many at a time (or after a second; api/call_log.py); 1 — each.
 API_CALL_LOG_BATCH = int(os.environ.get("API_CALL_LOG_BATCH", "50"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"

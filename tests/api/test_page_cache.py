@@ -1,6 +1,7 @@
 """api.page_cache: a list page is served from memory until PostgreSQL tells of a committed change to a table under
 it — by the ORM or by raw SQL; nothing is kept or served while the listening connection is down; pages are kept
-per key; the browsable API and people's sessions are never cached; every table a cached list reads is watched.
+per reach (shared by the keys of a region), not for updated_since; the browsable API and people's sessions are
+never cached; every table a cached list reads is watched.
 
 The writes here are committed (``transactional_db``): a notice is only sent at commit."""
 
@@ -121,7 +122,30 @@ def test_nothing_is_kept_or_served_while_not_listening(
     )
 
 
-def test_pages_are_kept_per_key(client, cache_on, world_committed):
+def test_keys_of_one_region_share_its_pages(client, cache_on, world_committed, django_assert_num_queries):
+    _first, first_raw = make_key(world_committed)
+    _second, second_raw = make_key(world_committed, name="ИС мониторинга")
+    asked = client.get("/api/v1/schools/", **auth(first_raw))
+    with django_assert_num_queries(
+        3
+    ):  # the lockout check, the key, the call log: the page is the first key's
+        shared = client.get("/api/v1/schools/", **auth(second_raw))
+    assert shared.content == asked.content
+
+
+def test_an_answer_since_a_moment_is_not_kept(client, cache_on, world_committed, django_assert_num_queries):
+    _key, raw = make_key(world_committed)
+    address = "/api/v1/schools/?updated_since=2020-01-01T00:00:00Z"
+    client.get(address, **auth(raw))
+    # Built again: the lockout check, the key, the page, its statuses, the region's municipalities and their
+    # tombstones, the call log.
+    with django_assert_num_queries(7):
+        again = client.get(address, **auth(raw))
+    assert again.json()["deleted"] == []
+    assert page_cache.pages._bytes == 0
+
+
+def test_pages_are_kept_per_reach(client, cache_on, world_committed):
     _region_key, region_raw = make_key(world_committed)
     _mun_key, mun_raw = make_key(world_committed, municipalities=[world_committed.mun_b], name="РИС района")
     region_rows = names(client.get("/api/v1/schools/", **auth(region_raw)))
@@ -156,11 +180,16 @@ def test_the_browsable_api_and_sessions_are_not_kept(client, cache_on, world_com
 def test_every_table_a_cached_list_reads_is_watched(cache_on):
     """Every model a cached list prints or filters by (its serializer's columns, the access gate's path to the
     region, the tombstones, the keys) carries the trigger."""
-    watched = {
-        apps.get_model(label)._meta.db_table if "_municipalities" not in label else None
-        for label in page_cache.WATCHED_MODELS
-    } - {None}
-    read = {"api_tombstone", "api_clientkey", "schools_region", "schools_municipality", "schools_school"}
+    watched = {apps.get_model(label)._meta.db_table for label in page_cache.WATCHED_MODELS}
+    read = {
+        "api_tombstone",
+        "api_clientkey",
+        "api_clientkey_municipalities",
+        "schools_region",
+        "schools_municipality",
+        "schools_school",
+        "schools_flagdecision",  # the schools' statuses by year (api.views.statuses_by_school)
+    }
     for cls in rows_viewsets().values():
         model = cls.model
         read.add(model._meta.db_table)
@@ -169,13 +198,12 @@ def test_every_table_a_cached_list_reads_is_watched(cache_on):
             for part in path.split("__")[:-1]:
                 current = current._meta.get_field(part).related_model
                 read.add(current._meta.db_table)
-    if "schools_flagdecision" in read:
-        read.add("schools_flagcomputation")  # its updated_since reads the computation's time
+    read.add("schools_flagcomputation")  # the statuses' updated_since reads the computation's time
     assert read <= watched, read - watched
     with connection.cursor() as cursor:
         cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'api_notify_change'")
         triggered = {row[0] for row in cursor.fetchall()}
-    assert watched | {"api_clientkey_municipalities"} <= triggered
+    assert watched <= triggered
 
 
 def test_the_kept_pages_are_bounded_by_size():
