@@ -124,7 +124,7 @@ class SyncViewSet(LoggedMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[UPDATED_SINCE])
     def list(self, request, *args, **kwargs):
         # A page read as values is kept until its tables change (api/page_cache.py); DRF's path is not kept.
-        slot = page_cache.slot_for(request, self) if self.rows is not None else None
+        slot = page_cache.slot_for(request) if self.rows is not None else None
         if slot is not None and (cached := slot.cached()) is not None:
             return cached
         if self.rows is None:

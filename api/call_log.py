@@ -12,12 +12,13 @@ once (the tests do, to look at the row of the call they made).
 
 import atexit
 import logging
-import os
 import threading
 import time
 
 from django.conf import settings
 from django.db import connection
+
+from core.process_thread import ProcessThread
 
 from .models import ApiCallLog
 
@@ -31,15 +32,19 @@ class _Batch:
         self._rows: list[ApiCallLog] = []
         self._oldest = 0.0
         self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._wake_thread = wake  # off in tests that must see every write in their own transaction
-        self.stopped = threading.Event()
+        # The thread that writes a quiet process's rows; off in tests that must see every write in their own
+        # transaction (it writes on a connection of its own).
+        self._thread = ProcessThread("api-call-log", self._wake, on_start=self._forget) if wake else None
+
+    def _forget(self) -> None:
+        self._rows = []  # a forked child does not write its parent's rows
 
     def add(self, row: ApiCallLog) -> None:
         if getattr(settings, "API_CALL_LOG_BATCH", 1) <= 1:
             row.save()
             return
-        self._ensure_thread()
+        if self._thread is not None:
+            self._thread.ensure_started()
         with self._lock:
             if not self._rows:
                 self._oldest = time.monotonic()
@@ -63,19 +68,12 @@ class _Batch:
             return 0
         return len(rows)
 
-    def _ensure_thread(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._rows = []  # a forked child does not write its parent's rows
-        if self._wake_thread:
-            threading.Thread(target=self._wake, name="api-call-log", daemon=True).start()
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.stop(timeout=FLUSH_SECONDS + 5)
 
-    def _wake(self) -> None:
-        while not self.stopped.wait(FLUSH_SECONDS):
+    def _wake(self, stopping: threading.Event) -> None:
+        while not stopping.wait(FLUSH_SECONDS):
             if self._overdue():
                 self.flush()
                 connection.close()  # this thread's own connection: not held between quiet seconds

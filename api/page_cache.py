@@ -20,7 +20,6 @@ reads each page once gains nothing. ``API_PAGE_CACHE_MB`` (per process; 0 turns 
 """
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 
@@ -28,6 +27,8 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse
 from django.utils.cache import set_response_etag
+
+from core.process_thread import ProcessThread
 
 logger = logging.getLogger("api.page_cache")
 
@@ -60,49 +61,35 @@ class _Listener:
     def __init__(self):
         self.generation = 0
         self.listening = False
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.backend_pid: int | None = None  # the listening connection's PostgreSQL process
+        self._thread = ProcessThread("api-page-cache", self._run, on_start=self._forget)
+
+    def _forget(self) -> None:
+        self.listening = False
 
     def ensure_started(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self.listening = False
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="api-page-cache", daemon=True)
-            self._thread.start()
+        self._thread.ensure_started()
 
     def stop(self) -> None:
         """End the thread (within CHECK_SECONDS) and forget what was kept: for tests, which drop the database."""
-        with self._lock:
-            self._stop.set()
-            if self._thread is not None:
-                self._thread.join(timeout=CHECK_SECONDS + 5)
-            self._thread = None
-            self._pid = None
-            self.listening = False
+        self._thread.stop(timeout=CHECK_SECONDS + 5)
+        self.listening = False
         pages.clear()
 
-    def _run(self) -> None:
+    def _run(self, stopping: threading.Event) -> None:
         import psycopg
 
         params = connections["default"].get_connection_params()
         for option in ("cursor_factory", "context", "prepare_threshold"):
             params.pop(option, None)
-        while not self._stop.is_set():
+        while not stopping.is_set():
             try:
                 with psycopg.connect(**params, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.backend_pid = conn.info.backend_pid
                     self.generation += 1  # whatever was kept before may have missed a notice
                     self.listening = True
-                    while not self._stop.is_set():
+                    while not stopping.is_set():
                         for _notice in conn.notifies(timeout=CHECK_SECONDS):
                             self.generation += 1
                         conn.execute("SELECT 1")  # still connected?
@@ -113,7 +100,7 @@ class _Listener:
                     )
             finally:
                 self.listening = False
-            self._stop.wait(RETRY_SECONDS)
+            stopping.wait(RETRY_SECONDS)
 
 
 class _Pages:
@@ -190,7 +177,7 @@ class PageSlot:
         response.add_post_render_callback(store)
 
 
-def slot_for(request, view) -> PageSlot | None:
+def slot_for(request) -> PageSlot | None:
     from .models import ClientKey
 
     key = getattr(request, "auth", None)

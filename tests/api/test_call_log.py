@@ -72,7 +72,7 @@ def test_a_quiet_process_writes_its_rows_within_a_second(client, settings, monke
             assert time.monotonic() < deadline, "строка журнала не записана"
             time.sleep(0.05)
     finally:
-        with_thread.stopped.set()
+        with_thread.stop()
     assert ApiCallLog.objects.get().endpoint == "/api/v1/ping/"
 
 
