@@ -35,16 +35,27 @@ class ClientRateThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         counter = f"{client}:{window}"
-        if self.cache.add(counter, 1, timeout=self.duration + 1):
-            calls = 1
-        else:
-            try:
-                calls = self.cache.incr(counter)
-            except ValueError:  # expired between the two steps: this call opens the window again
-                self.cache.set(counter, 1, timeout=self.duration + 1)
-                calls = 1
+        calls = self.count(counter, timeout=self.duration + 1)
         self.window_end = (window + 1) * self.duration
         return calls <= self.num_requests
+
+    def count(self, counter: str, timeout: int) -> int:
+        """This call's number in the window: one round trip to Redis (a counter created with its expiry if new,
+        then incremented), two or three steps in another cache."""
+        backend = getattr(self.cache, "_cache", None)
+        if hasattr(backend, "get_client"):  # Django's Redis cache (core.cache.RedisCache)
+            key = self.cache.make_and_validate_key(counter)
+            pipe = backend.get_client(key, write=True).pipeline(transaction=False)
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return pipe.execute()[1]
+        if self.cache.add(counter, 1, timeout=timeout):
+            return 1
+        try:
+            return self.cache.incr(counter)
+        except ValueError:  # expired between the two steps: this call opens the window again
+            self.cache.set(counter, 1, timeout=timeout)
+            return 1
 
     def wait(self):
         # At least a second: a refusal just before the window's end must not say «retry in 0 s».

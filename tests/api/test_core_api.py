@@ -5,6 +5,7 @@ import datetime
 import json
 import logging
 import re
+import uuid
 from decimal import Decimal
 from unittest import mock
 
@@ -694,8 +695,24 @@ def test_every_operation_documents_the_error_format(client, world):
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "message", "details"}
 
 
-def test_the_rate_is_counted_in_windows_of_its_period(client, world, monkeypatch):
-    """A counter per window: a new minute opens a new count; a refusal near the window's end says when."""
+@pytest.fixture(params=["locmem", "redis"])
+def throttle_cache(request, settings):
+    """The throttle counts in the default cache: in tests locmem, in production Redis (one round trip a call)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "core.cache.RedisCache",
+                "LOCATION": settings.TEST_REDIS_URL,
+                "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
+            }
+        }
+    yield request.param
+    cache.clear()
+
+
+def test_the_rate_is_counted_in_windows_of_its_period(client, world, monkeypatch, throttle_cache, settings):
+    """A counter per window: a new minute opens a new count; a refusal near the window's end says when; the
+    counter leaves the cache after its window."""
     from api.throttling import ClientRateThrottle
 
     now = [60 * 29_000_000 + 58.5]
@@ -706,3 +723,9 @@ def test_the_rate_is_counted_in_windows_of_its_period(client, world, monkeypatch
     assert refused["Retry-After"] == "2"  # 1.5 s left, rounded up to whole seconds (DRF)
     now[0] += 2  # the next minute
     assert [client.get("/api/v1/ping/", **auth(raw)).status_code for _ in range(3)] == [200, 200, 429]
+    if throttle_cache == "redis":
+        counters = list(
+            cache._cache.get_client().scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}*")
+        )
+        assert len(counters) == 2  # one per window
+        assert all(0 < cache._cache.get_client().ttl(counter) <= 61 for counter in counters)
