@@ -9,7 +9,13 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models import Exists, OuterRef
 from rest_framework import authentication, exceptions
 
-from core.lockout import api_key_credentials, cool_off_seconds, locked_out_message
+from core.lockout import (
+    api_key_credentials,
+    cool_off_seconds,
+    failures_expression,
+    known_failures,
+    locked_out_message,
+)
 from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
@@ -98,20 +104,24 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = header[len(HEADER_PREFIX) :].strip()
         prefix, _, _ = raw.partition(".")
         http_request = request._request
-        if not AxesProxyHandler.is_allowed(http_request, api_key_credentials()):
+        credentials = api_key_credentials()
+        # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
+        # The address's failures come with it (one query, not two), but the key is not looked at before the
+        # lockout check.
+        key_query = ClientKey.objects.filter(prefix=prefix).annotate(
+            has_municipalities=Exists(
+                ClientKey.municipalities.through.objects.filter(clientkey_id=OuterRef("pk"))
+            )
+        )
+        failures = failures_expression(http_request, credentials)
+        if failures is not None:
+            key_query = key_query.annotate(address_failures=failures)
+        key = key_query.order_by().first()  # the prefix is unique: no sort
+        if key is not None and failures is not None:
+            known_failures(http_request, credentials, key.address_failures)
+        if not AxesProxyHandler.is_allowed(http_request, credentials):
             seconds = cool_off_seconds()
             raise LockedOut(wait=seconds or None, detail=locked_out_message(seconds))
-        # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
-        key = (
-            ClientKey.objects.filter(prefix=prefix)
-            .annotate(
-                has_municipalities=Exists(
-                    ClientKey.municipalities.through.objects.filter(clientkey_id=OuterRef("pk"))
-                )
-            )
-            .order_by()  # the prefix is unique: no sort
-            .first()
-        )
         if key is None or not key.is_valid(raw):
             self._failed(http_request, prefix, "Ключ API не найден.")
         if key.revoked:

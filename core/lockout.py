@@ -11,7 +11,11 @@ While locked, the sign-in page answers 429 with its Russian page, and the API an
 format with ``Retry-After``, before the key is even looked at, so a locked address learns nothing about keys.
 """
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.db.models import IntegerField, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -78,3 +82,52 @@ def lockout_response(
         "cooloff_timedelta": get_cool_off(request),
     }
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+
+
+class AxesHandler(AxesDatabaseHandler):
+    """``AXES_HANDLER``: axes' database handler, which can take a count of failures read beforehand.
+
+    Every API call asks axes whether its address is locked out — one more query per call, as costly as the call's
+    own key lookup. ``failures_expression`` gives axes' own count (``get_failures``: the same querysets, the same
+    cool-off) as one SQL expression, which the key lookup carries as an annotation (api/auth.py); the result is
+    handed to ``known_failures`` and axes' ``is_allowed`` then decides as always — blacklists, whitelists, limit —
+    without asking the database again. Used once: a failure recorded afterwards is counted anew.
+    """
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        known = getattr(request, "shnor_known_failures", None)
+        if known is not None and known[0] == credentials:
+            del request.shnor_known_failures
+            return known[1]
+        return super().get_failures(request, credentials)
+
+    def failures_expression(self, request: HttpRequest, credentials: dict):
+        AxesProxyHandler.update_request(request)  # the address and the moment, as axes reads them
+        sums = [
+            Coalesce(
+                Subquery(
+                    attempts.order_by()
+                    .annotate(all=Value(1))
+                    .values("all")
+                    .annotate(total=Sum("failures_since_start"))
+                    .values("total")[:1]
+                ),
+                0,
+                output_field=IntegerField(),
+            )
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
+        return sums[0] if len(sums) == 1 else Greatest(*sums)
+
+
+def known_failures(request: HttpRequest, credentials: dict, failures: int) -> None:
+    """``failures`` of ``credentials`` were read with another query: the next lockout check uses them."""
+    request.shnor_known_failures = (credentials, failures)
+
+
+def failures_expression(request: HttpRequest, credentials: dict):
+    """axes' count of failures as an SQL expression, or None if axes is not using ``AxesHandler``."""
+    handler = AxesProxyHandler.get_implementation()
+    if not isinstance(handler, AxesHandler):
+        return None
+    return handler.failures_expression(request, credentials)

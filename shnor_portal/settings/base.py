@@ -145,6 +145,7 @@ API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "32"))
 # API calls written to the call log together, this many at a time (or after a second; api/call_log.py); 1 — each.
 API_CALL_LOG_BATCH = int(os.environ.get("API_CALL_LOG_BATCH", "50"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"
+AXES_HANDLER = "core.lockout.AxesHandler"  # axes' database handler; the API reads the count with the key
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
