@@ -14,13 +14,17 @@ BENCH_DATABASE = os.environ.get("BENCH_DATABASE", f"shnor_bench_{Path(sys.argv[0
 SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 
 
-def django_on_fresh_database() -> None:
-    """Drop and create the bench database, point Django at it, migrate."""
+def django_on_fresh_database(reuse: bool = False) -> bool:
+    """Drop and create the bench database, point Django at it, migrate. With ``reuse``, an existing database of
+    an earlier run is kept as it is (for measuring again without building the data again). True: it was kept."""
     import psycopg
 
     with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone()
+        kept = bool(reuse and exists)
+        if not kept:
+            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "shnor_portal.settings.local"
     os.environ["DATABASE_URL"] = f"{SERVER_URL}/{BENCH_DATABASE}"
@@ -32,6 +36,7 @@ def django_on_fresh_database() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return kept
 
 
 @contextmanager

@@ -6,7 +6,7 @@ endpoint, throughput, p50/p95/p99 latency and the error rate — beside a trivia
 (/api/v1/ping/, the same key check and middleware) measured in the same run. Twice: with the page cache of
 api/page_cache.py, as deployed, and without it (every page built).
 
-    .venv/bin/python bench/api.py [--schools 40000] [--clients 50] [--seconds 15] [--workers 4]
+    .venv/bin/python bench/api.py [--schools 40000] [--clients 50] [--seconds 15] [--workers 4] [--reuse]
 
 Goals (issue «REST API»): p95 under 150 ms, zero errors, throughput at least half the trivial endpoint's.
 """
@@ -28,8 +28,13 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import BENCH_DATABASE, ROOT, SERVER_URL, django_on_fresh_database, free_port, wait_for_port  # noqa: E402
 
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
 
 def start_server(port: int, workers: int, cache_mb: int) -> subprocess.Popen:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own Redis database: no pages of a run before
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shnor_portal.settings.local",
@@ -39,7 +44,7 @@ def start_server(port: int, workers: int, cache_mb: int) -> subprocess.Popen:
         "API_RATE": "1000000/min",  # the benchmark measures the server, not the limiter
         "DB_CONN_MAX_AGE": "60",
         # The cache as in production (the throttle counts in it), not each process's own memory.
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "REDIS_URL": REDIS_URL,
         "API_PAGE_CACHE_MB": str(cache_mb),
     }
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
@@ -132,18 +137,26 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the data of an earlier run, if its database is there (not built again)",
+    )
     args = parser.parse_args()
 
-    django_on_fresh_database()
+    kept = django_on_fresh_database(reuse=args.reuse)
     from flags import LIST_YEAR, generate
 
     from api.models import ClientKey
     from schools.flags import flags_recompute
-    from schools.models import Region, School
+    from schools.models import Region, Result, School
 
-    data = generate(args.schools)
+    if kept:
+        data = {"schools": School.objects.count(), "results": Result.objects.count()}
+    else:
+        data = generate(args.schools)
+        flags_recompute(list_year=LIST_YEAR)
     region = Region.objects.order_by("pk").first()
-    flags_recompute(list_year=LIST_YEAR)
     from django.db import connection
 
     # The planner's statistics as production has them: its autovacuum analyses the 40,000 new decisions within a
@@ -168,7 +181,7 @@ def main() -> None:
     rng = random.Random(1)
     school_paths = [f"/api/v1/results/?school={rng.choice(school_ids)}&page_size=100" for _ in range(200)]
     # As deployed (the page cache on), then without it: what a page costs when it has to be built.
-    for title, cache_mb in (("с кэшем страниц (как в продакшене)", 32), ("без кэша страниц", 0)):
+    for title, cache_mb in (("с кэшем страниц (как в продакшене)", 64), ("без кэша страниц", 0)):
         port = free_port()
         server = start_server(port, args.workers, cache_mb)
         try:

@@ -140,8 +140,10 @@ LOGOUT_REDIRECT_URL = "login"
 # minutes; ten wrong API keys from one address lock that address out of key authentication for as long.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
-# Finished API list pages kept per web process until their tables change (api/page_cache.py); 0 — off.
-API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "32"))
+# Finished API list pages kept in Redis, shared by the web processes, until their tables change
+# (api/page_cache.py): where, and how many MB in all; 0 or no Redis — off.
+API_PAGE_CACHE_URL = os.environ.get("API_PAGE_CACHE_URL") or os.environ.get("REDIS_URL", "")
+API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "64"))
 # API calls written to the call log together, this many at a time (or after a second; api/call_log.py); 1 — each.
 API_CALL_LOG_BATCH = int(os.environ.get("API_CALL_LOG_BATCH", "50"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"

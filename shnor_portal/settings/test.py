@@ -64,5 +64,6 @@ API_KEY_FAILURE_LIMIT = 4
 # Off: a test's writes are rolled back, never committed, so PostgreSQL never tells the cache of them
 # (tests/api/test_page_cache.py turns it on with committed writes).
 API_PAGE_CACHE_MB = 0
+API_PAGE_CACHE_URL = TEST_REDIS_URL
 API_CALL_LOG_BATCH = 1  # each call's row at once; tests/api/test_call_log.py checks the batches
 OTP_REQUIRED = False  # tests of two-factor sign-in turn it on (tests/core/test_two_factor.py)

@@ -1,9 +1,12 @@
-"""api.page_cache: a list page is served from memory until PostgreSQL tells of a committed change to a table under
+"""api.page_cache: a list page is served from Redis until PostgreSQL tells of a committed change to a table under
 it — by the ORM or by raw SQL; nothing is kept or served while the listening connection is down; pages are kept
 per reach (shared by the keys of a region), not for updated_since; the browsable API and people's sessions are
-never cached; every table a cached list reads is watched.
+never cached; every table a cached list reads is watched; a page kept by another process is served, one kept
+under an older generation is not; a Redis that fails or is emptied costs nothing but the cache; the pages are
+bounded by size.
 
-The writes here are committed (``transactional_db``): a notice is only sent at commit."""
+The writes here are committed (``transactional_db``): a notice is only sent at commit. The Redis is the test
+Redis (TEST_REDIS_URL), the keys are the test database's and are removed after each test."""
 
 import time
 
@@ -12,6 +15,7 @@ from django.apps import apps
 from django.db import connection
 
 from api import page_cache
+from api.auth import ApiPrincipal
 from api.models import ApiCallLog
 from schools.models import ProcedureKind, School
 from tests.api.test_core_api import auth, make_key
@@ -34,10 +38,12 @@ def cache_on(settings, monkeypatch):
     settings.API_PAGE_CACHE_MB = 8
     monkeypatch.setattr(page_cache, "CHECK_SECONDS", 0.2)  # stop() ends the thread quickly
     monkeypatch.setattr(page_cache, "RETRY_SECONDS", 0.2)
+    page_cache.store.clear()
     page_cache.listener.ensure_started()
     wait_for(lambda: page_cache.listener.listening)
     yield page_cache.listener
     page_cache.listener.stop()  # before the test database is dropped
+    page_cache.store.clear()
 
 
 @pytest.fixture
@@ -49,8 +55,17 @@ def names(response) -> dict[int, str]:
     return {row["id"]: row["name"] for row in response.json()["results"]}
 
 
-def changed_since(generation: int):
-    return lambda: page_cache.listener.generation > generation
+def changed_since(notices: int):
+    """The listener has had a notice since it had ``notices`` (and moved the generation on before counting it)."""
+    return lambda: page_cache.listener.notices > notices
+
+
+def generation() -> int:
+    return int(page_cache.store.client().get(page_cache.store.generation_key))
+
+
+def kept_pages() -> int:
+    return sum(1 for _ in page_cache.store.client().scan_iter(match=page_cache.store.key("page:*")))
 
 
 def test_a_page_is_served_from_memory_until_its_table_changes(
@@ -69,9 +84,9 @@ def test_a_page_is_served_from_memory_until_its_table_changes(
     assert not_modified.status_code == 304
     assert ApiCallLog.objects.filter(endpoint="/api/v1/schools/").order_by("-pk")[0].rows == 3
 
-    generation = cache_on.generation
+    notices = cache_on.notices
     School.objects.filter(pk=world_committed.school_a1.pk).update(name="МБОУ «Новая СОШ»")
-    wait_for(changed_since(generation))
+    wait_for(changed_since(notices))
     fresh = client.get("/api/v1/schools/", **auth(raw))
     assert names(fresh)[world_committed.school_a1.pk] == "МБОУ «Новая СОШ»"
 
@@ -81,10 +96,10 @@ def test_a_write_by_raw_sql_is_seen_too(client, cache_on, world_committed):
     ProcedureKind.objects.get_or_create(code="ОГЭ", defaults={"name": "ОГЭ"})  # the tables were emptied
     result = add(world_committed.school_a1, "ОГЭ", "математика", 9, 2025, 10, 100)
     assert client.get("/api/v1/results/", **auth(raw)).json()["results"][0]["failed"] == 10
-    generation = cache_on.generation
+    notices = cache_on.notices
     with connection.cursor() as cursor:  # as an import's COPY would: no ORM, no signal
         cursor.execute("UPDATE schools_result SET failed = 40 WHERE id = %s", [result.pk])
-    wait_for(changed_since(generation))
+    wait_for(changed_since(notices))
     assert client.get("/api/v1/results/", **auth(raw)).json()["results"][0]["failed"] == 40
 
 
@@ -93,12 +108,12 @@ def test_a_rolled_back_write_keeps_the_pages(client, cache_on, world_committed):
 
     _key, raw = make_key(world_committed)
     first = client.get("/api/v1/schools/", **auth(raw))
-    generation = cache_on.generation
+    notices, before = cache_on.notices, generation()
     with pytest.raises(RuntimeError), transaction.atomic():
         School.objects.filter(pk=world_committed.school_a1.pk).update(name="не сохранится")
         raise RuntimeError
     time.sleep(0.3)
-    assert cache_on.generation == generation  # no commit, no notice
+    assert (cache_on.notices, generation()) == (notices, before)  # no commit, no notice
     assert client.get("/api/v1/schools/", **auth(raw)).content == first.content
 
 
@@ -110,13 +125,13 @@ def test_nothing_is_kept_or_served_while_not_listening(
     with connection.cursor() as cursor:  # the listener's connection is lost
         cursor.execute("SELECT pg_terminate_backend(%s)", [cache_on.backend_pid])
     wait_for(lambda: not cache_on.listening)
-    generation = cache_on.generation
+    before = generation()
     School.objects.filter(pk=world_committed.school_a1.pk).update(name="МБОУ «Пока не слушали»")
     assert names(client.get("/api/v1/schools/", **auth(raw)))[world_committed.school_a1.pk] == (
         "МБОУ «Пока не слушали»"
     )
     wait_for(lambda: cache_on.listening)  # back: the generation moved on, everything kept before is dropped
-    assert cache_on.generation > generation
+    assert generation() > before
     assert names(client.get("/api/v1/schools/", **auth(raw)))[world_committed.school_a1.pk] == (
         "МБОУ «Пока не слушали»"
     )
@@ -141,7 +156,7 @@ def test_an_answer_since_a_moment_is_not_kept(client, cache_on, world_committed,
     with django_assert_num_queries(6):
         again = client.get(address, **auth(raw))
     assert again.json()["deleted"] == []
-    assert page_cache.pages._bytes == 0
+    assert kept_pages() == 0
 
 
 def test_pages_are_kept_per_reach(client, cache_on, world_committed):
@@ -171,9 +186,9 @@ def test_the_browsable_api_and_sessions_are_not_kept(client, cache_on, world_com
     html = client.get("/api/v1/schools/", HTTP_ACCEPT="text/html", **auth(raw))
     assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
     client.force_login(world_committed.users["methodist"])
-    assert page_cache.pages._bytes == 0
+    assert kept_pages() == 0
     assert client.get("/api/v1/schools/").status_code == 200
-    assert page_cache.pages._bytes == 0
+    assert kept_pages() == 0
 
 
 def test_every_table_a_cached_list_reads_is_watched(cache_on):
@@ -205,14 +220,72 @@ def test_every_table_a_cached_list_reads_is_watched(cache_on):
     assert watched <= triggered
 
 
-def test_the_kept_pages_are_bounded_by_size():
-    pages = page_cache._Pages()
+def test_a_page_kept_by_another_process_is_served_under_the_current_generation_only(
+    client, cache_on, world_committed
+):
+    """The store is Redis: what one web process kept, another serves — while its generation is the current one."""
+    key, raw = make_key(world_committed)
+    address = "/api/v1/schools/?page_size=1"
+    built = client.get(address, **auth(raw))
+    page_key = page_cache.store.key(f"page:{ApiPrincipal(key).reach}:http://testserver{address}")
+    current = str(generation()).encode()
+    elsewhere = page_cache._pack(current, b'{"results": []}', "application/json", '"elsewhere"', 0)
+    assert page_cache.store.store(page_key, current, elsewhere)
+    served = client.get(address, **auth(raw))
+    assert (served.content, served["ETag"]) == (b'{"results": []}', '"elsewhere"')
+
+    older = page_cache._pack(str(generation() - 1).encode(), b'{"results": []}', "application/json", '"e"', 0)
+    page_cache.store.client().set(page_key, older)
+    assert client.get(address, **auth(raw)).content == built.content
+
+
+def test_a_page_is_not_stored_once_the_generation_has_moved(cache_on):
+    page_key = page_cache.store.key("page:test")
+    built_under = str(generation()).encode()
+    page_cache.store.move_generation()  # a notice arrived while the page was being built
+    assert not page_cache.store.store(
+        page_key, built_under, page_cache._pack(built_under, b"{}", "a/b", '"e"', 1)
+    )
+    assert page_cache.store.client().get(page_key) is None
+
+
+def test_an_emptied_redis_starts_the_generation_again_from_the_clock(client, cache_on, world_committed):
+    _key, raw = make_key(world_committed)
+    first = client.get("/api/v1/schools/", **auth(raw))
+    page_cache.store.clear()  # Redis restarted: it keeps nothing on disk
+    assert client.get("/api/v1/schools/", **auth(raw)).content == first.content  # built; not kept this once
+    assert kept_pages() == 0
+    assert generation() > time.time_ns() - 60 * 10**9  # from the clock: no old page can carry it
+    client.get("/api/v1/schools/", **auth(raw))
+    assert kept_pages() == 1
+
+
+def test_a_failing_redis_costs_only_the_cache(client, cache_on, world_committed, settings):
+    _key, raw = make_key(world_committed)
+    first = client.get("/api/v1/schools/", **auth(raw))
+    working = settings.API_PAGE_CACHE_URL
+    settings.API_PAGE_CACHE_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    again = client.get("/api/v1/schools/", **auth(raw))
+    assert again.status_code == 200 and again.content == first.content
+    settings.API_PAGE_CACHE_URL = working  # for the fixture's cleaning
+
+
+def test_the_kept_pages_are_bounded_by_size(cache_on, settings):
+    settings.API_PAGE_CACHE_MB = 1000 / 1024 / 1024  # 1,000 bytes
+    current = str(generation()).encode()
     for n in range(10):
-        pages.put(("g", n), (b"x" * 100, "application/json", '"e"', 1), limit=450)
-    assert pages._bytes <= 450
-    assert pages.get(("g", 0)) is None and pages.get(("g", 9)) is not None  # the oldest went first
-    pages.get(("g", 6))  # used: now the newest
-    pages.put(("g", 10), (b"x" * 100, "application/json", '"e"', 1), limit=450)
-    assert pages.get(("g", 6)) is not None and pages.get(("g", 7)) is None
-    pages.put(("g", "big"), (b"x" * 200, "application/json", '"e"', 1), limit=450)  # over a quarter: not kept
-    assert pages.get(("g", "big")) is None
+        value = page_cache._pack(current, b"x" * 200, "application/json", '"e"', 1)
+        assert page_cache.store.store(page_cache.store.key(f"page:{n}"), current, value)
+        assert int(page_cache.store.client().get(page_cache.store.key("bytes"))) <= 1000
+    client = page_cache.store.client()
+    assert client.get(page_cache.store.key("page:0")) is None  # the oldest went first
+    assert client.get(page_cache.store.key("page:9")) is not None
+    assert 0 < client.ttl(page_cache.store.key("page:9")) <= page_cache.TTL_SECONDS
+
+
+def test_a_huge_page_is_not_kept(client, cache_on, world_committed, settings):
+    settings.API_PAGE_CACHE_MB = 400 / 1024 / 1024  # a page of three schools is over a quarter of it
+    _key, raw = make_key(world_committed)
+    client.get("/api/v1/schools/", **auth(raw))
+    client.get("/api/v1/schools/", **auth(raw))
+    assert kept_pages() == 0
