@@ -6,19 +6,18 @@ from functools import cached_property
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Exists, OuterRef
 from rest_framework import authentication, exceptions
 
 from core.lockout import (
     api_key_credentials,
     cool_off_seconds,
-    failures_expression,
     known_failures,
     locked_out_message,
 )
 from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
+from .key_lookup import find_key
 from .models import ClientKey
 
 HEADER_PREFIX = "Api-Key "
@@ -106,18 +105,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         http_request = request._request
         credentials = api_key_credentials()
         # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
-        # The address's failures come with it (one query, not two), but the key is not looked at before the
-        # lockout check.
-        key_query = ClientKey.objects.filter(prefix=prefix).annotate(
-            has_municipalities=Exists(
-                ClientKey.municipalities.through.objects.filter(clientkey_id=OuterRef("pk"))
-            )
-        )
-        failures = failures_expression(http_request, credentials)
-        if failures is not None:
-            key_query = key_query.annotate(address_failures=failures)
-        key = key_query.order_by().first()  # the prefix is unique: no sort
-        if key is not None and failures is not None:
+        # The address's failures come with it (one query, not two; api/key_lookup.py), but the key is not
+        # looked at before the lockout check.
+        key = find_key(prefix, http_request, credentials)
+        if key is not None and hasattr(key, "address_failures"):
             known_failures(http_request, credentials, key.address_failures)
         if not AxesProxyHandler.is_allowed(http_request, credentials):
             seconds = cool_off_seconds()

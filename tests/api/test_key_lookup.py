@@ -1,0 +1,94 @@
+"""api.key_lookup: the key lookup compiled once gives what the ORM's lookup gives — the key, whether it names
+municipalities, the address's failures — for every kind of key and address; a configuration whose SQL depends on
+more of the call is looked up by the ORM on each call; changed settings compile it again."""
+
+import datetime
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import RequestFactory
+from django.utils import timezone
+
+from api import key_lookup
+from core.lockout import API_KEY_USERNAME, api_key_credentials
+from tests.api.test_core_api import auth, make_key
+
+pytestmark = pytest.mark.django_db
+
+
+def failed(ip: str, failures: int, minutes_ago: int = 1, user_agent: str = "") -> None:
+    row = AccessAttempt.objects.create(
+        username=API_KEY_USERNAME,
+        ip_address=ip,
+        user_agent=user_agent,
+        http_accept="*/*",
+        path_info="/api/v1/ping/",
+        get_data="",
+        post_data="",
+        failures_since_start=failures,
+    )
+    AccessAttempt.objects.filter(pk=row.pk).update(
+        attempt_time=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    )
+
+
+def both_ways(prefix: str, ip: str):
+    """(compiled, ORM): the same lookup for a request from ``ip``."""
+    credentials = api_key_credentials()
+    compiled = key_lookup.find_key(prefix, RequestFactory().get("/", REMOTE_ADDR=ip), credentials)
+    orm_request = RequestFactory().get("/", REMOTE_ADDR=ip)
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.update_request(orm_request)
+    orm = next(iter(key_lookup.key_queryset(prefix, orm_request, credentials)), None)
+    return compiled, orm
+
+
+def shape(key):
+    if key is None:
+        return None
+    fields = {f.attname: getattr(key, f.attname) for f in key._meta.concrete_fields}
+    return fields, key.has_municipalities, key.address_failures
+
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "203.0.113.9", "2001:db8::7"])
+@pytest.mark.parametrize("kind", ["region", "municipalities", "revoked", "absent"])
+def test_the_compiled_lookup_gives_what_the_orm_gives(world, ip, kind):
+    failed("127.0.0.1", 2)
+    failed("127.0.0.1", 5, minutes_ago=120, user_agent="old")  # beyond the cool-off
+    failed("2001:db8::7", 1, user_agent="curl")
+    failed("2001:db8::7", 2, user_agent="python")
+    if kind == "municipalities":
+        key, _raw = make_key(world, municipalities=[world.mun_a])
+    else:
+        key, _raw = make_key(world, revoked=kind == "revoked")
+    prefix = "nosuchkey" if kind == "absent" else key.prefix
+    compiled, orm = both_ways(prefix, ip)
+    assert shape(compiled) == shape(orm)
+    if kind != "absent":
+        assert compiled.has_municipalities is (kind == "municipalities")
+        assert compiled.address_failures == {"127.0.0.1": 2, "203.0.113.9": 0, "2001:db8::7": 3}[ip]
+    assert key_lookup._compiled  # compiled, not the ORM's fallback
+    assert all(value is not None for value in key_lookup._compiled.values())
+
+
+def test_a_lookup_that_depends_on_more_of_the_call_is_built_by_the_orm(world, settings, client):
+    """Counting per address and program: the user agent is in the SQL, the compiled lookup is refused, and the
+    lockout counts as axes does."""
+    settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address", "user_agent"]]
+    key, raw = make_key(world)
+    assert key_lookup.compile_lookup(api_key_credentials()) is None
+    failed("127.0.0.1", 4, user_agent="curl")
+    assert client.get("/api/v1/ping/", HTTP_USER_AGENT="curl", **auth(raw)).status_code == 429
+    assert client.get("/api/v1/ping/", HTTP_USER_AGENT="python", **auth(raw)).status_code == 200
+
+
+def test_changed_settings_compile_the_lookup_again(world, settings):
+    key, _raw = make_key(world)
+    both_ways(key.prefix, "127.0.0.1")
+    assert key_lookup._compiled
+    settings.AXES_COOLOFF_TIME = 2  # hours
+    assert not key_lookup._compiled
+    failed("127.0.0.1", 3, minutes_ago=90)  # within two hours, not within the default half hour
+    compiled, orm = both_ways(key.prefix, "127.0.0.1")
+    assert compiled.address_failures == orm.address_failures == 3
