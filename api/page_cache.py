@@ -170,6 +170,7 @@ class _Listener:
     def __init__(self):
         self.listening = False
         self.notices = 0  # received by this process (tests wait for it)
+        self.last_payload = ""  # of the latest notice (tests send their own to know that earlier ones arrived)
         self.backend_pid: int | None = None  # the listening connection's PostgreSQL process
         self._thread = ProcessThread("api-page-cache", self._run, on_start=self._forget)
 
@@ -198,9 +199,10 @@ class _Listener:
                     store.move_generation()  # whatever was kept before may have missed a notice
                     self.listening = True
                     while not stopping.is_set():
-                        for _notice in conn.notifies(timeout=CHECK_SECONDS):
+                        for notice in conn.notifies(timeout=CHECK_SECONDS):
                             store.move_generation()
                             self.notices += 1
+                            self.last_payload = notice.payload
                         conn.execute("SELECT 1")  # still connected?
             except Exception:  # noqa: BLE001 - the cache stops in this process; the API goes on without it
                 if self.listening:
@@ -238,8 +240,8 @@ class PageSlot:
     def cached(self) -> HttpResponse | None:
         try:
             generation, value = store.read(self.key)
-        except Exception:  # noqa: BLE001 - Redis down: the page is built and not kept
-            logger.warning("Кэш страниц API: Redis не отвечает", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - Redis down: the page is built and not kept
+            logger.warning("Кэш страниц API: Redis не отвечает (%s), страница строится из базы", error)
             return None
         self.generation = generation
         if value is None or generation is None:
@@ -267,8 +269,8 @@ class PageSlot:
                 return
             try:
                 store.store(self.key, generation, value)
-            except Exception:  # noqa: BLE001 - not kept this time; the answer is already made
-                logger.warning("Кэш страниц API: страница не сохранена в Redis", exc_info=True)
+            except Exception as error:  # noqa: BLE001 - not kept this time; the answer is already made
+                logger.warning("Кэш страниц API: страница не сохранена в Redis (%s)", error)
 
         response.add_post_render_callback(put)
 

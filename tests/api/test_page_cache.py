@@ -9,6 +9,7 @@ The writes here are committed (``transactional_db``): a notice is only sent at c
 Redis (TEST_REDIS_URL), the keys are the test database's and are removed after each test."""
 
 import time
+import uuid
 
 import pytest
 from django.apps import apps
@@ -18,7 +19,8 @@ from api import page_cache
 from api.auth import ApiPrincipal
 from api.models import ApiCallLog
 from schools.models import ProcedureKind, School
-from tests.api.test_core_api import auth, make_key
+from tests.api.test_core_api import auth
+from tests.api.test_core_api import make_key as make_uncommitted_key
 from tests.api.test_rows import rows_viewsets
 from tests.conftest import make_world
 from tests.schools.test_flags import add
@@ -46,9 +48,26 @@ def cache_on(settings, monkeypatch):
     page_cache.store.clear()
 
 
+def settle() -> None:
+    """Wait until the listener has had the notices of every write committed so far (they arrive in order, after
+    the test's own): a late one would move the generation between a test's two calls."""
+    token = uuid.uuid4().hex
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [page_cache.CHANNEL, token])
+    wait_for(lambda: page_cache.listener.last_payload == token)
+
+
 @pytest.fixture
-def world_committed():
-    return make_world()
+def world_committed(cache_on):
+    world = make_world()
+    settle()
+    return world
+
+
+def make_key(*args, **kwargs):
+    made = make_uncommitted_key(*args, **kwargs)  # committed: the keys' table is watched too
+    settle()
+    return made
 
 
 def names(response) -> dict[int, str]:
