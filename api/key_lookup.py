@@ -106,8 +106,25 @@ def _place(first, second, markers) -> object:
     raise ValueError(f"a parameter of the key lookup depends on the call: {first!r} / {second!r}")
 
 
+def _depends_on_code() -> bool:
+    """axes settings given as functions may read anything of the request, which markers cannot show."""
+    from django.conf import settings
+
+    return any(
+        callable(value) or (isinstance(value, str) and "." in value)
+        for value in (
+            getattr(settings, "AXES_COOLOFF_TIME", None),
+            getattr(settings, "AXES_LOCKOUT_PARAMETERS", None),
+            getattr(settings, "AXES_USERNAME_CALLABLE", None),
+            getattr(settings, "AXES_CLIENT_IP_CALLABLE", None),
+        )
+    )
+
+
 def compile_lookup(credentials: dict, using: str = "default") -> Compiled | None:
     """The lookup's SQL with the places of the call's values, or None if it cannot be reused."""
+    if _depends_on_code():
+        return None
     compiled = []
     for marker in _MARKERS:
         query = key_queryset(marker["prefix"], _marked_request(marker), credentials).query
@@ -123,6 +140,7 @@ def compile_lookup(credentials: dict, using: str = "default") -> Compiled | None
 
 
 _compiled: dict = {}
+_NOT_YET = object()
 _lock = threading.Lock()
 
 
@@ -137,11 +155,10 @@ def find_key(prefix: str, request: HttpRequest, credentials: dict) -> ClientKey 
     AxesProxyHandler.update_request(request)  # the address and the moment, as axes reads them
     using = ClientKey.objects.db
     cache_key = (using, connections[using].vendor, tuple(sorted(credentials.items())))
-    if cache_key not in _compiled:
+    compiled = _compiled.get(cache_key, _NOT_YET)
+    if compiled is _NOT_YET:
         with _lock:
-            if cache_key not in _compiled:
-                _compiled[cache_key] = compile_lookup(credentials, using)
-    compiled = _compiled[cache_key]
+            compiled = _compiled[cache_key] = compile_lookup(credentials, using)
     if compiled is None or request.axes_ip_address is None or not _valid_ip(request.axes_ip_address):
         return next(iter(key_queryset(prefix, request, credentials)), None)
     return next(iter(ClientKey.objects.raw(compiled.sql, compiled.values(prefix, request))), None)

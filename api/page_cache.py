@@ -46,10 +46,28 @@ CHANNEL = "api_data_changed"
 # A silent network failure would leave the listener waiting for ever: it checks its connection this often.
 CHECK_SECONDS = 10
 RETRY_SECONDS = 2
+LISTEN_KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
 # A page nobody asks for leaves Redis after this long, whatever the size bound.
 TTL_SECONDS = 3600
-# A Redis that does not answer must not hold the request long: the page is built instead.
+# A Redis that does not answer must not hold the request long: the page is built instead, and the cache rests.
 REDIS_TIMEOUT_SECONDS = 0.5
+REST_SECONDS = 5
+# The modules whose code shapes a cached page (their digest is in the keys: a new release has its own pages).
+OUTPUT_MODULES = (
+    "api.base",
+    "api.rows",
+    "api.views",
+    "api.serializers",
+    "api.pagination",
+    "api.page_cache",
+    "schools.models",
+)
 
 # The tables whose rows the cached lists print or filter by (the migration puts the trigger on each; a test
 # checks that every model a cached list reads is here).
@@ -105,6 +123,15 @@ class _Store:
         self._client = None
         self._url = None
         self._lock = threading.Lock()
+        self.highest = 0  # the highest generation this process has seen: Redis must never go below it
+        self.down_until = 0.0  # after a failure the cache rests for a while instead of waiting on every call
+        self._fingerprint = None
+
+    def available(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self) -> None:
+        self.down_until = time.monotonic() + REST_SECONDS
 
     @property
     def url(self) -> str:
@@ -126,9 +153,23 @@ class _Store:
         return self._client
 
     def key(self, name: str) -> str:
-        """Keys of this database's pages: portals (and test runs) sharing one Redis do not meet."""
+        """Keys of this database's pages and of this code's output: portals (and test runs) sharing one Redis do
+        not meet, and during a deployment the processes of the old code and of the new one keep apart."""
         db = connections["default"].settings_dict
-        return f"api:pages:{db['HOST']}:{db['PORT']}:{db['NAME']}:{name}"
+        return f"api:pages:{db['HOST']}:{db['PORT']}:{db['NAME']}:{self.fingerprint()}:{name}"
+
+    def fingerprint(self) -> str:
+        """A digest of the code that shapes the cached pages (read once per process)."""
+        if self._fingerprint is None:
+            import hashlib
+            import importlib
+
+            digest = hashlib.sha256(getattr(settings, "API_PAGE_CACHE_PREFIX", "").encode())
+            for module in OUTPUT_MODULES:
+                with open(importlib.import_module(module).__file__, "rb") as source:
+                    digest.update(source.read())
+            self._fingerprint = digest.hexdigest()[:12]
+        return self._fingerprint
 
     @property
     def generation_key(self) -> str:
@@ -139,13 +180,21 @@ class _Store:
         pipe = self.client().pipeline(transaction=False)
         pipe.set(self.generation_key, time.time_ns(), nx=True)
         pipe.incr(self.generation_key)
-        pipe.execute()
+        self.highest = max(self.highest, pipe.execute()[1])
 
     def read(self, page_key: str) -> tuple[bytes | None, bytes | None]:
-        """The generation and the page kept under ``page_key`` (None for either that is absent)."""
+        """The generation and the page kept under ``page_key`` (None for either that is absent, or for both if
+        Redis went back in time)."""
         generation, page = self.client().mget(self.generation_key, page_key)
         if generation is None:  # Redis was emptied: start again from the clock (no page can carry it)
             self.client().set(self.generation_key, time.time_ns(), nx=True)
+            return None, None
+        if int(generation) < self.highest:
+            # Redis went back (restored from its snapshot, a lagging replica): its pages may predate notices
+            # already seen. A generation beyond any seen drops them.
+            self.client().set(self.generation_key, max(time.time_ns(), self.highest) + 1)
+            return None, None
+        self.highest = int(generation)
         return generation, page
 
     def store(self, page_key: str, generation: bytes, value: bytes) -> bool:
@@ -170,7 +219,7 @@ class _Listener:
     def __init__(self):
         self.listening = False
         self.notices = 0  # received by this process (tests wait for it)
-        self.last_payload = ""  # of the latest notice (tests send their own to know that earlier ones arrived)
+        self.last_payload = ""  # of the latest notice: tests send their own to know earlier ones arrived
         self.backend_pid: int | None = None  # the listening connection's PostgreSQL process
         self._thread = ProcessThread("api-page-cache", self._run, on_start=self._forget)
 
@@ -191,6 +240,10 @@ class _Listener:
         params = connections["default"].get_connection_params()
         for option in ("cursor_factory", "context", "prepare_threshold"):
             params.pop(option, None)
+        # A silently cut network must not leave the check below waiting for TCP's own timeout (~15 min) while
+        # the process still believes it is listening.
+        for option, value in LISTEN_KEEPALIVE.items():
+            params.setdefault(option, value)
         while not stopping.is_set():
             try:
                 with psycopg.connect(**params, autocommit=True) as conn:
@@ -241,12 +294,16 @@ class PageSlot:
         try:
             generation, value = store.read(self.key)
         except Exception as error:  # noqa: BLE001 - Redis down: the page is built and not kept
-            logger.warning("Кэш страниц API: Redis не отвечает (%s), страница строится из базы", error)
+            store.failed()
+            logger.warning("Кэш страниц API: Redis не отвечает (%s), страницы строятся из базы", error)
             return None
         self.generation = generation
         if value is None or generation is None:
             return None
-        kept_generation, content, content_type, etag, rows = _unpack(value)
+        try:
+            kept_generation, content, content_type, etag, rows = _unpack(value)
+        except ValueError:  # not a page of ours: built again and stored over it
+            return None
         if kept_generation != generation:
             return None
         response = HttpResponse(content, content_type=content_type)
@@ -270,6 +327,7 @@ class PageSlot:
             try:
                 store.store(self.key, generation, value)
             except Exception as error:  # noqa: BLE001 - not kept this time; the answer is already made
+                store.failed()
                 logger.warning("Кэш страниц API: страница не сохранена в Redis (%s)", error)
 
         response.add_post_render_callback(put)
@@ -280,6 +338,8 @@ def slot_for(request) -> PageSlot | None:
 
     key = getattr(request, "auth", None)
     if not isinstance(key, ClientKey) or request.method != "GET" or _limit() <= 0 or not store.url:
+        return None
+    if not store.available():  # Redis failed a moment ago
         return None
     if "updated_since" in request.query_params:  # an answer for one sync's moment: asked once, not kept
         return None

@@ -45,7 +45,8 @@ class ClientRateThrottle(SimpleRateThrottle):
         backend = getattr(self.cache, "_cache", None)
         if hasattr(backend, "get_client"):  # Django's Redis cache (core.cache.RedisCache)
             key = self.cache.make_and_validate_key(counter)
-            pipe = backend.get_client(key, write=True).pipeline(transaction=False)
+            # MULTI/EXEC: the counter cannot expire between the two steps and be left without its expiry.
+            pipe = backend.get_client(key, write=True).pipeline(transaction=True)
             pipe.set(key, 0, ex=timeout, nx=True)
             pipe.incr(key)
             return pipe.execute()[1]

@@ -92,3 +92,11 @@ def test_changed_settings_compile_the_lookup_again(world, settings):
     failed("127.0.0.1", 3, minutes_ago=90)  # within two hours, not within the default half hour
     compiled, orm = both_ways(key.prefix, "127.0.0.1")
     assert compiled.address_failures == orm.address_failures == 3
+
+
+def test_axes_settings_given_as_functions_are_not_compiled(settings):
+    """A function may read anything of the request, which the markers cannot show."""
+    settings.AXES_COOLOFF_TIME = lambda request: datetime.timedelta(minutes=30)
+    assert key_lookup.compile_lookup(api_key_credentials()) is None
+    settings.AXES_COOLOFF_TIME = 0.5
+    assert key_lookup.compile_lookup(api_key_credentials()) is not None

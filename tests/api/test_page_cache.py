@@ -41,6 +41,7 @@ def cache_on(settings, monkeypatch):
     monkeypatch.setattr(page_cache, "CHECK_SECONDS", 0.2)  # stop() ends the thread quickly
     monkeypatch.setattr(page_cache, "RETRY_SECONDS", 0.2)
     page_cache.store.clear()
+    page_cache.store.highest, page_cache.store.down_until = 0, 0.0
     page_cache.listener.ensure_started()
     wait_for(lambda: page_cache.listener.listening)
     yield page_cache.listener
@@ -287,6 +288,37 @@ def test_a_failing_redis_costs_only_the_cache(client, cache_on, world_committed,
     again = client.get("/api/v1/schools/", **auth(raw))
     assert again.status_code == 200 and again.content == first.content
     settings.API_PAGE_CACHE_URL = working  # for the fixture's cleaning
+    # The cache rests a moment instead of waiting for Redis on every call; then it is used again.
+    assert not page_cache.store.available()
+    page_cache.store.clear()
+    client.get("/api/v1/schools/", **auth(raw))
+    assert kept_pages() == 0
+    page_cache.store.down_until = 0.0
+    client.get("/api/v1/schools/", **auth(raw))  # the generation starts again (emptied): not kept this once
+    client.get("/api/v1/schools/", **auth(raw))
+    assert kept_pages() == 1
+
+
+def test_a_redis_gone_back_in_time_serves_none_of_its_old_pages(client, cache_on, world_committed):
+    """Restored from its snapshot (or a lagging replica): its generation is below what the processes have seen,
+    and its pages may predate notices already handled."""
+    _key, raw = make_key(world_committed)
+    first = client.get("/api/v1/schools/", **auth(raw))
+    assert client.get("/api/v1/schools/", **auth(raw)).content == first.content
+    seen = generation()
+    old = page_cache._pack(str(seen - 3).encode(), b'{"results": []}', "application/json", '"old"', 0)
+    page_key = next(page_cache.store.client().scan_iter(match=page_cache.store.key("page:*")))
+    page_cache.store.client().set(page_key, old)
+    page_cache.store.client().set(page_cache.store.generation_key, seen - 3)  # the snapshot's state
+    assert client.get("/api/v1/schools/", **auth(raw)).content == first.content  # built, not the old page
+    assert generation() > seen
+
+
+def test_the_keys_carry_the_code_that_shaped_the_pages(cache_on):
+    """During a deployment the old release's processes and the new one's do not serve each other's pages."""
+    fingerprint = page_cache.store.fingerprint()
+    assert len(fingerprint) == 12 and fingerprint in page_cache.store.key("page:x")
+    assert "api.rows" in page_cache.OUTPUT_MODULES and "api.serializers" in page_cache.OUTPUT_MODULES
 
 
 def test_the_kept_pages_are_bounded_by_size(cache_on, settings):
