@@ -92,7 +92,9 @@ class Compiled:
         return values
 
 
-def _place(first, second, markers) -> object:
+def _place(first, second) -> object:
+    """Where a parameter of the compiled lookup comes from: ``first`` and ``second`` under the two markers."""
+    markers = _MARKERS
     if first == second:
         return None
     if first == markers[0]["prefix"] and second == markers[1]["prefix"]:
@@ -133,7 +135,7 @@ def compile_lookup(credentials: dict, using: str = "default") -> Compiled | None
     if sql != other_sql or len(params) != len(other_params):
         return None
     try:
-        places = [_place(a, b, _MARKERS) for a, b in zip(params, other_params, strict=True)]
+        places = [_place(a, b) for a, b in zip(params, other_params, strict=True)]
     except ValueError:
         return None
     return Compiled(sql, list(params), places)

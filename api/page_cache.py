@@ -164,7 +164,7 @@ class _Store:
             import hashlib
             import importlib
 
-            digest = hashlib.sha256(getattr(settings, "API_PAGE_CACHE_PREFIX", "").encode())
+            digest = hashlib.sha256()
             for module in OUTPUT_MODULES:
                 with open(importlib.import_module(module).__file__, "rb") as source:
                     digest.update(source.read())

@@ -5,30 +5,20 @@ more of the call is looked up by the ORM on each call; changed settings compile 
 import datetime
 
 import pytest
-from axes.models import AccessAttempt
 from django.test import RequestFactory
 from django.utils import timezone
 
 from api import key_lookup
 from core.lockout import API_KEY_USERNAME, api_key_credentials
 from tests.api.test_core_api import auth, make_key
+from tests.core.test_lockout_count import attempt
 
 pytestmark = pytest.mark.django_db
 
 
 def failed(ip: str, failures: int, minutes_ago: int = 1, user_agent: str = "") -> None:
-    row = AccessAttempt.objects.create(
-        username=API_KEY_USERNAME,
-        ip_address=ip,
-        user_agent=user_agent,
-        http_accept="*/*",
-        path_info="/api/v1/ping/",
-        get_data="",
-        post_data="",
-        failures_since_start=failures,
-    )
-    AccessAttempt.objects.filter(pk=row.pk).update(
-        attempt_time=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    attempt(
+        API_KEY_USERNAME, ip, failures, timezone.now() - datetime.timedelta(minutes=minutes_ago), user_agent
     )
 
 
