@@ -1,6 +1,7 @@
 """Helpers shared by the import commands: print an import's outcome the same way everywhere."""
 
 from core.models import ImportBatch
+from core.plural import count_noun
 
 
 def report_batch(command, batch: ImportBatch) -> None:
@@ -14,7 +15,8 @@ def report_batch(command, batch: ImportBatch) -> None:
         )
         return
     command.stderr.write(
-        f"Файл не загружен: {stats.get('errors', len(batch.errors))} ошибок, ничего не изменено."
+        f"Файл не загружен: {count_noun(stats.get('errors', len(batch.errors)), 'ошибка', 'ошибки', 'ошибок')}, "
+        "ничего не изменено."
     )
     for error in batch.errors[:50]:
         where = f"строка {error['row']}" if error["row"] else "файл"

@@ -12,6 +12,7 @@ from typing import IO
 from django.db import transaction
 
 from core.imports import ImportOption, ImportOutcome, register_importer
+from core.plural import count_noun
 from core.roles import STAFF_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -167,7 +168,11 @@ class RoadmapItemImporter:
         for key, limit in TEXT_LIMITS.items():
             if len(values.get(key, "")) > limit:
                 errors.append(
-                    RowError(line, LABELS[key], f"Слишком длинное значение: больше {limit} символов.")
+                    RowError(
+                        line,
+                        LABELS[key],
+                        f"Слишком длинное значение: больше {count_noun(limit, 'символа', 'символов', 'символов')}.",
+                    )
                 )
         start = end = None
         all_year = False

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from core.access import can_write_somewhere
+from core.plural import count_noun, plural
 from schools.models import Municipality, School, Teacher
 
 from .models import Event, EventLevel, RoadmapItem
@@ -369,15 +370,6 @@ def event_totals(user, year: int) -> EventTotals:
     )
 
 
-def teacher_word(n: int) -> str:
-    """1 педагог, 2 педагога, 5 педагогов."""
-    if n % 10 == 1 and n % 100 != 11:
-        return "педагог"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "педагога"
-    return "педагогов"
-
-
 LEVEL_GENITIVE_PLURAL = {
     EventLevel.SCHOOL: "школьных",
     EventLevel.MUNICIPAL: "муниципальных",
@@ -388,6 +380,5 @@ LEVEL_GENITIVE_PLURAL = {
 
 def totals_sentence(n: int, level: str) -> str:
     """«41 педагог ШНОР стал участником региональных (краевых, областных) мероприятий»."""
-    one = n % 10 == 1 and n % 100 != 11
-    became = "стал участником" if one else "стали участниками"
-    return f"{n} {teacher_word(n)} ШНОР {became} {LEVEL_GENITIVE_PLURAL[level]} мероприятий"
+    became = plural(n, "стал участником", "стали участниками", "стали участниками")
+    return f"{count_noun(n, 'педагог', 'педагога', 'педагогов')} ШНОР {became} {LEVEL_GENITIVE_PLURAL[level]} мероприятий"

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core.access import user_scope
 from core.imports import ImportOutcome, register_importer
+from core.plural import count_noun
 from core.roles import STAFF_WRITE_ROLES
 from core.tabular import Column, RowError, iter_table, normalise_header, normalise_text
 
@@ -134,7 +135,11 @@ class SchoolImporter:
         for key, limit in MAX_LENGTHS.items():
             if len(cleaned.get(key, "")) > limit:
                 errors.append(
-                    RowError(line, LABELS[key], f"Слишком длинное значение: больше {limit} символов.")
+                    RowError(
+                        line,
+                        LABELS[key],
+                        f"Слишком длинное значение: больше {count_noun(limit, 'символа', 'символов', 'символов')}.",
+                    )
                 )
         code = cleaned.get("code", "")
         if code and not CODE_PATTERN.match(code):

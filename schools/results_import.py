@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.imports import MAX_STORED_ERRORS, ImportOption, ImportOutcome, register_importer
+from core.plural import count_noun
 from core.tabular import (
     Column,
     RowError,
@@ -580,7 +581,12 @@ class _Catalog:
         if not subject:
             errors.append(("subject", "Обязательное поле не заполнено."))
         elif len(subject) > MAX_SUBJECT_LENGTH:
-            errors.append(("subject", f"Слишком длинное название: больше {MAX_SUBJECT_LENGTH} символов."))
+            errors.append(
+                (
+                    "subject",
+                    f"Слишком длинное название: больше {count_noun(MAX_SUBJECT_LENGTH, 'символа', 'символов', 'символов')}.",
+                )
+            )
         grade = _bounded(grade_text, fisoko.GRADES, "Класс", errors, "grade")
         year = _bounded(year_text, fisoko.YEARS, "Год", errors, "year")
         if errors:

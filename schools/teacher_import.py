@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.imports import ImportOutcome, register_importer
+from core.plural import count_noun
 from core.roles import SCHOOL_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -153,7 +154,13 @@ def _check_name_part(
 ) -> None:
     """One error at most per cell; the value itself is never quoted: it is a person's name."""
     if any(len(part) > MAX_NAME_LENGTH for part in parts or (value,)):
-        errors.append(RowError(line, label, f"Слишком длинное значение: больше {MAX_NAME_LENGTH} символов."))
+        errors.append(
+            RowError(
+                line,
+                label,
+                f"Слишком длинное значение: больше {count_noun(MAX_NAME_LENGTH, 'символа', 'символов', 'символов')}.",
+            )
+        )
     elif not NAME_PATTERN.match(value):
         errors.append(
             RowError(
@@ -215,7 +222,13 @@ def _parse_school_code(line: int, values: dict[str, str], errors: list[RowError]
 
 def _check_length(line: int, label: str, value: str, limit: int, errors: list[RowError]) -> None:
     if len(value) > limit:
-        errors.append(RowError(line, label, f"Слишком длинное значение: больше {limit} символов."))
+        errors.append(
+            RowError(
+                line,
+                label,
+                f"Слишком длинное значение: больше {count_noun(limit, 'символа', 'символов', 'символов')}.",
+            )
+        )
 
 
 class _Schools:
@@ -463,7 +476,8 @@ class TeacherImporter:
                     RowError(
                         line,
                         TEACHER_LABELS["subjects"],
-                        f"Слишком длинное название предмета: больше {MAX_SUBJECT_LENGTH} символов.",
+                        "Слишком длинное название предмета: больше "
+                        f"{count_noun(MAX_SUBJECT_LENGTH, 'символа', 'символов', 'символов')}.",
                     )
                 )
                 return None

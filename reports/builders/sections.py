@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from core.plural import count_noun, plural
 from diagnostics.models import LineStatus, ProgressForm, RouteLine
 from mentoring.models import LogEntry, LogKind, MentorAssignment, TutorAssignment
 from mentoring.selectors import coverage_schools
@@ -88,7 +89,9 @@ def list_section(scope: BuildScope) -> Section:
             for approved in lists
         )
         included = sum(1 for entry in entries.values() if entry.included)
-        paragraphs.append(f"Перечень утверждён ({orders}); в перечне {included} школ.")
+        paragraphs.append(
+            f"Перечень утверждён ({orders}); в перечне {count_noun(included, 'школа', 'школы', 'школ')}."
+        )
     if scope.list_source != "approved":
         paragraphs.append(
             "Для муниципалитетов без утверждённого перечня приведён расчётный перечень по правилу ШНОР."
@@ -171,7 +174,10 @@ def _movement_table(scope: BuildScope) -> Table:
         (*_school_columns(scope), Column("Изменение", width=20)),
         rows,
         sheet="Вошли и вышли",
-        note=f"В перечне {scope.year - 1} года было {len(before)} школ, в перечне {scope.year} года — {len(now)}.",
+        note=(
+            f"В перечне {scope.year - 1} года — {count_noun(len(before), 'школа', 'школы', 'школ')}, "
+            f"в перечне {scope.year} года — {count_noun(len(now), 'школа', 'школы', 'школ')}."
+        ),
     )
 
 
@@ -425,9 +431,10 @@ def mentoring_section(scope: BuildScope) -> Section:
     teachers_total = sum(teachers.get(pk, 0) for pk in focus)
     tutored_total = sum(min(tutored.get(pk, 0), teachers.get(pk, 0)) for pk in focus)
     paragraphs = (
-        f"Наставник закреплён за {with_mentor} из {len(focus)} школ "
+        f"Наставник закреплён за {with_mentor} из {len(focus)} {plural(len(focus), 'школы', 'школ', 'школ')} "
         f"({percent_text(_share(with_mentor, len(focus)))}); тьютор — у {tutored_total} из {teachers_total} "
-        f"педагогов ({percent_text(_share(tutored_total, teachers_total))}).",
+        f"{plural(teachers_total, 'педагога', 'педагогов', 'педагогов')} "
+        f"({percent_text(_share(tutored_total, teachers_total))}).",
     )
     coverage_rows = [
         (

@@ -470,6 +470,9 @@ def test_methodologist_dashboard_shows_mun_a_numbers_only(client, programme):
     assert f'href="{reverse("roadmaps:list")}?overdue=1" data-count="overdue-items"' in html
     assert f'href="{reverse("diagnostics:forms")}" data-count="overdue-forms"' in html
     assert f'href="{reverse("mentoring:coverage")}?year={Y}#no-mentor" data-count="without-mentor"' in html
+    # The nouns agree with the counts (2 items, 1 form): core.plural, not «1 квартальных форм не сдано».
+    assert '<span class="status-counts__label">просроченных пункта дорожных карт</span>' in html
+    assert '<span class="status-counts__label">квартальная форма не сдана в срок</span>' in html
     # The chart's data is embedded as JSON for static/js/dashboard.js; no inline script.
     assert '<script id="dashboard-chart-data" type="application/json">' in html
     assert re.search(r"<script>(?!\s*</script>)", html) is None

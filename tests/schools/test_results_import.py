@@ -615,7 +615,7 @@ def test_command_with_errors_exits_non_zero_and_lists_them(world, tmp_path, caps
     with pytest.raises(CommandError, match="отклонена"):
         call_command("import_results", str(path), "--region", "Ростовская область")
     err = capsys.readouterr().err
-    assert "Файл не загружен: 1 ошибок, ничего не изменено." in err
+    assert "Файл не загружен: 1 ошибка, ничего не изменено." in err
     assert "строка 3, столбец «Класс»: Класс должен быть от 1 до 11, указано 12." in err
     assert not Result.objects.exists()
 
