@@ -117,9 +117,11 @@ def is_numeric(kind: str) -> bool:
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
-    """The methodologist's text → paragraphs (separated by blank lines; single line breaks stay inside)."""
-    parts = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return tuple(part.strip() for part in parts if part.strip())
+    """The methodologist's text → paragraphs: every non-empty line is one. A textarea's Enter starts a new
+    recommendation, and each gets its own indented paragraph in print (a line break inside a paragraph would
+    leave every line but the first without its indent)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tuple(line.strip() for line in lines if line.strip())
 
 
 _SIGNER_NAME = re.compile(r"^(?P<position>.+?)\s+(?P<name>(?:[А-ЯЁA-Z]\.\s?){1,2}[А-ЯЁA-Z][\w-]+)$")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Python: Chromium for browser tests, docker-compose to
-# validate docker-compose.yml (no engine needed), Pango and fonts for PDF rendering.
+# validate docker-compose.yml (no engine needed), Pango and fonts for PDF rendering, poppler-utils (pdftotext)
+# for the tests that read where the справка prints each word (tests/reports/pdf_layout.py).
 # Installs only what is missing; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(chromium docker-compose libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core)
+packages=(chromium docker-compose libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

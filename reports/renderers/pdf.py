@@ -10,6 +10,8 @@ out to the network even if it slipped past the template's escaping.
 """
 
 import datetime
+import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from django.utils.safestring import mark_safe
 
 from reports.context import Kind, ReportContext, cell_text, is_numeric, split_paragraphs, split_signer
 from reports.renderers.charts import line_chart_svg, text_width
+
+logger = logging.getLogger(__name__)
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 TEMPLATE = "reports/pdf/report.html"
@@ -43,20 +47,27 @@ def _font_urls() -> dict[str, str]:
     return {key: (FONTS_DIR / name).as_uri() for key, name in FONT_FILES.items()}
 
 
-# The table geometry of report.css: A4 minus the 30 + 15 mm margins, 12 pt cells with 1.5 mm padding.
-TEXT_WIDTH_PT = (210 - 30 - 15) / 25.4 * 72
-TABLE_FONT_PT = 12
+# The table geometry of report.css: A4 minus the 30 + 15 mm margins, cells with 1.5 mm padding.
+PORTRAIT_WIDTH_PT = (210 - 30 - 15) / 25.4 * 72
+LANDSCAPE_WIDTH_PT = (297 - 30 - 15) / 25.4 * 72
 CELL_PADDING_PT = 2 * 1.5 / 25.4 * 72 + 1.5  # both sides, the border and a little slack
+# How a table is set, tried in this order until every column gets the width of its longest unbreakable text:
+# 12 pt on a portrait page; 10 pt (ГОСТ Р 7.0.97-2016, 5.1: smaller sizes are allowed in tables); then the
+# table alone on a landscape page (ГОСТ 2.105-95, 4.4.6: a table may run along the long side of the sheet).
+SETTINGS = ((12, False), (10, False), (12, True), (10, True))
+# A text cell's longest word is kept whole up to this share of the width; longer ones are hyphenated.
+LONGEST_WORD_SHARE = 0.3
+_WORDS = re.compile(r"[ \t\n]+")  # not the no-break space: «31,5 %» is one unit
 
 
-def _widths(columns, needs: list[float]) -> list[str]:
-    """Column widths in % of the text width: proportional to ``Column.width``, except that a number or date
-    column gets at least the width of its longest value (``needs``, in pt), so «1 000» or «10.04.2026»
-    is never broken inside; the text columns share what is left."""
+def _widths(columns, needs: list[float], text_width: float) -> list[str]:
+    """Column widths in % of the text width: proportional to ``Column.width``, except that a column gets at
+    least ``needs`` (in pt: its longest value or word, its header's longest word), so no word is split and no
+    text runs into the next cell; the other columns share what is left."""
     weights = [max(column.width, 1) for column in columns]
     fixed: dict[int, float] = {}
     while True:
-        free = TEXT_WIDTH_PT - sum(fixed.values())
+        free = text_width - sum(fixed.values())
         share = sum(w for i, w in enumerate(weights) if i not in fixed)
         grown = {
             i: needs[i]
@@ -66,11 +77,47 @@ def _widths(columns, needs: list[float]) -> list[str]:
         if not grown:
             break
         fixed.update(grown)
-    free = max(TEXT_WIDTH_PT - sum(fixed.values()), 0.0)
+    free = max(text_width - sum(fixed.values()), 0.0)
     share = sum(w for i, w in enumerate(weights) if i not in fixed) or 1
     points = [fixed[i] if i in fixed else free * w / share for i, w in enumerate(weights)]
     total = sum(points) or 1.0
     return [f"{width * 100 / total:.2f}" for width in points]
+
+
+def _needs(columns, kinds, rows, size: int) -> list[float]:
+    """The narrowest each column may be at ``size`` pt: a number or a date on one line, the longest word of a
+    text (up to LONGEST_WORD_SHARE of the page), the longest word of the bold header."""
+    needs = []
+    for index, (column, (_kind, css)) in enumerate(zip(columns, kinds, strict=True)):
+        header = max(
+            (text_width(word, size, bold=True) for word in _WORDS.split(column.title) if word), default=0
+        )
+        values = (row[index][0] for row in rows if index < len(row))
+        if css:  # numbers and dates never break
+            longest = max((text_width(value, size) for value in values), default=0.0)
+        else:
+            longest = max(
+                (text_width(word, size) for value in values for word in _WORDS.split(value) if word),
+                default=0.0,
+            )
+            longest = min(longest, LONGEST_WORD_SHARE * PORTRAIT_WIDTH_PT)
+        needs.append(CELL_PADDING_PT + 1.04 * max(header, longest))
+    return needs
+
+
+def table_setting(columns, kinds, rows) -> tuple[int, bool, list[str]]:
+    """(font size, landscape?, column widths in %) of a table: the first of SETTINGS where everything fits.
+    When nothing fits (a table with too many columns for any page) the last setting is used with widths in
+    proportion to the needs: words may then break, but never run over a neighbour (overflow-wrap in the CSS)."""
+    for size, landscape in SETTINGS:
+        width = LANDSCAPE_WIDTH_PT if landscape else PORTRAIT_WIDTH_PT
+        needs = _needs(columns, kinds, rows, size)
+        if sum(needs) <= width:
+            return size, landscape, _widths(columns, needs, width)
+    logger.warning(
+        "Таблица из %s столбцов не помещается на лист A4 даже в альбомной ориентации", len(columns)
+    )
+    return size, landscape, _widths(columns, [need * width / sum(needs) for need in needs], width)
 
 
 def _cell_class(kind: str) -> str:
@@ -99,21 +146,15 @@ def template_context(context: ReportContext) -> dict:
                 [(cell_text(value, kind), css) for value, (kind, css) in zip(row, kinds, strict=False)]
                 for row in table.iter_rows()
             ]
-            needs = [0.0] * len(kinds)
-            for index, (_kind, css) in enumerate(kinds):
-                if css:  # numbers and dates: the longest value and the header's longest word on one line
-                    longest = max((row[index][0] for row in rows if index < len(row)), key=len, default="")
-                    words = table.columns[index].title.split() or [""]
-                    needs[index] = CELL_PADDING_PT + max(
-                        text_width(longest, TABLE_FONT_PT) * 1.04,
-                        max(text_width(word, TABLE_FONT_PT, bold=True) for word in words) * 1.04,
-                    )
+            size, landscape, widths = table_setting(table.columns, kinds, rows)
             tables.append(
                 {
                     "number": table_number,
                     "title": table.title,
                     "columns": table.columns,
-                    "widths": _widths(table.columns, needs),
+                    "widths": widths,
+                    "compact": size < 12,
+                    "landscape": landscape,
                     "rows": rows,
                     "note": table.note,
                 }
@@ -133,6 +174,8 @@ def template_context(context: ReportContext) -> dict:
                 "charts": charts,
                 "excel_only": excel_only,
                 "is_empty": not (section.paragraphs or tables or charts or excel_only),
+                # A section that opens with a landscape table starts on its page: its heading stays with it.
+                "landscape": not section.paragraphs and bool(tables) and tables[0]["landscape"],
                 "empty_text": section.empty_text or "Данные отсутствуют.",
             }
         )

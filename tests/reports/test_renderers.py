@@ -112,10 +112,12 @@ def make_context(*, long_rows: int = 0) -> ReportContext:
 
 
 def test_split_paragraphs_and_signer():
-    assert split_paragraphs("Первый\nабзац.\n\n \nВторой.\r\n\r\nТретий.") == (
-        "Первый\nабзац.",
+    assert split_paragraphs("Первый\nабзац.\n\n \nВторой.\r\n\r\nТретий.\rЧетвёртый.") == (
+        "Первый",
+        "абзац.",
         "Второй.",
         "Третий.",
+        "Четвёртый.",
     )
     assert split_paragraphs("   ") == ()
     assert split_signer("Начальник управления образования И. И. Иванов") == (
