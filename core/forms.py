@@ -4,8 +4,16 @@ from .errors import ApplicationError
 from .imports import ImportOption, check_upload_size
 from .tabular import TableError, file_format
 
+# What core.tabular reads: its encoding detection (_detect_encoding) and separator detection (detect_delimiter).
+UPLOAD_HELP = (
+    "Файл .xlsx или .csv. CSV — в кодировке UTF-8 (с BOM или без), Windows-1251 или UTF-16: как его сохраняет "
+    "Excel («CSV UTF-8», «CSV (разделители — запятые)», «Текст Юникод»); разделитель «;», «,» или табуляция "
+    "определяется сам."
+)
+
 
 class ImportUploadForm(forms.Form):
+    file_help = UPLOAD_HELP  # printed above the list of columns
     file = forms.FileField(label="Файл (.xlsx или .csv)")
     region = forms.ModelChoiceField(label="Регион", queryset=None, empty_label=None)
 

@@ -309,3 +309,53 @@ def test_small_files_stay_synchronous(client, world, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks() as queued:
         post_upload(client, GOOD)
     assert queued == [] and ImportBatch.objects.get().status == ImportBatch.Status.VALIDATED
+
+
+@pytest.mark.parametrize(("encoding", "separator"), [("cp1251", ";"), ("utf-16", "\t"), ("utf-8-sig", ",")])
+def test_upload_help_names_every_encoding_the_reader_takes(client, world, encoding, separator):
+    """The page promised UTF-8 only, while Excel's Windows-1251 and UTF-16 files are read as well."""
+    client.force_login(world.users["methodist"])
+    html = client.get(reverse("imports:new", args=["results"])).content.decode()
+    assert "(UTF-8, разделитель" not in html
+    assert (
+        "Файл .xlsx или .csv. CSV — в кодировке UTF-8 (с BOM или без), Windows-1251 или UTF-16: как его "
+        "сохраняет Excel («CSV UTF-8», «CSV (разделители — запятые)», «Текст Юникод»); разделитель «;», «,» "
+        "или табуляция определяется сам. Первая строка — заголовок."
+    ) in html
+    # …and what it promises holds: the same file in that encoding and with that separator is read.
+    text = GOOD.replace(";", separator).replace("3,26", "3.26") if separator != ";" else GOOD
+    handle = io.BytesIO(text.encode(encoding))
+    handle.name = "results.csv"
+    region = Region.objects.get(name="Ростовская область")
+    response = client.post(reverse("imports:new", args=["results"]), {"file": handle, "region": region.pk})
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.total_rows) == (ImportBatch.Status.VALIDATED, 2)
+
+
+def test_import_titles_keep_abbreviations_in_capitals(client, world):
+    """«Курсы повышения квалификации (КПК)» inside a sentence: the first letter lowered, «КПК» kept."""
+    client.force_login(world.users["methodist"])
+    assert (
+        "Загрузить: курсы повышения квалификации (КПК)"
+        in client.get(reverse("imports:list")).content.decode()
+    )
+    html = client.get(reverse("imports:new", args=["courses"])).content.decode()
+    assert "<h1>Загрузка: курсы повышения квалификации (КПК)</h1>" in html
+    assert "(кпк)" not in html
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Курсы повышения квалификации (КПК)", "курсы повышения квалификации (КПК)"),
+        ("ШНОР по расчёту", "ШНОР по расчёту"),
+        ("ИОМ педагогов", "ИОМ педагогов"),
+        ("Реестр школ", "реестр школ"),
+        ("", ""),
+    ],
+)
+def test_lowerfirst(value, expected):
+    from django.template import Context, Template
+
+    assert Template("{% load ru_text %}{{ v|lowerfirst }}").render(Context({"v": value})) == expected
