@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
         from . import two_factor
 
         two_factor.connect()
+
+        from . import sqlite
+
+        sqlite.connect()

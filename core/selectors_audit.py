@@ -282,7 +282,12 @@ def change_rows(user, flt: AuditFilter) -> models.QuerySet:
             rows = rows.filter(source.scope(reach))
         if flt.user_text.strip():
             rows = rows.filter(history_user_id__in=_matching_users(flt.user_text))
-        parts.append(rows.annotate(source=Value(index)).values_list("history_date", "history_id", "source"))
+        # order_by(): no ORDER BY inside the compound (the historical models order themselves by Meta), which
+        # SQLite refuses — «ORDER BY not allowed in subqueries of compound statements» (issue #17); the union
+        # is ordered once, below.
+        parts.append(
+            rows.annotate(source=Value(index)).values_list("history_date", "history_id", "source").order_by()
+        )
     if not parts:  # an unknown model in the filter
         return audit_sources()[0].history_model._default_manager.none().values_list("history_date")
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]

@@ -1,4 +1,8 @@
-"""Test settings: PostgreSQL when reachable (always under CI=true), SQLite only as a local fallback."""
+"""Test settings: PostgreSQL when reachable (always under CI=true), SQLite only as a local fallback.
+
+TEST_DATABASE_VENDOR=sqlite forces the embedded database even when PostgreSQL is reachable: ``make test-sqlite``
+opens the pages on the database the demo runs on (issue #17: a query PostgreSQL takes and SQLite refuses).
+"""
 
 import os
 import sys
@@ -41,19 +45,33 @@ def _postgres_reachable(url: str) -> bool:
     return True
 
 
-if _postgres_reachable(TEST_DATABASE_URL):
-    DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL)}  # noqa: F405
-    TEST_DATABASE_VENDOR = "postgresql"
-elif CI:
+# TEST_DATABASE_VENDOR: "sqlite" — the embedded database whatever is reachable (also under CI); "postgresql" —
+# PostgreSQL or an error; unset — PostgreSQL when reachable (always under CI=true), else SQLite.
+_FORCED_VENDOR = os.environ.get("TEST_DATABASE_VENDOR", "").strip().lower()
+if _FORCED_VENDOR not in {"", "sqlite", "postgresql"}:
     raise ImproperlyConfigured(  # noqa: F405
-        f"CI=true, но PostgreSQL недоступен по адресу {TEST_DATABASE_URL}: тесты не запускаются без него."
+        f"TEST_DATABASE_VENDOR={_FORCED_VENDOR!r}: ожидается sqlite или postgresql."
     )
+
+if _FORCED_VENDOR == "sqlite":
+    TEST_DATABASE_VENDOR = "sqlite"
+elif _postgres_reachable(TEST_DATABASE_URL):
+    TEST_DATABASE_VENDOR = "postgresql"
+elif CI or _FORCED_VENDOR == "postgresql":
+    raise ImproperlyConfigured(  # noqa: F405
+        f"PostgreSQL недоступен по адресу {TEST_DATABASE_URL} (CI=true или TEST_DATABASE_VENDOR=postgresql): "
+        "тесты не запускаются без него."
+    )
+else:
+    TEST_DATABASE_VENDOR = "sqlite"
+    print("ВНИМАНИЕ: PostgreSQL недоступен, тесты идут на SQLite (не для CI).", file=sys.stderr)
+
+if TEST_DATABASE_VENDOR == "postgresql":
+    DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL)}  # noqa: F405
 else:
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "test.sqlite3"}
     }
-    TEST_DATABASE_VENDOR = "sqlite"
-    print("ВНИМАНИЕ: PostgreSQL недоступен, тесты идут на SQLite (не для CI).", file=sys.stderr)
 
 # Unit tests run tasks eagerly; the worker tests start a real worker against TEST_REDIS_URL.
 CELERY_BROKER_URL = "memory://"

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import AuthEvent, RoleAssignment, User
 from core.navigation import menu_for
-from core.selectors_audit import audit_sources
+from core.selectors_audit import AuditFilter, audit_sources, change_rows
 from mentoring.models import MentorAssignment
 from mentoring.services import mentor_assign, order_create
 from reports.models import Report, ReportKind, ReportStatus
@@ -357,6 +357,17 @@ def test_the_page_does_not_query_per_row(client, world, django_assert_max_num_qu
 
     assert len(response.context["entries"]) == 50
     assert len(many) <= len(few)  # more rows, no more queries (the few rows span more models)
+
+
+@pytest.mark.parametrize("user_name", ["methodist", "head", "superuser"])
+def test_the_union_of_changes_orders_only_once(world, user_name):
+    """SQLite refuses an ORDER BY inside a compound statement (the demo's 500, issue #17): the historical
+    models' Meta ordering must not reach the union's parts; the union itself is ordered newest first."""
+    rows = change_rows(world.users[user_name], AuditFilter())
+    parts = rows.query.combined_queries
+    assert len(parts) == len(audit_sources())
+    assert [part.get_compiler("default").get_order_by() for part in parts] == [[]] * len(parts)
+    assert rows.query.order_by == ("-history_date", "-source", "-history_id")
 
 
 # --- sign-ins ---------------------------------------------------------------------------------------------
