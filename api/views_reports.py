@@ -5,11 +5,9 @@ Reads go through ``Report.objects.visible_to``; the order through ``reports.serv
 the territory again and schedules the build after the transaction commits. Views only parse and format.
 """
 
-import logging
-
 import django_filters
 from django.db.models import Prefetch, Q
-from django.http import FileResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status
@@ -20,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.access import user_scope
+from core.files import stored_file_response
 from reports import services
 from reports.forms import VERIFY_MAX_BYTES, territory_querysets
 from reports.models import (
@@ -38,8 +37,6 @@ from .auth import ApiPrincipal
 from .base import SyncViewSet
 from .models import Tombstone
 from .views_areas import year_filter
-
-logger = logging.getLogger(__name__)
 
 KEY_REFUSED = (
     "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "
@@ -212,17 +209,9 @@ class ReportViewSet(SyncViewSet):
         if stored is None or not stored.file:
             raise exceptions.NotFound("У отчёта нет файла в этом формате.")
         try:
-            handle = stored.file.open("rb")
-        except FileNotFoundError:
-            logger.error("Отчёт %s: файл %s не найден в хранилище", report.pk, stored.file.name)
+            response = stored_file_response(stored.file, name=download_name(report, fmt))
+        except Http404:  # open_stored has logged which file is gone
             raise exceptions.NotFound("Файл отчёта не найден в хранилище.") from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=download_name(report, fmt),
-            content_type=FORMAT_CONTENT_TYPES[fmt],
-        )
-        response["X-Content-Type-Options"] = "nosniff"
         response["Digest"] = f"sha-256={stored.sha256}"
         response["ETag"] = f'"{stored.sha256}"'  # a stored file never changes: 304 for If-None-Match
         return response

@@ -32,7 +32,7 @@ from .models import (
     RouteStatus,
     SpecificDeficit,
 )
-from .uploads import check_evidence
+from .uploads import check_evidence, evidence_name
 
 
 def deadline_days() -> int:
@@ -394,8 +394,8 @@ def progress_form_save(
         if values.get("evidence"):
             if entry.evidence:
                 _delete_after_commit(entry.evidence)  # replaced: the old file goes once the new row is saved
-            entry.evidence_name = values["evidence"].name[:255]
-            entry.evidence.save(values["evidence"].name, values["evidence"], save=False)
+            entry.evidence_name = evidence_name(values["evidence"])
+            entry.evidence.save(entry.evidence_name, values["evidence"], save=False)
         entry.save()
         line = entry.line
         # Only a status changed on this form moves the line: an entry left as it was must not undo a move the

@@ -3,6 +3,8 @@
 import filetype
 from django.core.exceptions import ValidationError
 
+from core.files import document_name
+
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024  # 10 MB: a scanned certificate or a lesson plan fits, a video does not
 ALLOWED = {
     "pdf": "application/pdf",
@@ -28,3 +30,11 @@ def check_evidence(upload) -> str:
             "проверяется содержимое, а не имя файла."
         )
     return kind.extension
+
+
+def evidence_name(upload) -> str:
+    """The name an accepted file is kept under: the uploader's words with the extension of its content.
+
+    «prikaz.hta» holding a PDF is kept as «prikaz.pdf»: the page lists it and the download serves it as what it is.
+    """
+    return document_name(upload.name, check_evidence(upload))

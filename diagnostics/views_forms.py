@@ -3,19 +3,17 @@
 Every form is reached through ``ProgressForm.objects.visible_to``: another school's form is a 404, even by id.
 """
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import user_scope
-from core.files import open_stored
+from core.files import stored_file_response
 from core.roles import STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School, Teacher
 
@@ -227,13 +225,7 @@ def evidence_download(request, entry_pk: int):
     entry = get_object_or_404(ProgressEntry.objects.visible_to(request.user), pk=entry_pk)
     if not entry.evidence:
         raise Http404("Документ не приложен.")
-    content_type = mimetypes.guess_type(entry.evidence_name)[0] or "application/octet-stream"
-    response = FileResponse(
-        open_stored(entry.evidence), as_attachment=True, filename=entry.evidence_name or "document"
-    )
-    response["Content-Type"] = content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(entry.evidence, name=entry.evidence_name)
 
 
 @login_required

@@ -12,14 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.access import user_scope
-from core.files import open_stored
+from core.files import stored_file_response
 from core.forms import add_service_error
 
 from . import services, statuses
@@ -27,7 +27,6 @@ from .builders import rule_rows
 from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm, territory_querysets
 from .models import (
     APPROVE_ROLES,
-    FORMAT_CONTENT_TYPES,
     FORMAT_EXTENSIONS,
     READ_ROLES,
     REQUEST_ROLES,
@@ -249,9 +248,7 @@ def report_download(request, pk: int, fmt: str):
     stored = report.files.filter(format=fmt).first()
     if stored is None or not stored.file:
         raise Http404("Такого файла у отчёта нет.")
-    response = FileResponse(open_stored(stored.file), as_attachment=True, filename=download_name(report, fmt))
-    response["Content-Type"] = FORMAT_CONTENT_TYPES[fmt]
-    response["X-Content-Type-Options"] = "nosniff"
+    response = stored_file_response(stored.file, name=download_name(report, fmt))
     response["Digest"] = f"sha-256={stored.sha256}"
     return response
 

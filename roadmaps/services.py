@@ -186,7 +186,7 @@ def item_move(
 
 @transaction.atomic
 def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: str = "") -> ItemEvidence:
-    from diagnostics.uploads import check_evidence
+    from diagnostics.uploads import evidence_name
 
     if not _may_update_status(user, item):
         raise PermissionDenied(
@@ -194,12 +194,10 @@ def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: 
         )
     if upload is None and not link:
         raise ValidationError("Приложите файл или укажите ссылку.")
-    evidence = ItemEvidence(
-        item=item, name=(name or (upload.name if upload else link))[:255], link=link, uploaded_by=user
-    )
+    stored_name = evidence_name(upload) if upload is not None else ""  # refuses a file of the wrong kind
+    evidence = ItemEvidence(item=item, name=(name or stored_name or link)[:255], link=link, uploaded_by=user)
     if upload is not None:
-        check_evidence(upload)
-        evidence.file.save(upload.name, upload, save=False)
+        evidence.file.save(stored_name, upload, save=False)
     evidence.full_clean()
     evidence.save()
     return evidence

@@ -1,19 +1,17 @@
 """Roadmap pages. Reads start at ``visible_to``; writes go through roadmaps.services."""
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import can_write_somewhere
-from core.files import open_stored
+from core.files import stored_file_response
 from core.forms import add_service_error
 from mentoring.selectors import people_for_assignment
 from schools.models import Municipality, School
@@ -189,12 +187,7 @@ def evidence_download(request, evidence_pk: int):
     )
     if not evidence.file:
         raise Http404("Файл не приложен.")
-    response = FileResponse(
-        open_stored(evidence.file), as_attachment=True, filename=evidence.name or "document"
-    )
-    response["Content-Type"] = mimetypes.guess_type(evidence.file.name)[0] or "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(evidence.file, name=evidence.name)
 
 
 def my_open_items(user, today):

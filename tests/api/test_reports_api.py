@@ -28,6 +28,20 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 YEAR = 2026
 CERT_PASSWORD = "пароль-демо-подписи"
 SIGNER = "Сидорова Анна Викторовна"
+
+
+def _xlsx() -> bytes:
+    """A real (tiny) workbook: a download is served with the type its content has (core.files)."""
+    import io
+
+    import openpyxl
+
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    return buffer.getvalue()
+
+
+XLSX_A = _xlsx()
 LIST_URL = "/api/v1/reports/"
 VERIFY_URL = "/api/v1/reports/verify/"
 
@@ -102,7 +116,7 @@ def reports(world, media):
         world, municipality=world.mun_a, data_as_of=timezone.now(), rule_params={"criteria": ["1"]}
     )
     store(a, "pdf", b"%PDF-1.7 A")
-    store(a, "xlsx", b"PK xlsx of A")
+    store(a, "xlsx", XLSX_A)
     b = make_report(world, municipality=world.mun_b, user="regional_methodist")
     store(b, "pdf", b"%PDF-1.7 B")
     profile = make_report(world, school=world.school_a1)
@@ -236,7 +250,7 @@ def test_download_of_a_stored_file(client, world, reports):
     xlsx = client.get(download_url(a, "xlsx"), HTTP_ACCEPT="application/pdf", **headers)
     assert xlsx.status_code == 200
     assert xlsx["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert b"".join(xlsx.streaming_content) == b"PK xlsx of A"
+    assert b"".join(xlsx.streaming_content) == XLSX_A
     # a session of the methodologist downloads the same
     client.force_login(world.users["methodist"])
     assert client.get(download_url(a, "pdf")).status_code == 200
