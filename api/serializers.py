@@ -5,6 +5,22 @@ from schools.models import ApprovedList, FlagDecision, Municipality, Procedure, 
 
 from .base import RussianModelSerializer
 
+# Percentages in the API have one decimal, as the ШНОР rule's reasons (schools.criteria.LowProcedure.share, in
+# ``flags[].reasons``) and the programme's indicators print them: 1 of 7 is 14.3, not 14.285714285714286.
+# Python's round(): the same rounding as the reasons, so a result and the reason it gave agree to the digit.
+SHARE_DECIMALS = 1
+
+
+def round_share(value: float | None) -> float | None:
+    return None if value is None else round(value, SHARE_DECIMALS)
+
+
+class ShareField(serializers.FloatField):
+    """A percentage, rounded to ``SHARE_DECIMALS``."""
+
+    def to_representation(self, value):
+        return round_share(float(value))
+
 
 class MunicipalitySerializer(RussianModelSerializer):
     """Муниципалитет."""
@@ -74,7 +90,11 @@ class ResultSerializer(RussianModelSerializer):
 
     school_code = serializers.CharField(source="school.code", help_text="код ОО")
     procedure = ProcedureSerializer(help_text="процедура")
-    failed_share = serializers.FloatField(help_text="доля «2» (ЕГЭ — ниже минимума), %", allow_null=True)
+    failed_share = ShareField(
+        help_text="доля «2» (ЕГЭ — ниже минимума), % с одним знаком после точки (1 из 7 — 14.3); null — нет "
+        "участников",
+        allow_null=True,
+    )
     small_sample = serializers.BooleanField(help_text="малая выборка: меньше 20 участников")
 
     class Meta:
@@ -130,6 +150,12 @@ class ApprovedListSerializer(RussianModelSerializer):
 
 class ResultRowSerializer(serializers.Serializer):
     """Строка пакета результатов (поля шаблона портала)."""
+
+    # A row that is not an object (null, a string, a number) is an error of that row, said in Russian.
+    default_error_messages = {
+        "null": "Строка пуста (null): ожидается объект с полями шаблона.",
+        "invalid": "Строка — не объект с полями шаблона (получено: {datatype}).",
+    }
 
     school_code = serializers.CharField(help_text="код ОО")
     year = serializers.IntegerField(help_text="год")

@@ -28,6 +28,7 @@ from schools.results_import import TEMPLATE_LABELS, VALUE_FIELDS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
+from .filters import ApiFilterSet, BooleanFilter, IntegerFilter
 from .rows import ValueRows
 
 
@@ -39,10 +40,10 @@ class MunicipalityViewSet(SyncViewSet):
     rows = ValueRows(serializers.MunicipalitySerializer)
 
 
-class SchoolFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+class SchoolFilter(ApiFilterSet):
+    municipality = IntegerFilter(help_text="id муниципалитета")
     code = django_filters.CharFilter(help_text="код ОО")
-    is_active = django_filters.BooleanFilter(help_text="действующая")
+    is_active = BooleanFilter(help_text="действующая")
 
     class Meta:
         model = School
@@ -83,10 +84,10 @@ def statuses_by_school(school_ids: list[int]) -> dict[int, list[dict]]:
     return by_school
 
 
-class ProcedureFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(help_text="год")
+class ProcedureFilter(ApiFilterSet):
+    year = IntegerFilter(help_text="год")
     kind = django_filters.CharFilter(field_name="kind__code", help_text="вид: ВПР, ОГЭ, ЕГЭ…")
-    grade = django_filters.NumberFilter(help_text="класс")
+    grade = IntegerFilter(help_text="класс")
     subject = django_filters.CharFilter(field_name="subject__name", lookup_expr="iexact", help_text="предмет")
 
     class Meta:
@@ -106,17 +107,15 @@ class ProcedureViewSet(SyncViewSet):
         return Procedure.objects.select_related("kind", "subject")
 
 
-class ResultFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="procedure__year", help_text="год")
+class ResultFilter(ApiFilterSet):
+    year = IntegerFilter(field_name="procedure__year", help_text="год")
     kind = django_filters.CharFilter(field_name="procedure__kind__code", help_text="вид: ВПР, ОГЭ, ЕГЭ…")
     subject = django_filters.CharFilter(
         field_name="procedure__subject__name", lookup_expr="iexact", help_text="предмет"
     )
-    grade = django_filters.NumberFilter(field_name="procedure__grade", help_text="класс")
-    school = django_filters.NumberFilter(field_name="school", help_text="id школы")
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
+    grade = IntegerFilter(field_name="procedure__grade", help_text="класс")
+    school = IntegerFilter(field_name="school", help_text="id школы")
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
 
     class Meta:
         model = Result
@@ -133,7 +132,9 @@ class ResultViewSet(SyncViewSet):
     rows = ValueRows(
         serializers.ResultSerializer,
         computed={
-            "failed_share": lambda row: failed_share(row["failed"], row["participants"]),
+            "failed_share": lambda row: serializers.round_share(
+                failed_share(row["failed"], row["participants"])
+            ),
             "small_sample": lambda row: is_small_sample(row["participants"]),
         },
     )
@@ -156,14 +157,12 @@ class ResultViewSet(SyncViewSet):
         )
 
 
-class FlagFilter(django_filters.FilterSet):
-    list_year = django_filters.NumberFilter(help_text="год перечня")
+class FlagFilter(ApiFilterSet):
+    list_year = IntegerFilter(help_text="год перечня")
     status = django_filters.CharFilter(
         help_text="статус: shnor — ШНОР, risk — зона риска, none — нет признака, no_data — нет данных"
     )
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
 
     class Meta:
         model = FlagDecision
@@ -305,7 +304,9 @@ def _refused(details: list[dict], total: int) -> Response:
 
 
 def _row_errors(errors) -> list[dict] | None:
-    """DRF's errors of the rows ({"0": {field: [messages]}}) in the validator's form: row from 1, field, message."""
+    """DRF's errors of the rows in the validator's form: row from 1, field, message. A row's errors are by field
+    ({"0": {field: [messages]}}), or a plain list when the row is not an object at all ({"0": [message]}: null,
+    a string) — that row's error, not a field's."""
     if not isinstance(errors, dict) or not all(str(index).isdecimal() for index in errors):
         return None  # not per row (the list itself is missing, empty or not a list)
     return [
@@ -314,8 +315,8 @@ def _row_errors(errors) -> list[dict] | None:
             "column": "" if field == "non_field_errors" else field,
             "message": str(message),
         }
-        for index, fields in sorted(errors.items(), key=lambda item: int(item[0]))
-        for field, messages in fields.items()
+        for index, row_errors in sorted(errors.items(), key=lambda item: int(item[0]))
+        for field, messages in (row_errors.items() if isinstance(row_errors, dict) else [("", row_errors)])
         for message in messages
     ]
 

@@ -10,7 +10,7 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
@@ -23,15 +23,13 @@ from schools.models import Municipality, School, Teacher
 
 from . import serializers_areas as s
 from .base import LoggedMixin, SyncViewSet, parse_since
+from .filters import ApiFilterSet, BooleanFilter, IntegerFilter
 from .schema import ApiAutoSchema
 
 
-def year_filter(*, help_text: str, **kwargs) -> django_filters.NumberFilter:
-    """A year, 1…9999 as a calendar date holds (another is refused with 400, never a 500), described as such."""
-    schema = {"type": "integer", "minimum": 1, "maximum": 9999, "description": help_text}
-    return extend_schema_field(schema)(
-        django_filters.NumberFilter(min_value=1, max_value=9999, help_text=help_text, **kwargs)
-    )
+def year_filter(*, help_text: str, **kwargs) -> IntegerFilter:
+    """A year, 1…9999 as a calendar date holds (another is refused with 400, never a 500)."""
+    return IntegerFilter(min_value=1, max_value=9999, help_text=help_text, **kwargs)
 
 
 def _active_on(queryset, name, value):
@@ -41,13 +39,11 @@ def _active_on(queryset, name, value):
 # --- mentors, tutors, partnerships ------------------------------------------------------------------------
 
 
-class MentorFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(help_text="id школы, за которой закреплён наставник")
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
-    mentor_school = django_filters.NumberFilter(help_text="id школы-наставника")
-    order = django_filters.NumberFilter(help_text="id приказа")
+class MentorFilter(ApiFilterSet):
+    school = IntegerFilter(help_text="id школы, за которой закреплён наставник")
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
+    mentor_school = IntegerFilter(help_text="id школы-наставника")
+    order = IntegerFilter(help_text="id приказа")
     active_on = django_filters.DateFilter(method=_active_on, help_text="только действующие в этот день")
 
     class Meta:
@@ -73,13 +69,11 @@ class MentorViewSet(SyncViewSet):
         )
 
 
-class TutorFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="teacher__school", help_text="id школы педагога")
-    municipality = django_filters.NumberFilter(
-        field_name="teacher__school__municipality", help_text="id муниципалитета"
-    )
+class TutorFilter(ApiFilterSet):
+    school = IntegerFilter(field_name="teacher__school", help_text="id школы педагога")
+    municipality = IntegerFilter(field_name="teacher__school__municipality", help_text="id муниципалитета")
     subject = django_filters.CharFilter(field_name="subject__name", lookup_expr="iexact", help_text="предмет")
-    order = django_filters.NumberFilter(help_text="id приказа")
+    order = IntegerFilter(help_text="id приказа")
     active_on = django_filters.DateFilter(method=_active_on, help_text="только действующие в этот день")
 
     class Meta:
@@ -104,11 +98,9 @@ class TutorViewSet(SyncViewSet):
         )
 
 
-class PartnershipFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(help_text="id школы (ШНОР)")
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
+class PartnershipFilter(ApiFilterSet):
+    school = IntegerFilter(help_text="id школы (ШНОР)")
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
     kind = django_filters.CharFilter(help_text="тип: instrumental, identical, pair, group")
     school_year = year_filter(method="in_year", help_text="действует в учебном году (2026 — это 2026/27)")
 
@@ -159,12 +151,10 @@ def _changed_with_children(view, child_path: str):
 # --- teachers ------------------------------------------------------------------------------------------------
 
 
-class TeacherFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(help_text="id школы")
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
-    is_active = django_filters.BooleanFilter(help_text="работает")
+class TeacherFilter(ApiFilterSet):
+    school = IntegerFilter(help_text="id школы")
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
+    is_active = BooleanFilter(help_text="работает")
     category = django_filters.CharFilter(help_text="квалификационная категория: none, first, highest…")
     subject = django_filters.CharFilter(
         field_name="subjects__name", lookup_expr="iexact", distinct=True, help_text="ведёт предмет"
@@ -226,10 +216,10 @@ class TeacherViewSet(SyncViewSet):
 # --- diagnostics aggregates --------------------------------------------------------------------------------
 
 
-class DiagnosticsFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
+class DiagnosticsFilter(ApiFilterSet):
+    municipality = IntegerFilter(help_text="id муниципалитета")
     year = year_filter(field_name="start_date__year", help_text="год начала диагностики")
-    school = django_filters.NumberFilter(field_name="schools", help_text="участвует школа (id)")
+    school = IntegerFilter(field_name="schools", help_text="участвует школа (id)")
 
     class Meta:
         model = Campaign
@@ -325,13 +315,11 @@ class DiagnosticsViewSet(SyncViewSet):
 # --- ИОМ progress --------------------------------------------------------------------------------------------
 
 
-class RouteProgressFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(help_text="id школы")
-    municipality = django_filters.NumberFilter(
-        field_name="school__municipality", help_text="id муниципалитета"
-    )
+class RouteProgressFilter(ApiFilterSet):
+    school = IntegerFilter(help_text="id школы")
+    municipality = IntegerFilter(field_name="school__municipality", help_text="id муниципалитета")
     year = year_filter(help_text="год")
-    quarter = django_filters.NumberFilter(help_text="квартал (1–4)")
+    quarter = IntegerFilter(help_text="квартал (1–4)")
     status = django_filters.CharFilter(help_text="состояние: draft, submitted, returned, accepted")
 
     class Meta:
@@ -365,10 +353,10 @@ class RouteProgressViewSet(SyncViewSet):
 # --- roadmaps, events ------------------------------------------------------------------------------------
 
 
-class RoadmapFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
-    school = django_filters.NumberFilter(help_text="id школы (карта школы)")
-    municipal = django_filters.BooleanFilter(
+class RoadmapFilter(ApiFilterSet):
+    municipality = IntegerFilter(help_text="id муниципалитета")
+    school = IntegerFilter(help_text="id школы (карта школы)")
+    municipal = BooleanFilter(
         field_name="school", lookup_expr="isnull", help_text="true — только карты муниципалитетов"
     )
     year = year_filter(method="covering", help_text="период карты захватывает этот год")
@@ -401,11 +389,9 @@ class RoadmapViewSet(SyncViewSet):
         return _changed_with_children(self, "items__updated_at")
 
 
-class RoadmapItemFilter(django_filters.FilterSet):
-    roadmap = django_filters.NumberFilter(help_text="id дорожной карты")
-    municipality = django_filters.NumberFilter(
-        field_name="roadmap__municipality", help_text="id муниципалитета"
-    )
+class RoadmapItemFilter(ApiFilterSet):
+    roadmap = IntegerFilter(help_text="id дорожной карты")
+    municipality = IntegerFilter(field_name="roadmap__municipality", help_text="id муниципалитета")
     status = django_filters.CharFilter(help_text="статус: planned, in_progress, done, postponed, cancelled")
 
     class Meta:
@@ -428,9 +414,9 @@ class RoadmapItemViewSet(SyncViewSet):
         return RoadmapItem.objects.visible_to(self.request.user).select_related("roadmap")
 
 
-class EventFilter(django_filters.FilterSet):
-    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
-    school = django_filters.NumberFilter(field_name="schools", help_text="участвовала школа (id)")
+class EventFilter(ApiFilterSet):
+    municipality = IntegerFilter(help_text="id муниципалитета")
+    school = IntegerFilter(field_name="schools", help_text="участвовала школа (id)")
     kind = django_filters.CharFilter(help_text="вид: seminar, master_class, festival, landing, course…")
     level = django_filters.CharFilter(help_text="уровень: school, municipal, regional, federal")
     year = year_filter(field_name="start_date__year", help_text="год начала")

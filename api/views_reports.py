@@ -35,6 +35,7 @@ from reports.views import download_name
 from . import serializers_reports as s
 from .auth import ApiPrincipal
 from .base import SyncViewSet
+from .filters import ApiFilterSet, IntegerFilter
 from .models import Tombstone
 from .views_areas import year_filter
 
@@ -77,7 +78,7 @@ FILE_RESPONSES = {
 }
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(ApiFilterSet):
     kind = django_filters.ChoiceFilter(
         choices=ReportKind.choices, help_text="вид: territory — справка по территории, school — профиль школы"
     )
@@ -86,8 +87,8 @@ class ReportFilter(django_filters.FilterSet):
         choices=ReportStatus.choices,
         help_text="состояние: queued, building, ready, failed, returned, signed",
     )
-    municipality = django_filters.NumberFilter(help_text="id муниципалитета")
-    school = django_filters.NumberFilter(help_text="id школы (профили школы)")
+    municipality = IntegerFilter(help_text="id муниципалитета")
+    school = IntegerFilter(help_text="id школы (профили школы)")
 
     class Meta:
         model = Report

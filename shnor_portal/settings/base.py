@@ -283,7 +283,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's backend with strict filter sets: a filter value of the wrong type is a 400 (api/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.SyncCursorPagination",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
     # Per client key unless the key sets its own; a nightly sync of a region is a few thousand requests.

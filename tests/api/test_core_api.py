@@ -323,6 +323,21 @@ def test_a_schools_statuses_by_year_are_the_same_in_the_list_and_the_card(client
 # --- cursor pages -------------------------------------------------------------------------------------------
 
 
+def test_failed_share_has_one_decimal_in_the_list_and_the_card(client, world, key_a):
+    """14.285714285714286 was printed (issue #17, item 15): one decimal, as the rule's reasons print shares."""
+    _obj, raw = key_a
+    seventh = add(world.school_a1, "ОГЭ", "математика", 9, 2025, 1, 7)
+    two_thirds = add(world.school_a2, "ОГЭ", "математика", 9, 2025, 2, 3)
+    none = add(world.school_a2, "ВПР", "математика", 5, 2025, 0, 0)
+    rows = client.get("/api/v1/results/", **auth(raw)).json()["results"]
+    assert {row["id"]: row["failed_share"] for row in rows} == {
+        seventh.pk: 14.3,
+        two_thirds.pk: 66.7,
+        none.pk: None,
+    }
+    assert client.get(f"/api/v1/results/{seventh.pk}/", **auth(raw)).json()["failed_share"] == 14.3
+
+
 def walk(client, url: str, headers: dict, on_page=None) -> list[dict]:
     rows, pages = [], 0
     while url:
@@ -585,6 +600,26 @@ def test_a_malformed_batch_is_400_in_the_one_format(client, world, writer_a):
     assert [(d["row"], d["column"]) for d in body["details"]] == [(1, "")]
     response = client.post("/api/v1/results/intake/", "не JSON", content_type="application/json", **auth(raw))
     assert_error(response, 400, "parse_error")
+    assert not Result.objects.exists()
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_row_that_is_not_an_object_is_an_error_of_that_row(client, world, writer_a, dry_run):
+    """{"rows": [null]} was a 500 (issue #17, item 5): each such row is reported at its place."""
+    _obj, raw = writer_a
+    body = assert_error(intake(client, raw, [None], dry_run=dry_run), 400, "invalid")
+    assert body["message"] == "Пакет не принят: ошибок 1, ничего не записано."
+    assert body["details"] == [
+        {"row": 1, "column": "", "message": "Строка пуста (null): ожидается объект с полями шаблона."}
+    ]
+    body = assert_error(
+        intake(client, raw, [row(), None, 7, row(kind=None)], dry_run=dry_run), 400, "invalid"
+    )
+    assert body["details"] == [
+        {"row": 2, "column": "", "message": "Строка пуста (null): ожидается объект с полями шаблона."},
+        {"row": 3, "column": "", "message": "Строка — не объект с полями шаблона (получено: int)."},
+        {"row": 4, "column": "kind", "message": "Это поле не может быть пустым."},
+    ]
     assert not Result.objects.exists()
 
 
