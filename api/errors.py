@@ -1,10 +1,15 @@
-"""One error format for every failure: {"code", "message" (Russian), "details"}."""
+"""One error format for every failure: {"code", "message" (Russian), "details"}.
+
+DRF's views answer their errors through ``api_exception_handler``; what fails outside them — the address
+resolver's 404, a lost database (core.middleware's 503), an unexpected exception (500) — is turned into the same
+format by ``api.middleware.JsonErrorsMiddleware`` with ``error_response``.
+"""
 
 import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -23,6 +28,22 @@ MESSAGES = {
     "invalid": "Данные не приняты.",
     "unsupported_media_type": "Тип тела запроса не поддерживается: ожидается application/json.",
     "not_acceptable": "Формат ответа не поддерживается: ожидается application/json.",
+    "server_error": "Внутренняя ошибка сервера: запрос не выполнен.",
+    "service_unavailable": "Сервис временно недоступен.",
+    "error": "Запрос не выполнен.",
+}
+# The code of an error answer made outside DRF, by its status.
+CODE_OF_STATUS = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+    503: "service_unavailable",
 }
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
@@ -59,4 +80,22 @@ def api_exception_handler(exc, context):
     ):  # not the lockout (api.auth.LockedOut): it has its own text
         message = f"Слишком много запросов: повторите через {int(exc.wait) + 1} с."
     response.data = {"code": code, "message": message, "details": details}
+    return response
+
+
+def error_response(status_code: int, *, retry_after: str | None = None, request_id: str = "") -> JsonResponse:
+    """An error answer in the one format for ``status_code``, made outside DRF (api.middleware)."""
+    code = CODE_OF_STATUS.get(status_code, "error")
+    message = MESSAGES[code]
+    if retry_after and retry_after.isdecimal():
+        message = f"{message.rstrip('.')}: повторите запрос через {int(retry_after)} с."
+    if code == "server_error" and request_id:  # what a user reports, and what finds the traceback in the logs
+        message = f"{message} Номер запроса для обращения к администратору: {request_id}."
+    response = JsonResponse(
+        {"code": code, "message": message, "details": None},
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    if retry_after:
+        response["Retry-After"] = retry_after
     return response

@@ -24,7 +24,7 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(
         help_text="код ошибки: not_authenticated, authentication_failed, permission_denied, not_found, invalid, "
-        "throttled…"
+        "parse_error, method_not_allowed, throttled, locked_out, server_error, service_unavailable…"
     )
     message = serializers.CharField(help_text="сообщение по-русски")
     details = serializers.JSONField(
@@ -41,7 +41,13 @@ ERROR_RESPONSES = {
     "403": "Недостаточно прав: нет нужного права ключа или запрос с неразрешённого IP-адреса.",
     "404": "Не найдено: записи нет в области доступа или курсор страницы неверен.",
     "429": "Слишком много запросов: повторите через столько секунд, сколько указано в заголовке Retry-After.",
+    "500": "Внутренняя ошибка сервера; номер запроса для обращения к администратору — в сообщении и в заголовке "
+    "X-Request-ID.",
+    "503": "Сервис временно недоступен (нет связи с базой данных): повторите через столько секунд, сколько указано "
+    "в заголовке Retry-After.",
 }
+# The answers that tell when to try again.
+WITH_RETRY_AFTER = {"429", "503"}
 RETRY_AFTER = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "через сколько секунд повторить запрос"}
 }
@@ -57,7 +63,7 @@ class ApiAutoSchema(AutoSchema):
             if responses.get(code, {}).get("content"):
                 continue
             responses[code] = {"content": {"application/json": {"schema": error}}, "description": description}
-            if code == "429":
+            if code in WITH_RETRY_AFTER:
                 responses[code]["headers"] = RETRY_AFTER
         return responses
 

@@ -52,7 +52,7 @@ class ReportSerializer(RussianModelSerializer):
         source="get_status_display", read_only=True, help_text="состояние словами"
     )
     signed_by_name = serializers.SerializerMethodField(
-        help_text="кто утвердил и подписал (ФИО руководителя); null, пока отчёт не подписан"
+        help_text="кто подписал: владелец сертификата подписи (ФИО, как в штампе PDF и при проверке); null, пока не подписан"
     )
     files = ReportFileSerializer(
         many=True, read_only=True, help_text="файлы отчёта; пусто, пока он не сформирован"
@@ -116,10 +116,8 @@ class ReportSerializer(RussianModelSerializer):
         return report.rule_params or {}
 
     def get_signed_by_name(self, report: Report) -> str | None:
-        user = report.signed_by
-        if user is None:
-            return None
-        return user.full_name or user.get_username()
+        # The holder of the signing certificate, as the stamp and the verification name them (Report.signer_display).
+        return report.signer_display or None
 
 
 # Named as the report's own request body («ReportRequest»): the order and the report then share one component name
@@ -235,6 +233,9 @@ class VerificationSerializer(serializers.Serializer):
     signer = serializers.CharField(help_text="подписант: имя (CN) в сертификате; пусто, если подписи нет")
     organization = serializers.CharField(
         help_text="организация подписанта из сертификата; пусто, если не указана"
+    )
+    position = serializers.CharField(
+        help_text="должность подписанта (title) из сертификата; пусто, если не указана"
     )
     signed_at = serializers.DateTimeField(
         allow_null=True, help_text="время подписания по данным подписанта; null, если неизвестно"

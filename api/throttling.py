@@ -1,4 +1,55 @@
+import logging
+import threading
+import time
+
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.client_ip import client_ip
+
+logger = logging.getLogger("api.throttling")
+
+# A store that failed is not asked again for this long: a Redis that hangs would otherwise hold every call for
+# its socket timeout (2 s, settings.CACHES), and a stopped one would be dialled on every call.
+REST_SECONDS = 10
+
+
+class _StoreState:
+    """Whether this process's throttle may use its store. Down: calls pass uncounted. One log line when the
+    store fails, one when it counts again — not one per call (a busy key makes 20 calls a second)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.down = False
+        self.resting_until = 0.0
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.resting_until
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            self.resting_until = time.monotonic() + REST_SECONDS
+            if self.down:
+                return
+            self.down = True
+        logger.error(
+            "Ограничение частоты API не действует: хранилище счётчиков недоступно (%s: %s), запросы пропускаются "
+            "без счёта",
+            type(error).__name__,
+            str(error).strip(),
+        )
+
+    def counted(self) -> None:
+        if not self.down:
+            return
+        with self._lock:
+            if not self.down:
+                return
+            self.down = False
+        logger.warning("Ограничение частоты API снова действует: хранилище счётчиков отвечает")
+
+
+store_state = _StoreState()
 
 
 class ClientRateThrottle(SimpleRateThrottle):
@@ -8,6 +59,9 @@ class ClientRateThrottle(SimpleRateThrottle):
     every call's time: that list is read, trimmed and written back whole on every call, so its cost grew with the
     rate — at 24,000 calls a minute (a busy key) ~0.5 ms and 200 KB through Redis per call. A counter costs the
     same at any rate. The price: at a window's edge a client may make up to twice its rate within one period.
+
+    While the store does not answer (Redis stopped or hung) calls pass uncounted, and the store is asked again
+    after ``REST_SECONDS``: see ``_StoreState``.
     """
 
     scope = "api_client"
@@ -19,7 +73,9 @@ class ClientRateThrottle(SimpleRateThrottle):
         elif request.user and request.user.is_authenticated and getattr(request.user, "pk", None):
             ident = f"user:{request.user.pk}"
         else:
-            ident = self.get_ident(request)
+            # Not DRF's get_ident: without NUM_PROXIES it takes X-Forwarded-For from anyone, so a caller
+            # could name a new address on every call; core.client_ip believes only TRUSTED_PROXIES.
+            ident = client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request, view):
@@ -32,10 +88,19 @@ class ClientRateThrottle(SimpleRateThrottle):
         client = self.get_cache_key(request, view)
         if client is None:
             return True
+        if not store_state.usable():
+            return True
         self.now = self.timer()
         window = int(self.now // self.duration)
         counter = f"{client}:{window}"
-        calls = self.count(counter, timeout=self.duration + 1)
+        try:
+            calls = self.count(counter, timeout=self.duration + 1)
+        except (RedisError, OSError) as error:
+            # The limit protects the portal from a runaway client; refusing every client because the counter's
+            # store is down would be the outage it guards against. The call goes through uncounted.
+            store_state.failed(error)
+            return True
+        store_state.counted()
         self.window_end = (window + 1) * self.duration
         return calls <= self.num_requests
 

@@ -261,6 +261,7 @@ class ReportViewSet(SyncViewSet):
             "covers_whole_file": verdict.covers_whole_file,
             "signer": verdict.signer,
             "organization": verdict.organization,
+            "position": verdict.position,
             "signed_at": verdict.signed_at,
             "summary": verdict.summary,
             "details": list(verdict.details),

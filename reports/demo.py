@@ -18,17 +18,54 @@ DEMO_RECOMMENDATIONS = (
 
 
 def ensure_demo_certificate(context: DemoContext | None = None) -> Path | None:
-    """Make the demo certificate where the settings expect it (only under the demo's certificate folder)."""
+    """Make the demo certificate where the settings expect it (only under the demo's certificate folder),
+    issued to the demo's head: the stamp, the verification page and the API then name the person who signs
+    in the demo. A certificate made for someone else (an older checkout) is made again."""
     path = Path(settings.REPORTS_SIGNING_PKCS12) if settings.REPORTS_SIGNING_PKCS12 else None
     demo_dir = Path(settings.REPORTS_DEMO_CERT_DIR)
     if path is None or path.parent != demo_dir:
         return None  # a department's own certificate: never touched
-    if not path.exists():
-        demo_dir.mkdir(parents=True, exist_ok=True)
+    holder = _demo_holder(context)
+    if path.exists() and (holder is None or _holder_of(path) == holder):
+        return path
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    if holder is None:
         signing.make_demo_certificate(path, settings.REPORTS_SIGNING_PASSWORD)
-        if context is not None:
-            context.summary.changed("создано демонстрационных сертификатов подписи")
+    else:
+        signing.make_demo_certificate(
+            path,
+            settings.REPORTS_SIGNING_PASSWORD,
+            common_name=holder.name,
+            title=holder.position,
+            organization=holder.organization,
+        )
+    if context is not None:
+        context.summary.changed("создано демонстрационных сертификатов подписи")
     return path
+
+
+def _demo_holder(context: DemoContext | None) -> signing.CertificateHolder | None:
+    """The demo's head as a certificate names its holder: full name, position, the department."""
+    head = context.users.get("head") if context is not None else None
+    if head is None or not head.full_name:
+        return None
+    from core.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.filter(user=head).select_related("municipality").first()
+    municipality = assignment.municipality if assignment is not None else None
+    department = (municipality.department_name if municipality else "") or settings.REPORTS_DEFAULT_DEPARTMENT
+    return signing.CertificateHolder(
+        name=head.full_name,
+        position=head.position or "Руководитель органа управления образованием",
+        organization=department,
+    )
+
+
+def _holder_of(path: Path) -> signing.CertificateHolder | None:
+    try:
+        return signing.certificate_holder(path.read_bytes(), settings.REPORTS_SIGNING_PASSWORD)
+    except (OSError, signing.SigningNotConfigured):
+        return None
 
 
 def demo_reports(context: DemoContext) -> None:

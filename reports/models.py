@@ -95,6 +95,14 @@ class Report(BaseModel):
         verbose_name="утвердил и подписал",
     )
     signed_at = models.DateTimeField("подписан", null=True, blank=True)
+    # Who signed, as the signing certificate names its holder (reports.signing.certificate_holder): the PDF's
+    # stamp, this record, the report's page and the API all say the same; the verification reads the same
+    # certificate back from the file. ``signed_by`` is the portal user who approved.
+    signer_name = models.CharField("подписант (по сертификату)", max_length=255, blank=True)
+    signer_position = models.CharField("должность подписанта (по сертификату)", max_length=255, blank=True)
+    signer_organization = models.CharField(
+        "организация подписанта (по сертификату)", max_length=255, blank=True
+    )
 
     objects = ReportQuerySet.as_manager()
     # The build's progress (progress, stage) is written with update() and so never enters the history.
@@ -128,6 +136,16 @@ class Report(BaseModel):
         if self.municipality_id:
             return self.municipality.name
         return self.region.name
+
+    @property
+    def signer_display(self) -> str:
+        """Who signed, for pages and the API: the certificate's holder; for a report signed before the holder
+        was recorded, the approving user."""
+        if self.signer_name:
+            return self.signer_name
+        if self.signed_by_id:
+            return self.signed_by.full_name or self.signed_by.get_username()
+        return ""
 
     @property
     def in_progress(self) -> bool:

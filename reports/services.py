@@ -487,13 +487,10 @@ def report_sign(*, user, report: Report) -> Report:
             "Файл PDF отчёта повреждён (контрольная сумма не совпадает). Сформируйте отчёт заново."
         )
     try:
-        signed = signing.sign_pdf(
-            original,
-            pkcs12=pkcs12,
-            password=password,
-            signer_name=user.full_name or user.get_username(),
-            position=user.position or "Руководитель управления образования",
-        )
+        # The stamp and this record name the certificate's holder, never the user's profile: the verification
+        # reads the certificate back from the file, and all three must agree.
+        holder = signing.certificate_holder(pkcs12, password)
+        signed = signing.sign_pdf(original, pkcs12=pkcs12, password=password)
     except signing.SigningNotConfigured as error:  # a wrong password or a damaged certificate file
         logger.error("Отчёт %s: подпись не выполнена: %s", report.pk, error)
         raise ReportError(str(error)) from error
@@ -504,7 +501,24 @@ def report_sign(*, user, report: Report) -> Report:
     report.status = ReportStatus.SIGNED
     report.signed_by = user
     report.signed_at = timezone.now()
-    report.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    report.signer_name = holder.name
+    report.signer_position = holder.position
+    report.signer_organization = holder.organization
+    if holder.name != (user.full_name or "").strip():
+        logger.warning(
+            "Отчёт %s утверждён пользователем %s, подписан сертификатом %s", report.pk, user, holder.name
+        )
+    report.save(
+        update_fields=[
+            "status",
+            "signed_by",
+            "signed_at",
+            "signer_name",
+            "signer_position",
+            "signer_organization",
+            "updated_at",
+        ]
+    )
     ReportEvent.objects.create(report=report, action=ReportEvent.Action.SIGNED, user=user)
     return report
 

@@ -83,6 +83,39 @@ class SigningNotConfigured(Exception):
     """The signing certificate or a trust root is not set up, or cannot be opened."""
 
 
+@dataclass(frozen=True)
+class CertificateHolder:
+    """Who signs: the subject of the signing certificate. The one source of who signed a report: the stamp
+    prints it, the report's record keeps it, and the verification reads the same certificate back from the PDF
+    (63-ФЗ, ст. 14: the certificate names its owner; a stamp naming someone else would misstate the signer)."""
+
+    name: str  # commonName: «Фамилия Имя Отчество»
+    position: str  # title
+    organization: str  # organizationName
+
+
+def _subject_part(name: x509.Name, oid) -> str:
+    return ", ".join(str(attribute.value) for attribute in name.get_attributes_for_oid(oid))
+
+
+def certificate_holder(pkcs12: bytes, password: str) -> CertificateHolder:
+    """The holder named in the signing certificate of a PKCS#12. Raises ``SigningNotConfigured`` if it cannot
+    be opened with ``password``."""
+    try:
+        _key, cert, _cas = pyca_pkcs12.load_key_and_certificates(pkcs12, password.encode())
+    except ValueError as exc:
+        raise SigningNotConfigured(
+            "Не удалось открыть сертификат подписи: неверный пароль или повреждённый файл PKCS#12."
+        ) from exc
+    if cert is None:
+        raise SigningNotConfigured("В файле PKCS#12 нет сертификата подписи.")
+    return CertificateHolder(
+        name=_subject_part(cert.subject, NameOID.COMMON_NAME),
+        position=_subject_part(cert.subject, NameOID.TITLE),
+        organization=_subject_part(cert.subject, NameOID.ORGANIZATION_NAME),
+    )
+
+
 # --------------------------------------------------------------------------- demo certificate
 
 
@@ -287,16 +320,17 @@ def sign_pdf(
     *,
     pkcs12: bytes,
     password: str,
-    signer_name: str,
-    position: str,
     reason: str = "Утверждено",
     location: str = "",
 ) -> bytes:
     """Sign ``pdf`` (PAdES B-B, SHA-256) with the key of the PKCS#12 ``pkcs12`` and put a visible stamp
-    with ``signer_name``, ``position`` and the signing time at the bottom of the last page.
+    with the certificate holder's name and position (``certificate_holder``) and the signing time at the
+    bottom of the last page. The stamp takes nothing from the caller: it cannot name anyone but the owner of
+    the key that signs.
 
     The signature is an incremental update: the returned bytes start with ``pdf`` unchanged.
     Raises ``SigningNotConfigured`` if the PKCS#12 cannot be opened with ``password``."""
+    holder = certificate_holder(pkcs12, password)
     try:
         signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, other_certs=(), passphrase=password.encode())
     except ValueError as exc:
@@ -314,7 +348,7 @@ def sign_pdf(
             field_name=FIELD_NAME,
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
-            name=signer_name,
+            name=holder.name,
             reason=reason or None,
             location=location or None,
         ),
@@ -325,8 +359,8 @@ def sign_pdf(
     out = pdf_signer.sign_pdf(
         writer,
         appearance_text_params={
-            "signer_name": signer_name,
-            "position": position,
+            "signer_name": holder.name,
+            "position": holder.position,
             "signed_at": format_moscow(signed_at),
         },
     )
@@ -350,6 +384,7 @@ class Verification:
     covers_whole_file: bool  # nothing was added to the file after the signature
     summary: str
     details: tuple[str, ...] = ()
+    position: str = ""  # title in the signer's certificate
 
     @property
     def ok(self) -> bool:
@@ -579,6 +614,7 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[bytes]) -> Verification:
         trusted=status.trusted,
         signer=signer,
         organization=_name_part(cert, "organization_name"),
+        position=_name_part(cert, "title"),
         signed_at=signed_at,
         covers_whole_file=covers_whole_file,
         summary=_summary(status, signer, covers_whole_file),

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of the request carries its id (core/logging.py), and the response tells it.
     "core.middleware.RequestIdMiddleware",
+    # Under /api/ an error answered by anything but DRF (404 of an unknown address, 503, 500) is JSON too.
+    "api.middleware.JsonErrorsMiddleware",
     # A lost database connection answers 503 with a Russian page instead of 500 (core/middleware.py).
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -724,9 +724,10 @@ def test_every_operation_documents_the_error_format(client, world):
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
-            for code in ("400", "401", "403", "404", "429"):
+            for code in ("400", "401", "403", "404", "429", "500", "503"):
                 assert responses[code]["content"]["application/json"]["schema"] == error, (method, path, code)
             assert "Retry-After" in responses["429"]["headers"]
+            assert "Retry-After" in responses["503"]["headers"]
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "message", "details"}
 
 

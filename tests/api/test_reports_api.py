@@ -370,9 +370,7 @@ def signed_pdf(tmp_path_factory):
     signing.make_demo_certificate(path, CERT_PASSWORD, common_name=SIGNER)
     pdf = weasyprint.HTML(string="<p>Справка</p>").write_pdf()
     with override_settings(REPORTS_FONT_CACHE=str(folder / "fonts")):
-        data = signing.sign_pdf(
-            pdf, pkcs12=path.read_bytes(), password=CERT_PASSWORD, signer_name=SIGNER, position="Начальник"
-        )
+        data = signing.sign_pdf(pdf, pkcs12=path.read_bytes(), password=CERT_PASSWORD)
     return data, path.with_suffix(".ca.pem")
 
 

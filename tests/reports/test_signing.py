@@ -76,7 +76,7 @@ def pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def signed(pdf, demo) -> bytes:
-    return signing.sign_pdf(pdf, pkcs12=demo.p12, password=PASSWORD, signer_name=SIGNER, position=POSITION)
+    return signing.sign_pdf(pdf, pkcs12=demo.p12, password=PASSWORD)
 
 
 def byte_range(data: bytes) -> tuple[int, int, int, int]:
@@ -167,7 +167,7 @@ def test_signing_appends_to_the_original_bytes_and_the_result_reads_strictly(pdf
 
 def test_wrong_password_is_reported_as_a_configuration_problem(pdf, demo):
     with pytest.raises(signing.SigningNotConfigured, match="пароль"):
-        signing.sign_pdf(pdf, pkcs12=demo.p12, password="wrong", signer_name=SIGNER, position=POSITION)
+        signing.sign_pdf(pdf, pkcs12=demo.p12, password="wrong")
 
 
 def test_reason_and_location_go_into_the_signature(pdf, demo):
@@ -175,8 +175,6 @@ def test_reason_and_location_go_into_the_signature(pdf, demo):
         pdf,
         pkcs12=demo.p12,
         password=PASSWORD,
-        signer_name=SIGNER,
-        position=POSITION,
         reason="Согласовано",
         location="г. Ростов-на-Дону",
     )
@@ -334,12 +332,14 @@ def test_stamp_font_is_embedded_and_rescaled_to_1000_units(stamp):
     assert rescaled["hmtx"][space][0] == 250  # Liberation Serif's space, 512/2048 of an em
 
 
-def test_long_names_are_shrunk_into_the_box(pdf, demo):
-    long_name = "Константинопольская-Преображенская Александра Вячеславовна"
+def test_long_names_are_shrunk_into_the_box(pdf, tmp_path):
+    # A certificate's commonName holds at most 64 bytes (RFC 5280 ub-common-name, counted in UTF-8 by
+    # cryptography): 32 Cyrillic letters; the position (title) may be longer.
+    long_name = "Преображенская Алла Вячеславовна"
     long_position = "Заместитель начальника управления образования администрации муниципального района"
-    signed = signing.sign_pdf(
-        pdf, pkcs12=demo.p12, password=PASSWORD, signer_name=long_name, position=long_position
-    )
+    path = tmp_path / "long.p12"
+    signing.make_demo_certificate(path, PASSWORD, common_name=long_name, title=long_position)
+    signed = signing.sign_pdf(pdf, pkcs12=path.read_bytes(), password=PASSWORD)
     reader = pypdf.PdfReader(io.BytesIO(signed))
     appearance = signature_widget(reader, -1)["/AP"]["/N"].get_object()
     assert read_stamp(appearance, reader).lines[1:3] == [long_name, long_position]
@@ -350,7 +350,7 @@ def test_long_names_are_shrunk_into_the_box(pdf, demo):
         if operator == b"cm" and float(operands[1]) == 0 and float(operands[2]) == 0
     ]
     assert any(0 < scale < 1 for scale in scales)
-    assert signing.verify_pdf(signed, trust_roots=[demo.ca_pem]).ok
+    assert signing.verify_pdf(signed, trust_roots=[path.with_suffix(".ca.pem").read_bytes()]).ok
 
 
 # --------------------------------------------------------------------------- font cache
@@ -590,9 +590,7 @@ def test_settings_round_trip(settings, demo, pdf):
     assert (pkcs12_bytes, password) == (demo.p12, PASSWORD)
     roots = signing.trust_roots_from_settings()
     assert roots == [demo.ca_pem]
-    signed = signing.sign_pdf(
-        pdf, pkcs12=pkcs12_bytes, password=password, signer_name=SIGNER, position=POSITION
-    )
+    signed = signing.sign_pdf(pdf, pkcs12=pkcs12_bytes, password=password)
     assert signing.verify_pdf(signed, trust_roots=roots).ok
 
 

@@ -1,0 +1,120 @@
+"""One signer (issue #17, item 9): the PDF's stamp, the report's page, the verification page and the API all
+name the holder of the certificate that signed, even when the approving user's profile reads otherwise; and the
+demo's certificate is issued to the demo's head."""
+
+import io
+
+import pypdf
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from core.demo import DemoContext, DemoSummary
+from reports import demo as reports_demo
+from reports import services, signing
+from reports.models import ReportFormat
+from tests.api.test_reports_api import auth, key
+from tests.conftest import CERT_PASSWORD
+from tests.reports.test_services import built
+from tests.reports.test_signing import read_stamp, signature_widget
+from tests.roadmaps.test_dashboard import build_programme
+
+pytestmark = pytest.mark.django_db
+
+HOLDER = signing.CertificateHolder(
+    name="Курочкина Наталья Александровна",
+    position="Заведующий отделом образования",
+    organization="Отдел образования Администрации Обливского района",
+)
+
+
+@pytest.fixture(scope="module")
+def holder_certificate(tmp_path_factory):
+    path = tmp_path_factory.mktemp("holder") / "signer.p12"
+    signing.make_demo_certificate(
+        path, CERT_PASSWORD, common_name=HOLDER.name, title=HOLDER.position, organization=HOLDER.organization
+    )
+    return path
+
+
+@pytest.fixture
+def signed_report(world, media, settings, holder_certificate, tmp_path, django_capture_on_commit_callbacks):
+    settings.REPORTS_SIGNING_PKCS12 = str(holder_certificate)
+    settings.REPORTS_SIGNING_PASSWORD = CERT_PASSWORD
+    settings.REPORTS_TRUST_ROOTS = [str(holder_certificate.with_suffix(".ca.pem"))]
+    settings.REPORTS_FONT_CACHE = tmp_path / "fonts"
+    build_programme(world)
+    head = world.users["head"]
+    # The approving user's profile names someone else: what the portal shows must still be the certificate's.
+    head.last_name, head.first_name, head.middle_name = "Иванова", "Мария", "Петровна"
+    head.position = "Начальник управления"
+    head.save()
+    report = built(world, django_capture_on_commit_callbacks)
+    services.report_sign(user=head, report=report)
+    report.refresh_from_db()
+    return report
+
+
+def test_certificate_holder_reads_the_subject(holder_certificate):
+    assert signing.certificate_holder(holder_certificate.read_bytes(), CERT_PASSWORD) == HOLDER
+    with pytest.raises(signing.SigningNotConfigured, match="пароль"):
+        signing.certificate_holder(holder_certificate.read_bytes(), "неверный")
+
+
+def test_stamp_page_verification_and_api_name_the_same_signer(client, world, signed_report):
+    report = signed_report
+    assert (report.signer_name, report.signer_position, report.signer_organization) == (
+        HOLDER.name,
+        HOLDER.position,
+        HOLDER.organization,
+    )
+    data = report.files.get(format=ReportFormat.SIGNED_PDF).file.read()
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    stamp = read_stamp(signature_widget(reader, -1)["/AP"]["/N"].get_object(), reader)
+    assert stamp.lines[1:3] == [HOLDER.name, HOLDER.position]
+
+    verdict = signing.verify_pdf(data, trust_roots=signing.trust_roots_from_settings())
+    assert verdict.ok and (verdict.signer, verdict.position, verdict.organization) == (
+        HOLDER.name,
+        HOLDER.position,
+        HOLDER.organization,
+    )
+
+    page = client.post(reverse("reports:verify"), {"file": SimpleUploadedFile("справка.pdf", data)})
+    assert f"<dd>{HOLDER.name}, {HOLDER.position}, {HOLDER.organization}</dd>" in page.content.decode()
+
+    api = client.post("/api/v1/reports/verify/", {"file": SimpleUploadedFile("справка.pdf", data)}).json()
+    assert (api["signer"], api["position"], api["organization"]) == (
+        HOLDER.name,
+        HOLDER.position,
+        HOLDER.organization,
+    )
+    card = client.get(f"/api/v1/reports/{report.pk}/", **auth(key(world, world.mun_a))).json()
+    assert card["signed_by_name"] == HOLDER.name
+
+    client.force_login(world.users["head"])
+    detail = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert f"Утверждён и подписан: <strong>{HOLDER.name}</strong>, {HOLDER.position}" in detail
+    assert "утвердил в портале: Иванова Мария Петровна" in detail
+    assert "Иванова Мария Петровна</strong>" not in detail
+
+
+def test_the_demo_certificate_is_issued_to_the_demo_head(world, settings, tmp_path):
+    settings.REPORTS_DEMO_CERT_DIR = tmp_path / "signing"
+    settings.REPORTS_SIGNING_PKCS12 = str(tmp_path / "signing" / "demo-signer.p12")
+    settings.REPORTS_SIGNING_PASSWORD = "demo-signing-password"
+    head = world.users["head"]
+    head.last_name, head.first_name, head.middle_name = "Курочкина", "Наталья", "Александровна"
+    head.position = HOLDER.position
+    head.save()
+    world.mun_a.department_name = HOLDER.organization
+    world.mun_a.save()
+    context = DemoContext(summary=DemoSummary(), users={"head": head})
+    path = reports_demo.ensure_demo_certificate(context)
+    assert signing.certificate_holder(path.read_bytes(), "demo-signing-password") == HOLDER
+
+    # A certificate left by an older demo for somebody else is made again for the head.
+    signing.make_demo_certificate(path, "demo-signing-password")  # «Иванова Мария Петровна»
+    reports_demo.ensure_demo_certificate(context)
+    assert signing.certificate_holder(path.read_bytes(), "demo-signing-password") == HOLDER
