@@ -1,13 +1,13 @@
 """``Authorization: Api-Key <key>``: a client system acts as a read-only principal over its region or
 municipalities, through the same access gate as people (core.access)."""
 
-import ipaddress
 from functools import cached_property
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
 from rest_framework import authentication, exceptions
 
+from core.client_ip import address_in, client_ip
 from core.lockout import (
     api_key_credentials,
     cool_off_seconds,
@@ -58,26 +58,10 @@ class ApiPrincipal(GrantsPrincipal):
         return grants
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def ip_allowed(allowed: str, address: str) -> bool:
     """Pure: is ``address`` within one of the lines of ``allowed`` (addresses or CIDR networks)? Empty allows all."""
     lines = [line.strip() for line in allowed.splitlines() if line.strip()]
-    if not lines:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for line in lines:
-        try:
-            if ip in ipaddress.ip_network(line, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    return not lines or address_in(address, lines)
 
 
 class LockedOut(exceptions.Throttled):
@@ -91,8 +75,8 @@ class LockedOut(exceptions.Throttled):
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Wrong, revoked and expired keys count towards the address's lockout (core.lockout); a locked address
-    gets 429 with ``Retry-After`` before its key is looked at."""
+    """Wrong, revoked and expired keys count towards the lockout of that key prefix from that address
+    (core.lockout); a locked key gets 429 with ``Retry-After`` before its secret is checked."""
 
     keyword = "Api-Key"
 
@@ -103,33 +87,32 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = header[len(HEADER_PREFIX) :].strip()
         prefix, _, _ = raw.partition(".")
         http_request = request._request
-        credentials = api_key_credentials()
         # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
-        # The address's failures come with it (one query, not two; api/key_lookup.py), but the key is not
-        # looked at before the lockout check.
-        key = find_key(prefix, http_request, credentials)
+        # The failures of this prefix from this address come with it (one query, not two; api/key_lookup.py),
+        # but the secret is not checked before the lockout check. A prefix that names no key is counted with
+        # the address's other made-up prefixes (core.lockout).
+        key = find_key(prefix, http_request)
+        credentials = api_key_credentials(prefix, key_exists=key is not None)
         if key is not None and hasattr(key, "address_failures"):
             known_failures(http_request, credentials, key.address_failures)
         if not AxesProxyHandler.is_allowed(http_request, credentials):
             seconds = cool_off_seconds()
             raise LockedOut(wait=seconds or None, detail=locked_out_message(seconds))
         if key is None or not key.is_valid(raw):
-            self._failed(http_request, prefix, "Ключ API не найден.")
+            self._failed(http_request, credentials, "Ключ API не найден.")
         if key.revoked:
-            self._failed(http_request, prefix, "Ключ API отозван.")
+            self._failed(http_request, credentials, "Ключ API отозван.")
         if key.has_expired:
-            self._failed(http_request, prefix, "Срок действия ключа API истёк.")
-        if not ip_allowed(key.allowed_ips, client_ip(request)):
+            self._failed(http_request, credentials, "Срок действия ключа API истёк.")
+        if not ip_allowed(key.allowed_ips, client_ip(http_request)):
             raise exceptions.PermissionDenied("С этого IP-адреса ключ использовать нельзя.")
         return ApiPrincipal(key), key
 
     @staticmethod
-    def _failed(http_request, prefix: str, message: str):
+    def _failed(http_request, credentials: dict, message: str):
         # Axes counts the failure (and marks the request locked out at the limit: its middleware then answers
         # with core.lockout's 429); core.auth_log journals it.
-        user_login_failed.send(
-            sender=ApiKeyAuthentication, credentials=api_key_credentials(prefix), request=http_request
-        )
+        user_login_failed.send(sender=ApiKeyAuthentication, credentials=credentials, request=http_request)
         raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request) -> str:

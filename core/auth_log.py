@@ -47,10 +47,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     if (
         credentials.get("key_prefix") is not None
     ):  # a wrong API key (core.lockout): no account, its public prefix
-        prefix = credentials["key_prefix"]
-        auth_event_record(
-            kind=AuthEvent.Kind.FAILED, request=request, username=f"{username} {prefix}".strip()
-        )
+        from .lockout import API_KEY_USERNAME
+
+        username = f"{API_KEY_USERNAME} {credentials['key_prefix']}".strip()
+        auth_event_record(kind=AuthEvent.Kind.FAILED, request=request, username=username)
         return
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
     auth_event_record(kind=AuthEvent.Kind.FAILED, request=request, user=user, username=username)

@@ -7,7 +7,8 @@ HTML by default; JSON with ``?format=json`` or ``Accept: application/json``; als
 ``?format=openmetrics`` (Prometheus, always 200).
 
 The page shows only «OK» or what is broken — no data of the portal — so it needs no login. A department that
-wants it closed anyway lists the addresses of its monitoring in ``HEALTH_CHECK_ALLOWED_IPS``.
+wants it closed anyway lists the addresses (or networks) of its monitoring in ``HEALTH_CHECK_ALLOWED_IPS``;
+behind nginx the monitor is the client of ``core.client_ip``, not nginx.
 """
 
 import dataclasses
@@ -22,6 +23,8 @@ from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
+
+from core.client_ip import address_in, client_ip
 
 # Short limits: a monitoring probe must get an answer before its own timeout, even when a service hangs.
 BROKER_TIMEOUT = datetime.timedelta(seconds=2)
@@ -108,7 +111,7 @@ class HealthView(HealthCheckView):
 
     async def get(self, request, *args, **kwargs):
         allowed = settings.HEALTH_CHECK_ALLOWED_IPS
-        if allowed and request.META.get("REMOTE_ADDR") not in allowed:
+        if allowed and not address_in(client_ip(request), allowed):  # the monitor behind nginx, not nginx
             raise Http404
         response = await super().get(request, *args, **kwargs)
         if response.status_code == 500:

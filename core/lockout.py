@@ -1,14 +1,18 @@
 """Lockout after repeated failures (django-axes), for the sign-in page and for API keys.
 
-Axes counts failures per (username, address). A wrong API key has no username, so every wrong key from one
-address is counted under one name that no account can have (``API_KEY_USERNAME`` holds a space, which Django's
-username validator refuses): guessing keys from an address locks that address out of key authentication, and
-trying other key prefixes does not reset the count. The limits differ: a person gets ``LOGIN_FAILURE_LIMIT``
-tries, a client system ``API_KEY_FAILURE_LIMIT`` (a misconfigured system retries on a schedule). One cool-off
-(``AXES_COOLOFF_TIME``) for both.
+Axes counts failures per (username, address); the address is the client's, behind the portal's proxies too
+(``AXES_CLIENT_IP_CALLABLE``, core/client_ip.py). A wrong API key has no username, so its failures are counted
+under a name no account can have (``API_KEY_USERNAME`` holds a space, which Django's username validator refuses)
+followed by the key's public prefix: ten wrong secrets of one key from an address lock that key out from there,
+while the other keys used from the same address — another regional system behind the same NAT, a correctly set
+up client on the same server — go on working. Prefixes that name no key share one count per address
+(``API_KEY_USERNAME`` alone), so trying made-up keys is locked out as before, and fills no table with a row per
+made-up prefix. The limits differ: a person gets ``LOGIN_FAILURE_LIMIT`` tries, a client system
+``API_KEY_FAILURE_LIMIT`` (a misconfigured system retries on a schedule). One cool-off (``AXES_COOLOFF_TIME``)
+for both.
 
 While locked, the sign-in page answers 429 with its Russian page, and the API answers 429 in the API's error
-format with ``Retry-After``, before the key is even looked at, so a locked address learns nothing about keys.
+format with ``Retry-After``, before the secret is even checked, so a locked key learns nothing more.
 """
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -23,14 +27,21 @@ API_KEY_USERNAME = "ключ API"
 API_PATH_PREFIX = "/api/"
 
 
-def api_key_credentials(prefix: str = "") -> dict:
-    """What axes and the sign-in journal get for a failed key: the shared name, and the key's public prefix
-    (never the secret part) so that the journal shows which client is misconfigured."""
-    return {"username": API_KEY_USERNAME, "key_prefix": prefix[:16]}
+PREFIX_LENGTH = 16  # a key's prefix has 8 characters (ClientKey.prefix); a longer one names no key
+
+
+def api_key_credentials(prefix: str = "", *, key_exists: bool = True) -> dict:
+    """What axes and the sign-in journal get for a key: the name its failures are counted under — per key prefix,
+    or one for all prefixes that name no key — and the public prefix sent (never the secret part), so that the
+    journal shows which client is misconfigured."""
+    prefix = prefix[:PREFIX_LENGTH]
+    username = f"{API_KEY_USERNAME} {prefix}" if prefix and key_exists else API_KEY_USERNAME
+    return {"username": username, "key_prefix": prefix}
 
 
 def is_api_key_attempt(credentials: dict | None) -> bool:
-    return bool(credentials) and credentials.get("username") == API_KEY_USERNAME
+    username = (credentials or {}).get("username") or ""
+    return username == API_KEY_USERNAME or username.startswith(f"{API_KEY_USERNAME} ")
 
 
 def failure_limit(request: HttpRequest | None, credentials: dict | None) -> int:

@@ -28,6 +28,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The portal's own proxies (nginx; a balancer before it), addresses or CIDR networks: only a connection from one
+# of them may name the client in X-Forwarded-For (core/client_ip.py). Empty: the header is never believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -139,7 +142,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes (core/lockout.py): five wrong passwords for one username from one address lock that pair for 30
-# minutes; ten wrong API keys from one address lock that address out of key authentication for as long.
+# minutes; ten wrong secrets of one API key (prefix) from one address lock that key out from there for as long.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
 # Finished API list pages kept in Redis, shared by the web processes, until their tables change
@@ -153,6 +156,7 @@ AXES_HANDLER = "core.lockout.AxesHandler"  # axes' database handler; the API rea
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"  # the client behind TRUSTED_PROXIES, not nginx
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -348,7 +352,7 @@ LOGGING = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- /health/ (core/health.py) --------------------------------------------------------------------------
-# Empty: open to everyone (it shows no data). Otherwise only these client addresses (REMOTE_ADDR) get it.
+# Empty: open to everyone (it shows no data). Otherwise only these client addresses (core/client_ip.py) get it.
 HEALTH_CHECK_ALLOWED_IPS = env_list("HEALTH_CHECK_ALLOWED_IPS")
 # The workers are reported down when none ran the heartbeat task (beat sends it every minute) for this long.
 HEALTH_WORKER_MAX_AGE_MINUTES = int(os.environ.get("HEALTH_WORKER_MAX_AGE_MINUTES", "5"))

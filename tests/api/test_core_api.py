@@ -110,17 +110,18 @@ def test_expired_key_is_401(client, world):
     assert client.get("/api/v1/schools/", **auth(raw)).status_code == 200
 
 
-def test_wrong_keys_from_one_address_lock_it_out_of_the_api(client, world, key_a, settings):
-    """The fourth wrong key (API_KEY_FAILURE_LIMIT in tests) locks the address: 429 in the API's format with
-    Retry-After, even for a right key, while another address and the sign-in page are not affected."""
+def test_wrong_secrets_of_a_key_from_one_address_lock_that_key_out_from_there(client, world, key_a, settings):
+    """The fourth wrong secret of a key (API_KEY_FAILURE_LIMIT in tests) locks that key from that address: 429 in
+    the API's format with Retry-After, even for the right secret, while the same key from another address,
+    another key from this address and the sign-in page are not affected."""
     from axes.models import AccessAttempt
-
-    from core.models import AuthEvent
 
     assert settings.API_KEY_FAILURE_LIMIT == 4
     obj, raw = key_a
-    wrong = [f"Api-Key {obj.prefix}.wrong", "Api-Key nonsense", "Api-Key abc.def", "Api-Key xyz.uvw"]
-    responses = [client.get("/api/v1/schools/", HTTP_AUTHORIZATION=header) for header in wrong]
+    _other, other_raw = make_key(world, name="РИС школ")
+    responses = [
+        client.get("/api/v1/schools/", HTTP_AUTHORIZATION=f"Api-Key {obj.prefix}.wrong{n}") for n in range(4)
+    ]
 
     assert [r.status_code for r in responses[:3]] == [401, 401, 401]
     body = assert_error(responses[3], 429, "locked_out")
@@ -130,16 +131,35 @@ def test_wrong_keys_from_one_address_lock_it_out_of_the_api(client, world, key_a
     assert_error(right, 429, "locked_out")
     assert right["Retry-After"] == "1800"
     assert body == right.json()
-    # Another address is not held back; nor is anyone's sign-in from this one.
+    # Another key from this address, this key from another address, anyone's sign-in: not held back.
+    assert client.get("/api/v1/schools/", **auth(other_raw)).status_code == 200
     assert client.get("/api/v1/schools/", REMOTE_ADDR="198.51.100.7", **auth(raw)).status_code == 200
     assert client.post("/login/", {"username": "methodist", "password": "x" * 12}).status_code == 200
-    # The journal names the keys' public prefixes and the address, never a secret.
-    events = AuthEvent.objects.filter(kind=AuthEvent.Kind.FAILED, username__startswith="ключ API")
-    assert sorted(e.username for e in events) == sorted(
-        ["ключ API " + obj.prefix, "ключ API nonsense", "ключ API abc", "ключ API xyz"]
-    )
-    assert {e.ip for e in events} == {"127.0.0.1"}
+    assert AccessAttempt.objects.get(username=f"ключ API {obj.prefix}").failures_since_start == 4
+
+
+def test_made_up_keys_from_one_address_are_counted_together(client, world, key_a):
+    """Prefixes that name no key share one count per address, so guessing keys is locked out; a real key from
+    the same address is not. The journal names the prefixes sent and the address, never a secret."""
+    from axes.models import AccessAttempt
+
+    from core.models import AuthEvent
+
+    obj, raw = key_a
+    wrong = ["Api-Key nonsense", "Api-Key abc.def", "Api-Key xyz.uvw", "Api-Key qqq.rrr"]
+    statuses = [client.get("/api/v1/schools/", HTTP_AUTHORIZATION=header).status_code for header in wrong]
+    assert statuses == [401, 401, 401, 429]
+    assert_error(client.get("/api/v1/schools/", HTTP_AUTHORIZATION="Api-Key zzz.zzz"), 429, "locked_out")
+    assert client.get("/api/v1/schools/", **auth(raw)).status_code == 200
     assert AccessAttempt.objects.get(username="ключ API").failures_since_start == 4
+    events = AuthEvent.objects.filter(kind=AuthEvent.Kind.FAILED, username__startswith="ключ API")
+    assert sorted(e.username for e in events) == [
+        "ключ API abc",
+        "ключ API nonsense",
+        "ключ API qqq",
+        "ключ API xyz",
+    ]
+    assert {e.ip for e in events} == {"127.0.0.1"}
 
 
 def test_a_revoked_key_counts_towards_the_lockout_and_a_good_one_does_not(client, world, key_a):

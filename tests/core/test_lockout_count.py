@@ -40,6 +40,10 @@ def attempt(username: str, ip: str, failures: int, when, user_agent: str = "test
         ([(API_KEY_USERNAME, "127.0.0.1", 3, OLD)], 0),  # older than the cool-off
         ([(API_KEY_USERNAME, "203.0.113.9", 5, NOW)], 0),  # another address
         ([("methodist", "127.0.0.1", 2, NOW)], 0),  # a person's sign-in, not a key
+        (
+            [(f"{API_KEY_USERNAME} abc12345", "127.0.0.1", 4, NOW)],
+            0,
+        ),  # a key's own count, not made-up prefixes'
         # two programs from one address: axes sums them; the old one is not counted
         ([(API_KEY_USERNAME, "127.0.0.1", 2, NOW), (API_KEY_USERNAME, "127.0.0.1", 1, NOW, "curl")], 3),
         ([(API_KEY_USERNAME, "127.0.0.1", 2, NOW), (API_KEY_USERNAME, "127.0.0.1", 1, OLD, "curl")], 2),
@@ -69,5 +73,5 @@ def test_a_count_handed_over_is_used_once_and_for_its_credentials_only(django_as
     with django_assert_num_queries(1):  # used: asked again, axes reads the database
         assert AxesProxyHandler.get_failures(request, credentials) == 3
     known_failures(request, credentials, 99)
-    with django_assert_num_queries(1):  # other credentials (a failed key's prefix): not this count
-        assert AxesProxyHandler.get_failures(request, api_key_credentials("abc")) == 3
+    with django_assert_num_queries(1):  # other credentials (a key's prefix, counted apart): not this count
+        assert AxesProxyHandler.get_failures(request, api_key_credentials("abc")) == 0
