@@ -41,12 +41,25 @@ class EntryForm(forms.Form):
     """One line of a quarterly form as the school fills it."""
 
     status = forms.ChoiceField(label="Статус", choices=LineStatus.choices)
+    # Four lines: a comment is a sentence or two about what was done, and a reason for a postponement.
     comment = forms.CharField(
-        label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+        label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
     evidence = forms.FileField(label="Документ (PDF, DOCX, XLSX, JPG, PNG; до 10 МБ)", required=False)
     evidence_link = forms.URLField(label="или ссылка", required=False, assume_scheme="https")
     remove_evidence = forms.BooleanField(label="удалить документ", required=False)
+
+
+class FormSaveForm(forms.Form):
+    """The hidden fields of a quarterly form's page: the version it was read at and, on «Отправить без
+    подтверждения», the entries «выполнено» without a document or a link that the school sends knowingly."""
+
+    version = forms.IntegerField(min_value=0)
+    unconfirmed_ok = forms.RegexField(regex=r"^\d+(,\d+)*$", required=False)
+
+    def clean_unconfirmed_ok(self) -> list[int]:
+        value = self.cleaned_data["unconfirmed_ok"]
+        return [int(part) for part in value.split(",")] if value else []
 
 
 class ReviewForm(forms.Form):

@@ -1,8 +1,8 @@
 """Quarters, deadlines, route line statuses and the progress forms' life. Pure: no ORM.
 
-Quarters are calendar quarters. A school's quarterly progress form is due a number of days after its
-quarter ends (10 by default, a setting). Route line statuses and form states move along tables; one
-parametrized test checks every pair.
+Quarters are calendar quarters. A school's quarterly progress form is filled (saved as a draft) during the
+quarter, may be sent from the day after the quarter ends and is due a number of days later (10 by default, a
+setting). Route line statuses and form states move along tables; one parametrized test checks every pair.
 """
 
 import datetime
@@ -56,6 +56,29 @@ def deadline(quarter: Quarter, days: int = DEFAULT_DEADLINE_DAYS) -> datetime.da
     return quarter.end + datetime.timedelta(days=days)
 
 
+def submit_opens(quarter: Quarter) -> datetime.date:
+    """The first day the quarter's form may be sent to the methodologist: the day after the quarter ends.
+
+    The form reports how the quarter's ИОМ lines were carried out («ежеквартальное отслеживание реализации
+    мероприятий ИОМ», /work/shared/domain/000_…), and a line is done in time until the quarter's last day
+    (``done_on_time``). A form sent earlier is frozen with days of the quarter still to run, and a line finished
+    after that is on no form at all: a finished line does not carry over to the next quarter's form
+    (``line_in_quarter``). So the window is from this day to the deadline (``deadline``), later is «late».
+    """
+    return quarter.end + datetime.timedelta(days=1)
+
+
+def submit_problem(quarter: Quarter, today: datetime.date) -> str | None:
+    """Why the quarter's form cannot be sent today, in Russian; None when it can."""
+    opens = submit_opens(quarter)
+    if today < opens:
+        return (
+            f"Форму за {quarter.label} можно отправить с {opens:%d.%m.%Y}, когда квартал закончится. "
+            "До тех пор заполняйте её и сохраняйте черновик."
+        )
+    return None
+
+
 def reminder_kind(quarter: Quarter, today: datetime.date, days: int = DEFAULT_DEADLINE_DAYS) -> str | None:
     """Which reminder an unsubmitted form gets today: «before», «after» or None."""
     due = deadline(quarter, days)
@@ -107,6 +130,12 @@ def line_in_quarter(*, due: Quarter, status: str, quarter: Quarter) -> bool:
     if due == quarter:
         return True
     return due < quarter and status not in FINISHED
+
+
+def unconfirmed(*, status: str, has_evidence: bool, has_link: bool) -> bool:
+    """A line reported «выполнено» with neither a document nor a link: sent only when the school confirms it
+    knowingly, and shown to the methodologist as «без подтверждения»."""
+    return status == DONE and not (has_evidence or has_link)
 
 
 def done_on_time(*, due: Quarter, status: str, done_on: datetime.date | None) -> bool:

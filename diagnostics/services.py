@@ -1,16 +1,17 @@
 """Writes of diagnostics, routes and progress forms. Every service checks the gate and refuses in Russian."""
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.plural import count_noun
 from core.roles import STAFF_WRITE_ROLES
 from schools.models import Municipality, School, Teacher
 
@@ -333,6 +334,47 @@ class StaleForm(Exception):
         )
 
 
+def entry_error_key(entry_id: int, field: str = NON_FIELD_ERRORS) -> str:
+    """The key of a refusal about one entry of a form: ``entry_<id>:<field>``, so the page shows it beside that
+    field (a wrong file beside the file, not under the status); ``entry_<id>`` for the entry as a whole."""
+    return f"entry_{entry_id}" if field == NON_FIELD_ERRORS else f"entry_{entry_id}:{field}"
+
+
+def parse_entry_error_key(key: str) -> tuple[int | None, str | None]:
+    """``entry_12:evidence`` → (12, "evidence"); ``entry_12`` → (12, None); any other key → (None, None)."""
+    head, _sep, field = key.partition(":")
+    if not head.startswith("entry_") or not head.removeprefix("entry_").isdigit():
+        return None, None
+    return int(head.removeprefix("entry_")), field or None
+
+
+class UnconfirmedDone(ValidationError):
+    """Lines reported «выполнено» with neither a document nor a link, not confirmed by the sender."""
+
+    def __init__(self, entry_ids: list[int]):
+        self.entry_ids = entry_ids
+        super().__init__(
+            {
+                entry_error_key(entry_id): [
+                    "Статус «выполнено», но нет ни документа, ни ссылки: приложите подтверждение или отправьте "
+                    "форму без него — методист увидит строку отмеченной."
+                ]
+                for entry_id in entry_ids
+            }
+        )
+
+
+def unconfirmed_entries(form: ProgressForm) -> list[ProgressEntry]:
+    """The form's entries reported «выполнено» without a document or a link (progress.unconfirmed)."""
+    return [
+        entry
+        for entry in form.entries.order_by("pk")
+        if progress.unconfirmed(
+            status=entry.status, has_evidence=bool(entry.evidence), has_link=bool(entry.evidence_link)
+        )
+    ]
+
+
 def _require_school_editor(user, form: ProgressForm) -> None:
     if not ProgressForm.objects.editable_by(user).filter(pk=form.pk).exists():
         raise PermissionDenied("Заполнять форму может администратор этой школы.")
@@ -345,10 +387,17 @@ def _require_school_editor(user, form: ProgressForm) -> None:
 
 @transaction.atomic
 def progress_form_save(
-    *, form: ProgressForm, user, version: int, entries: Mapping[int, Mapping], submit: bool = False
+    *,
+    form: ProgressForm,
+    user,
+    version: int,
+    entries: Mapping[int, Mapping],
+    submit: bool = False,
+    unconfirmed_ok: Collection[int] = (),
 ):
     """Save the school's answers (entry id → status, comment, evidence, evidence_link, remove_evidence);
-    ``submit`` sends the form to the methodologist. Refuses a stale ``version`` (another save came first)."""
+    ``submit`` sends the form to the methodologist (``progress_form_submit``, with ``unconfirmed_ok``).
+    Refuses a stale ``version`` (another save came first)."""
     form = ProgressForm.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=form.pk)
     _require_school_editor(user, form)
     if form.version != version:
@@ -362,13 +411,17 @@ def progress_form_save(
         status = values.get("status", entry.status)
         problem = progress.line_move_problem(entry.line.status, status, values.get("comment", entry.comment))
         if problem and status != entry.status:
-            errors.setdefault(f"entry_{entry_id}", []).append(problem)
+            # A move the table allows fails only for want of a reason, which is written in the comment.
+            allowed = status in progress.LINE_MOVES.get(entry.line.status, frozenset())
+            errors.setdefault(entry_error_key(entry_id, "comment" if allowed else "status"), []).append(
+                problem
+            )
         upload = values.get("evidence")
         if upload:
             try:
                 check_evidence(upload)
             except ValidationError as error:
-                errors.setdefault(f"entry_{entry_id}", []).extend(error.messages)
+                errors.setdefault(entry_error_key(entry_id, "evidence"), []).extend(error.messages)
     # Every entry is checked with its new values before any file is touched: a refusal leaves the stored
     # files and rows as they were.
     previous = {entry_id: stored[entry_id].status for entry_id in entries}
@@ -380,7 +433,8 @@ def progress_form_save(
         try:
             entry.full_clean(exclude=["evidence", "form", "line"])
         except ValidationError as error:
-            errors.setdefault(f"entry_{entry_id}", []).extend(error.messages)
+            for field, field_messages in error.message_dict.items():
+                errors.setdefault(entry_error_key(entry_id, field), []).extend(field_messages)
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate()
@@ -415,25 +469,42 @@ def progress_form_save(
     FormEvent.objects.create(form=form, action=FormEvent.Action.SAVED, user=user)
     form.refresh_from_db()
     if submit:
-        form = progress_form_submit(form=form, user=user)
+        form = progress_form_submit(form=form, user=user, unconfirmed_ok=unconfirmed_ok)
     return form
 
 
 @transaction.atomic
-def progress_form_submit(*, form: ProgressForm, user) -> ProgressForm:
+def progress_form_submit(*, form: ProgressForm, user, unconfirmed_ok: Collection[int] = ()) -> ProgressForm:
+    """Send the form to the methodologist: from the day after its quarter ends (``progress.submit_problem``).
+
+    Lines «выполнено» with neither a document nor a link are refused (``UnconfirmedDone``) unless the sender
+    confirms each of them in ``unconfirmed_ok`` (entry ids): the school is told before it sends, and the
+    methodologist sees those lines marked «без подтверждения» and the count in the form's history.
+    """
     form = ProgressForm.objects.select_for_update().get(pk=form.pk)
     _require_school_editor(user, form)
     if not progress.form_move_allowed(form.status, FormStatus.SUBMITTED):
         raise ValidationError("Эту форму нельзя отправить.")
     now = timezone.now()
+    problem = progress.submit_problem(form.period, timezone.localdate(now))
+    if problem:
+        raise ValidationError(problem)
+    unconfirmed = [entry.pk for entry in unconfirmed_entries(form)]
+    if set(unconfirmed) - set(unconfirmed_ok):
+        raise UnconfirmedDone(unconfirmed)
     form.status = FormStatus.SUBMITTED
     form.submitted_at = now
     form.submitted_by = user
     form.late = progress.is_late(form.period, timezone.localdate(now), deadline_days())
     form.version += 1
     form.save(update_fields=["status", "submitted_at", "submitted_by", "late", "version", "updated_at"])
+    notes = ["после срока"] if form.late else []
+    if unconfirmed:
+        notes.append(
+            f"{count_noun(len(unconfirmed), 'строка', 'строки', 'строк')} «выполнено» без документа и ссылки"
+        )
     FormEvent.objects.create(
-        form=form, action=FormEvent.Action.SUBMITTED, user=user, comment="после срока" if form.late else ""
+        form=form, action=FormEvent.Action.SUBMITTED, user=user, comment="; ".join(notes)
     )
     return form
 

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import user_scope
 from core.files import stored_file_response
+from core.plural import count_noun
 from core.roles import STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School, Teacher
 
 from . import progress, services
-from .forms import EntryForm, ReviewForm
+from .forms import EntryForm, FormSaveForm, ReviewForm
 from .models import FormStatus, ProgressEntry, ProgressForm, Route, RouteLine, RouteStatus
 from .querysets import ProgressFormQuerySet
 
@@ -49,7 +50,13 @@ def form_index(request):
     forms = (
         ProgressForm.objects.visible_to(request.user)
         .select_related("school")
-        .annotate(lines=Count("entries"))
+        .annotate(
+            lines=Count("entries"),
+            unconfirmed=Count(
+                "entries",
+                filter=Q(entries__status=progress.DONE, entries__evidence="", entries__evidence_link=""),
+            ),
+        )
         .order_by("-year", "-quarter", "school__name")[:200]
     )
     rows = [
@@ -134,41 +141,29 @@ def form_detail(request, pk: int):
             "line__route__teacher__last_name", "line__route__teacher__first_name", "line__position", "pk"
         )
     )
+    for entry in entries:  # marked on the page for the school and for the methodologist
+        entry.unconfirmed = progress.unconfirmed(
+            status=entry.status, has_evidence=bool(entry.evidence), has_link=bool(entry.evidence_link)
+        )
     errors: list[str] = []
+    status = 200
     if request.method == "POST":
         if not can_fill:
             raise PermissionDenied(
                 "Заполнять форму может администратор этой школы, пока форма не отправлена."
             )
         pairs = _entry_forms(form, entries, request.POST, request.FILES)
-        if all(entry_form.is_valid() for _e, entry_form in pairs):
-            answers = {entry.pk: entry_form.cleaned_data for entry, entry_form in pairs}
-            try:
-                version = int(request.POST.get("version", "0"))
-                services.progress_form_save(
-                    form=form,
-                    user=request.user,
-                    version=version,
-                    entries=answers,
-                    submit="submit" in request.POST,
-                )
-            except services.StaleForm as stale:
-                errors.append(str(stale))
-            except ValidationError as error:
-                for key, messages_ in getattr(error, "message_dict", {"": error.messages}).items():
-                    entry_id = int(key.removeprefix("entry_")) if key.startswith("entry_") else None
-                    target = next((f for e, f in pairs if e.pk == entry_id), None)
-                    if target is not None:
-                        target.add_error(None, messages_)
-                    else:
-                        errors.extend(messages_)
-            else:
-                if "submit" in request.POST:
-                    messages.success(
-                        request, "Форма отправлена методисту. Изменить её можно, если её вернут на доработку."
-                    )
-                else:
-                    messages.success(request, "Черновик сохранён.")
+        hidden = FormSaveForm(request.POST)
+        if not hidden.is_valid():
+            # A page of another version of the portal, or an edited request: nothing is saved, what was typed
+            # stays on the page.
+            errors.append(
+                "Форма не сохранена: страница устарела или повреждена. Скопируйте введённое, откройте форму "
+                "заново и внесите его ещё раз."
+            )
+            status = 400
+        elif all(entry_form.is_valid() for _e, entry_form in pairs):
+            if _save(request, form, pairs, hidden.cleaned_data, errors):
                 return redirect("diagnostics:form_detail", pk=form.pk)
         else:
             errors.append(
@@ -179,6 +174,7 @@ def form_detail(request, pk: int):
     may_review = (
         School.objects.reachable_by(request.user, STAFF_WRITE_ROLES).filter(pk=form.school_id).exists()
     )
+    today = timezone.localdate()
     return render(
         request,
         "diagnostics/form_detail.html",
@@ -190,11 +186,59 @@ def form_detail(request, pk: int):
             "may_review": may_review and form.status == FormStatus.SUBMITTED,
             "review_form": ReviewForm(),
             "events": form.events.select_related("user")[:30],
-            "overdue": progress.form_overdue(
-                status=form.status, quarter=form.period, today=timezone.localdate()
-            ),
+            "overdue": progress.form_overdue(status=form.status, quarter=form.period, today=today),
+            "submit_problem": progress.submit_problem(form.period, today),
+            "unconfirmed_ids": ",".join(str(entry.pk) for entry in entries if entry.unconfirmed),
+            "unconfirmed_count": sum(entry.unconfirmed for entry in entries),
         },
+        status=status,
     )
+
+
+def _save(request, form: ProgressForm, pairs, hidden: dict, errors: list[str]) -> bool:
+    """Save the school's answers as a draft, then send the form if asked. True when the draft is saved (the
+    page redirects); False with the refusals put beside their fields, or in ``errors``."""
+    try:
+        services.progress_form_save(
+            form=form,
+            user=request.user,
+            version=hidden["version"],
+            entries={entry.pk: entry_form.cleaned_data for entry, entry_form in pairs},
+        )
+    except services.StaleForm as stale:
+        errors.append(str(stale))
+        return False
+    except ValidationError as error:
+        by_id = {entry.pk: entry_form for entry, entry_form in pairs}
+        for key, messages_ in getattr(error, "message_dict", {"": error.messages}).items():
+            entry_id, field = services.parse_entry_error_key(key)
+            target = by_id.get(entry_id)
+            if target is not None and (field is None or field in target.fields):
+                target.add_error(field, messages_)
+            else:
+                errors.extend(messages_)
+        return False
+    if "submit" not in request.POST and "unconfirmed_ok" not in request.POST:
+        messages.success(request, "Черновик сохранён.")
+        return True
+    # Sent after the save, in its own transaction: a refusal to send keeps the saved draft.
+    try:
+        services.progress_form_submit(form=form, user=request.user, unconfirmed_ok=hidden["unconfirmed_ok"])
+    except services.UnconfirmedDone as refusal:
+        rows = count_noun(len(refusal.entry_ids), "строки", "строк", "строк")
+        messages.warning(
+            request,
+            f"Черновик сохранён, но форма не отправлена: у {rows} со статусом «выполнено» нет ни документа, ни "
+            "ссылки. Приложите подтверждение или нажмите «Отправить без подтверждения» — методист увидит эти "
+            "строки отмеченными.",
+        )
+    except ValidationError as refusal:
+        messages.warning(request, "Черновик сохранён, но форма не отправлена. " + " ".join(refusal.messages))
+    else:
+        messages.success(
+            request, "Форма отправлена методисту. Изменить её можно, если её вернут на доработку."
+        )
+    return True
 
 
 @login_required

@@ -118,7 +118,13 @@ def test_methodologist_reads_but_does_not_fill(client, world, routes):
     assert post_form(client, form, {}).status_code == 403
 
 
-def test_fill_submit_return_resubmit_accept(client, world, routes):
+def after_the_quarter(routes) -> datetime.date:
+    """The first day the routes' quarter's form may be sent (and is in time)."""
+    return routes["quarter"].end + datetime.timedelta(days=1)
+
+
+def test_fill_submit_return_resubmit_accept(client, world, routes, on_day):
+    on_day(after_the_quarter(routes))
     form = routes["form_a1"]
     entry = form.entries.get()
     client.force_login(world.users["school_admin"])
@@ -253,7 +259,8 @@ def test_route_editing_is_for_the_methodologist_and_the_tutor(client, world, rou
     assert route.lines.count() == 2
 
 
-def test_dashboard_counts(client, world, routes):
+def test_dashboard_counts(client, world, routes, on_day):
+    on_day(after_the_quarter(routes))
     client.force_login(world.users["school_admin"])
     post_form(client, routes["form_a1"], {}, action="submit")
     client.force_login(User.objects.get(username="methodist"))
@@ -262,3 +269,129 @@ def test_dashboard_counts(client, world, routes):
     assert page.context["counts"]["submitted"] == 1 and page.context["counts"]["draft"] == 1
     assert page.context["diagnosed"] == 2 and page.context["with_route"] == 2
     assert page.context["diagnosed_share"] == 100.0
+
+
+def cell(html: str, entry_pk: int, css_class: str) -> str:
+    """The HTML of one cell (by its class) of an entry's row."""
+    row = html.split(f'<tr id="entry-{entry_pk}">', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'<td class="{css_class}">', 1)[1].split("</td>", 1)[0]
+
+
+@pytest.mark.parametrize("version", ["abc", "", "-1", "1.5"])
+def test_broken_version_is_a_400_with_a_russian_message_and_saves_nothing(client, world, routes, version):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    data = {
+        f"e{entry.pk}-status": "in_progress",
+        f"e{entry.pk}-comment": "Записана на курсы",
+        f"e{entry.pk}-evidence_link": "",
+        "save": "1",
+        "version": version,
+    }
+    response = client.post(reverse("diagnostics:form_detail", args=[form.pk]), data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Форма не сохранена: страница устарела или повреждена." in text
+    assert "Записана на курсы" in text  # what was typed stays on the page
+    entry.refresh_from_db()
+    form.refresh_from_db()
+    assert (entry.status, entry.comment, form.version) == ("not_started", "", 1)
+
+
+def test_broken_unconfirmed_list_is_a_400(client, world, routes):
+    form = routes["form_a1"]
+    client.force_login(world.users["school_admin"])
+    data = {"version": str(form.version), "unconfirmed_ok": "1;DROP"}
+    assert client.post(reverse("diagnostics:form_detail", args=[form.pk]), data).status_code == 400
+
+
+def test_wrong_file_error_is_shown_beside_the_file(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    exe = SimpleUploadedFile("otchet.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
+    response = post_form(client, form, {entry.pk: {"status": "in_progress", "evidence": exe}})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "проверяется содержимое, а не имя файла" in cell(html, entry.pk, "progress-form__evidence")
+    assert "field__error" not in cell(html, entry.pk, "progress-form__status")
+
+
+def test_missing_reason_is_shown_beside_the_comment(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    response = post_form(client, form, {entry.pk: {"status": "postponed", "comment": ""}})
+    html = response.content.decode()
+    assert "Укажите причину переноса или отмены." in cell(html, entry.pk, "progress-form__comment")
+    assert "field__error" not in cell(html, entry.pk, "progress-form__status")
+
+
+def test_form_is_not_sent_before_its_quarter_ends(client, world, routes, on_day):
+    """The IV form was sent on 7 December: now it is saved as a draft and the page says when it can be sent."""
+    quarter = routes["quarter"]
+    on_day(quarter.end - datetime.timedelta(days=24))  # 7 December for the IV quarter
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    page = client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
+    opens = (quarter.end + datetime.timedelta(days=1)).strftime("%d.%m.%Y")
+    assert f"можно отправить с {opens}, когда квартал закончится" in page
+    assert "Отправить методисту" not in page and "Сохранить черновик" in page
+    response = post_form(
+        client, form, {entry.pk: {"status": "in_progress", "comment": "Идут занятия"}}, "submit"
+    )
+    assert response.status_code == 302
+    form.refresh_from_db()
+    entry.refresh_from_db()
+    assert form.status == FormStatus.DRAFT
+    assert entry.comment == "Идут занятия"  # the draft is kept
+    notes = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert notes == [
+        f"Черновик сохранён, но форма не отправлена. Форму за {quarter.label} можно отправить с {opens}, "
+        "когда квартал закончится. До тех пор заполняйте её и сохраняйте черновик."
+    ]
+    on_day(quarter.end + datetime.timedelta(days=1))
+    client.force_login(world.users["school_admin"])
+    assert (
+        "Отправить методисту"
+        in client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
+    )
+
+
+def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodologist(
+    client, world, routes, on_day
+):
+    on_day(after_the_quarter(routes))
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    response = post_form(client, form, {entry.pk: {"status": "done", "comment": "Пройдено"}}, "submit")
+    assert response.status_code == 302
+    form.refresh_from_db()
+    assert form.status == FormStatus.DRAFT
+    page = client.get(response["Location"])
+    assert [str(m) for m in page.context["messages"]] == [
+        "Черновик сохранён, но форма не отправлена: у 1 строки со статусом «выполнено» нет ни документа, ни "
+        "ссылки. Приложите подтверждение или нажмите «Отправить без подтверждения» — методист увидит эти строки "
+        "отмеченными."
+    ]
+    html = page.content.decode()
+    assert "«Выполнено» без документа и ссылки" in cell(html, entry.pk, "progress-form__evidence")
+    assert f'name="unconfirmed_ok" value="{entry.pk}"' in html
+
+    form.refresh_from_db()
+    data = {"version": str(form.version), "unconfirmed_ok": str(entry.pk)}
+    data.update({f"e{entry.pk}-status": "done", f"e{entry.pk}-comment": "Пройдено"})
+    assert client.post(reverse("diagnostics:form_detail", args=[form.pk]), data).status_code == 302
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED
+    assert form.events.order_by("pk").last().comment == "1 строка «выполнено» без документа и ссылки"
+
+    client.force_login(world.users["methodist"])
+    html = client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
+    assert "1 строка «выполнено» без документа и ссылки" in html
+    assert '<span class="badge badge--warning">без подтверждения</span>' in html
+    index = client.get(reverse("diagnostics:forms")).content.decode()
+    assert "без подтверждения: 1" in index

@@ -345,3 +345,73 @@ def test_form_overdue(status, today, overdue):
 def test_form_overdue_other_deadline():
     assert form_overdue(status=DR, quarter=Q(2026, 1), today=D(2026, 4, 11), days=15) is False
     assert form_overdue(status=DR, quarter=Q(2026, 1), today=D(2026, 4, 16), days=15) is True
+
+
+# --- when a form may be sent ------------------------------------------------------------------------------
+# The window is from the day after the quarter ends to the deadline (and later, marked late): the form reports
+# on the whole quarter. Every quarter, the days around its end, and a day in its last month (7 December: the
+# day the issue sent the IV form).
+
+
+@pytest.mark.parametrize(
+    ("quarter", "today", "opens"),
+    [
+        (Q(2026, 1), D(2026, 3, 1), False),  # the quarter's last month
+        (Q(2026, 1), D(2026, 3, 31), False),  # its last day
+        (Q(2026, 1), D(2026, 4, 1), True),  # the day after
+        (Q(2026, 1), D(2026, 4, 10), True),  # the deadline
+        (Q(2026, 1), D(2026, 5, 20), True),  # after the deadline: accepted, marked late
+        (Q(2026, 2), D(2026, 6, 30), False),
+        (Q(2026, 2), D(2026, 7, 1), True),
+        (Q(2026, 3), D(2026, 9, 30), False),
+        (Q(2026, 3), D(2026, 10, 1), True),
+        (Q(2026, 4), D(2026, 10, 1), False),  # its first day
+        (Q(2026, 4), D(2026, 12, 7), False),  # the issue's day
+        (Q(2026, 4), D(2026, 12, 31), False),
+        (Q(2026, 4), D(2027, 1, 1), True),  # across the new year
+        (Q(2026, 4), D(2027, 1, 10), True),
+        (Q(2026, 3), D(2026, 12, 7), True),  # the previous quarter is open on the issue's day
+        (Q(2027, 1), D(2026, 12, 7), False),  # a future quarter
+    ],
+)
+def test_submit_window(quarter, today, opens):
+    assert (progress.submit_problem(quarter, today) is None) is opens
+
+
+@pytest.mark.parametrize(
+    ("quarter", "first_day"),
+    [
+        (Q(2026, 1), D(2026, 4, 1)),
+        (Q(2026, 2), D(2026, 7, 1)),
+        (Q(2026, 3), D(2026, 10, 1)),
+        (Q(2026, 4), D(2027, 1, 1)),
+        (Q(2024, 1), D(2024, 4, 1)),  # a leap year changes nothing: the end is the last day of March
+    ],
+)
+def test_submit_opens_the_day_after_the_quarter(quarter, first_day):
+    assert progress.submit_opens(quarter) == first_day
+    assert progress.submit_opens(quarter) < deadline(quarter)  # the window is never empty
+
+
+def test_submit_problem_says_when_in_russian():
+    assert progress.submit_problem(Q(2026, 4), D(2026, 12, 7)) == (
+        "Форму за 4 квартал 2026 г. можно отправить с 01.01.2027, когда квартал закончится. "
+        "До тех пор заполняйте её и сохраняйте черновик."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "has_evidence", "has_link", "flagged"),
+    [
+        (LineStatus.DONE, False, False, True),
+        (LineStatus.DONE, True, False, False),
+        (LineStatus.DONE, False, True, False),
+        (LineStatus.DONE, True, True, False),
+        (LineStatus.IN_PROGRESS, False, False, False),
+        (LineStatus.NOT_STARTED, False, False, False),
+        (LineStatus.POSTPONED, False, False, False),
+        (LineStatus.CANCELLED, False, False, False),
+    ],
+)
+def test_unconfirmed(status, has_evidence, has_link, flagged):
+    assert progress.unconfirmed(status=status, has_evidence=has_evidence, has_link=has_link) is flagged

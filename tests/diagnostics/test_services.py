@@ -1,8 +1,9 @@
 """Writes of diagnostics, routes and progress forms (diagnostics.services): each refusal is a Russian
 message, PermissionDenied or StaleForm, and a refused write saves nothing.
 
-Routes are planned for the school year 2030/31 (drafted "on" 01.08.2030), so their forms' deadlines are in the
-future and a submission is in time; a form of an old quarter (2019) is past its deadline, so it is late.
+Routes are planned for the school year 2030/31 (drafted "on" 01.08.2030). The progress-form tests run on
+05.01.2031 (``planned``): the IV 2030 form may be sent (its quarter is over) and is in time (due 10.01.2031); a
+form of an old quarter (2019) is past its deadline, so it is late.
 """
 
 import datetime
@@ -671,9 +672,14 @@ class Planned:
         return self.staffed.world
 
 
+REPORTING_DAY = D(2031, 1, 5)  # IV 2030 is over, its form is due 10.01.2031
+
+
 @pytest.fixture
-def planned(staffed) -> Planned:
-    """Иванова: an approved route; Петров: a draft one; Сидорова (school_a2): an approved one."""
+def planned(staffed, on_day) -> Planned:
+    """Иванова: an approved route; Петров: a draft one; Сидорова (school_a2): an approved one. The day is
+    REPORTING_DAY."""
+    on_day(REPORTING_DAY)
     set_scores(staffed, "Иванова", subject=40, methodical=50, digital=55, legal=80)
     set_scores(staffed, "Петров", subject=30)
     set_scores(staffed, "Сидорова", legal=10)
@@ -734,7 +740,7 @@ def test_progress_form_open_twice_is_the_same_form(planned):
     assert ProgressEntry.objects.count() == 1
 
 
-def test_reopening_adds_lines_due_since_while_the_school_may_edit(planned, settings):
+def test_reopening_adds_lines_due_since_while_the_school_may_edit(planned, settings, on_day):
     from diagnostics.models import ActivityKind
 
     route = planned.routes["Иванова"]
@@ -750,6 +756,7 @@ def test_reopening_adds_lines_due_since_while_the_school_may_edit(planned, setti
         due_quarter=1,
     )
     assert added.pk in entry_lines(open_form(planned, Q(2031, 1)))
+    on_day(D(2031, 4, 1))  # I 2031 is over
     save(form, planned.staffed.users["school_admin"], {}, submit=True)
     late_line = services.route_line_save(
         route=route,
@@ -813,7 +820,9 @@ def test_save_postponed_or_cancelled_needs_a_reason(planned, filled, status):
     admin = planned.staffed.users["school_admin"]
     with pytest.raises(ValidationError) as excinfo:
         save(form, admin, {entry: {"status": status, "comment": "  "}})
-    assert excinfo.value.message_dict == {f"entry_{entry.pk}": ["Укажите причину переноса или отмены."]}
+    assert excinfo.value.message_dict == {
+        f"entry_{entry.pk}:comment": ["Укажите причину переноса или отмены."]
+    }
     line = RouteLine.objects.get(pk=entry.line_id)
     form.refresh_from_db()
     assert (line.status, form.version, events(form)) == ("not_started", 1, [])
@@ -828,7 +837,9 @@ def test_save_status_move_is_checked_against_the_table(planned, filled):
     save(form, admin, {entry: {"status": "cancelled", "comment": "Педагог в декретном отпуске"}})
     with pytest.raises(ValidationError) as excinfo:
         save(form, admin, {entry: {"status": "in_progress", "comment": ""}})
-    assert excinfo.value.message_dict == {f"entry_{entry.pk}": ["Такой переход статуса не предусмотрен."]}
+    assert excinfo.value.message_dict == {
+        f"entry_{entry.pk}:status": ["Такой переход статуса не предусмотрен."]
+    }
     assert RouteLine.objects.get(pk=entry.line_id).status == "cancelled"
 
 
@@ -906,7 +917,7 @@ def test_save_with_renamed_exe_refused_and_nothing_saved(planned, media):
             planned.staffed.users["school_admin"],
             {first: {"status": "done"}, second: {"status": "done", "evidence": exe}},
         )
-    assert list(excinfo.value.message_dict) == [f"entry_{second.pk}"]
+    assert list(excinfo.value.message_dict) == [f"entry_{second.pk}:evidence"]  # shown beside the file
     assert "«report.pdf» не похож на документ допустимого вида" in messages(excinfo)
     form.refresh_from_db()
     assert form.version == 1
@@ -974,6 +985,75 @@ def test_submit_directly(planned, filled):
     with pytest.raises(ValidationError):
         services.progress_form_submit(form=form, user=planned.user("school_admin"))
     assert events(form) == [("submitted", "school_admin", "")]
+
+
+@pytest.mark.parametrize(
+    ("day", "sent"),
+    [
+        (D(2030, 12, 7), False),  # the quarter's last month: the issue's 7 December
+        (D(2030, 12, 31), False),  # its last day
+        (D(2031, 1, 1), True),  # the day after it
+        (D(2031, 1, 10), True),  # the deadline
+    ],
+)
+def test_form_is_sent_only_after_its_quarter_ends(planned, filled, on_day, day, sent):
+    form, entry = filled
+    admin = planned.staffed.users["school_admin"]
+    on_day(day)
+    if sent:
+        assert save(form, admin, {entry: {"status": "in_progress"}}, submit=True).status == "submitted"
+        return
+    with pytest.raises(ValidationError) as excinfo:
+        save(form, admin, {entry: {"status": "in_progress"}}, submit=True)
+    assert messages(excinfo) == (
+        "Форму за 4 квартал 2030 г. можно отправить с 01.01.2031, когда квартал закончится. "
+        "До тех пор заполняйте её и сохраняйте черновик."
+    )
+    with pytest.raises(ValidationError):
+        services.progress_form_submit(form=form, user=planned.user("school_admin"))
+    form.refresh_from_db()
+    assert (form.status, form.version, events(form)) == ("draft", 1, [])  # nothing saved with the refusal
+    # The draft itself is saved at any time of the quarter.
+    assert save(form, admin, {entry: {"status": "in_progress"}}).status == "draft"
+
+
+def test_done_without_evidence_is_sent_only_when_confirmed_and_is_marked(planned, media):
+    form = open_form(planned, Q(2030, 4))
+    (first,) = form.entries.all()
+    admin = planned.staffed.users["school_admin"]
+    save(form, admin, {first: {"status": "done", "comment": "Курсы пройдены"}})
+    with pytest.raises(services.UnconfirmedDone) as excinfo:
+        services.progress_form_submit(form=form, user=fresh(admin))
+    assert excinfo.value.entry_ids == [first.pk]
+    assert excinfo.value.message_dict == {
+        f"entry_{first.pk}": [
+            "Статус «выполнено», но нет ни документа, ни ссылки: приложите подтверждение или отправьте форму "
+            "без него — методист увидит строку отмеченной."
+        ]
+    }
+    form.refresh_from_db()
+    assert form.status == "draft"
+    # Confirming another entry does not cover this one.
+    with pytest.raises(services.UnconfirmedDone):
+        services.progress_form_submit(form=form, user=fresh(admin), unconfirmed_ok=[first.pk + 1000])
+    sent = services.progress_form_submit(form=form, user=fresh(admin), unconfirmed_ok=[first.pk])
+    assert sent.status == "submitted"
+    assert events(form)[-1] == ("submitted", "school_admin", "1 строка «выполнено» без документа и ссылки")
+    assert [e.pk for e in services.unconfirmed_entries(sent)] == [first.pk]
+
+
+@pytest.mark.parametrize(
+    "confirmation",
+    [{"evidence_link": "https://school.example.ru/kpk/1"}, {"evidence": SimpleUploadedFile("kpk.pdf", PDF)}],
+)
+def test_done_with_a_document_or_a_link_is_sent_without_a_question(planned, media, confirmation):
+    form = open_form(planned, Q(2030, 4))
+    (first,) = form.entries.all()
+    admin = planned.staffed.users["school_admin"]
+    sent = save(form, admin, {first: {"status": "done", **confirmation}}, submit=True)
+    assert sent.status == "submitted"
+    assert events(form)[-1] == ("submitted", "school_admin", "")
+    assert services.unconfirmed_entries(sent) == []
 
 
 @pytest.mark.parametrize(

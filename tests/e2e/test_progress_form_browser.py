@@ -3,6 +3,7 @@ methodologist accepts it — in headless Chromium."""
 
 import datetime
 import importlib
+import os
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,55 @@ from tests.factories import TeacherFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "progress-form.png"
+SHOTS = os.environ.get("E2E_SHOTS")  # a folder for screenshots of the filled form at 1280 and 1024 px
 
 
-def build(world):
+def set_clock(monkeypatch) -> progress.Quarter:
+    """Three days after this quarter ends: its form may be sent and is in time (the live server runs in this
+    process, so it reads the same clock)."""
+    quarter = progress.quarter_of(datetime.date.today())
+    moment = datetime.datetime.combine(
+        quarter.end + datetime.timedelta(days=3), datetime.time(12), tzinfo=timezone.get_current_timezone()
+    )
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return quarter
+
+
+# Measured in the page: the status list is as wide as its longest option's text plus its padding and arrow;
+# «или ссылка» is one line; the comment box is four lines high.
+LAYOUT_JS = """(row) => {
+  const select = row.querySelector("select");
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const longest = Math.max(...[...select.options].map((o) => context.measureText(o.text).width));
+  const label = row.querySelector(".progress-form__link-label");
+  const textarea = row.querySelector("textarea");
+  const line = parseFloat(getComputedStyle(textarea).lineHeight);
+  const wrap = row.closest(".table-wrap");
+  return {
+    select: select.getBoundingClientRect().width,
+    needed: longest + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight)
+      + parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth),
+    labelLines: label.getClientRects().length,
+    labelHeight: label.getBoundingClientRect().height,
+    labelLine: parseFloat(getComputedStyle(label).lineHeight) || 20,
+    textareaLines: textarea.clientHeight / line,
+    overflow: wrap.scrollWidth - wrap.clientWidth,
+  };
+}"""
+
+
+def check_layout(row) -> dict:
+    box = row.evaluate(LAYOUT_JS)
+    assert box["select"] >= box["needed"] + 12, box  # + the arrow: «выполнено» is not cut to «выпол»
+    assert box["labelLines"] == 1 and box["labelHeight"] < 1.5 * box["labelLine"], box  # not «или / ссылка»
+    assert box["textareaLines"] >= 3.9, box  # four lines, not two
+    assert box["overflow"] <= 1, box  # the table fits the page: no sideways scrolling
+    return box
+
+
+def build(world, quarter):
     # A transactional test starts from a flushed database: the seeded activity catalogue may be gone.
     importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)
     methodist = world.users["methodist"]
@@ -59,17 +106,17 @@ def build(world):
         user=methodist,
         today=today,
     )
-    # Both lines are due this quarter, so they are on this quarter's form.
-    quarter = progress.quarter_of(today)
+    # Both lines are due in the quarter, so they are on its form.
     route.lines.update(due_year=quarter.year, due_quarter=quarter.number)
     route_approve(route=route, user=methodist)
-    return teacher, quarter
+    return teacher
 
 
 def test_school_fills_methodologist_returns_school_corrects_methodologist_accepts(
-    page: Page, world, tmp_path
+    page: Page, world, tmp_path, monkeypatch
 ):
-    teacher, quarter = build(world)
+    quarter = set_clock(monkeypatch)
+    build(world, quarter)
     menu = lambda: page.get_by_role("navigation", name="Основное меню")  # noqa: E731
 
     sign_in(page, "school_admin")
@@ -95,8 +142,19 @@ def test_school_fills_methodologist_returns_school_corrects_methodologist_accept
     second.get_by_label("Комментарий").fill("Идут занятия")
     second.get_by_label("Документ").set_input_files(str(exe))
     page.get_by_role("button", name="Сохранить черновик").click()
-    expect(page.locator("#progress-form")).to_contain_text("проверяется содержимое, а не имя файла")
+    # The refusal stands beside the file it is about, not in the status column.
+    expect(second.locator("td.progress-form__evidence .field__error")).to_contain_text(
+        "проверяется содержимое, а не имя файла"
+    )
+    expect(second.locator("td.progress-form__status .field__error")).to_have_count(0)
     expect(second.get_by_label("Комментарий")).to_have_value("Идут занятия")
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        check_layout(first)
+        check_layout(second)
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"progress-form-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     second.get_by_label("Документ").set_input_files([])
     page.get_by_role("button", name="Отправить методисту").click()
     expect(page.locator(".message--success")).to_contain_text("Форма отправлена методисту")
