@@ -7,6 +7,13 @@ from rest_framework_api_key.models import AbstractAPIKey
 
 from schools.models import Municipality, Region
 
+# The permissions of a key as the keys page names them (the API and its docs use the codes: docs/api.md «Права»).
+PERMISSION_LABELS = {
+    "read": "чтение",
+    "personal_data": "ФИО педагогов (персональные данные)",
+    "results:write": "приём результатов",
+}
+
 
 class ClientKey(AbstractAPIKey):
     """A key of a named client system, stored hashed (djangorestframework-api-key), shown once.
@@ -54,6 +61,11 @@ class ClientKey(AbstractAPIKey):
         if self.results_write:
             perms.append("results:write")
         return perms
+
+    @property
+    def permission_labels(self) -> list[str]:
+        """``permissions`` as people read them (the keys page); the API names them by code."""
+        return [PERMISSION_LABELS[code] for code in self.permissions]
 
 
 class ApiCallLog(models.Model):

@@ -81,3 +81,32 @@ def test_methodologist_cannot_revoke_another_regions_key(client, world):
     other, _raw = ClientKey.objects.create_key(name="чужой", region=world.other_region)
     client.force_login(world.users["regional_methodist"])
     assert client.post(reverse("api_keys:revoke", args=[other.pk])).status_code == 404
+
+
+def test_the_keys_permissions_are_named_in_russian(client, world):
+    """«Права: read» was printed (issue #17, item 15)."""
+    client.force_login(world.users["regional_methodist"])
+    issue(client, world, personal_data="on", results_write="on")
+    issue(client, world, name="Мониторинг")
+    text = client.get(reverse("api_keys:list")).content.decode()
+    cells = re.findall(r"<td>([^<]*)</td>\s*<td>\d\d\.\d\d\.\d{4}</td>", text)
+    assert sorted(cells) == ["чтение", "чтение, ФИО педагогов (персональные данные), приём результатов"]
+    assert "results:write</td>" not in text and ">read" not in text
+
+
+def test_a_new_key_has_a_copy_button_run_by_a_static_script(client, world):
+    client.force_login(world.users["regional_methodist"])
+    text = issue(client, world).content.decode()
+    assert re.search(
+        r'<code id="new-key">[^<]+</code> <button type="button" class="button" data-copy-target="new-key" '
+        r'data-copy-status="new-key-copied" hidden>Копировать</button>',
+        text,
+    )
+    assert '<script src="/static/js/copy.js" defer></script>' in text
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text) == []  # no inline script: CSP script-src 'self'
+    script = client.get("/static/js/copy.js")
+    assert script.status_code == 200
+    assert "navigator.clipboard" in b"".join(script.streaming_content).decode()
+    assert (
+        "data-copy-target" not in client.get(reverse("api_keys:list")).content.decode()
+    )  # only with a new key
