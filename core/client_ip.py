@@ -68,7 +68,19 @@ def address_in(address: str, entries) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address: ``REMOTE_ADDR``, or behind a trusted proxy what the proxies forwarded."""
+    """The caller's address: ``REMOTE_ADDR``, or behind a trusted proxy what the proxies forwarded.
+
+    Found once per request and kept on it: axes, the key's address list and the journal all ask, and ipware
+    looks through the whole request environment each time it is called.
+    """
+    http_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    address = getattr(http_request, "_shnor_client_ip", None)
+    if address is None:
+        address = http_request._shnor_client_ip = _find(http_request)
+    return address
+
+
+def _find(request: HttpRequest) -> str:
     remote = request.META.get("REMOTE_ADDR", "") or ""
     if not is_trusted_proxy(remote):
         return remote
