@@ -16,7 +16,7 @@ from core.demo import DemoContext, demo_step_register
 from schools.models import ApprovedList, School, Teacher
 
 from . import progress
-from .models import Campaign, ProgressForm, Route
+from .models import Campaign, LineStatus, ProgressForm, Route, RouteLine
 from .services import (
     campaign_create,
     progress_form_open,
@@ -168,6 +168,11 @@ def _forms(context, school, school_admin, methodist) -> None:
             ProgressForm.objects.filter(pk=form.pk).update(
                 submitted_at=submitted, late=submitted.date() > form.deadline
             )
+            # …and its lines were marked done that day, not on the day the demo was loaded (the on-time
+            # share judges that day against the form's deadline: progress.done_on_time).
+            RouteLine.objects.filter(
+                progress__form=form, progress__status=LineStatus.DONE, status=LineStatus.DONE
+            ).update(done_on=submitted.date())
         if target == "accepted":
             progress_form_review(form=form, user=methodist, accept=True)
         elif target == "returned":

@@ -60,8 +60,8 @@ def submit_opens(quarter: Quarter) -> datetime.date:
     """The first day the quarter's form may be sent to the methodologist: the day after the quarter ends.
 
     The form reports how the quarter's ИОМ lines were carried out («ежеквартальное отслеживание реализации
-    мероприятий ИОМ», /work/shared/domain/000_…), and a line is done in time until the quarter's last day
-    (``done_on_time``). A form sent earlier is frozen with days of the quarter still to run, and a line finished
+    мероприятий ИОМ», /work/shared/domain/000_…), and a line reported done on it by the deadline is done in
+    time (``done_on_time``). A form sent earlier is frozen with days of the quarter still to run, and a line finished
     after that is on no form at all: a finished line does not carry over to the next quarter's form
     (``line_in_quarter``). So the window is from this day to the deadline (``deadline``), later is «late».
     """
@@ -138,18 +138,35 @@ def unconfirmed(*, status: str, has_evidence: bool, has_link: bool) -> bool:
     return status == DONE and not (has_evidence or has_link)
 
 
-def done_on_time(*, due: Quarter, status: str, done_on: datetime.date | None) -> bool:
-    return status == DONE and done_on is not None and done_on <= due.end
+def done_on_time(
+    *, due: Quarter, status: str, done_on: datetime.date | None, days: int = DEFAULT_DEADLINE_DAYS
+) -> bool:
+    """A line due in ``due`` is done in time when it was reported done by the deadline of that quarter's form.
+
+    ``done_on`` is the day the school marked the line «выполнено» on a form, and the form of a quarter is filled
+    and sent after the quarter (from ``submit_opens`` to ``deadline``): judged against the quarter's last day,
+    a line reported in its own quarter's form on 3 October read as late, and the dashboard showed 0 % for
+    every teacher who reports as the forms are meant to be used."""
+    return status == DONE and done_on is not None and done_on <= deadline(due, days)
 
 
 def share_done_on_time(
-    lines: Iterable[tuple[Quarter, str, datetime.date | None]], today: datetime.date
+    lines: Iterable[tuple[Quarter, str, datetime.date | None]],
+    today: datetime.date,
+    *,
+    quarter: Quarter | None = None,
+    days: int = DEFAULT_DEADLINE_DAYS,
 ) -> float | None:
-    """Of a teacher's lines already due (the quarter ended), the share done by the end of their quarter, %."""
-    due = [(q, s, d) for q, s, d in lines if q.end < today and s != CANCELLED]
+    """Of a teacher's lines whose form deadline has passed (those due in ``quarter`` when given), the share done
+    in time (``done_on_time``), %; None when none is due yet. Cancelled lines do not count."""
+    due = [
+        (q, s, d)
+        for q, s, d in lines
+        if deadline(q, days) < today and s != CANCELLED and (quarter is None or q == quarter)
+    ]
     if not due:
         return None
-    on_time = sum(done_on_time(due=q, status=s, done_on=d) for q, s, d in due)
+    on_time = sum(done_on_time(due=q, status=s, done_on=d, days=days) for q, s, d in due)
     return round(100 * on_time / len(due), 1)
 
 

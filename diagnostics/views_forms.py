@@ -308,14 +308,15 @@ def dashboard(request):
             counts["missing"] += 1
         else:
             counts[form.status] += 1
-    teachers = Teacher.objects.visible_to(request.user).active()
-    diagnosed = teachers.filter(diagnostic_results__isnull=False).distinct().count()
-    with_route = (
-        teachers.filter(routes__status=RouteStatus.APPROVED, routes__campaign__isnull=False)
-        .distinct()
-        .count()
-    )
-    total = teachers.count()
+    # Diagnostics and ИОМ coverage: the programme indicators 2 and 3 of the list year, from the selector the
+    # dashboard of indicators and the справка use, so the three pages cannot disagree.
+    from roadmaps.selectors_indicators import default_year, indicator_report, list_years
+
+    list_year = default_year(list_years(request.user), today)
+    coverage = indicator_report(request.user, list_year, today=today).counts_of() if list_year else None
+    diagnosed = coverage.diagnosed if coverage else 0
+    with_route = coverage.with_route if coverage else 0
+    total = coverage.subject_teachers if coverage else 0
     lines = (
         RouteLine.objects.visible_to(request.user)
         .filter(route__status=RouteStatus.APPROVED)
@@ -326,7 +327,10 @@ def dashboard(request):
         per_teacher.setdefault(teacher_id, []).append((progress.Quarter(year, number), status, done_on))
     names = {t.pk: t for t in Teacher.objects.filter(pk__in=per_teacher).select_related("school")}
     on_time = sorted(
-        ((names[t], progress.share_done_on_time(items, today)) for t, items in per_teacher.items()),
+        (
+            (names[t], progress.share_done_on_time(items, today, quarter=quarter))
+            for t, items in per_teacher.items()
+        ),
         key=lambda pair: (pair[0].school.name, pair[0].last_name, pair[0].first_name),
     )
     return render(
@@ -340,6 +344,7 @@ def dashboard(request):
             "diagnosed": diagnosed,
             "with_route": with_route,
             "teachers_total": total,
+            "list_year": list_year,
             "diagnosed_share": None if not total else round(100 * diagnosed / total, 1),
             "route_share": None if not total else round(100 * with_route / total, 1),
             "on_time": on_time,

@@ -61,7 +61,8 @@ class Chart:
     categories: tuple[str, ...]
     series: tuple[Series, ...]
     unit: str = "%"
-    threshold: float | None = None  # drawn as a dashed line (the 30 % of the ШНОР rule)
+    threshold: float | None = None  # drawn as a dashed line (the threshold of the ШНОР rule)
+    note: str = ""  # under the caption: what the lines and the dashed line mean
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,24 @@ UNITS = {
 
 DEFAULT_TARGETS: dict[str, float] = {code: 100.0 for code in CODES} | {CATEGORIES: 90.0}
 
+_NO_TEACHERS = "в реестре нет действующих педагогов школ перечня"
+_NO_SUBJECT_TEACHERS = "в реестре нет учителей-предметников школ перечня (педагогов с указанным предметом)"
+
+
+def no_data_reason(code: str, year: int) -> str:
+    """Why an indicator of the list year ``year`` has nothing to measure (its denominator is 0), in Russian:
+    a «0 / 0 —» is never printed without it."""
+    return {
+        SUPPORT: _NO_TEACHERS,
+        DIAGNOSED: _NO_SUBJECT_TEACHERS,
+        ROUTES: _NO_SUBJECT_TEACHERS,
+        COURSES: _NO_TEACHERS,
+        CATEGORIES: _NO_TEACHERS,
+        DYNAMICS: f"нет результатов процедур {year} года, которые школы писали и в {year - 1} году",
+        VPR: f"нет загруженных результатов ВПР {year} года",
+        GIA: f"нет загруженных результатов ОГЭ и ЕГЭ {year} года",
+    }[code]
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -168,7 +186,8 @@ def diagnostics_passed(diagnosed: int, subject_teachers: int, *, target: float |
     """2. Прошедшие диагностику профессиональных дефицитов.
 
     Numerator: subject teachers of the ШНОР (active, with at least one subject) with a result in a
-    diagnostics that started in the year.
+    diagnostics that started from 1 September of the year before (the school year the year's ИОМ may
+    belong to) up to the day of the calculation (``selectors_indicators.diagnostics_window``).
     Denominator: subject teachers of the ШНОР.
     """
     return indicator(DIAGNOSED, diagnosed, subject_teachers, target)
@@ -179,8 +198,9 @@ def routes_from_diagnostics(
 ) -> Indicator:
     """3. Имеющие ИОМ на основе диагностики.
 
-    Numerator: subject teachers of the ШНОР with an approved ИОМ made from a diagnostics (the route names
-    its campaign) for a school year that covers part of the year.
+    Numerator: subject teachers of the ШНОР with an approved ИОМ made from a diagnostics the teacher took
+    within the window of indicator 2 (the route names its campaign), for a school year that covers part of
+    the year: every teacher counted here is counted by indicator 2 too.
     Denominator: subject teachers of the ШНОР.
     """
     return indicator(ROUTES, with_route, subject_teachers, target)

@@ -8,8 +8,9 @@ list runs February–December 2023). The figures are taken on the day of the cal
 current (or a future) list year, 31 December for a past one.
 
 1. support — a mentor of the school or a tutor of the teacher in force on ``as_of``;
-2. diagnosed — a result in a diagnostics that started between 1 January Y and ``as_of``;
-3. routes — an approved ИОМ naming its diagnostics, for the school year Y−1/Y or Y/Y+1;
+2. diagnosed — a result in a diagnostics that started between 1 September Y−1 and ``as_of``;
+3. routes — an approved ИОМ for the school year Y−1/Y or Y/Y+1 made from such a diagnostics the teacher took
+   (so 3 never counts a teacher 2 does not);
 4. courses — a КПК that ended within the 3 years up to ``as_of``;
 5. categories — the teacher's current category (the registry keeps no history of categories);
 6–8. results of the procedures of year Y (ВПР of spring Y, ГИА of Y); dynamics compares with year Y−1.
@@ -72,6 +73,12 @@ def programme_targets() -> dict[str, float]:
 def as_of_day(year: int, today: datetime.date) -> datetime.date:
     """The day the year's figures are taken: today for the current or a future year, 31 December for a past one."""
     return min(today, datetime.date(year, 12, 31))
+
+
+def diagnostics_window(year: int, as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days a diagnostics must start within to count for the list year ``year``: from the start of the
+    school year (Y−1)/Y, the first the year's ИОМ may belong to (school_year Y−1 or Y), up to ``as_of``."""
+    return datetime.date(year - 1, 9, 1), as_of
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -184,19 +191,27 @@ def _teacher_counts(user, school_ids: list[int], year: int, as_of: datetime.date
     mentor_in_force = Exists(MentorAssignment.objects.active(as_of).filter(school_id=OuterRef("school_id")))
     tutor_in_force = Exists(TutorAssignment.objects.active(as_of).filter(teacher=teacher))
     teaches_subject = Exists(Teacher.subjects.through.objects.filter(teacher_id=teacher))
+    # One window for indicators 2 and 3, so a teacher counted with an ИОМ «на основе диагностики» is always
+    # counted as diagnosed too (a справка showed «прошли диагностику 0 из 30» beside «ИОМ 9 из 30»): the
+    # diagnostics of the school years that the list year's ИОМ belong to, from 1 September Y−1 up to as_of.
+    window = diagnostics_window(year, as_of)
     diagnosed = Exists(
         DiagnosticResult.objects.filter(
-            teacher=teacher,
-            campaign__start_date__gte=datetime.date(year, 1, 1),
-            campaign__start_date__lte=as_of,
+            teacher=teacher, campaign__start_date__gte=window[0], campaign__start_date__lte=window[1]
         )
     )
     with_route = Exists(
         Route.objects.filter(
             teacher=teacher,
             status=RouteStatus.APPROVED,
-            campaign__isnull=False,
             school_year__in=[year - 1, year],
+            campaign__start_date__gte=window[0],
+            campaign__start_date__lte=window[1],
+        ).filter(
+            # the teacher took that very diagnostics: a route names its campaign, the results prove it
+            Exists(
+                DiagnosticResult.objects.filter(teacher=OuterRef("teacher"), campaign=OuterRef("campaign"))
+            )
         )
     )
     trained = Exists(

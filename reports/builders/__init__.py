@@ -146,6 +146,8 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
     as_of = timezone.now()
     today = today or timezone.localdate()
     scope = territory_scope(params, today=today)
+    rule = rule_params(params.region_id, params.year)
+    scope.rule = rule
     municipality = None
     school = None
     if params.school_id:
@@ -160,7 +162,6 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
         if on_progress:
             on_progress(5 + 60 * index // len(SECTIONS), stage)
         built_sections.append(function(scope))
-    rule = rule_params(params.region_id, params.year)
     if school is not None:
         territory = school.name
         title = "Профиль школы"

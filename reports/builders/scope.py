@@ -55,6 +55,9 @@ class BuildScope:
     regional: bool  # a region's справка: municipalities are named in the tables
     single_school: bool  # a school's profile
     dynamics_years: tuple[int, ...] = field(default_factory=tuple)
+    rule: dict = field(
+        default_factory=dict
+    )  # the ШНОР rule's parameters behind the year's list (builders.rule_params)
 
     @property
     def focus_ids(self) -> list[int]:

@@ -13,10 +13,12 @@ from core.plural import count_noun, plural
 from diagnostics.models import LineStatus, ProgressForm, RouteLine
 from mentoring.models import LogEntry, LogKind, MentorAssignment, TutorAssignment
 from mentoring.selectors import coverage_schools
+from roadmaps.indicators import no_data_reason
 from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, Roadmap, RoadmapItem
 from roadmaps.querysets import overdue_q
 from roadmaps.selectors_indicators import indicator_report
 from roadmaps.transitions import due_date
+from schools.criteria import RuleParams
 from schools.models import (
     ApprovedList,
     ApprovedListEntry,
@@ -294,7 +296,7 @@ def dynamics_section(scope: BuildScope) -> Section:
                 in_pdf=scope.single_school,
             )
         )
-    charts = _dynamics_charts(scope, by_kind, years)
+    charts = _dynamics_charts(scope, shares, by_kind, years)
     return Section(
         "dynamics",
         "Динамика результатов оценочных процедур",
@@ -327,11 +329,19 @@ def _school_summary_table(scope: BuildScope, by_kind, years: tuple[int, ...]) ->
     )
 
 
-def _dynamics_charts(scope: BuildScope, by_kind, years: tuple[int, ...]) -> list[Chart]:
-    """A chart per school (a municipality's справка, a profile) or per municipality (a region's)."""
+def _dynamics_charts(scope: BuildScope, shares, by_kind, years: tuple[int, ...]) -> list[Chart]:
+    """A chart per school (a municipality's справка, a profile): a line per procedure the ШНОР rule looks at
+    (kind, subject, grade) and the rule's threshold, which is what the rule compares each of them with. A
+    region's справка draws a chart per municipality by kind of procedure, without a threshold: the rule
+    judges a school's procedures one by one, never a municipality's totals."""
     categories = tuple(str(year) for year in years)
-    groups: dict[str, dict[str, dict[int, list[int]]]] = {}
+    # The rule's parameters as stored with the year's computation; a computation that stored none used the
+    # rule's defaults (schools.criteria.RuleParams: 30 %, the programme's «не менее 30%»).
+    threshold = scope.rule.get("threshold", RuleParams().threshold)
+    kinds_counted = set(scope.rule.get("kinds") or ())
+    charts = []
     if scope.regional:
+        groups: dict[str, dict[str, dict[int, list[int]]]] = {}
         for school_id, kinds in by_kind.items():
             group = groups.setdefault(scope.schools[school_id].municipality, {})
             for kind, per_year in kinds.items():
@@ -339,18 +349,44 @@ def _dynamics_charts(scope: BuildScope, by_kind, years: tuple[int, ...]) -> list
                     totals = group.setdefault(kind, {}).setdefault(year, [0, 0])
                     totals[0] += failed
                     totals[1] += participants
-    else:
-        for school_id in scope.focus_ids:
-            if school_id in by_kind:
-                groups[scope.name(school_id)] = by_kind[school_id]
-    charts = []
-    for title in sorted(groups) if scope.regional else groups:
-        kinds = groups[title]
-        series = tuple(
-            Series(kind, tuple(_share(*kinds[kind][year]) if year in kinds[kind] else None for year in years))
-            for kind in sorted(kinds)
+        for title in sorted(groups):
+            kinds = groups[title]
+            series = tuple(
+                Series(
+                    kind, tuple(_share(*kinds[kind][year]) if year in kinds[kind] else None for year in years)
+                )
+                for kind in sorted(kinds)
+            )
+            charts.append(
+                Chart(
+                    title,
+                    categories,
+                    series,
+                    note="Доля «2» и ниже минимума по всем результатам ШНОР муниципалитета, по видам процедур. "
+                    "Правило ШНОР сравнивает с порогом каждую процедуру школы: по процедурам — в книге Excel.",
+                )
+            )
+        return charts
+    for school_id in scope.focus_ids:
+        keys = sorted(
+            (key for key in shares if key[0] == school_id and (not kinds_counted or key[1] in kinds_counted)),
+            key=lambda key: (key[1], key[2], key[3]),
         )
-        charts.append(Chart(title, categories, series, threshold=30))
+        if not keys:
+            continue
+        series = tuple(
+            Series(
+                f"{key[1]} {key[2]} {key[3]} кл.",  # (school, kind, subject, grade)
+                tuple(_share(*shares[key][year]) if year in shares[key] else None for year in years),
+            )
+            for key in keys
+        )
+        note = "Линии — доля участников с отметкой «2» (ниже минимального балла на ЕГЭ) в каждой процедуре."
+        if threshold is not None:
+            note += (
+                f" Пунктир — порог правила ШНОР: процедура с долей не менее {threshold} % — низкий результат."
+            )
+        charts.append(Chart(scope.name(school_id), categories, series, threshold=threshold, note=note))
     return charts
 
 
@@ -359,10 +395,17 @@ def _dynamics_charts(scope: BuildScope, by_kind, years: tuple[int, ...]) -> list
 
 def indicators_section(scope: BuildScope) -> Section:
     report = indicator_report(scope.principal, scope.year, today=scope.today)
+    indicators = report.indicators(list(scope.schools) if scope.single_school else None)
     rows = [
         (indicator.title, indicator.numerator, indicator.denominator, indicator.value, indicator.target)
-        for indicator in report.indicators(list(scope.schools) if scope.single_school else None)
+        for indicator in indicators
     ]
+    missing = [
+        f"«{indicator.title}» — {no_data_reason(indicator.code, scope.year)}"
+        for indicator in indicators
+        if not indicator.has_data
+    ]
+    note = ("Нет данных: " + "; ".join(missing) + ".") if missing else ""
     return Section(
         "indicators",
         "Показатели программы поддержки",
@@ -379,6 +422,7 @@ def indicators_section(scope: BuildScope) -> Section:
                 ),
                 rows,
                 sheet="Показатели",
+                note=note,
             ),
         ),
     )

@@ -163,7 +163,7 @@ def template_context(context: ReportContext) -> dict:
         for chart in section.charts:
             figure_number += 1
             svg = mark_safe(line_chart_svg(chart))  # noqa: S308 -- every text in it is XML-escaped
-            charts.append({"number": figure_number, "title": chart.title, "svg": svg})
+            charts.append({"number": figure_number, "title": chart.title, "svg": svg, "note": chart.note})
         sections.append(
             {
                 "number": number,

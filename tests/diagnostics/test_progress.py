@@ -263,7 +263,13 @@ def test_line_in_quarter(due, status, included):
     [
         (DN, D(2026, 4, 1), True),
         (DN, D(2026, 6, 30), True),  # the last day of the quarter
-        (DN, D(2026, 7, 1), False),  # a day late
+        (
+            DN,
+            D(2026, 7, 3),
+            True,
+        ),  # reported on the quarter's own form, sent in its window (issue #17, item 12)
+        (DN, D(2026, 7, 10), True),  # the form's deadline: 10 days after the quarter
+        (DN, D(2026, 7, 11), False),  # a day after the deadline
         (DN, D(2025, 12, 1), True),  # early
         (DN, None, False),
         (IP, D(2026, 5, 1), False),
@@ -280,32 +286,48 @@ def test_done_on_time(status, done_on, on_time):
     ("lines", "today", "share"),
     [
         ([], D(2026, 7, 15), None),
-        # Q1 and Q2 are due by 15.07; Q3 is not (it ends 30.09); cancelled lines do not count.
+        # Q1 and Q2 forms are due by 10.04 and 10.07; Q3's is not (it is due 10.10); cancelled lines do not count.
         (
             [
                 (Q(2026, 1), DN, D(2026, 3, 20)),  # on time
-                (Q(2026, 1), DN, D(2026, 4, 5)),  # late
+                (Q(2026, 1), DN, D(2026, 4, 5)),  # on the Q1 form, sent in its window: on time
+                (Q(2026, 1), DN, D(2026, 4, 15)),  # after the Q1 deadline: late
                 (Q(2026, 2), IP, None),  # not done
                 (Q(2026, 2), CN, None),  # cancelled: not counted
                 (Q(2026, 3), DN, D(2026, 7, 1)),  # not due yet: not counted
             ],
             D(2026, 7, 15),
-            33.3,
+            50.0,
         ),
         (
             [(Q(2026, 1), DN, D(2026, 3, 1)), (Q(2026, 1), DN, D(2026, 3, 2)), (Q(2026, 1), PP, None)],
-            D(2026, 4, 1),
+            D(2026, 4, 11),
             66.7,
         ),
-        ([(Q(2026, 1), DN, D(2026, 3, 1))], D(2026, 4, 1), 100.0),
-        ([(Q(2026, 1), NS, None)], D(2026, 4, 1), 0.0),
-        # the quarter ends today: not yet due
-        ([(Q(2026, 1), NS, None)], D(2026, 3, 31), None),
+        # every line of the quarter reported on its form after the quarter: 100 %, not 0 % (issue #17, item 12)
+        ([(Q(2026, 3), DN, D(2026, 10, 2)), (Q(2026, 3), DN, D(2026, 10, 9))], D(2026, 12, 7), 100.0),
+        ([(Q(2026, 1), DN, D(2026, 3, 1))], D(2026, 4, 11), 100.0),
+        ([(Q(2026, 1), NS, None)], D(2026, 4, 11), 0.0),
+        # the quarter has ended but its form is not yet due: nothing is late yet
+        ([(Q(2026, 1), NS, None)], D(2026, 4, 1), None),
+        ([(Q(2026, 1), NS, None)], D(2026, 4, 10), None),
         ([(Q(2026, 1), CN, None), (Q(2026, 2), CN, None)], D(2027, 1, 1), None),
     ],
 )
 def test_share_done_on_time(lines, today, share):
     assert share_done_on_time(lines, today) == share
+
+
+def test_share_done_on_time_of_one_quarter():
+    lines = [
+        (Q(2026, 2), DN, D(2026, 7, 5)),
+        (Q(2026, 3), DN, D(2026, 10, 5)),
+        (Q(2026, 3), DN, D(2026, 11, 1)),  # after the Q3 deadline
+        (Q(2026, 3), CN, None),
+    ]
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 3)) == 50.0
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 2)) == 100.0
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 4)) is None
 
 
 # --- progress forms -------------------------------------------------------------------------------------

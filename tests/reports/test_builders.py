@@ -129,8 +129,8 @@ def test_dynamics_shares_per_procedure_and_year(world):
     assert str(means[0][2 + years.index(Y - 1)]) == "3.45"
     (chart,) = section(built, "dynamics").charts
     assert chart.title == "МБОУ «Каштановская СОШ»"
-    assert [s.name for s in chart.series] == ["ВПР", "ОГЭ"]
-    assert chart.threshold == 30
+    assert [s.name for s in chart.series] == ["ВПР математика 5 кл.", "ОГЭ математика 9 кл."]
+    assert chart.threshold == 30  # the rule's default: the computation stored no parameters
 
 
 def test_a_municipal_report_shows_nothing_of_another_territory(programme, world):
@@ -235,3 +235,55 @@ def test_query_count_does_not_grow_with_the_schools(programme, world):
         decide(school, Y - 1, FlagStatus.SHNOR)
         add(school, "ВПР", "математика", 5, Y - 1, 5, 10)
     assert queries() == before
+
+
+# --- issue #17, item 12: numbers that agree, say why they are missing, and charts of what the rule judges --------
+
+
+def test_diagnostics_and_routes_in_the_spravka_agree_with_the_dashboards(programme, world, client):
+    from django.urls import reverse
+
+    from roadmaps import indicators as rules
+
+    built = build(params(world))
+    rows = {row[0]: row[1:3] for row in table(built, "indicators", "Показатели").iter_rows()}
+    diagnosed = rows[rules.TITLES[rules.DIAGNOSED]]
+    with_route = rows[rules.TITLES[rules.ROUTES]]
+    # a1 is the ШНОР of mun_a: t1, t2, t4 teach a subject; t1 and t2 took the January diagnostics (t4 only an
+    # August one of the year before); t1 has an approved ИОМ from it.
+    assert (diagnosed, with_route) == ((2, 3), (1, 3))
+
+    client.force_login(world.users["methodist"])
+    page = client.get(reverse("diagnostics:dashboard")).context
+    assert (page["diagnosed"], page["teachers_total"]) == diagnosed
+    assert (page["with_route"], page["teachers_total"]) == with_route
+    assert page["list_year"] == Y
+
+
+def test_an_indicator_without_data_says_why(programme, world):
+    built = build(params(world, year=Y + 1))  # nothing is loaded for the next year
+    note = table(built, "indicators", "Показатели").note
+    assert note.startswith("Нет данных: ")
+    assert (
+        f"«Доля обучающихся, успешно выполнивших ВПР» — нет загруженных результатов ВПР {Y + 1} года" in note
+    )
+    assert f"нет загруженных результатов ОГЭ и ЕГЭ {Y + 1} года" in note
+    assert table(build(params(world)), "indicators", "Показатели").note == ""  # everything measured in Y
+
+
+def test_charts_draw_each_procedure_against_the_rules_threshold(programme, world):
+    from schools.models import FlagComputation
+
+    FlagComputation.objects.filter(region=world.region, list_year=Y).update(params={"threshold": 25})
+    built = build(params(world))
+    (chart,) = section(built, "dynamics").charts  # a1, the one ШНОР of mun_a
+    assert chart.title == "МБОУ «Каштановская СОШ»"
+    assert chart.threshold == 25  # the rule's, not a constant 30
+    series = {s.name: s.values[-1] for s in chart.series}  # the last dynamics year is Y−1
+    assert series == {
+        "ВПР Математика 5 кл.": 50.0,
+        "ВПР Математика 6 кл.": 90.0,
+        "ВПР русский язык 5 кл.": 10.0,
+        "ОГЭ Математика 9 кл.": 25.0,
+    }
+    assert "Пунктир — порог правила ШНОР: процедура с долей не менее 25 % — низкий результат." in chart.note
