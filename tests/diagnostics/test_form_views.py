@@ -260,6 +260,19 @@ def test_route_editing_is_for_the_methodologist_and_the_tutor(client, world, rou
 
 
 def test_dashboard_counts(client, world, routes, on_day):
+    from schools.models import FlagStatus
+    from tests.factories import SubjectFactory
+    from tests.roadmaps.test_dashboard import decide
+
+    # Coverage is the programme's indicators 2 and 3 (roadmaps.selectors_indicators, as in the справка):
+    # subject teachers of the list year's ШНОР. A third teacher of a1 took no diagnostics.
+    year = routes["quarter"].year
+    subject = SubjectFactory()
+    for school in (world.school_a1, world.school_a2):
+        decide(school, year, FlagStatus.SHNOR)
+        routes["routes"][school.pk].teacher.subjects.add(subject)
+    TeacherFactory(school=world.school_a1, subjects=[subject])
+    TeacherFactory(school=world.school_a1)  # teaches no subject: not counted
     on_day(after_the_quarter(routes))
     client.force_login(world.users["school_admin"])
     post_form(client, routes["form_a1"], {}, action="submit")
@@ -267,8 +280,13 @@ def test_dashboard_counts(client, world, routes, on_day):
     q = routes["quarter"]
     page = client.get(reverse("diagnostics:dashboard"), {"quarter": f"{q.year}-{q.number}"})
     assert page.context["counts"]["submitted"] == 1 and page.context["counts"]["draft"] == 1
-    assert page.context["diagnosed"] == 2 and page.context["with_route"] == 2
-    assert page.context["diagnosed_share"] == 100.0
+    assert (page.context["diagnosed"], page.context["with_route"], page.context["teachers_total"]) == (
+        2,
+        2,
+        3,
+    )
+    assert page.context["diagnosed_share"] == 66.7
+    assert page.context["list_year"] == year
 
 
 def cell(html: str, entry_pk: int, css_class: str) -> str:
