@@ -18,7 +18,7 @@ from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, Roadmap, Ro
 from roadmaps.querysets import overdue_q
 from roadmaps.selectors_indicators import indicator_report
 from roadmaps.transitions import due_date
-from schools.criteria import RuleParams
+from schools.criteria import RuleParams, is_low
 from schools.models import (
     ApprovedList,
     ApprovedListEntry,
@@ -374,17 +374,29 @@ def _dynamics_charts(scope: BuildScope, shares, by_kind, years: tuple[int, ...])
         )
         if not keys:
             continue
+        # The procedures that were low in some year are the reasons the rule gives; a school has a dozen or two
+        # procedures, too many lines to read, so the others are left to the workbook.
+        low = [
+            key
+            for key in keys
+            if any(is_low(failed, participants, threshold) for failed, participants in shares[key].values())
+        ]
+        shown = low or keys
         series = tuple(
             Series(
                 f"{key[1]} {key[2]} {key[3]} кл.",  # (school, kind, subject, grade)
                 tuple(_share(*shares[key][year]) if year in shares[key] else None for year in years),
             )
-            for key in keys
+            for key in shown
         )
-        note = "Линии — доля участников с отметкой «2» (ниже минимального балла на ЕГЭ) в каждой процедуре."
-        if threshold is not None:
+        note = (
+            "Линии — доля участников с отметкой «2» (ниже минимального балла на ЕГЭ) в каждой процедуре. "
+            f"Пунктир — порог правила ШНОР: процедура с долей не менее {threshold} % — низкий результат."
+        )
+        if len(shown) < len(keys):
             note += (
-                f" Пунктир — порог правила ШНОР: процедура с долей не менее {threshold} % — низкий результат."
+                f" Показаны процедуры с низким результатом хотя бы в одном году ({len(shown)} из {len(keys)}); "
+                "все процедуры — в книге Excel, лист «Динамика результатов»."
             )
         charts.append(Chart(scope.name(school_id), categories, series, threshold=threshold, note=note))
     return charts
