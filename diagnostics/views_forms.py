@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import user_scope
 from core.files import stored_file_response
-from core.plural import count_noun
+from core.plural import count_noun, plural
 from core.roles import STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School, Teacher
 
@@ -225,12 +225,13 @@ def _save(request, form: ProgressForm, pairs, hidden: dict, errors: list[str]) -
     try:
         services.progress_form_submit(form=form, user=request.user, unconfirmed_ok=hidden["unconfirmed_ok"])
     except services.UnconfirmedDone as refusal:
-        rows = count_noun(len(refusal.entry_ids), "строки", "строк", "строк")
+        n = len(refusal.entry_ids)
         messages.warning(
             request,
-            f"Черновик сохранён, но форма не отправлена: у {rows} со статусом «выполнено» нет ни документа, ни "
-            "ссылки. Приложите подтверждение или нажмите «Отправить без подтверждения» — методист увидит эти "
-            "строки отмеченными.",
+            f"Черновик сохранён, но форма не отправлена: у {count_noun(n, 'строки', 'строк', 'строк')} со статусом "
+            "«выполнено» нет ни документа, ни ссылки. Приложите подтверждение или нажмите «Отправить без "
+            "подтверждения» — методист увидит "
+            f"{plural(n, 'эту строку отмеченной', 'эти строки отмеченными', 'эти строки отмеченными')}.",
         )
     except ValidationError as refusal:
         messages.warning(request, "Черновик сохранён, но форма не отправлена. " + " ".join(refusal.messages))

@@ -392,8 +392,8 @@ def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodolog
     page = client.get(response["Location"])
     assert [str(m) for m in page.context["messages"]] == [
         "Черновик сохранён, но форма не отправлена: у 1 строки со статусом «выполнено» нет ни документа, ни "
-        "ссылки. Приложите подтверждение или нажмите «Отправить без подтверждения» — методист увидит эти строки "
-        "отмеченными."
+        "ссылки. Приложите подтверждение или нажмите «Отправить без подтверждения» — методист увидит эту строку "
+        "отмеченной."
     ]
     html = page.content.decode()
     assert "«Выполнено» без документа и ссылки" in cell(html, entry.pk, "progress-form__evidence")
@@ -409,7 +409,7 @@ def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodolog
 
     client.force_login(world.users["methodist"])
     html = client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
-    assert "1 строка «выполнено» без документа и ссылки" in html
+    assert "1 строка «выполнено» без документа и ссылки</strong> — отмечена в таблице" in html
     assert '<span class="badge badge--warning">без подтверждения</span>' in html
     index = client.get(reverse("diagnostics:forms")).content.decode()
     assert "без подтверждения: 1" in index
