@@ -70,6 +70,7 @@ def form_index(request):
             "schools": schools,
             "quarters": quarters,
             "is_staff": _is_staff(request.user),
+            "deadline_days": services.deadline_days(),
             "show_tabs": diagnostics_staff(request.user),
         },
     )
