@@ -87,3 +87,27 @@ def test_the_signature_is_on_the_page_of_the_last_paragraph(context, layout):
     page = layout[last_paragraph - 1]
     # and it is not alone there: the paragraph's words are above it on the same page
     assert page.text.split().index(last_word) < page.text.split().index("Курочкина")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("territory", ["municipality", "region"])
+def test_a_built_spravka_prints_no_text_over_text_and_whole_header_words(world, territory):
+    """The same checks on a справка built from data, with the columns of every real section."""
+    from reports.builders import build
+    from tests.reports.test_builders import params
+    from tests.roadmaps.test_dashboard import build_programme
+
+    build_programme(world)
+    built = build(params(world, municipality_id=world.mun_a.pk if territory == "municipality" else None))
+    layout = pages(render_pdf(built.context))
+    assert {page.number: overlaps(page) for page in layout if overlaps(page)} == {}
+    headers = {
+        word
+        for section in built.context.sections
+        for table in section.tables
+        if table.in_pdf
+        for column in table.columns
+        for word in re.split(r"[ \t\n]+", column.title)
+        if word
+    }
+    assert sorted(headers - words_of(layout)) == []
