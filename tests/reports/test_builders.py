@@ -289,3 +289,23 @@ def test_charts_draw_each_procedure_against_the_rules_threshold(programme, world
     }  # ВПР русский язык 5 кл. (10 %) was never low: in the workbook only
     assert "Показаны процедуры с низким результатом хотя бы в одном году (3 из 4)" in chart.note
     assert "Пунктир — порог правила ШНОР: процедура с долей не менее 25 % — низкий результат." in chart.note
+
+
+def test_an_iom_from_a_diagnostics_outside_the_window_counts_for_neither_indicator(programme, world):
+    """t4 took only the August diagnostics of Y−1 (before 1 September): an approved ИОМ from it for the school
+    year Y−1/Y used to count as «ИОМ на основе диагностики» while t4 did not count as diagnosed."""
+    from diagnostics import services as diagnostics
+    from diagnostics.models import Campaign
+    from roadmaps import indicators as rules
+    from schools.models import Teacher
+
+    t4 = Teacher.objects.get(last_name="Снегирёва")
+    august = Campaign.objects.get(name="Августовская диагностика")
+    methodist = world.users["methodist"]
+    route = diagnostics.route_draft(
+        teacher=t4, campaign=august, school_year=Y - 1, user=methodist, today=august.end_date
+    )
+    diagnostics.route_approve(route=route, user=methodist)
+    rows = {row[0]: row[1:3] for row in table(build(params(world)), "indicators", "Показатели").iter_rows()}
+    assert rows[rules.TITLES[rules.DIAGNOSED]] == (2, 3)
+    assert rows[rules.TITLES[rules.ROUTES]] == (1, 3)  # t1 only, as before

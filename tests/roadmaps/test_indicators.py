@@ -206,3 +206,22 @@ def test_targets_passed_to_counts_override_the_defaults():
     by_code = {i.code: i for i in counts.indicators({"categories": 80})}
     assert (by_code["categories"].target, by_code["categories"].light) == (80.0, GREEN)
     assert by_code["support"].target == 100.0
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (ind.SUPPORT, "в реестре нет действующих педагогов школ перечня"),
+        (ind.DIAGNOSED, "в реестре нет учителей-предметников школ перечня (педагогов с указанным предметом)"),
+        (ind.ROUTES, "в реестре нет учителей-предметников школ перечня (педагогов с указанным предметом)"),
+        (ind.COURSES, "в реестре нет действующих педагогов школ перечня"),
+        (ind.CATEGORIES, "в реестре нет действующих педагогов школ перечня"),
+        (ind.DYNAMICS, "нет результатов процедур 2026 года, которые школы писали и в 2025 году"),
+        (ind.VPR, "нет загруженных результатов ВПР 2026 года"),
+        (ind.GIA, "нет загруженных результатов ОГЭ и ЕГЭ 2026 года"),
+    ],
+)
+def test_an_indicator_without_data_says_why(code, reason):
+    # issue #17, item 12: «0 / 0 —» is never printed without its reason
+    assert ind.no_data_reason(code, 2026) == reason
+    assert {ind.no_data_reason(c, 2026) != "" for c in ind.CODES} == {True}
