@@ -52,8 +52,10 @@ PORTRAIT_WIDTH_PT = (210 - 30 - 15) / 25.4 * 72
 LANDSCAPE_WIDTH_PT = (297 - 30 - 15) / 25.4 * 72
 CELL_PADDING_PT = 2 * 1.5 / 25.4 * 72 + 1.5  # both sides, the border and a little slack
 # How a table is set, tried in this order until every column gets the width of its longest unbreakable text:
-# 12 pt on a portrait page; 10 pt (ГОСТ Р 7.0.97-2016, 5.1: smaller sizes are allowed in tables); then the
-# table alone on a landscape page (ГОСТ 2.105-95, 4.4.6: a table may run along the long side of the sheet).
+# 12 pt on a portrait page; 10 pt (ГОСТ Р 7.0.97-2016 recommends sizes 12–14 for documents; a smaller size in
+# tables is the usual reading of it, the clause's wording not checked against the standard's text here); then
+# the table alone on a landscape page (ГОСТ 2.105-95, 4.4.6: a table may be placed along the long side of the
+# sheet).
 SETTINGS = ((12, False), (10, False), (12, True), (10, True))
 # A text cell's longest word is kept whole up to this share of the width; longer ones are hyphenated.
 LONGEST_WORD_SHARE = 0.3
