@@ -17,6 +17,7 @@ from core.access import can_write_somewhere, user_scope
 from core.forms import add_service_error
 from core.roles import Role
 from schools.models import FlagDecision, Municipality, School, Teacher
+from schools.selectors import flag_default_year, flag_list_years
 from schools.views_flags import school_results_table
 
 from . import rules, selectors, services
@@ -527,13 +528,12 @@ def log_delete(request, pk: int):
 @login_required
 def coverage(request):
     _require_staff_or_head(request.user)
-    years = sorted(
-        set(FlagDecision.objects.visible_to(request.user).values_list("list_year", flat=True).distinct()),
-        reverse=True,
-    )
+    years = flag_list_years(request.user)
     year_text = request.GET.get("year") or ""
     year = (
-        int(year_text) if year_text.isdigit() and int(year_text) in years else (years[0] if years else None)
+        int(year_text)
+        if year_text.isdigit() and int(year_text) in years
+        else flag_default_year(request.user, years=years)
     )
     report = selectors.coverage_report(request.user, year, today=timezone.localdate()) if year else None
     return render(request, "mentoring/coverage.html", {"report": report, "years": years, "year": year})

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core.access import user_scope
 from core.files import stored_file_response
 from core.forms import add_service_error
+from schools.selectors import flag_default_year
 
 from . import services, statuses
 from .builders import rule_rows
@@ -93,7 +94,12 @@ def report_request(request):
         regions=regions,
         municipalities=municipalities,
         schools=schools,
-        initial={"school": request.GET.get("school"), "kind": request.GET.get("kind") or "territory"},
+        initial={
+            "school": request.GET.get("school"),
+            "kind": request.GET.get("kind") or "territory",
+            # the list year every page opens on; without any, the form's own (this year)
+            **({"year": year} if (year := flag_default_year(user)) else {}),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

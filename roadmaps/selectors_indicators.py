@@ -38,6 +38,7 @@ from diagnostics.models import DiagnosticResult, FormStatus, ProgressForm, Route
 from diagnostics.querysets import ProgressFormQuerySet
 from mentoring.models import MentorAssignment, TutorAssignment
 from mentoring.selectors import coverage_schools
+from schools.criteria import default_list_year
 from schools.models import (
     FlagDecision,
     FlagStatus,
@@ -47,6 +48,7 @@ from schools.models import (
     School,
     Teacher,
 )
+from schools.selectors import flag_list_years
 
 from . import indicators as rules
 from .models import RoadmapItem
@@ -89,19 +91,13 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def list_years(user) -> list[int]:
-    """List years with computed statuses within the user's reach, newest first."""
-    return list(
-        FlagDecision.objects.visible_to(user)
-        .order_by("-list_year")
-        .values_list("list_year", flat=True)
-        .distinct()
-    )
+    """List years with computed statuses within the user's reach, newest first (schools.selectors)."""
+    return flag_list_years(user)
 
 
 def default_year(years: list[int], today: datetime.date) -> int | None:
-    """The newest list year that has begun (a list computed ahead for next year is not yet the programme's)."""
-    started = [year for year in years if year <= today.year]
-    return max(started) if started else (max(years) if years else None)
+    """The list year every page opens on (schools.criteria.default_list_year): the newest that has begun."""
+    return default_list_year(years, today.year)
 
 
 # --- indicators ---------------------------------------------------------------------------------------------

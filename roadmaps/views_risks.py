@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from schools.criteria import default_list_year
 from schools.models import School
 
 from . import services_risks
@@ -30,7 +31,7 @@ def risk_list(request):
     if text.isdigit() and services_risks.year_problem(int(text), today) is None:
         year = int(text)
     else:
-        year = years[0] if years else today.year
+        year = default_list_year(years, today.year) or today.year  # the list year every page opens on
     if year not in years:
         years = sorted({*years, year}, reverse=True)
     rows, source = services_risks.profile_rows(user, year)

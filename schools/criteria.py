@@ -10,7 +10,7 @@ Source: ../shared/domain/002_… (Обливский район, programme for �
 A year is the calendar year in which the school year ends; the list of year Y looks at Y-1, Y-2, …
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -57,6 +57,39 @@ def _params_dict(params: RuleParams) -> tuple:
     data = asdict(params)
     data["kinds"] = sorted(params.kinds)
     return tuple(data.items())
+
+
+def data_years(list_year: int, params: RuleParams) -> tuple[int, ...]:
+    """The result years whose counted results give the list of ``list_year`` something to decide on: Y-1.
+
+    Every verdict but «нет данных» needs a counted result in Y-1: criterion 1 counts low procedures in Y-1
+    only, criterion 2 needs a low procedure in *each* of Y-1 … Y-N (Y-1 included), and «риск» is a low
+    procedure in Y-1. Results in Y-2 alone can make no school ШНОР or at risk: such a list would be every
+    school «нет данных», with Y-2's low procedures shown as if they were reasons.
+    """
+    return params.years(list_year)[:1]
+
+
+def list_year_exists(list_year: int, counted_years: Collection[int], params: RuleParams) -> bool:
+    """A list year exists when its rule has data to look at: a counted result in one of its ``data_years``.
+    ``counted_years`` are the years with at least one result the rule counts (``counts``)."""
+    return any(year in counted_years for year in data_years(list_year, params))
+
+
+def list_years(counted_years: Collection[int], params: RuleParams) -> tuple[int, ...]:
+    """Every list year the counted results allow, newest first (results up to 2026: lists up to 2027)."""
+    candidates = {
+        year + offset for year in counted_years for offset in range(1, params.consecutive_years + 1)
+    }
+    return tuple(sorted((y for y in candidates if list_year_exists(y, counted_years, params)), reverse=True))
+
+
+def default_list_year(years: Iterable[int], current_year: int) -> int | None:
+    """The list year every page opens on: the newest one not after the current calendar year — the list in
+    force; a list computed ahead for next year is the default only while it is the only one."""
+    years = list(years)
+    started = [year for year in years if year <= current_year]
+    return max(started) if started else (max(years) if years else None)
 
 
 def is_low(failed: int, participants: int, threshold: int) -> bool:
@@ -118,12 +151,13 @@ def counts(fact: ResultFact, params: RuleParams) -> bool:
 def gather(list_year: int, facts: Iterable[ResultFact], params: RuleParams) -> Evidence:
     """Evidence from raw results (the database computes the same thing set-based)."""
     years = set(params.years(list_year))
+    with_data = set(data_years(list_year, params))
     low: list[LowProcedure] = []
     has_data = False
     for fact in facts:
         if fact.year not in years or not counts(fact, params):
             continue
-        has_data = has_data or fact.year == list_year - 1
+        has_data = has_data or fact.year in with_data
         if is_low(fact.failed, fact.participants, params.threshold):
             low.append(
                 LowProcedure(fact.year, fact.kind, fact.subject, fact.grade, fact.failed, fact.participants)

@@ -118,7 +118,9 @@ def demo_results(context: DemoContext) -> None:
         school__in=schools
     ).count()
 
-    flags_recompute_years(years=list(range(FIRST_YEAR + 1, LAST_YEAR + 2)), region_id=context.region.pk)
+    # Every list year the results allow (2024…2027), and none beyond: a year stored by an older demo that no
+    # longer exists loses its decisions.
+    flags_recompute_years(region_id=context.region.pk)
     latest = LAST_YEAR + 1
     context.summary.counts[f"ШНОР по расчёту на {latest} год"] = FlagDecision.objects.filter(
         list_year=latest, status=Status.SHNOR, school__municipality__region=context.region

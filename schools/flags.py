@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Exists, F, OuterRef
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.exports import safe_row
 
-from .criteria import Evidence, LowProcedure, RuleParams, Status, decide, newest_first
+from .criteria import (
+    Evidence,
+    LowProcedure,
+    RuleParams,
+    Status,
+    data_years,
+    decide,
+    list_year_exists,
+    list_years,
+    newest_first,
+)
 from .models import FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
 
 WRITE_BATCH = 2000
@@ -50,6 +60,8 @@ class RecomputeSummary:
     seconds: float = 0.0
 
     def text(self) -> str:
+        if not self.schools:
+            return f"Перечень {self.list_year}: нет результатов {self.list_year - 1} года — перечня нет"
         parts = ", ".join(f"{label}: {self.counts.get(value, 0)}" for value, label in _STATUS_LABELS)
         return f"Перечень {self.list_year}: школ {self.schools} ({parts}); {self.seconds:.2f} с"
 
@@ -93,7 +105,7 @@ def _evidence(list_year: int, params: RuleParams, region_ids: list[int] | None) 
         return {}
     low: dict[int, list[LowProcedure]] = defaultdict(list)
     # DISTINCT over the year's results: PostgreSQL runs it as a parallel scan, faster than a per-school probe.
-    previous_year = _counted_results(params, years[:1])
+    previous_year = _counted_results(params, data_years(list_year, params))
     if region_ids is not None:
         previous_year = previous_year.filter(school__municipality__region_id__in=region_ids)
     with_data = {pk for (pk,) in _fetch(previous_year.order_by().values_list("school_id").distinct())}
@@ -139,6 +151,31 @@ def _counted_results(params: RuleParams, years: tuple[int, ...]):
     return counted
 
 
+def counted_years(params: RuleParams, region_ids: list[int] | None, years=None) -> set[int]:
+    """Years with at least one result the rule counts, in these regions (None = all; ``years`` to look only
+    at some). One probe per procedure (the partial index result_counted for the default minimum), not a scan
+    of the results."""
+    results = Result.objects.filter(procedure=OuterRef("pk"), participants__gt=params.min_participants - 1)
+    if region_ids is not None:
+        results = results.filter(school__municipality__region_id__in=region_ids)
+    procedures = Procedure.objects.filter(Exists(results))
+    if years is not None:
+        procedures = procedures.filter(year__in=list(years))
+    if params.kinds:
+        procedures = procedures.filter(kind__code__in=sorted(params.kinds))
+    return set(procedures.order_by().values_list("year", flat=True).distinct())
+
+
+def _regions_with_list(list_year: int, params: RuleParams, group: list[int]) -> list[int]:
+    """The regions of a group in which the list year exists (criteria.list_year_exists)."""
+    looked_at = data_years(list_year, params)
+    return [
+        region_id
+        for region_id in group
+        if list_year_exists(list_year, counted_years(params, [region_id], looked_at), params)
+    ]
+
+
 # pg_advisory_xact_lock(namespace, list year): "SHNR" as an int4, so the key does not collide with other locks.
 _LOCK_NAMESPACE = 0x53484E52
 
@@ -162,7 +199,9 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
     """Compute and store the decisions of ``list_year`` for every school of the regions (all by default).
 
     Atomic: the decisions of the year are replaced all at once, with one FlagComputation per region
-    recording the rule parameters used.
+    recording the rule parameters used. A region in which the list year does not exist (no results for its
+    rule to look at: criteria.list_year_exists) gets no decisions, and loses any stored before — importing
+    2026 results once made «lists» of 2028 and 2029 with every school «нет данных» (issue #17).
     """
     _one_at_a_time(list_year)
     started = time.perf_counter()
@@ -181,9 +220,12 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
 
     # Every read first: no other query may run on the connection while the COPY below is open.
     plan = []
-    for params, group in groups.items():
+    for params, all_of_group in groups.items():
+        group = _regions_with_list(list_year, params, all_of_group)
+        if not group:
+            continue
         # One group holding every region (the usual case: one rule everywhere) needs no region filter.
-        everywhere = region_ids is None and len(groups) == 1
+        everywhere = region_ids is None and len(groups) == 1 and len(group) == len(all_of_group)
         evidence = _evidence(list_year, params, None if everywhere else group)
         runs = {
             run.region_id: run
@@ -272,22 +314,27 @@ def _decision_writer(*, use_copy: bool | None = None):
 
 
 def list_years_available(region_ids: list[int] | None = None) -> list[int]:
-    """Every list year the stored results can inform: from the first result year + 1 to the last + 1."""
-    results = Result.objects.all()
-    if region_ids is not None:
-        results = results.filter(school__municipality__region_id__in=region_ids)
-    bounds = results.aggregate(first=Min("procedure__year"), last=Max("procedure__year"))
-    if bounds["first"] is None:
-        return []
-    return list(range(bounds["first"] + 1, bounds["last"] + 2))
+    """Every list year the stored results give a rule data to look at (criteria.list_years), oldest first."""
+    years: set[int] = set()
+    for params, group in _params_groups(region_ids).items():
+        years.update(list_years(counted_years(params, group), params))
+    return sorted(years)
 
 
 def flags_recompute_years(
     *, years: list[int] | None = None, region_id: int | None = None
 ) -> list[RecomputeSummary]:
+    """Recompute the given list years; None — every list year the results allow, and every year with stored
+    decisions (a year that no longer exists loses them)."""
     region_ids = [region_id] if region_id is not None else None
     if years is None:
-        years = list_years_available(region_ids)
+        stored = FlagDecision.objects.all()
+        if region_ids is not None:
+            stored = stored.filter(school__municipality__region_id__in=region_ids)
+        years = [
+            *list_years_available(region_ids),
+            *stored.order_by().values_list("list_year", flat=True).distinct(),
+        ]
     return [flags_recompute(list_year=year, region_ids=region_ids) for year in sorted(set(years))]
 
 

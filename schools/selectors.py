@@ -1,9 +1,13 @@
+import datetime
+
 from django.conf import settings
+from django.utils import timezone
 
 from core.access import user_scope
 from core.errors import ApplicationError
 from core.roles import STAFF_WRITE_ROLES
 
+from .criteria import default_list_year
 from .models import Municipality, Region, School
 
 DEFAULT_REGION_NAME = getattr(settings, "DEFAULT_REGION_NAME", "Регион")
@@ -43,6 +47,31 @@ def regions_writable_by(user, roles: frozenset[str] = STAFF_WRITE_ROLES):
         | Region.objects.filter(pk__in=municipal_regions)
         | Region.objects.filter(pk__in=school_regions)
     )
+
+
+# --- list years: one answer for every page, the API and the reports ---------------------------------------
+
+
+def flag_list_years(user) -> list[int]:
+    """The list years with computed statuses within the user's reach, newest first. Only years that exist
+    are stored (schools.flags.flags_recompute: criteria.list_year_exists)."""
+    from .models import FlagDecision
+
+    return list(
+        FlagDecision.objects.visible_to(user)
+        .order_by("-list_year")
+        .values_list("list_year", flat=True)
+        .distinct()
+    )
+
+
+def flag_default_year(
+    user, *, years: list[int] | None = None, today: datetime.date | None = None
+) -> int | None:
+    """The list year a page opens on when none is asked for (criteria.default_list_year): the same on the
+    dashboard, «Статусы ШНОР», the indicators, coverage, risk profiles, a new справка and the API."""
+    years = flag_list_years(user) if years is None else years
+    return default_list_year(years, (today or timezone.localdate()).year)
 
 
 def approved_list_comparison(approved_list) -> list[dict]:

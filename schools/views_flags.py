@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,7 +45,7 @@ from .models import (
     Result,
     School,
 )
-from .selectors import approved_list_comparison, regions_writable_by
+from .selectors import approved_list_comparison, flag_default_year, flag_list_years, regions_writable_by
 from .services import FLAG_RULE_FIELDS, approved_list_create, approved_list_set_inclusion, flag_rule_update
 from .tasks import recompute_flags_task
 
@@ -177,8 +177,8 @@ def _flags_selection(request):
     """The year, its decisions filtered as asked, and what the page needs to describe the selection."""
     user = request.user
     decisions = FlagDecision.objects.visible_to(user).filter(school__is_active=True)
-    years = list(decisions.order_by("-list_year").values_list("list_year", flat=True).distinct())
-    year = _parse_year(request.GET.get("year")) or (years[0] if years else None)
+    years = flag_list_years(user)
+    year = _parse_year(request.GET.get("year")) or flag_default_year(user, years=years)
     of_year = decisions.filter(list_year=year).select_related("school__municipality")
     data = request.GET.copy()
     data.pop("year", None)
@@ -453,10 +453,7 @@ def approved_list_create_view(request):
     municipalities = Municipality.objects.editable_by(request.user).order_by("name")
     if not municipalities.exists():
         raise PermissionDenied("Утверждать перечень ШНОР может только методист муниципалитета.")
-    latest = FlagDecision.objects.filter(school__municipality__in=municipalities).aggregate(
-        year=Max("list_year")
-    )["year"]
-    initial = {"list_year": latest}
+    initial = {"list_year": flag_default_year(request.user)}
     if len(municipalities) == 1:
         initial["municipality"] = municipalities[0]
     form = ApprovedListForm(request.POST or None, municipalities=municipalities, initial=initial)

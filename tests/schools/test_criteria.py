@@ -9,9 +9,13 @@ from schools.criteria import (
     ResultFact,
     RuleParams,
     Status,
+    data_years,
     decide,
+    default_list_year,
     evaluate,
     is_low,
+    list_year_exists,
+    list_years,
     movement,
 )
 
@@ -306,3 +310,65 @@ def test_params_are_validated(bad):
 )
 def test_movement(before, now, expected):
     assert movement(before, now) == expected
+
+
+# --- which list years exist, and which one pages open on (issue #17: phantom future years) ------------------
+
+THREE_YEARS = RuleParams(consecutive_years=3)
+
+
+@pytest.mark.parametrize(
+    ("list_year", "params", "expected"),
+    [
+        (2027, RuleParams(), (2026,)),
+        (2027, THREE_YEARS, (2026,)),  # criterion 2 looks at 2024–2026, but needs a low 2026 too
+        (2027, RuleParams(consecutive_years=1), (2026,)),
+    ],
+)
+def test_data_years_are_the_year_before(list_year, params, expected):
+    assert data_years(list_year, params) == expected
+
+
+@pytest.mark.parametrize(
+    ("list_year", "counted_years", "params", "exists"),
+    [
+        (2027, {2026}, RuleParams(), True),
+        (2027, {2025, 2026}, RuleParams(), True),
+        (2028, {2025, 2026}, RuleParams(), False),  # only Y-2: criterion 2 needs a low procedure in Y-1 too
+        (2029, {2025, 2026}, THREE_YEARS, False),  # only Y-3
+        (2029, {2025, 2026}, RuleParams(), False),  # nothing to look at
+        (2026, {2025}, THREE_YEARS, True),
+        (2027, set(), RuleParams(), False),
+    ],
+)
+def test_a_list_year_exists_when_its_rule_has_data(list_year, counted_years, params, exists):
+    assert list_year_exists(list_year, counted_years, params) is exists
+
+
+@pytest.mark.parametrize(
+    ("counted_years", "params", "expected"),
+    [
+        ({2023, 2024, 2025, 2026}, RuleParams(), (2027, 2026, 2025, 2024)),  # never 2028 or 2029
+        ({2023, 2024, 2025, 2026}, THREE_YEARS, (2027, 2026, 2025, 2024)),
+        ({2022, 2026}, RuleParams(), (2027, 2023)),  # a gap in the results is a gap in the lists
+        ({2026}, RuleParams(consecutive_years=1), (2027,)),
+        (set(), RuleParams(), ()),
+    ],
+)
+def test_list_years(counted_years, params, expected):
+    assert list_years(counted_years, params) == expected
+
+
+@pytest.mark.parametrize(
+    ("years", "current_year", "expected"),
+    [
+        ([2027, 2026, 2025, 2024], 2026, 2026),  # the list in force, not the one computed ahead
+        ([2024, 2025, 2026, 2027], 2026, 2026),  # in any order
+        ([2027, 2026], 2027, 2027),
+        ([2025, 2024], 2026, 2025),  # no list of this year yet: the newest before it
+        ([2027], 2026, 2027),  # only the list computed ahead: that one
+        ([], 2026, None),
+    ],
+)
+def test_default_list_year(years, current_year, expected):
+    assert default_list_year(years, current_year) == expected
