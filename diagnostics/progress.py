@@ -157,12 +157,12 @@ def share_done_on_time(
     quarter: Quarter | None = None,
     days: int = DEFAULT_DEADLINE_DAYS,
 ) -> float | None:
-    """Of a teacher's lines whose form deadline has passed (those due in ``quarter`` when given), the share done
-    in time (``done_on_time``), %; None when none is due yet. Cancelled lines do not count."""
+    """Of a teacher's lines whose form deadline has passed (those due up to ``quarter`` inclusive when given), the
+    share done in time (``done_on_time``), %; None when none is due yet. Cancelled lines do not count."""
     due = [
         (q, s, d)
         for q, s, d in lines
-        if deadline(q, days) < today and s != CANCELLED and (quarter is None or q == quarter)
+        if deadline(q, days) < today and s != CANCELLED and (quarter is None or q <= quarter)
     ]
     if not due:
         return None

@@ -325,9 +325,12 @@ def test_share_done_on_time_of_one_quarter():
         (Q(2026, 3), DN, D(2026, 11, 1)),  # after the Q3 deadline
         (Q(2026, 3), CN, None),
     ]
-    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 3)) == 50.0
+    # up to the chosen quarter inclusive: Q2 on time, Q3 one of two
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 3)) == 66.7
     assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 2)) == 100.0
-    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 4)) is None
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 1)) is None
+    # Q4's form is not due yet on 7 December: the same lines as up to Q3
+    assert share_done_on_time(lines, D(2026, 12, 7), quarter=Q(2026, 4)) == 66.7
 
 
 # --- progress forms -------------------------------------------------------------------------------------
