@@ -39,9 +39,9 @@ vendor-js: ## Re-vendor Chart.js from the npm registry (integrity-checked; see s
 install-dev: $(VENV)/.installed-dev ## Install the portal with test tools and the system packages tests use
 	./scripts/system-deps.sh
 
-demo: install ## Install, build the demo database (SQLite) and serve it at http://127.0.0.1:8000
+demo: install ## Install, build the demo database (SQLite) and serve it at http://127.0.0.1:8000 (HOST=…, PORT=… to change)
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo --host "$(HOST)" --port "$(PORT)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 run: install ## Serve the existing local database

@@ -31,7 +31,19 @@ from .roles import Role
 from .services import role_grant, user_create
 
 SEED = 2026
-BASE_URL = "http://127.0.0.1:8000"  # where `manage.py runserver` listens by default
+# Where `manage.py runserver` listens by default; `make demo HOST=… PORT=…` passes its own (load_demo --host/--port).
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+# A server listening on every interface is opened in the browser on this machine's loopback address.
+ANY_ADDRESS = {"", "0", "0.0.0.0", "::", "[::]"}  # noqa: S104 - names of "every interface", not a bind
+
+
+def base_url(host: str = DEFAULT_HOST, port: int | str = DEFAULT_PORT) -> str:
+    """The address to open the portal at, for a server listening on ``host``:``port``."""
+    host = "127.0.0.1" if host.strip() in ANY_ADDRESS else host.strip()
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
 
 REGION_NAME = "Ростовская область"
 REGION_CODE = "61"
@@ -581,8 +593,9 @@ def demo_load(*, stdout: TextIO | None = None) -> DemoSummary:
     return context.summary
 
 
-def demo_summary_text(summary: DemoSummary) -> str:
-    """The command's report, in Russian: what is there, what changed, and how to log in."""
+def demo_summary_text(summary: DemoSummary, *, url: str = "") -> str:
+    """The command's report, in Russian: what is there, what changed, and how to log in at ``url``
+    (``base_url()`` by default)."""
     try:
         login_path = reverse("login")
     except NoReverseMatch:
@@ -598,7 +611,7 @@ def demo_summary_text(summary: DemoSummary) -> str:
         *(f"  {label}: {count}" for label, count in summary.counts.items()),
         changes,
         "",
-        f"Вход: {BASE_URL}{login_path}",
+        f"Вход: {url or base_url()}{login_path}",
         f"{'Логин':<{width}}{'Пароль':<{password_width}}Роль — область доступа",
         *(
             f"{login.login:<{width}}{login.password:<{password_width}}{login.role} — {login.scope}"

@@ -2,7 +2,9 @@
 
 import random
 import re
+import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -30,9 +32,9 @@ EXPECTED_GRANTS = {
 }
 
 
-def load_demo() -> str:
+def load_demo(*args: str) -> str:
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -133,9 +135,9 @@ def test_users_have_a_russian_full_name_and_a_position():
 
 
 def test_output_lists_each_login_with_its_password_and_role():
-    output = load_demo()
+    output = load_demo("--host", "0.0.0.0", "--port", "8011")  # noqa: S104 - as `make demo HOST=0.0.0.0 PORT=8011`
 
-    assert "Вход: http://127.0.0.1:8000/login/" in output
+    assert "Вход: http://127.0.0.1:8011/login/" in output
     lines = output.splitlines()
     for login in LOGINS:
         (line,) = [line for line in lines if line.startswith(f"{login} ")]
@@ -242,3 +244,28 @@ def test_steps_run_by_their_order_not_by_registration(monkeypatch):
     demo.demo_step_register("early", lambda context: ran.append("early"), order=10)
     load_demo()
     assert ran == ["early", "late"]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000"),
+        ("127.0.0.1", "8011", "http://127.0.0.1:8011"),
+        ("0.0.0.0", 8011, "http://127.0.0.1:8011"),  # noqa: S104 - every interface: open it on this machine
+        ("::", 8000, "http://127.0.0.1:8000"),
+        ("localhost", 9000, "http://localhost:9000"),
+        ("::1", 8000, "http://[::1]:8000"),
+    ],
+)
+def test_the_login_address_is_where_the_server_listens(host, port, expected):
+    assert demo.base_url(host, port) == expected
+
+
+def test_make_demo_passes_its_host_and_port_to_the_printed_address():
+    """`make demo PORT=8011` printed «Вход: http://127.0.0.1:8000/login/» (issue #17)."""
+    root = Path(__file__).resolve().parents[2]
+    dry_run = subprocess.run(
+        ["make", "-n", "demo", "PORT=8011"], cwd=root, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert 'manage.py load_demo --host "127.0.0.1" --port "8011"' in dry_run
+    assert "manage.py runserver 127.0.0.1:8011" in dry_run

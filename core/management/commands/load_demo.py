@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.demo import demo_load, demo_summary_text
+from core.demo import DEFAULT_HOST, DEFAULT_PORT, base_url, demo_load, demo_summary_text
 
 
 class Command(BaseCommand):
@@ -11,6 +11,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        # The address the portal will be served at, for the «Вход: …» line (make demo passes its HOST and PORT).
+        parser.add_argument("--host", default=DEFAULT_HOST, help="Адрес, на котором будет запущен портал.")
+        parser.add_argument(
+            "--port", type=int, default=DEFAULT_PORT, help="Порт, на котором будет запущен портал."
+        )
         parser.add_argument(
             "--allow-production",
             action="store_true",
@@ -18,11 +23,11 @@ class Command(BaseCommand):
             "известны всем).",
         )
 
-    def handle(self, *args, allow_production: bool, **options):
+    def handle(self, *args, allow_production: bool, host: str, port: int, **options):
         if settings.SETTINGS_MODULE.endswith(".production") and not allow_production:
             raise CommandError(
                 "Настройки рабочего сервера: демо-пользователи с известными паролями сюда не загружаются. "
                 "Если это демонстрационный стенд, добавьте --allow-production."
             )
         summary = demo_load(stdout=self.stdout)
-        self.stdout.write(demo_summary_text(summary))
+        self.stdout.write(demo_summary_text(summary, url=base_url(host, port)))
