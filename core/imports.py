@@ -37,6 +37,8 @@ _OPTIONS = "options"  # the values asked on upload (e.g. a report's year), passe
 _QUEUED = "queued"  # "validate" | "apply": which task a processing batch waits for
 _QUEUED_BY = "queued_by"  # who confirmed a queued apply: the write scope is checked for them
 _UNSENT = "unsent"  # the task could not be sent (the broker was down): the sweep sends it (requeue_waiting)
+# Key of ImportBatch.stats: the file could not be read at all, so its number of rows is unknown (not 0).
+UNREAD = "unread"
 
 
 @dataclass
@@ -159,7 +161,12 @@ def _run(
                 options=batch_options(batch),
             )
         except TableError as error:
-            return ImportOutcome(errors=[RowError(row=0, column="", message=str(error))])
+            # The rows under a header that failed are counted; a file that could not be read has none to count.
+            return ImportOutcome(
+                total_rows=error.rows or 0,
+                errors=[RowError(row=0, column="", message=str(error))],
+                stats={} if error.rows is not None else {UNREAD: 1},
+            )
 
 
 def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
@@ -402,6 +409,22 @@ def import_batch_apply_queued(*, batch_id: int) -> None:
 
     confirmed_by = User.objects.filter(pk=batch.stats.get(_QUEUED_BY) or 0).first()
     _apply(batch=batch, user=confirmed_by or batch.uploaded_by, waiting_for="task")
+
+
+def import_batch_abandon(*, batch_id: int, message: str) -> None:
+    """A batch whose task was given up (its worker died twice on it: core.tasks.JobTask): failed, with why."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != ImportBatch.Status.PROCESSING:
+            return
+        error = RowError(row=0, column="", message=f"{message} Ничего не загружено. {_CHECK_THE_FILE}")
+        _record(batch, ImportOutcome(errors=[error], stats={UNREAD: 1}), ImportBatch.Status.FAILED)
+
+
+_CHECK_THE_FILE = (
+    "Проверьте файл (нет ли в нём данных далеко за таблицей или огромных ячеек), сохраните его как CSV "
+    "или обратитесь к администратору."
+)
 
 
 def import_file(

@@ -10,6 +10,7 @@ Names are personal data (152-ФЗ): an error names the row and the column, never
 """
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
@@ -25,11 +26,10 @@ from core.tabular import (
     RowError,
     TableError,
     cell_text,
-    file_format,
     iter_table,
     normalise_header,
     normalise_text,
-    read_csv_rows,
+    read_rows,
 )
 from schools.models import Region, School, Teacher
 from schools.teacher_import import SCHOOL_COLUMN, PersonName, _name_columns, _parse_name
@@ -467,26 +467,11 @@ def _parse_id(text: str) -> int | None:
 def _header(stream: IO[bytes], name: str) -> list[str]:
     """The file's header row (its first non-empty row), read ahead; the stream is rewound."""
     try:
-        if file_format(name) == "csv":
-            rows = read_csv_rows(stream)
-            try:
-                for raw in rows:
-                    cells = [cell_text(value) for value in raw]
-                    if any(cells):
-                        return cells
-            finally:
-                rows.close()
-            return []
-        from python_calamine import CalamineError, CalamineWorkbook
-
-        try:
-            sheet = CalamineWorkbook.from_filelike(stream).get_sheet_by_index(0)
-            for raw in sheet.iter_rows():
+        with closing(read_rows(stream, name)) as rows:  # an .xlsx is measured before it is read
+            for raw in rows:
                 cells = [cell_text(value) for value in raw]
                 if any(cells):
                     return cells
-        except (CalamineError, ValueError, OSError) as error:
-            raise TableError("Не удалось прочитать файл Excel: он повреждён или это не .xlsx.") from error
         return []
     finally:
         stream.seek(0)

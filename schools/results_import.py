@@ -35,11 +35,12 @@ from core.tabular import (
     RowError,
     TableError,
     cell_text,
+    count_filled_rows,
     file_format,
     map_header,
     normalise_text,
     parse_int,
-    read_csv_rows,
+    read_rows,
     rows_with_header,
 )
 
@@ -455,9 +456,11 @@ def open_rows(stream: IO[bytes], name: str, options: dict) -> tuple[Iterator[Row
             subject=normalise_text(options.get("subject") or ""),
         )
         return _in_template_order(report), fisoko.REPORT_LABELS
+    filled = count_filled_rows(rows)  # the header's row among them
     raise TableError(
         "Не удалось распознать файл: это не шаблон портала и не отчёт ФИС ОКО «Статистика по отметкам». "
-        + str(template_error)
+        + str(template_error),
+        rows=None if filled is None else max(filled - 1, 0),
     )
 
 
@@ -500,20 +503,8 @@ def _in_template_order(rows: Iterator[fisoko.PortalRow]) -> Iterator[Row]:
 
 
 def _raw_rows(stream: IO[bytes], name: str) -> Iterator[list]:
-    """Every row of the file as its reader gives it (no header handling)."""
-    if file_format(name) == "csv":
-        return read_csv_rows(stream)
-    return _raw_xlsx(stream)
-
-
-def _raw_xlsx(stream: IO[bytes]) -> Iterator[list]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        rows = CalamineWorkbook.from_filelike(stream).get_sheet_by_index(0).iter_rows()
-    except (CalamineError, ValueError, OSError) as error:
-        raise TableError("Не удалось прочитать файл Excel: он повреждён или это не .xlsx.") from error
-    yield from rows
+    """Every row of the file as its reader gives it (no header handling); an .xlsx is measured first."""
+    return read_rows(stream, name)
 
 
 # --- what the database already holds -------------------------------------------------------------------

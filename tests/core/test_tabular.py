@@ -1,9 +1,11 @@
+import gc
 import io
+import sys
 
 import pytest
 from openpyxl import Workbook
 
-from core.tabular import Column, TableError, iter_table, normalise_header, parse_int
+from core.tabular import Column, TableError, iter_table, normalise_header, parse_int, read_csv_rows
 
 COLUMNS = (
     Column("code", "Код ОО", aliases=("school_code",)),
@@ -52,6 +54,51 @@ def test_blank_lines_are_skipped_and_numbers_are_file_lines():
 def test_missing_required_column_is_named_in_russian():
     with pytest.raises(TableError, match="«Наименование»"):
         rows("Код ОО;Что-то\nsch1;x\n".encode())
+
+
+def test_a_wrong_column_is_named_with_the_missing_one_and_the_rows_are_counted():
+    """#17 item 15: the error names the column not recognised (usually the missing one misspelt) and the page
+    says how many rows the file has, not 0."""
+    with pytest.raises(TableError) as refused:
+        rows("Код ОО;Наименованье;«3»\nsch1;Школа;5\n\nsch2;Школа 2;4\n".encode())
+    assert str(refused.value) == (
+        "В заголовке нет обязательных столбцов: «Наименование». Не распознаны столбцы: «Наименованье». "
+        "Первая строка файла должна содержать: «Код ОО», «Наименование»."
+    )
+    assert refused.value.rows == 2
+
+
+def test_an_unreadable_file_has_no_row_count():
+    with pytest.raises(TableError) as refused:
+        rows(b"not a zip file", "f.xlsx")
+    assert refused.value.rows is None
+
+
+def test_a_csv_reader_stopped_early_closes_without_a_traceback(tmp_path, monkeypatch):
+    """#17 item 6: a reader stopped early and finalised after its file was closed printed «Exception ignored in:
+    <generator object read_csv_rows> … ValueError: I/O operation on closed file». Python reports such errors
+    to sys.unraisablehook; none may reach it."""
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    path = tmp_path / "data.csv"
+    path.write_text("Код ОО;Что-то\nsch1;x\nsch2;y\n", encoding="utf-8")
+
+    with open(path, "rb") as stream:
+        reader = read_csv_rows(stream)
+        assert next(reader) == ["Код ОО", "Что-то"]  # a consumer that reads the header only
+    del reader
+    gc.collect()
+
+    kept = []
+    with open(path, "rb") as stream:
+        try:
+            list(iter_table(stream, "data.csv", COLUMNS))
+        except TableError as error:
+            kept.append(error)  # the traceback keeps the readers' frames alive past the file's closing
+    kept.clear()
+    gc.collect()
+
+    assert [repr(hook.exc_value) for hook in unraisable] == []
 
 
 def test_repeated_column_is_an_error():

@@ -43,12 +43,13 @@ def csv_file(text: str, name="results.csv"):
     return handle
 
 
-def post_upload(client, text: str, **fields):
+def post_upload(client, text: str, name="results.csv", **fields):
     region = Region.objects.get(
         name="Ростовская область"
     )  # a hidden field of the form: one region is writable
     return client.post(
-        reverse("imports:new", args=["results"]), {"file": csv_file(text), "region": region.pk, **fields}
+        reverse("imports:new", args=["results"]),
+        {"file": csv_file(text, name), "region": region.pk, **fields},
     )
 
 
@@ -104,6 +105,24 @@ def test_upload_with_errors_lists_them_and_offers_the_csv(client, world):
     ]
     assert client.post(reverse("imports:apply", args=[batch.pk])).status_code == 302
     assert not Result.objects.exists()
+
+
+def test_a_wrong_header_names_the_unrecognised_column_and_counts_the_rows(client, world):
+    """#17 item 15: «Строк в файле 2», not 0, and the column that was not recognised."""
+    client.force_login(world.users["methodist"])
+    post_upload(
+        client, HEADER.replace("Предмет", "Предметы") + "\n" + "\n".join(GOOD.splitlines()[1:]) + "\n"
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    html = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "<dt>Строк в файле</dt><dd>2</dd>" in html
+    assert "В заголовке нет обязательных столбцов: «Предмет». Не распознаны столбцы: «Предметы»." in html
+
+    post_upload(client, "garbage", name="results.xlsx")
+    broken = ImportBatch.objects.latest("pk")
+    html = client.get(reverse("imports:detail", args=[broken.pk])).content.decode()
+    assert "<dt>Строк в файле</dt><dd>— (файл не прочитан)</dd>" in html
 
 
 def test_upload_fields_reach_the_importer(client, world):

@@ -1,0 +1,203 @@
+"""Hostile and large .xlsx files (issue #17, item 1): each is read in a process of its own, as an import's worker
+reads it, and that process's peak memory is measured: VmHWM of /proc/self/status, the high-water mark of the
+process image after exec. (Its getrusage ru_maxrss would not do: Linux carries the peak of the forking parent,
+this test process, across exec.)
+
+Before the reader measured sheets, the 1.6 KB file with a cell at XFD1048576 made python-calamine ask for
+549 GB and the process abort (SIGABRT); a 200 MB cell took 833 MB; a million rows 1.32 GB. Now such sheets are
+refused with a Russian message, and the largest file accepted is read within 300 MB.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from itertools import chain
+from pathlib import Path
+
+import pytest
+
+from core import tabular
+from core.tabular import XLS_UNSUPPORTED, TableError
+from tests.core.xlsx_raw import Shared, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[2]
+PEAK_LIMIT_MB = 300
+HEADER = [(1, "Код ОО"), (2, "Наименование"), (3, "«3»")]
+
+READER = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shnor_portal.settings.test"
+    import django
+    django.setup()
+    import schools.importers, schools.results_import, diagnostics.results_import  # a worker's modules
+    from core.tabular import Column, TableError, iter_table
+    columns = (Column("code", "Код ОО"), Column("name", "Наименование"), Column("marks_3", "«3»", required=False))
+    rows = 0
+    try:
+        with open(sys.argv[1], "rb") as stream:
+            for _line, _values in iter_table(stream, sys.argv[1], columns):
+                rows += 1
+    except TableError as error:
+        said = {"refused": str(error)}
+    else:
+        said = {"rows": rows}
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    said["peak_kb"] = int(peak.split()[1])
+    print(json.dumps(said))
+    """
+)
+
+
+@pytest.fixture(autouse=True)
+def _linux():
+    if not Path("/proc/self/status").exists():
+        pytest.skip("Пиковая память процесса читается из /proc (Linux).")
+
+
+def read_in_child(path: Path) -> tuple[dict, int, float]:
+    """(what the reader said, the child's exit status, its peak resident memory in MB)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    output, _ = child.communicate(timeout=600)
+    said = json.loads(output) if output.strip() else {"peak_kb": 0}
+    return said, child.returncode, said.pop("peak_kb") / 1024
+
+
+def assert_refused(path: Path, message_start: str) -> float:
+    said, code, peak = read_in_child(path)
+    assert code == 0, f"процесс чтения завершился с кодом {code} (−{int(signal.SIGABRT)} — SIGABRT)"
+    assert said["refused"].startswith(message_start), said
+    assert peak < PEAK_LIMIT_MB, f"{peak:.0f} МБ"
+    return peak
+
+
+def test_a_cell_at_xfd1048576_is_refused_not_fatal(tmp_path):
+    path = write_xlsx(
+        tmp_path / "corner.xlsx",
+        [(1, HEADER), (2, [(1, "sch1"), (2, "Школа")]), (1_048_576, [(16_384, 1)])],
+        dimension="A1:XFD1048576",
+    )
+    assert path.stat().st_size < 2000
+    assert_refused(
+        path,
+        "Лист «Лист1» слишком большой: его данные занимают не меньше 1\u00a0048\u00a0576 строк × "
+        "16\u00a0384 столбцов, а из файла Excel читается не больше 1\u00a0000\u00a0000 ячеек",
+    )
+
+
+def million_rows():
+    for number in range(2, 1_048_577):
+        yield f'<row r="{number}"><c r="A{number}"><v>{number}</v></c><c r="B{number}"><v>1</v></c></row>'
+
+
+def test_a_million_rows_are_refused_early_and_cheaply(tmp_path):
+    path = write_xlsx(
+        tmp_path / "million.xlsx",
+        sheet_xml=chain(
+            [
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>Код ОО</t></is></c>'
+                '<c r="B1" t="inlineStr"><is><t>Наименование</t></is></c></row>'
+            ],
+            million_rows(),
+        ),
+    )
+    said, code, peak = read_in_child(path)
+    assert code == 0 and peak < PEAK_LIMIT_MB, (code, peak)
+    # Refused where the scan passed a million cells: somewhere after row 500,000 of the two columns.
+    found = re.match(
+        r"Лист «Лист1» слишком большой: его данные занимают не меньше (5\d\d\xa0\d{3}) строк × 2 ",
+        said["refused"],
+    )
+    assert found, said
+
+
+def test_a_200_mb_cell_is_refused_as_it_streams_by(tmp_path):
+    path = write_xlsx(tmp_path / "cell.xlsx", [(1, HEADER), (2, [(1, "sch1"), (2, "я" * 100_000_000)])])
+    assert path.stat().st_size < 1024 * 1024
+    assert_refused(path, "В файле Excel есть ячейка длиннее 32\u00a0767 знаков")
+
+
+def test_one_shared_string_used_everywhere_is_counted_at_every_use(tmp_path):
+    """calamine copies a shared string into each cell that refers to it: 30,000 characters × 2,000 cells would
+    be 120 MB from a file of a few kilobytes."""
+    rows = [(1, HEADER)] + [(n, [(1, "sch1"), (2, Shared(0))]) for n in range(2, 2002)]
+    path = write_xlsx(tmp_path / "shared.xlsx", rows, shared=["Ж" * 30_000])
+    assert path.stat().st_size < 100_000
+    assert_refused(path, "На листе «Лист1» слишком много текста: больше 32 МБ.")
+
+
+@pytest.mark.parametrize(
+    ("shape", "options"),
+    [
+        ("с префиксом пространства имён", {"prefix": "x:"}),
+        ("строки и ячейки без «r»", {"refs": False}),
+    ],
+)
+def test_sheets_not_written_plainly_are_measured_tag_by_tag(tmp_path, shape, options):
+    """Cells without «r» follow the previous one, as calamine places them: 20,000 rows of a cell each, then a
+    row that starts at column XFD (in a sheet with «r») or 1,100 cells wide (without)."""
+    wide = [(16_384, 1)] if options.get("refs", True) else [(col, 1) for col in range(1, 1101)]
+    rows = [(1, HEADER)] + [(n, [(1, n)]) for n in range(2, 20_000)] + [(20_000, wide)]
+    path = write_xlsx(tmp_path / "odd.xlsx", rows, **options)
+    assert_refused(path, "Лист «Лист1» слишком большой")
+    assert tabular._SheetScan  # the tag by tag path, not the plain one, measured it (below)
+    with open(path, "rb") as stream, pytest.raises(TableError, match="слишком большой"):
+        tabular.XlsxWorkbook(stream).check("Лист1")
+
+
+def test_rows_out_of_order_are_refused(tmp_path):
+    """calamine takes the used range from the first and the last cell: a last row above the first would wrap
+    around to four billion rows."""
+    path = write_xlsx(tmp_path / "order.xlsx", [(1_000_000, [(1, 1)]), (1, HEADER)])
+    assert_refused(path, "Не удалось прочитать файл Excel: он повреждён или это не .xlsx.")
+
+
+def test_the_largest_accepted_file_is_read_within_300_mb(tmp_path):
+    """At the limits: 20,000 rows × 50 columns (a million cells), 20 of them text from 200,000 shared strings
+    (15 MB), 27 MB of text in all. Every row is read."""
+    strings = [f"Иванова Мария Петровна {n:08d}".ljust(36, "ж") for n in range(200_000)]
+    header = [(1, "Код ОО"), (2, "Наименование"), (3, "«3»")] + [(c, f"Столбец {c}") for c in range(4, 51)]
+    rows = [(1, header)]
+    index = 0
+    for number in range(2, 20_001):
+        cells = []
+        for col in range(1, 51):
+            if col <= 20:
+                cells.append((col, Shared(index % len(strings))))
+                index += 1
+            else:
+                cells.append((col, number * 100 + col))
+        rows.append((number, cells))
+    path = write_xlsx(tmp_path / "large.xlsx", rows, shared=strings)
+    with open(path, "rb") as stream:
+        shape = tabular.XlsxWorkbook(stream).check("Лист1")
+    assert (shape.rows, shape.columns, shape.cells) == (20_000, 50, 1_000_000)
+    assert 25 * tabular.MB < shape.text_bytes <= tabular.XLSX_MAX_TEXT_BYTES
+    said, code, peak = read_in_child(path)
+    assert code == 0 and said == {"rows": 19_999}
+    assert peak < PEAK_LIMIT_MB, f"{peak:.0f} МБ"
+
+
+def test_an_old_excel_file_is_named_as_such():
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    import io
+
+    with pytest.raises(TableError) as refused:
+        list(tabular.iter_table(io.BytesIO(data), "отчёт.xls", (tabular.Column("code", "Код ОО"),)))
+    assert str(refused.value) == XLS_UNSUPPORTED
+
+
+def test_an_xlsx_named_xls_is_read(tmp_path):
+    """People rename files: what counts is the content."""
+    path = write_xlsx(tmp_path / "data.xlsx", [(1, HEADER), (2, [(1, "sch1"), (2, "Школа")])])
+    with open(path, "rb") as stream:
+        rows = list(tabular.iter_table(stream, "data.xls", (tabular.Column("code", "Код ОО"),)))
+    assert rows == [(2, {"code": "sch1"})]
