@@ -160,6 +160,25 @@ class WorkerHeartbeat(models.Model):
         return f"{self.worker} @ {self.seen_at:%d.%m.%Y %H:%M}"
 
 
+class TaskDelivery(models.Model):
+    """A queued job's task that is running, or whose worker died while running it: how many times the queue
+    has delivered it (core.tasks.JobTask). The row goes when the task ends, so what stays is work lost with
+    its worker."""
+
+    task_id = models.CharField("задача", max_length=255, unique=True)
+    name = models.CharField("вид задачи", max_length=255)
+    deliveries = models.PositiveSmallIntegerField("доставок", default=0)
+    first_at = models.DateTimeField("первая доставка", auto_now_add=True)
+    last_at = models.DateTimeField("последняя доставка", auto_now=True)
+
+    class Meta:
+        verbose_name = "доставка задачи"
+        verbose_name_plural = "доставки задач"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id}: {self.deliveries}"
+
+
 class ImportBatchQuerySet(models.QuerySet):
     """An import is seen by whoever uploaded it and by staff of its whole region (and superusers)."""
 

@@ -1,16 +1,18 @@
 import logging
 import socket
+from collections.abc import Callable
 
-from celery import shared_task, signals
+from celery import Task, shared_task, signals
 from django.conf import settings
 from django.contrib import messages
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from .logging import request_id
-from .models import WorkerHeartbeat
+from .models import TaskDelivery, WorkerHeartbeat
 
 logger = logging.getLogger("core.queue")
 
@@ -80,6 +82,76 @@ def _forget_request_id(**_kwargs) -> None:
     request_id.set("-")
 
 
+# --- jobs: acknowledged late, given up after two lost workers ----------------------------------------------
+
+# A job's task is acknowledged only when it ends (acks_late, reject_on_worker_lost): a worker killed mid-task
+# (a deployment, the out-of-memory killer) leaves the message to be delivered again, and the job, idempotent,
+# is done by the next worker. But a job that itself kills its worker (a native crash on a hostile file) would
+# come back forever — 180 times in 75 s in issue #17 — and stop reports, imports and recomputes for everyone.
+# So every delivery is counted in the database before the job runs, in a transaction of its own (a death
+# cannot undo it), and the third delivery of the same message runs nothing: the job is marked «ошибка» with a
+# message, the message is acknowledged and the queue goes on. It is the dead-letter rule of brokers that have
+# one (Amazon SQS maxReceiveCount, RabbitMQ's delivery-limit); Redis has none.
+MAX_DELIVERIES = 2
+WORKER_LOST_TWICE = (
+    "Обработка прервалась дважды: обработчик задач аварийно завершался на этой задаче, и она остановлена, "
+    "чтобы не мешать остальным."
+)
+
+
+class JobTask(Task):
+    """The base of every task that runs a user's job (imports, reports, recomputes): see MAX_DELIVERIES.
+
+    Declared with ``job_task``, which names ``gave_up(*args, **kwargs)``: called with the task's arguments
+    instead of the job on the delivery after two lost workers, to record the job as failed."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    gave_up: Callable[..., None] | None = None
+
+    def __call__(self, *args, **kwargs):
+        if self.request.called_directly:  # a plain function call
+            return super().__call__(*args, **kwargs)
+        task_id = self.request.id
+        if self.request.is_eager or not task_id:  # run here and now (no broker): never redelivered
+            return self.run(*args, **kwargs)
+        try:
+            if _count_delivery(task_id, self.name) > MAX_DELIVERIES:
+                logger.error(
+                    "Задача %s %s не выполнена: её обработчик дважды завершился аварийно",
+                    self.name,
+                    args or kwargs,
+                )
+                if self.gave_up is not None:
+                    self.gave_up(*args, **kwargs)
+                return None
+            return self.run(*args, **kwargs)
+        finally:
+            TaskDelivery.objects.filter(task_id=task_id).delete()  # ended: not lost with its worker
+
+
+def _count_delivery(task_id: str, name: str) -> int:
+    """This delivery's number, committed before the job runs."""
+    with transaction.atomic():
+        delivery, _created = TaskDelivery.objects.select_for_update().get_or_create(
+            task_id=task_id, defaults={"name": name[:255]}
+        )
+        delivery.deliveries += 1
+        delivery.save(update_fields=["deliveries", "last_at"])
+    return delivery.deliveries
+
+
+def job_task(*, name: str, gave_up: Callable[..., None] | None = None, **options):
+    """``shared_task`` for a job: acknowledged late, and ``gave_up`` called instead after two lost workers."""
+    return shared_task(
+        name=name,
+        base=JobTask,
+        gave_up=staticmethod(gave_up) if gave_up else None,
+        ignore_result=True,
+        **options,
+    )
+
+
 # --- tasks --------------------------------------------------------------------------------------------------
 
 
@@ -95,7 +167,13 @@ def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
-@shared_task(name="core.tasks.import_batch_validate_task", ignore_result=True)
+def _import_gave_up(batch_id: int) -> None:
+    from .imports import import_batch_abandon
+
+    import_batch_abandon(batch_id=batch_id, message=WORKER_LOST_TWICE)
+
+
+@job_task(name="core.tasks.import_batch_validate_task", gave_up=_import_gave_up)
 def import_batch_validate_task(batch_id: int) -> None:
     """Validate a large uploaded file (the preview). Idempotent: a batch validated already is left alone."""
     from .imports import import_batch_validate_queued
@@ -103,7 +181,7 @@ def import_batch_validate_task(batch_id: int) -> None:
     import_batch_validate_queued(batch_id=batch_id)
 
 
-@shared_task(name="core.tasks.import_batch_apply_task", ignore_result=True)
+@job_task(name="core.tasks.import_batch_apply_task", gave_up=_import_gave_up)
 def import_batch_apply_task(batch_id: int) -> None:
     """Write a confirmed large file. Idempotent: the batch row is locked and an applied batch is not applied again."""
     from .imports import import_batch_apply_queued

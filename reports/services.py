@@ -449,6 +449,17 @@ def _fail(report_id: int, attempt: int, error: Exception) -> None:
             )
 
 
+def report_abandon(report_id: int, *, message: str) -> None:
+    """A build given up after its worker died twice (core.tasks.JobTask): the report fails with ``message`` and
+    can be built again (report_retry)."""
+    with transaction.atomic():
+        updated = Report.objects.filter(pk=report_id, status__in=statuses.IN_PROGRESS).update(
+            status=ReportStatus.FAILED, error=message, stage=""
+        )
+        if updated:
+            ReportEvent.objects.create(report_id=report_id, action=ReportEvent.Action.FAILED, comment=message)
+
+
 # --- review --------------------------------------------------------------------------------------------------
 
 

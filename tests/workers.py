@@ -27,11 +27,21 @@ def private_queue() -> str:
 
 
 @contextmanager
-def celery_worker(redis_url: str, queue: str, *, log: Path | None = None, **extra_env: str):
+def celery_worker(
+    redis_url: str,
+    queue: str,
+    *,
+    log: Path | None = None,
+    pool: str = "solo",
+    include: str | None = None,
+    **extra_env: str,
+):
     """Start `celery worker` as its own process on a private queue; stop it by its PID afterwards.
 
     ``extra_env`` reaches the worker's settings (MEDIA_ROOT, CELERY_VISIBILITY_TIMEOUT…); with ``log`` the
-    worker's output goes to that file (readable while it runs) instead of a pipe."""
+    worker's output goes to that file (readable while it runs) instead of a pipe. ``pool="prefork"`` runs tasks
+    in a child process, as production does: a child that dies is replaced and its task delivered again;
+    ``include`` is a module the worker imports besides the project's tasks (a test's stand-ins)."""
     if connection.vendor == "sqlite":
         pytest.skip("Обработчик в отдельном процессе не видит тестовую базу SQLite в памяти.")
     env = {
@@ -51,8 +61,9 @@ def celery_worker(redis_url: str, queue: str, *, log: Path | None = None, **extr
             "-A",
             "shnor_portal",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
             "--concurrency=1",
+            *([f"--include={include}"] if include else []),
             "-Q",
             queue,
             "-n",
