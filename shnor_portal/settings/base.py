@@ -240,7 +240,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 # Tasks are idempotent, so a task is acknowledged only after it finished: a worker killed mid-task
-# leaves the message to be redelivered instead of losing it.
+# leaves the message to be redelivered instead of losing it. A job that kills its worker itself is given up on
+# its third delivery, so it cannot stop the queue (core.tasks.JobTask, MAX_DELIVERIES).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
