@@ -400,7 +400,8 @@ _PLAIN_TEXT_CELL = re.compile(
 )
 _REPEATED_R = re.compile(rb"<c\s[^>]*\sr\s*=[^>]*\sr\s*=")
 _ROW_OR_CELL = re.compile(rb"<" + _PREFIX + rb"(?:row|c)(?=[\s/>])")
-_SHARED_INDEX = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?>\s*([0-9]+)\s*<")
+# A shared string's index in <v>, ended by «<» or by the end of a piece (cut before the «<» that ends it).
+_SHARED_INDEX = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?>\s*([0-9]+)\s*(?:<|\Z)")
 
 
 class _PlainSheetError(Exception):

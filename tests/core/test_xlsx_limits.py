@@ -125,11 +125,12 @@ def test_a_200_mb_cell_is_refused_as_it_streams_by(tmp_path):
     assert_refused(path, "В файле Excel есть ячейка длиннее 32\u00a0767 знаков")
 
 
-def test_one_shared_string_used_everywhere_is_counted_at_every_use(tmp_path):
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_one_shared_string_used_everywhere_is_counted_at_every_use(tmp_path, prefix):
     """calamine copies a shared string into each cell that refers to it: 30,000 characters × 2,000 cells would
-    be 120 MB from a file of a few kilobytes."""
+    be 120 MB from a file of a few kilobytes (measured on both paths: plain, and tag by tag)."""
     rows = [(1, HEADER)] + [(n, [(1, "sch1"), (2, Shared(0))]) for n in range(2, 2002)]
-    path = write_xlsx(tmp_path / "shared.xlsx", rows, shared=["Ж" * 30_000])
+    path = write_xlsx(tmp_path / "shared.xlsx", rows, shared=["Ж" * 30_000], prefix=prefix)
     assert path.stat().st_size < 100_000
     assert_refused(path, "На листе «Лист1» слишком много текста: больше 32 МБ.")
 
@@ -151,6 +152,14 @@ def test_sheets_not_written_plainly_are_measured_tag_by_tag(tmp_path, shape, opt
     assert tabular._SheetScan  # the tag by tag path, not the plain one, measured it (below)
     with open(path, "rb") as stream, pytest.raises(TableError, match="слишком большой"):
         tabular.XlsxWorkbook(stream).check("Лист1")
+
+
+def test_a_shared_string_index_at_the_end_of_a_piece_is_counted():
+    """The tag by tag scan gets the sheet in pieces cut before a «<»: an index whose «</v>» is in the next piece
+    still counts."""
+    scan = tabular._SheetScan("Лист1", shared=[60_000])
+    scan.tag(0, b'<x:row r="1"><x:c r="A1" t="s"><x:v>0')
+    assert (scan.cells, scan.text_bytes) == (1, 60_000)
 
 
 def test_rows_out_of_order_are_refused(tmp_path):
