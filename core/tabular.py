@@ -12,6 +12,7 @@ import operator
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
@@ -301,18 +302,60 @@ def _too_long_cell() -> str:
     )
 
 
-def _regions(part: IO[bytes], limit: int, cut_before: bytes = b"<") -> Iterator[tuple[int, bytes]]:
+def _unpacked(archive: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part of the archive unpacked a chunk at a time, checked as calamine's zip reader does not check it: the
+    data must end exactly at the size the archive declares, with its CRC. (zipfile would stop at the declared
+    size and say nothing of what follows; calamine would read on.)"""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise TableError(_BROKEN_XLSX)  # encrypted, or packed as Excel never packs
+    archive.seek(info.header_offset)
+    header = archive.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise TableError(_BROKEN_XLSX)
+    archive.seek(
+        info.header_offset
+        + 30
+        + int.from_bytes(header[26:28], "little")
+        + int.from_bytes(header[28:30], "little")
+    )
+    left, size, crc = info.compress_size, 0, 0
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    while left or (inflate is not None and inflate.unconsumed_tail):
+        data = b""
+        if inflate is not None and inflate.unconsumed_tail:
+            data = inflate.unconsumed_tail
+        elif left:
+            data = archive.read(min(left, 64 * 1024))
+            if not data:
+                raise TableError(_BROKEN_XLSX)
+            left -= len(data)
+        if inflate is not None:
+            try:
+                data = inflate.decompress(data, _SCAN_CHUNK)
+            except zlib.error as error:
+                raise TableError(_BROKEN_XLSX) from error
+        size += len(data)
+        if size > info.file_size:
+            raise TableError(_BROKEN_XLSX)  # more data than declared
+        crc = zlib.crc32(data, crc)
+        if data:
+            yield data
+    if (inflate is not None and not inflate.eof) or size != info.file_size or crc != info.CRC:
+        raise TableError(_BROKEN_XLSX)
+
+
+def _regions(chunks: Iterator[bytes], limit: int, cut_before: bytes = b"<") -> Iterator[tuple[int, bytes]]:
     """An XML part streamed as (offset, piece) pairs, each piece cut before a «<» (before the last
     ``cut_before`` where there is one), so no tag or text is split.
 
     Refuses a part longer than ``limit`` unpacked, a run of text longer than a cell may hold, and XML that is not
     UTF-8 (no spreadsheet program writes UTF-16 parts; a byte scan could not read them)."""
-    buffer = part.read(_SCAN_CHUNK)
+    buffer = next(chunks, b"")
     if buffer[:2] in (b"\xff\xfe", b"\xfe\xff") or 0 in buffer[:2]:
         raise TableError(_BROKEN_XLSX)
     offset, unpacked = 0, len(buffer)
     while True:
-        chunk = part.read(_SCAN_CHUNK)
+        chunk = next(chunks, b"")
         unpacked += len(chunk)
         if unpacked > limit:
             raise TableError(_too_large_archive())
@@ -348,7 +391,7 @@ def _start_tag(region: bytes, at: int) -> tuple[dict[bytes, bytes], bool, int]:
     return _attributes(tag[1]), tag[2] == b"/", tag.end()
 
 
-def _shared_string_lengths(part: IO[bytes]) -> list[int]:
+def _shared_string_lengths(part: Iterator[bytes]) -> list[int]:
     """The size in bytes of every shared string (<si>…</si>): an upper bound of its text."""
     lengths: list[int] = []
     start = None
@@ -525,16 +568,14 @@ def _scan_sheet(open_part, name: str, shared: list[int]) -> SheetShape:
     """Measure a sheet: plainly written ones at C speed, any other tag by tag (see _SheetScan)."""
     scan = _SheetScan(name, shared)
     try:
-        with open_part() as part:
-            for _offset, region in _regions(part, XLSX_MAX_UNPACKED_BYTES, cut_before=b"<row"):
-                scan.plain(region)
+        for _offset, region in _regions(open_part(), XLSX_MAX_UNPACKED_BYTES, cut_before=b"<row"):
+            scan.plain(region)
         return scan.shape()
     except _PlainSheetError:
         pass
     scan = _SheetScan(name, shared)
-    with open_part() as part:
-        for offset, region in _regions(part, XLSX_MAX_UNPACKED_BYTES):
-            scan.tag(offset, region)
+    for offset, region in _regions(open_part(), XLSX_MAX_UNPACKED_BYTES):
+        scan.tag(offset, region)
     return scan.shape()
 
 
@@ -599,13 +640,13 @@ class XlsxWorkbook:
         for member in members:
             if member.filename in self._paths.values():
                 continue  # a sheet is read through when it is checked
-            with self._zip.open(member) as part:
-                if member.filename.lower() == "xl/sharedstrings.xml":
-                    lengths = _shared_string_lengths(part)
-                    self._shared = [max(pair) for pair in zip_longest(self._shared, lengths, fillvalue=0)]
-                else:
-                    while part.read(_SCAN_CHUNK):  # unpacked to its end: a size or CRC that lies fails here
-                        pass
+            part = _unpacked(self._stream, member)
+            if member.filename.lower() == "xl/sharedstrings.xml":
+                lengths = _shared_string_lengths(part)
+                self._shared = [max(pair) for pair in zip_longest(self._shared, lengths, fillvalue=0)]
+            else:
+                for _chunk in part:  # unpacked to its end: a size or a CRC that lies fails here
+                    pass
 
     def _xml(self, name: str) -> ElementTree.Element:
         info = self._zip.getinfo(name)
@@ -613,7 +654,7 @@ class XlsxWorkbook:
             raise TableError(_too_large_archive())
         # Small parts (workbook, relationships), their size checked: expat (2.4 and later) refuses the
         # «billion laughs» expansion and ElementTree never fetches an external entity.
-        return ElementTree.fromstring(self._zip.read(info))  # noqa: S314
+        return ElementTree.fromstring(b"".join(_unpacked(self._stream, info)))  # noqa: S314
 
     def _relations(self, name: str) -> dict[str, str]:
         """Relationship id -> the part's path in the archive, resolved as calamine does."""
@@ -632,9 +673,10 @@ class XlsxWorkbook:
             path = self._paths.get(name)
             if path not in self._names:
                 raise TableError(_BROKEN_XLSX)
+            info = self._zip.getinfo(path)
             try:
-                self._shapes[name] = _scan_sheet(lambda: self._zip.open(path), name, self._shared)
-            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as error:
+                self._shapes[name] = _scan_sheet(lambda: _unpacked(self._stream, info), name, self._shared)
+            except (EOFError, OSError) as error:
                 raise TableError(_BROKEN_XLSX) from error
         return self._shapes[name]
 

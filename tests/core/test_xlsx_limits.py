@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import zipfile
+import zlib
 from itertools import chain
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import pytest
 
 from core import tabular
 from core.tabular import XLS_UNSUPPORTED, TableError
-from tests.core.xlsx_raw import Shared, write_xlsx
+from tests.core.xlsx_raw import CONTENT_TYPES, MAIN, PACKAGE_RELS, WORKBOOK, WORKBOOK_RELS, Shared, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_MB = 300
@@ -160,6 +162,50 @@ def test_a_shared_string_index_at_the_end_of_a_piece_is_counted():
     scan = tabular._SheetScan("Лист1", shared=[60_000])
     scan.tag(0, b'<x:row r="1"><x:c r="A1" t="s"><x:v>0')
     assert (scan.cells, scan.text_bytes) == (1, 60_000)
+
+
+def test_a_part_longer_than_the_archive_says_is_refused(tmp_path):
+    """The sheet declares its first 300 bytes (with their CRC) and holds a cell at XFD1048576 after them:
+    zipfile would stop at the declared size and see a small sheet, calamine's zip reader would read on."""
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Код ОО</t></is></c></row>'
+    ).ljust(300) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+    path = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in (
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", PACKAGE_RELS),
+            ("xl/workbook.xml", WORKBOOK),
+            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ):
+            archive.writestr(name, text)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    declared = sheet.encode()[:300]
+    lie = zlib.crc32(declared).to_bytes(4, "little")
+    size = len(declared).to_bytes(4, "little")
+    local = info.header_offset
+    data[local + 14 : local + 18], data[local + 22 : local + 26] = lie, size
+    central = next(
+        at
+        for at in _all(data, b"PK\x01\x02")
+        if data[at + 46 : at + 46 + len(info.filename)] == info.filename.encode()
+    )
+    data[central + 16 : central + 20], data[central + 24 : central + 28] = lie, size
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/worksheets/sheet1.xml") == declared  # what zipfile alone would have measured
+    assert_refused(path, "Не удалось прочитать файл Excel: он повреждён или это не .xlsx.")
+
+
+def _all(data: bytes, needle: bytes):
+    at = data.find(needle)
+    while at >= 0:
+        yield at
+        at = data.find(needle, at + 1)
 
 
 def test_rows_out_of_order_are_refused(tmp_path):
