@@ -1,5 +1,6 @@
 """Loaded into a test worker (``celery worker --include``): jobs that kill the process running them, as a native
-crash on a hostile file did (issue #17). Only the jobs marked for it die; the others run as usual."""
+crash on a hostile file did (issue #17). Only the jobs marked for it die; the others run as usual. The stand-ins
+are installed only where INSTALL_ENV is set (the worker), not in the test process that imports the markers."""
 
 import os
 import signal
@@ -9,6 +10,7 @@ import schools.results_import  # noqa: F401 - registers the results importer
 import schools.tasks
 from core.imports import IMPORTERS
 
+INSTALL_ENV = "PORTAL_TEST_CRASHING_JOBS"
 CRASH_FILE_PREFIX = "crash"
 CRASH_RECOMMENDATIONS = "CRASH"
 CRASH_YEAR = 1999
@@ -45,7 +47,8 @@ def _crashing_recompute(original):
     return recompute
 
 
-results = IMPORTERS["results"]
-results.run = _crashing_importer_run(results.run)
-reports.services.build = _crashing_build(reports.services.build)
-schools.tasks.flags_recompute_years = _crashing_recompute(schools.tasks.flags_recompute_years)
+if os.environ.get(INSTALL_ENV):
+    results = IMPORTERS["results"]
+    results.run = _crashing_importer_run(results.run)
+    reports.services.build = _crashing_build(reports.services.build)
+    schools.tasks.flags_recompute_years = _crashing_recompute(schools.tasks.flags_recompute_years)

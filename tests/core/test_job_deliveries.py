@@ -19,7 +19,7 @@ from core.models import ImportBatch, TaskDelivery, WorkerHeartbeat
 from core.tasks import MAX_DELIVERIES, WORKER_LOST_TWICE
 from reports import services
 from reports.models import Report, ReportStatus
-from tests.core.crashing_jobs import CRASH_RECOMMENDATIONS, CRASH_YEAR
+from tests.core.crashing_jobs import CRASH_RECOMMENDATIONS, CRASH_YEAR, INSTALL_ENV
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -85,6 +85,7 @@ def test_a_job_that_kills_its_worker_twice_is_given_up_and_the_queue_goes_on(
         pool="prefork",
         include="tests.core.crashing_jobs",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        **{INSTALL_ENV: "1"},
     ) as worker:
         # A message whose worker was lost goes back to the end of the queue: the good import runs between the
         # deliveries of the others; each of the three is then given up on its third delivery.
