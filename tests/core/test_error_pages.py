@@ -58,14 +58,28 @@ PROBE = """
 import json, django
 django.setup()
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
-client = Client(HTTP_HOST="127.0.0.1")
+from django.urls import path
+import shnor_portal.urls as urls
+from django.http import Http404
+
+def refused(request):
+    raise Http404("Школа вне области")
+
+def broken(request):
+    raise RuntimeError("сбой представления")
+
+urls.urlpatterns += [path("probe/refused/", refused), path("probe/broken/", broken)]
+call_command("migrate", verbosity=0)
+client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
 out = {"debug": settings.DEBUG}
-for name, url in (("missing", "/no-such-page/"), ("static", "/static/css/portal.css")):
+for name, url in (("missing", "/no-such-page/"), ("out_of_reach", "/probe/refused/"), ("error", "/probe/broken/"),
+                  ("api_missing", "/api/v1/no-such-list/"), ("static", "/static/css/portal.css")):
     response = client.get(url)
-    body = b"".join(response) if response.streaming else response.content
-    out[name] = [response.status_code, "Страница не найдена" in body.decode(errors="replace"),
-                 b"URLconf" in body]
+    body = (b"".join(response) if response.streaming else response.content).decode(errors="replace")
+    found = "Страница не найдена" in body or "Внутренняя ошибка сервера" in body
+    out[name] = [response.status_code, found, "URLconf" in body or "Traceback" in body]
 print(json.dumps(out))
 """
 
@@ -74,7 +88,8 @@ def probe_demo(tmp_path, **env) -> dict:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG"}  # as `make demo` (DEMO_ENV)
+        # as `make demo` (DEMO_ENV)
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG", "TECHNICAL_ERROR_PAGES"}
     }
     environment |= {
         "DJANGO_SETTINGS_MODULE": "shnor_portal.settings.local",
@@ -89,15 +104,18 @@ def probe_demo(tmp_path, **env) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_demo_shows_the_portals_pages_and_serves_static_files(tmp_path):
+def test_the_demo_runs_with_debug_and_shows_the_portals_pages(tmp_path):
     assert probe_demo(tmp_path) == {
-        "debug": False,
+        "debug": True,
         "missing": [404, True, False],
+        "out_of_reach": [404, True, False],
+        "error": [500, True, False],
+        "api_missing": [404, False, False],
         "static": [200, False, False],
     }
 
 
-def test_a_developer_asks_for_djangos_technical_pages_with_debug(tmp_path):
-    result = probe_demo(tmp_path, DEBUG="1")
+def test_a_developer_asks_for_djangos_technical_pages(tmp_path):
+    result = probe_demo(tmp_path, TECHNICAL_ERROR_PAGES="1")
     assert result["debug"] is True
     assert result["missing"] == [404, False, True]
