@@ -87,6 +87,11 @@ def seed(world) -> School:
                 results.append(
                     Result(school_id=school_id, procedure=proc, failed=failed, participants=participants)
                 )
+    # The other region's school has a result in Y-1 too, so list year Y exists there and it has decisions of its
+    # own (a region with no data for a year has no list of that year) that the region's run must not touch.
+    results.append(
+        Result(school=world.school_other, procedure=procedures[Y - 1][0], failed=3, participants=30)
+    )
     Result.objects.bulk_create(results, batch_size=2000)
 
     flags_recompute_years(years=[Y])  # the previous complete set, for every region
