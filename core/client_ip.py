@@ -41,26 +41,41 @@ def trusted_networks() -> tuple:
     return _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
 
 
-def is_trusted_proxy(address: str) -> bool:
+def _parse(address: str):
+    """The address as an ``ipaddress`` object, an IPv4-mapped IPv6 address as the IPv4 address it carries
+    (a dual-stack socket reports 1.2.3.4 as ``::ffff:1.2.3.4``, RFC 4291 2.5.5.2); None when unreadable."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # a dual-stack socket reports 127.0.0.1 as ::ffff:127.0.0.1
+        return ip.ipv4_mapped
+    return ip
+
+
+def normalized(address: str) -> str:
+    """``address`` in its plain form (``::ffff:1.2.3.4`` → ``1.2.3.4``); an unreadable one unchanged."""
+    ip = _parse(address)
+    return address if ip is None else str(ip)
+
+
+def is_trusted_proxy(address: str) -> bool:
+    ip = _parse(address)
+    if ip is None:
+        return False
     return any(ip.version == network.version and ip in network for network in trusted_networks())
 
 
 def address_in(address: str, entries) -> bool:
     """Pure: is ``address`` within one of ``entries`` (addresses or CIDR networks)? Unreadable entries match
-    nothing; an unreadable address matches nothing."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    nothing; an unreadable address matches nothing. An IPv4-mapped address is its IPv4 address."""
+    ip = _parse(address)
+    if ip is None:
         return False
     for entry in entries:
         try:
-            if ip in ipaddress.ip_network(entry.strip(), strict=False):
+            network = ipaddress.ip_network(entry.strip(), strict=False)
+            if ip.version == network.version and ip in network:
                 return True
         except ValueError:
             continue
@@ -68,7 +83,8 @@ def address_in(address: str, entries) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address: ``REMOTE_ADDR``, or behind a trusted proxy what the proxies forwarded.
+    """The caller's address: ``REMOTE_ADDR``, or behind a trusted proxy what the proxies forwarded; an
+    IPv4-mapped address in its IPv4 form, so lockouts, address lists and the journal see one client as one.
 
     Found once per request and kept on it: axes, the key's address list and the journal all ask, and ipware
     looks through the whole request environment each time it is called.
@@ -76,7 +92,7 @@ def client_ip(request: HttpRequest) -> str:
     http_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
     address = getattr(http_request, "_shnor_client_ip", None)
     if address is None:
-        address = http_request._shnor_client_ip = _find(http_request)
+        address = http_request._shnor_client_ip = normalized(_find(http_request))
     return address
 
 

@@ -48,6 +48,9 @@ def via_proxy(client_address: str | None = None, remote: str = PROXY) -> dict:
         (via_proxy(f"{CLIENT_A}:51234"), CLIENT_A),
         (via_proxy("[2001:db8::5]:443"), "2001:db8::5"),
         (via_proxy(CLIENT_A, remote=f"::ffff:{PROXY}"), CLIENT_A),  # nginx seen on a dual-stack socket
+        ({"REMOTE_ADDR": f"::ffff:{CLIENT_A}"}, CLIENT_A),  # the client itself on a dual-stack socket
+        (via_proxy(f"::ffff:{CLIENT_A}"), CLIENT_A),  # nginx listening on a dual-stack socket
+        ({"REMOTE_ADDR": "2001:db8::5"}, "2001:db8::5"),
         (via_proxy(), PROXY),  # nginx's own request (no header): nginx
         (via_proxy("не адрес"), PROXY),
         (via_proxy(CLIENT_A, remote=STRANGER), STRANGER),  # not from nginx: the header is anyone's invention
@@ -78,6 +81,10 @@ def test_a_wrong_trusted_proxy_is_a_configuration_error(settings):
         ("10.0.1.7", ["10.0.0.0/24", "10.0.1.7"], True),
         ("10.0.1.8", ["10.0.0.0/24", "10.0.1.7"], False),
         ("2001:db8::1", ["2001:db8::/32"], True),
+        ("::ffff:10.0.1.7", ["10.0.1.7"], True),  # an IPv4 client on a dual-stack socket
+        ("::ffff:10.0.0.7", ["10.0.0.0/24"], True),
+        ("::ffff:10.0.1.8", ["10.0.0.0/24", "10.0.1.7"], False),
+        ("10.0.0.7", ["::/0"], False),
         ("10.0.0.7", ["не адрес"], False),
         ("", ["10.0.0.0/8"], False),
         ("10.0.0.7", [], False),
@@ -141,6 +148,11 @@ def test_wrong_secrets_of_one_key_do_not_lock_another_key_of_the_address(client,
         (via_proxy(CLIENT_B), 403),
         (via_proxy(), 403),  # nginx's address is not the client's
         (via_proxy(CLIENT_A, remote=STRANGER), 403),  # a forged header
+        (
+            {"REMOTE_ADDR": f"::ffff:{CLIENT_A}"},
+            200,
+        ),  # the client straight to gunicorn on a dual-stack socket
+        ({"REMOTE_ADDR": "::ffff:10.9.1.2"}, 200),
     ],
 )
 def test_the_address_list_of_a_key_checks_the_real_client(client, world, meta, status):
@@ -188,6 +200,7 @@ def test_wrong_passwords_through_the_proxy_lock_the_account_for_their_client_onl
     [
         (via_proxy("10.20.30.40"), 200),  # the monitor through nginx
         ({"REMOTE_ADDR": "10.20.30.40"}, 200),  # the monitor directly
+        ({"REMOTE_ADDR": "::ffff:10.20.30.40"}, 200),  # the monitor directly, on a dual-stack socket
         (via_proxy(CLIENT_A), 404),
         (via_proxy(), 404),  # nginx's address is not the monitor's
         (via_proxy("10.20.30.40", remote=STRANGER), 404),  # a forged header
