@@ -14,11 +14,10 @@ import contextvars
 import logging
 import sys
 
-from django.core.exceptions import PermissionDenied
-from django.core.signals import got_request_exception, request_finished
+from django.core.signals import request_finished
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.template import loader
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
@@ -29,7 +28,6 @@ logger = logging.getLogger("core.outage")
 
 RETRY_AFTER_SECONDS = 30
 DATABASE_ERRORS = (OperationalError, InterfaceError)
-request_logger = logging.getLogger("django.request")
 
 # The request being served, for code that runs deep inside it with no request at hand: core.tasks.enqueue tells
 # the user about a queue outage through it. None outside a request.
@@ -95,40 +93,3 @@ def server_error(request, template_name="500.html"):
     if isinstance(error, DATABASE_ERRORS):
         return database_unavailable_response(error)
     return defaults.server_error(request, template_name)
-
-
-class PortalErrorPagesMiddleware:
-    """With DEBUG on (the demo, ``make run``) a missing page or an error is still the portal's Russian page.
-
-    Django answers them with its technical pages whenever DEBUG is on (``django.core.handlers.exception.
-    response_for_exception``): an English 404 listing every URL of the portal, a 500 with a traceback and the
-    settings. The demo runs with DEBUG, and its users should see what a department's users see (issue #17). Only
-    settings.local installs this middleware, and a developer who wants the technical pages sets
-    TECHNICAL_ERROR_PAGES=1. 403 needs nothing: Django renders 403.html whatever DEBUG says.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        # An address that matches no route fails before any view, so it never reaches process_exception: its
-        # technical 404 is replaced here. A view's own 404 has resolver_match set and went through process_exception.
-        if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
-            return defaults.page_not_found(request, Http404())
-        return response
-
-    def process_exception(self, request, exception):
-        if isinstance(exception, Http404):
-            return defaults.page_not_found(request, exception)
-        if isinstance(exception, (PermissionDenied, *DATABASE_ERRORS)):
-            return None  # 403.html as without DEBUG; a lost database is DatabaseUnavailableMiddleware's 503
-        # Logged as Django logs an uncaught error (django.request, with the traceback), then the Russian page.
-        got_request_exception.send(sender=None, request=request)
-        request_logger.error(
-            "Internal Server Error: %s",
-            request.path,
-            exc_info=(type(exception), exception, exception.__traceback__),
-            extra={"status_code": 500, "request": request},
-        )
-        return defaults.server_error(request)

@@ -1,20 +1,18 @@
-"""Developer machine and the demo: DEBUG on with the portal's own error pages, a generated secret key kept in var/."""
+"""Developer machine and the demo: the portal's own error pages, a generated secret key kept in var/."""
 
 import secrets
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
 
-DEBUG = env_bool("DEBUG", True)
-# With DEBUG Django answers a missing page with its English technical 404 listing every URL of the portal, and an
-# error with a traceback; the demo's users see the portal's Russian 404/500 instead (issue #17). A developer who
-# wants the technical pages sets TECHNICAL_ERROR_PAGES=1.
-if not env_bool("TECHNICAL_ERROR_PAGES", False):
-    MIDDLEWARE = [  # noqa: F405
-        *MIDDLEWARE[: MIDDLEWARE.index("core.middleware.DatabaseUnavailableMiddleware")],  # noqa: F405
-        "core.middleware.PortalErrorPagesMiddleware",
-        *MIDDLEWARE[MIDDLEWARE.index("core.middleware.DatabaseUnavailableMiddleware") :],  # noqa: F405
-    ]
+# Off unless a developer asks (DEBUG=1 make run): with DEBUG Django answers a refused or missing page with its
+# English technical 404 listing every URL of the portal, and an error with a traceback, instead of the Russian
+# 403/404/500 pages the demo's users should see (issue #17). Tracebacks still go to the console's log.
+DEBUG = env_bool("DEBUG", False)
+# runserver serves no static files without DEBUG: WhiteNoise serves them from the apps' folders, as changed,
+# with no collectstatic (both default to DEBUG).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # The demo signs in without a code from an authenticator app unless asked to (core/two_factor.py).
 OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
 

@@ -89,7 +89,7 @@ def probe_demo(tmp_path, **env) -> dict:
         key: value
         for key, value in os.environ.items()
         # as `make demo` (DEMO_ENV)
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG", "TECHNICAL_ERROR_PAGES"}
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DEBUG"}
     }
     environment |= {
         "DJANGO_SETTINGS_MODULE": "shnor_portal.settings.local",
@@ -104,9 +104,9 @@ def probe_demo(tmp_path, **env) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_demo_runs_with_debug_and_shows_the_portals_pages(tmp_path):
+def test_the_demo_shows_the_portals_pages_and_serves_static_files(tmp_path):
     assert probe_demo(tmp_path) == {
-        "debug": True,
+        "debug": False,
         "missing": [404, True, False],
         "out_of_reach": [404, True, False],
         "error": [500, True, False],
@@ -115,7 +115,7 @@ def test_the_demo_runs_with_debug_and_shows_the_portals_pages(tmp_path):
     }
 
 
-def test_a_developer_asks_for_djangos_technical_pages(tmp_path):
-    result = probe_demo(tmp_path, TECHNICAL_ERROR_PAGES="1")
+def test_a_developer_asks_for_djangos_technical_pages_with_debug(tmp_path):
+    result = probe_demo(tmp_path, DEBUG="1")
     assert result["debug"] is True
     assert result["missing"] == [404, False, True]
