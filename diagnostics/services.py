@@ -404,6 +404,7 @@ def progress_form_save(
         raise StaleForm(form)
     stored = {e.pk: e for e in form.entries.select_related("line")}
     errors: dict[str, list[str]] = {}
+    detected: dict[int, str] = {}  # the extension of each new file's content, read once
     for entry_id, values in entries.items():
         entry = stored.get(entry_id)
         if entry is None:
@@ -419,7 +420,7 @@ def progress_form_save(
         upload = values.get("evidence")
         if upload:
             try:
-                check_evidence(upload)
+                detected[entry_id] = check_evidence(upload)
             except ValidationError as error:
                 errors.setdefault(entry_error_key(entry_id, "evidence"), []).extend(error.messages)
     # Every entry is checked with its new values before any file is touched: a refusal leaves the stored
@@ -448,7 +449,7 @@ def progress_form_save(
         if values.get("evidence"):
             if entry.evidence:
                 _delete_after_commit(entry.evidence)  # replaced: the old file goes once the new row is saved
-            entry.evidence_name = evidence_name(values["evidence"])
+            entry.evidence_name = evidence_name(values["evidence"], detected[entry_id])
             entry.evidence.save(entry.evidence_name, values["evidence"], save=False)
         entry.save()
         line = entry.line

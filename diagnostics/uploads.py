@@ -1,40 +1,41 @@
-"""Evidence files: type by content (not by name), size limit. Refusals are Russian messages."""
+"""Evidence files: type by content (not by name), size limit. Refusals are Russian messages.
 
-import filetype
+The type is read by ``core.files.detect_type`` from the one table of types the portal knows (``SERVED_TYPES``):
+what is accepted here is served back under the same type and extension.
+"""
+
 from django.core.exceptions import ValidationError
 
-from core.files import document_name
+from core.files import SERVED_TYPES, detect_type, document_name
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024  # 10 MB: a scanned certificate or a lesson plan fits, a video does not
-ALLOWED = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-}
-ALLOWED_TEXT = "PDF, DOCX, XLSX, JPG, PNG"
+# The kinds of document a school may prove a line with: a scan, a photo, an order or a table.
+EVIDENCE_TYPES = ("pdf", "docx", "xlsx", "jpg", "png")
+ALLOWED = {extension: SERVED_TYPES[extension] for extension in EVIDENCE_TYPES}
+ALLOWED_TEXT = ", ".join(extension.upper() for extension in EVIDENCE_TYPES)
 
 
 def check_evidence(upload) -> str:
-    """The detected extension of an acceptable file; ValidationError for anything else."""
+    """The extension of an acceptable file's content (rewound for saving); ValidationError for anything else.
+
+    Keep the result for ``evidence_name``: the file is read once.
+    """
     if upload.size > MAX_EVIDENCE_BYTES:
         raise ValidationError(f"Файл «{upload.name}» больше 10 МБ.")
     upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.extension not in ALLOWED:
+    extension, _content_type = detect_type(upload)
+    if extension not in ALLOWED:
         raise ValidationError(
             f"Файл «{upload.name}» не похож на документ допустимого вида ({ALLOWED_TEXT}): "
             "проверяется содержимое, а не имя файла."
         )
-    return kind.extension
+    return extension
 
 
-def evidence_name(upload) -> str:
-    """The name an accepted file is kept under: the uploader's words with the extension of its content.
+def evidence_name(upload, extension: str) -> str:
+    """The name an accepted file is kept under: the uploader's words with ``extension``, the one
+    ``check_evidence`` found in its content.
 
     «prikaz.hta» holding a PDF is kept as «prikaz.pdf»: the page lists it and the download serves it as what it is.
     """
-    return document_name(upload.name, check_evidence(upload))
+    return document_name(upload.name, extension)

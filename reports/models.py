@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from core.access import ScopedQuerySet
+from core.files import SERVED_TYPES
 from core.history import AuditedHistory
 from core.models import BaseModel
 from core.roles import Role
@@ -167,12 +168,8 @@ class ReportFormat(models.TextChoices):
 
 
 FORMAT_EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "signed_pdf": "pdf"}
-FORMAT_CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "signed_pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+# The types from the portal's one table of served types, so a report's download and its API description agree.
+FORMAT_CONTENT_TYPES = {fmt: SERVED_TYPES[extension] for fmt, extension in FORMAT_EXTENSIONS.items()}
 
 
 class ReportFileQuerySet(ScopedQuerySet):

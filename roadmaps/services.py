@@ -186,7 +186,7 @@ def item_move(
 
 @transaction.atomic
 def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: str = "") -> ItemEvidence:
-    from diagnostics.uploads import evidence_name
+    from diagnostics.uploads import check_evidence, evidence_name
 
     if not _may_update_status(user, item):
         raise PermissionDenied(
@@ -194,7 +194,8 @@ def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: 
         )
     if upload is None and not link:
         raise ValidationError("Приложите файл или укажите ссылку.")
-    stored_name = evidence_name(upload) if upload is not None else ""  # refuses a file of the wrong kind
+    # check_evidence refuses a file of the wrong kind; the name takes the extension of its content
+    stored_name = evidence_name(upload, check_evidence(upload)) if upload is not None else ""
     evidence = ItemEvidence(item=item, name=(name or stored_name or link)[:255], link=link, uploaded_by=user)
     if upload is not None:
         evidence.file.save(stored_name, upload, save=False)

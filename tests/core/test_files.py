@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 
 from core.files import SERVED_TYPES, UNKNOWN_TYPE, detect_type, document_name, stored_file_response
 from diagnostics.uploads import ALLOWED
+from reports.models import FORMAT_CONTENT_TYPES, FORMAT_EXTENSIONS
 from roadmaps.models import ItemEvidence
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -67,6 +68,16 @@ def test_detect_type_reads_content_and_rewinds(content, expected):
 
 def test_every_accepted_upload_is_served_under_its_own_type():
     assert {ext: SERVED_TYPES[ext] for ext in ALLOWED} == ALLOWED
+
+
+def test_reports_are_served_with_the_types_of_the_one_table():
+    assert FORMAT_CONTENT_TYPES == {
+        "pdf": SERVED_TYPES["pdf"],
+        "signed_pdf": SERVED_TYPES["pdf"],
+        "xlsx": SERVED_TYPES["xlsx"],
+        "docx": SERVED_TYPES["docx"],
+    }
+    assert {fmt: SERVED_TYPES[FORMAT_EXTENSIONS[fmt]] for fmt in FORMAT_EXTENSIONS} == FORMAT_CONTENT_TYPES
 
 
 def stored(tmp_path, settings, name: str, content: bytes):

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+import core.files
 from core.models import User
 from core.roles import Role
 from diagnostics import services
@@ -905,6 +906,19 @@ def test_save_with_evidence_stores_it_under_a_generated_name(
     entry.refresh_from_db()
     assert (entry.evidence.name, entry.evidence_name) == ("", "")
     assert not os.path.exists(path)
+
+
+def test_save_with_evidence_reads_its_type_once(planned, filled, media, monkeypatch):
+    """The check and the stored name share one reading of the file's head."""
+    form, entry = filled
+    guesses = []
+    guess = core.files.filetype.guess
+    monkeypatch.setattr(core.files.filetype, "guess", lambda head: guesses.append(len(head)) or guess(head))
+    upload = SimpleUploadedFile("prikaz.hta", PDF, content_type="application/hta")
+    save(form, planned.staffed.users["school_admin"], {entry: {"status": "done", "evidence": upload}})
+    entry.refresh_from_db()
+    assert entry.evidence_name == "prikaz.pdf"
+    assert guesses == [len(PDF)]
 
 
 def test_save_with_renamed_exe_refused_and_nothing_saved(planned, media):

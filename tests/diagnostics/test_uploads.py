@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnostics.uploads import MAX_EVIDENCE_BYTES, check_evidence
+import core.files
+from diagnostics.uploads import MAX_EVIDENCE_BYTES, check_evidence, evidence_name
 
 MB = 1024 * 1024
 
@@ -156,3 +157,24 @@ def test_over_ten_megabytes_is_refused():
     with pytest.raises(ValidationError) as excinfo:
         check_evidence(upload("скан-всего-тома.pdf", content))
     assert excinfo.value.messages == ["Файл «скан-всего-тома.pdf» больше 10 МБ."]
+
+
+def test_evidence_types_come_from_the_one_table_of_served_types(monkeypatch):
+    """check_evidence asks core.files.detect_type, the portal's one reader of a file's type."""
+    asked = []
+
+    def detect(fileobj):
+        asked.append(fileobj.name)
+        return "pdf", "application/pdf"
+
+    monkeypatch.setattr("diagnostics.uploads.detect_type", detect)
+    assert check_evidence(upload("что угодно.bin", b"MZ" + b"\x00" * 60)) == "pdf"
+    assert asked == ["что угодно.bin"]
+
+
+def test_evidence_name_takes_the_type_already_found_and_reads_nothing(monkeypatch):
+    """The name is made from check_evidence's answer: the upload is not sniffed a second time."""
+    file = upload("prikaz.hta", PDF)
+    extension = check_evidence(file)
+    monkeypatch.setattr(core.files.filetype, "guess", lambda head: pytest.fail("the file was read again"))
+    assert evidence_name(file, extension) == "prikaz.pdf"
