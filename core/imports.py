@@ -411,14 +411,28 @@ def import_batch_apply_queued(*, batch_id: int) -> None:
     _apply(batch=batch, user=confirmed_by or batch.uploaded_by, waiting_for="task")
 
 
-def import_batch_abandon(*, batch_id: int, message: str) -> None:
-    """A batch whose task was given up (its worker died twice on it: core.tasks.JobTask): failed, with why."""
+def import_batch_abandon(*, batch_id: int, message: str) -> bool:
+    """A batch whose task was given up (its worker died twice on it: core.tasks.JobTask): failed, with why.
+
+    Only a batch still «загружается» fails; True if it did. One conditional UPDATE decides, so a batch validated
+    or applied meanwhile (by a copy of the task the sweep sent) keeps its outcome. An apply in progress holds the
+    batch's row lock: the UPDATE waits for it, then finds the batch applied and changes nothing."""
+    error = RowError(row=0, column="", message=f"{message} Ничего не загружено. {_CHECK_THE_FILE}")
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-        if batch is None or batch.status != ImportBatch.Status.PROCESSING:
-            return
-        error = RowError(row=0, column="", message=f"{message} Ничего не загружено. {_CHECK_THE_FILE}")
-        _record(batch, ImportOutcome(errors=[error], stats={UNREAD: 1}), ImportBatch.Status.FAILED)
+        failed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PROCESSING).update(
+            status=ImportBatch.Status.FAILED,
+            errors=[_storable(error.as_dict())],
+            total_rows=0,
+            processed_rows=0,
+            updated_at=timezone.now(),
+        )
+        if not failed:
+            return False
+        # The row is this transaction's now (the UPDATE locked it): the outcome joins the options asked on upload.
+        stats = ImportBatch.objects.values_list("stats", flat=True).get(pk=batch_id)
+        kept = {_OPTIONS: stats[_OPTIONS]} if stats.get(_OPTIONS) else {}
+        ImportBatch.objects.filter(pk=batch_id).update(stats={UNREAD: 1, "errors": 1, **kept})
+    return True
 
 
 _CHECK_THE_FILE = (

@@ -163,7 +163,7 @@ class WorkerHeartbeat(models.Model):
 class TaskDelivery(models.Model):
     """A queued job's task that is running, or whose worker died while running it: how many times the queue
     has delivered it (core.tasks.JobTask). The row goes when the task ends, so what stays is work lost with
-    its worker."""
+    its worker; a row whose message never came back is deleted by a sweep (core.tasks.forget_lost_deliveries)."""
 
     task_id = models.CharField("задача", max_length=255, unique=True)
     name = models.CharField("вид задачи", max_length=255)

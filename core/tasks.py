@@ -1,6 +1,7 @@
 import logging
 import socket
 from collections.abc import Callable
+from datetime import timedelta
 
 from celery import Task, shared_task, signals
 from django.conf import settings
@@ -92,18 +93,36 @@ def _forget_request_id(**_kwargs) -> None:
 # cannot undo it), and the third delivery of the same message runs nothing: the job is marked «ошибка» with a
 # message, the message is acknowledged and the queue goes on. It is the dead-letter rule of brokers that have
 # one (Amazon SQS maxReceiveCount, RabbitMQ's delivery-limit); Redis has none.
+#
+# A delivery counted here means a lost worker, never a slow one. Redis hands an unacknowledged message out
+# again once its visibility timeout has passed, whether or not the worker that holds it is alive
+# (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#redis-visibility-timeout).
+# That timeout is CELERY_TASK_TIME_LIMIT + 600 s (settings.base; docs/operations.md asks no less), and a task still
+# running at CELERY_TASK_TIME_LIMIT is killed by its worker, which then acknowledges the message
+# (task_acks_on_failure_or_timeout, Celery's default). So a message is acknowledged, or its worker gone, before
+# Redis could give it to a second worker: a job is never delivered again while it runs. (Jobs are sent without a
+# countdown, which would keep a message unacknowledged in a worker before it starts.) A message comes back only
+# when its worker was lost: a child process killed (rejected and requeued at once, reject_on_worker_lost) or the
+# whole worker (restored by Redis after the visibility timeout).
 MAX_DELIVERIES = 2
 WORKER_LOST_TWICE = (
     "Обработка прервалась дважды: обработчик задач аварийно завершался на этой задаче, и она остановлена, "
     "чтобы не мешать остальным."
 )
+# A counted delivery whose message has not come back for this long will not come back (the queue was purged,
+# Redis lost its data, the task was killed at its hard time limit and acknowledged): the sweep forgets it
+# (forget_lost_deliveries). A lost worker's message is back within the visibility timeout, then waits its turn
+# in the queue; the margin covers that wait and a worker host down overnight. Forgetting too early costs little:
+# a message that crashes its worker is counted from one again.
+DELIVERY_FORGET_MARGIN = timedelta(days=1)
 
 
 class JobTask(Task):
     """The base of every task that runs a user's job (imports, reports, recomputes): see MAX_DELIVERIES.
 
     Declared with ``job_task``, which names ``gave_up(*args, **kwargs)``: called with the task's arguments
-    instead of the job on the delivery after two lost workers, to record the job as failed."""
+    instead of the job on the delivery after two lost workers, to record the job as failed (the services
+    it calls change only a job still in progress)."""
 
     acks_late = True
     reject_on_worker_lost = True
@@ -115,8 +134,10 @@ class JobTask(Task):
         task_id = self.request.id
         if self.request.is_eager or not task_id:  # run here and now (no broker): never redelivered
             return self.run(*args, **kwargs)
+        delivery = None
         try:
-            if _count_delivery(task_id, self.name) > MAX_DELIVERIES:
+            delivery = _count_delivery(task_id, self.name)
+            if delivery > MAX_DELIVERIES:
                 logger.error(
                     "Задача %s %s не выполнена: её обработчик дважды завершился аварийно",
                     self.name,
@@ -127,7 +148,11 @@ class JobTask(Task):
                 return None
             return self.run(*args, **kwargs)
         finally:
-            TaskDelivery.objects.filter(task_id=task_id).delete()  # ended: not lost with its worker
+            if delivery is not None:
+                # Ended, so not lost with its worker: the count goes — but only the count this run set. Should
+                # the message ever be delivered again while this run goes on (see above: it should not), the
+                # newer delivery has raised the count, and its run removes the row when it ends.
+                TaskDelivery.objects.filter(task_id=task_id, deliveries=delivery).delete()
 
 
 def _count_delivery(task_id: str, name: str) -> int:
@@ -139,6 +164,19 @@ def _count_delivery(task_id: str, name: str) -> int:
         delivery.deliveries += 1
         delivery.save(update_fields=["deliveries", "last_at"])
     return delivery.deliveries
+
+
+def forget_lost_deliveries() -> int:
+    """Delete the counts of deliveries whose message will not come back (DELIVERY_FORGET_MARGIN); how many.
+
+    Run by the imports' sweep (requeue_imports_task). A job still running was delivered less than
+    CELERY_TASK_TIME_LIMIT ago, well within the visibility timeout: its count is never taken."""
+    visibility = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    cutoff = timezone.now() - visibility - DELIVERY_FORGET_MARGIN
+    deleted, _by_model = TaskDelivery.objects.filter(last_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("Забыты доставки задач, которые не вернулись в очередь: %s", deleted)
+    return deleted
 
 
 def job_task(*, name: str, gave_up: Callable[..., None] | None = None, **options):
@@ -191,7 +229,9 @@ def import_batch_apply_task(batch_id: int) -> None:
 
 @shared_task(name="core.tasks.requeue_imports_task", ignore_result=True)
 def requeue_imports_task() -> int:
-    """Beat: send again the large imports whose task never reached the queue (core.imports.requeue_waiting)."""
+    """Beat: send again the large imports whose task never reached the queue (core.imports.requeue_waiting); and
+    forget the counted deliveries of messages that will not come back (forget_lost_deliveries)."""
     from .imports import requeue_waiting
 
+    forget_lost_deliveries()
     return requeue_waiting()

@@ -449,15 +449,20 @@ def _fail(report_id: int, attempt: int, error: Exception) -> None:
             )
 
 
-def report_abandon(report_id: int, *, message: str) -> None:
+def report_abandon(report_id: int, *, message: str) -> bool:
     """A build given up after its worker died twice (core.tasks.JobTask): the report fails with ``message`` and
-    can be built again (report_retry)."""
+    can be built again (report_retry); True if it did.
+
+    Only a report still in progress (queued or building) fails. One conditional UPDATE decides, so a report
+    built, returned or signed meanwhile keeps its state, and _finish of a build still going (it should not be:
+    see core.tasks) finds the report no longer building and discards its files."""
     with transaction.atomic():
         updated = Report.objects.filter(pk=report_id, status__in=statuses.IN_PROGRESS).update(
-            status=ReportStatus.FAILED, error=message, stage=""
+            status=ReportStatus.FAILED, error=message, stage="", updated_at=timezone.now()
         )
         if updated:
             ReportEvent.objects.create(report_id=report_id, action=ReportEvent.Action.FAILED, comment=message)
+    return bool(updated)
 
 
 # --- review --------------------------------------------------------------------------------------------------

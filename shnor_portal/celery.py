@@ -34,6 +34,7 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.requeue_reports_task",
         "schedule": 120.0,
     },
+    # … and the counted deliveries of job messages that will not come back are forgotten (core.tasks).
     "requeue-imports": {
         "task": "core.tasks.requeue_imports_task",
         "schedule": 120.0,

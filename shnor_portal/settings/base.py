@@ -248,7 +248,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "1800"))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # Redis redelivers an unacknowledged message after the visibility timeout; it must exceed the
-# longest task (the hard time limit) or a slow task would run twice in parallel.
+# longest task (the hard time limit) or a slow task would run twice in parallel and count as a lost worker
+# (core.tasks.JobTask). The 600 s cover a message's wait in a worker before its task starts.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600)),
     # A stopped or hung Redis: sending a task from a page fails within seconds (core.tasks.enqueue), never hangs.
