@@ -278,9 +278,45 @@ def _params(report: Report) -> ReportParams:
     )
 
 
+DEFAULT_SIGNER_POSITION = "Руководитель органа управления образованием"
+
+
 def _signer_line(report: Report) -> str:
-    """«Начальник отдела образования И. О. Фамилия» when the territory has one head; empty otherwise (the
-    electronic signature's stamp names whoever signs)."""
+    """The signature requisite printed under the text: «Должность И. О. Фамилия» (the «подпись» requisite of
+    ГОСТ Р 7.0.97-2016: the signer's position, the signature, its transcript — initials and surname).
+
+    It names the holder of the certificate that will sign, the one source of who signs: the stamp, the report's
+    record, the verification page and the API read the same certificate (report_sign), so the body cannot name
+    somebody else — a deputy signing, or whoever's certificate is configured. Only when no signing certificate
+    is configured (the справка is then signed outside the portal) does the line come from the territory's head
+    (RoleAssignment HEAD), and only if there is exactly one. A certificate configured but unreadable prints no
+    line (and is logged): signing waits for it to be fixed, and then the stamp alone names the signer."""
+    try:
+        holder = signing.holder_from_settings()
+    except signing.SigningNotConfigured as error:
+        logger.error("Отчёт %s: строка подписи не напечатана: %s", report.pk, error)
+        return ""
+    if holder is None:
+        return _head_line(report)
+    name = _initials_and_surname(holder.name)
+    return _requisite(holder.position, name) if name else ""
+
+
+def _initials_and_surname(full_name: str) -> str:
+    """«Курочкина Наталья Александровна» (a certificate's commonName) → «Н. А. Курочкина»."""
+    parts = full_name.split()
+    if not parts:
+        return ""
+    surname, *given = parts
+    return " ".join([*(f"{part[0]}." for part in given), surname])
+
+
+def _requisite(position: str, name: str) -> str:
+    return f"{position or DEFAULT_SIGNER_POSITION} {name}".strip()
+
+
+def _head_line(report: Report) -> str:
+    """The territory's only head, as the requisite; empty when it has none or several."""
     from core.models import RoleAssignment
     from core.roles import Role
 
@@ -298,8 +334,7 @@ def _signer_line(report: Report) -> str:
         return ""
     user = heads[0].user
     initials = " ".join(f"{part[0]}." for part in (user.first_name, user.middle_name) if part)
-    name = f"{initials} {user.last_name}".strip()
-    return f"{user.position or 'Руководитель органа управления образованием'} {name}".strip()
+    return _requisite(user.position, f"{initials} {user.last_name}".strip())
 
 
 def report_build(report_id: int) -> Report | None:

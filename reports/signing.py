@@ -649,6 +649,14 @@ def signer_from_settings() -> tuple[bytes, str]:
     return data, getattr(settings, "REPORTS_SIGNING_PASSWORD", "") or ""
 
 
+def holder_from_settings() -> CertificateHolder | None:
+    """The holder of the configured signing certificate; None when none is configured (REPORTS_SIGNING_PKCS12
+    empty). Raises ``SigningNotConfigured`` when one is configured but cannot be read."""
+    if not getattr(settings, "REPORTS_SIGNING_PKCS12", ""):
+        return None
+    return certificate_holder(*signer_from_settings())
+
+
 def trust_roots_from_settings() -> list[bytes]:
     """The certificates listed in ``REPORTS_TRUST_ROOTS`` (paths to PEM or DER files), as bytes.
 

@@ -4,6 +4,7 @@ demo's certificate is issued to the demo's head."""
 
 import io
 
+import docx
 import pypdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,6 +27,9 @@ HOLDER = signing.CertificateHolder(
     position="Заведующий отделом образования",
     organization="Отдел образования Администрации Обливского района",
 )
+
+
+SIGNATURE_LINE = "Заведующий отделом образования Н. А. Курочкина"  # «Должность И. О. Фамилия»
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +75,16 @@ def test_stamp_page_verification_and_api_name_the_same_signer(client, world, sig
     data = report.files.get(format=ReportFormat.SIGNED_PDF).file.read()
 
     reader = pypdf.PdfReader(io.BytesIO(data))
+    # The body's signature requisite, printed when the report was built, names the certificate's holder too,
+    # not the territory's head (whose profile reads «Иванова Мария Петровна»).
+    body = "\n".join(page.extract_text() for page in reader.pages)
+    assert SIGNATURE_LINE in " ".join(body.split())
+    assert "Иванова" not in body and "Начальник управления" not in body
+    word = docx.Document(report.files.get(format=ReportFormat.DOCX).file)
+    assert [p.text for p in word.paragraphs if "Курочкина" in p.text] == [
+        f"{HOLDER.position}\tН. А. Курочкина"
+    ]
+
     stamp = read_stamp(signature_widget(reader, -1)["/AP"]["/N"].get_object(), reader)
     assert stamp.lines[1:3] == [HOLDER.name, HOLDER.position]
 
@@ -118,3 +132,29 @@ def test_the_demo_certificate_is_issued_to_the_demo_head(world, settings, tmp_pa
     signing.make_demo_certificate(path, "demo-signing-password")  # «Иванова Мария Петровна»
     reports_demo.ensure_demo_certificate(context)
     assert signing.certificate_holder(path.read_bytes(), "demo-signing-password") == HOLDER
+
+
+def test_the_signature_line_is_the_certificate_holders_only_a_head_without_a_certificate(
+    world, settings, holder_certificate, caplog
+):
+    """One source of the printed requisite: the certificate that will sign; the territory's head only when no
+    certificate is configured (the справка is then signed outside the portal)."""
+    head = world.users["head"]
+    head.last_name, head.first_name, head.middle_name = "Иванова", "Мария", "Петровна"
+    head.position = "Начальник управления"
+    head.save()
+    report = services.report_request(
+        user=world.users["methodist"], kind="territory", year=2026, municipality_id=world.mun_a.pk
+    )
+    settings.REPORTS_SIGNING_PKCS12 = str(holder_certificate)
+    settings.REPORTS_SIGNING_PASSWORD = CERT_PASSWORD
+    assert services._signer_line(report) == SIGNATURE_LINE
+
+    settings.REPORTS_SIGNING_PKCS12 = ""
+    assert services._signer_line(report) == "Начальник управления М. П. Иванова"
+
+    # Configured but unreadable: no line rather than the head's, so the signed file cannot name two people.
+    settings.REPORTS_SIGNING_PKCS12 = str(holder_certificate)
+    settings.REPORTS_SIGNING_PASSWORD = "неверный"
+    assert services._signer_line(report) == ""
+    assert "строка подписи не напечатана: Не удалось открыть сертификат подписи" in caplog.text
