@@ -5,8 +5,19 @@ municipality (PERSONAL_DATA_ROLES, tutors one teacher at a time). Federal rule: 
 to evaluate teachers, and nothing here ranks teachers.
 """
 
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+
 from core.access import ScopedQuerySet
 from core.roles import PERSONAL_DATA_ROLES, STAFF_WRITE_ROLES, Role
+
+from . import progress
+
+
+def unconfirmed_q(prefix: str = "") -> Q:
+    """progress.unconfirmed as a query: an entry reported «выполнено» with neither a stored document nor a
+    link. ``prefix`` reaches the entry from another model (``"entries__"`` from a form)."""
+    no_file = Q(**{f"{prefix}evidence": ""}) | Q(**{f"{prefix}evidence__isnull": True})
+    return Q(**{f"{prefix}status": progress.DONE, f"{prefix}evidence_link": ""}) & no_file
 
 
 class CampaignQuerySet(ScopedQuerySet):
@@ -61,6 +72,12 @@ class ProgressFormQuerySet(ScopedQuerySet):
     read_roles = frozenset({Role.METHODIST, Role.HEAD, Role.SCHOOL_ADMIN})
     write_roles = FORM_FILL_ROLES
 
+    def with_unconfirmed_count(self):
+        """Each form with ``lines`` (its entries) and ``unconfirmed`` (those «выполнено» without proof)."""
+        return self.annotate(
+            lines=Count("entries"), unconfirmed=Count("entries", filter=unconfirmed_q("entries__"))
+        )
+
 
 class ProgressEntryQuerySet(ScopedQuerySet):
     region_path = "form__school__municipality__region"
@@ -68,3 +85,12 @@ class ProgressEntryQuerySet(ScopedQuerySet):
     school_path = "form__school"
     read_roles = frozenset({Role.METHODIST, Role.HEAD, Role.SCHOOL_ADMIN})
     write_roles = FORM_FILL_ROLES
+
+    def unconfirmed(self):
+        """Entries reported «выполнено» without a document or a link (``unconfirmed_q``)."""
+        return self.filter(unconfirmed_q())
+
+    def with_unconfirmed(self):
+        """Each entry with ``unconfirmed``: True when it is «выполнено» without a document or a link, marked so
+        for the school and for the methodologist."""
+        return self.annotate(unconfirmed=ExpressionWrapper(unconfirmed_q(), output_field=BooleanField()))

@@ -365,14 +365,8 @@ class UnconfirmedDone(ValidationError):
 
 
 def unconfirmed_entries(form: ProgressForm) -> list[ProgressEntry]:
-    """The form's entries reported «выполнено» without a document or a link (progress.unconfirmed)."""
-    return [
-        entry
-        for entry in form.entries.order_by("pk")
-        if progress.unconfirmed(
-            status=entry.status, has_evidence=bool(entry.evidence), has_link=bool(entry.evidence_link)
-        )
-    ]
+    """The form's entries reported «выполнено» without a document or a link (ProgressEntryQuerySet.unconfirmed)."""
+    return list(form.entries.unconfirmed().order_by("pk"))
 
 
 def _require_school_editor(user, form: ProgressForm) -> None:

@@ -6,7 +6,7 @@ Every form is reached through ``ProgressForm.objects.visible_to``: another schoo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,11 +16,11 @@ from core.access import user_scope
 from core.files import stored_file_response
 from core.plural import count_noun, plural
 from core.roles import STAFF_WRITE_ROLES, Role
-from schools.models import Municipality, School, Teacher
+from schools.models import Municipality, School
 
-from . import progress, services
+from . import progress, selectors, services
 from .forms import EntryForm, FormSaveForm, ReviewForm
-from .models import FormStatus, ProgressEntry, ProgressForm, Route, RouteLine, RouteStatus
+from .models import FormStatus, ProgressEntry, ProgressForm, Route, RouteStatus
 from .querysets import ProgressFormQuerySet
 
 FORM_ROLES = ProgressFormQuerySet.read_roles
@@ -50,13 +50,7 @@ def form_index(request):
     forms = (
         ProgressForm.objects.visible_to(request.user)
         .select_related("school")
-        .annotate(
-            lines=Count("entries"),
-            unconfirmed=Count(
-                "entries",
-                filter=Q(entries__status=progress.DONE, entries__evidence="", entries__evidence_link=""),
-            ),
-        )
+        .with_unconfirmed_count()
         .order_by("-year", "-quarter", "school__name")[:200]
     )
     rows = [
@@ -138,14 +132,12 @@ def form_detail(request, pk: int):
     if can_fill and form.status in progress.SCHOOL_EDITABLE:
         form = services.progress_form_open(school=form.school, quarter=form.period)  # lines due since appear
     entries = list(
-        form.entries.select_related("line__route__teacher", "line__activity").order_by(
+        form.entries.with_unconfirmed()
+        .select_related("line__route__teacher", "line__activity")
+        .order_by(
             "line__route__teacher__last_name", "line__route__teacher__first_name", "line__position", "pk"
         )
     )
-    for entry in entries:  # marked on the page for the school and for the methodologist
-        entry.unconfirmed = progress.unconfirmed(
-            status=entry.status, has_evidence=bool(entry.evidence), has_link=bool(entry.evidence_link)
-        )
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -310,31 +302,7 @@ def dashboard(request):
             counts["missing"] += 1
         else:
             counts[form.status] += 1
-    # Diagnostics and ИОМ coverage: the programme indicators 2 and 3 of the list year, from the selector the
-    # dashboard of indicators and the справка use, so the three pages cannot disagree.
-    from roadmaps.selectors_indicators import default_year, indicator_report, list_years
-
-    list_year = default_year(list_years(request.user), today)
-    coverage = indicator_report(request.user, list_year, today=today).counts_of() if list_year else None
-    diagnosed = coverage.diagnosed if coverage else 0
-    with_route = coverage.with_route if coverage else 0
-    total = coverage.subject_teachers if coverage else 0
-    lines = (
-        RouteLine.objects.visible_to(request.user)
-        .filter(route__status=RouteStatus.APPROVED)
-        .values_list("route__teacher_id", "due_year", "due_quarter", "status", "done_on")
-    )
-    per_teacher: dict[int, list] = {}
-    for teacher_id, year, number, status, done_on in lines:
-        per_teacher.setdefault(teacher_id, []).append((progress.Quarter(year, number), status, done_on))
-    names = {t.pk: t for t in Teacher.objects.filter(pk__in=per_teacher).select_related("school")}
-    on_time = sorted(
-        (
-            (names[t], progress.share_done_on_time(items, today, quarter=quarter))
-            for t, items in per_teacher.items()
-        ),
-        key=lambda pair: (pair[0].school.name, pair[0].last_name, pair[0].first_name),
-    )
+    coverage = selectors.dashboard_coverage(request.user, today=today)
     return render(
         request,
         "diagnostics/dashboard.html",
@@ -343,13 +311,13 @@ def dashboard(request):
             "quarters": quarters,
             "rows": rows,
             "counts": counts,
-            "diagnosed": diagnosed,
-            "with_route": with_route,
-            "teachers_total": total,
-            "list_year": list_year,
-            "diagnosed_share": None if not total else round(100 * diagnosed / total, 1),
-            "route_share": None if not total else round(100 * with_route / total, 1),
-            "on_time": on_time,
+            "diagnosed": coverage.diagnosed,
+            "with_route": coverage.with_route,
+            "teachers_total": coverage.total,
+            "list_year": coverage.list_year,
+            "diagnosed_share": coverage.diagnosed_share,
+            "route_share": coverage.route_share,
+            "on_time": selectors.on_time_by_teacher(request.user, quarter=quarter, today=today),
             "municipalities": Municipality.objects.visible_to(request.user),
             "route_count": Route.objects.visible_to(request.user).count(),
             "show_tabs": True,

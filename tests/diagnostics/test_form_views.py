@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import User
 from diagnostics import progress, services
-from diagnostics.models import FormStatus, ProgressEntry, RouteLine
+from diagnostics.models import FormStatus, ProgressEntry, ProgressForm, RouteLine
 from tests.factories import TeacherFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -413,3 +413,49 @@ def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodolog
     assert '<span class="badge badge--warning">без подтверждения</span>' in html
     index = client.get(reverse("diagnostics:forms")).content.decode()
     assert "без подтверждения: 1" in index
+
+
+@pytest.mark.parametrize(("deadline_days", "share"), [(None, 0.0), (20, 100.0)])
+def test_dashboard_on_time_share_follows_the_form_deadline(
+    client, world, routes, on_day, settings, deadline_days, share
+):
+    """Lines done 15 days after their quarter: late under the default 10-day deadline, in time under a 20-day one
+    (PROGRESS_DEADLINE_DAYS), on the dashboard as on the forms."""
+    q = routes["quarter"]
+    if deadline_days is not None:
+        settings.PROGRESS_DEADLINE_DAYS = deadline_days
+    RouteLine.objects.filter(route__in=routes["routes"].values()).update(
+        status=progress.DONE, done_on=q.end + datetime.timedelta(days=15)
+    )
+    on_day(q.end + datetime.timedelta(days=25))  # both deadlines have passed
+    client.force_login(world.users["methodist"])
+    page = client.get(reverse("diagnostics:dashboard"), {"quarter": f"{q.year}-{q.number}"})
+    on_time = {teacher.school_id: value for teacher, value in page.context["on_time"]}
+    assert on_time == {world.school_a1.pk: share, world.school_a2.pk: share}
+
+
+@pytest.mark.parametrize(
+    ("status", "has_evidence", "has_link"),
+    [
+        (status, has_evidence, has_link)
+        for status in ("done", "in_progress", "not_started", "postponed", "cancelled")
+        for has_evidence in (False, True)
+        for has_link in (False, True)
+    ],
+)
+def test_one_query_of_unconfirmed_entries_agrees_with_the_rule(routes, media, status, has_evidence, has_link):
+    """ProgressEntry's queryset says «выполнено без подтверждения» for the form page, the index count and the
+    submit check, exactly as the pure rule progress.unconfirmed does."""
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    entry.status = status
+    entry.evidence_link = "https://disk.example.ru/prikaz" if has_link else ""
+    if has_evidence:
+        entry.evidence.save("prikaz.pdf", SimpleUploadedFile("prikaz.pdf", PDF), save=False)
+    entry.save()
+    flagged = progress.unconfirmed(status=status, has_evidence=has_evidence, has_link=has_link)
+    assert list(ProgressEntry.objects.unconfirmed()) == ([entry] if flagged else [])
+    assert ProgressEntry.objects.with_unconfirmed().get(pk=entry.pk).unconfirmed is flagged
+    counted = ProgressForm.objects.with_unconfirmed_count().get(pk=form.pk)
+    assert (counted.lines, counted.unconfirmed) == (1, int(flagged))
+    assert services.unconfirmed_entries(form) == ([entry] if flagged else [])
