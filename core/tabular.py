@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import zip_longest
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
+
+from core.plural import plural
 
 CSV_SNIFF_BYTES = 64 * 1024  # enough to see the header and a few rows for the separator and encoding
 _DROP_NUL = operator.methodcaller("replace", "\x00", "")
@@ -242,7 +243,10 @@ def iter_csv(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[i
 # more than the sizes checked), the shared strings' lengths, and, for the sheet to be read, the used range its
 # cells span, their order and the text they hold. The scan assigns cell positions by calamine's own rules (its
 # xlsx cells reader: a <c> or <row> without «r» continues from the previous one, a self-closing <c/> or <row/>
-# is skipped), so the grid calamine builds is no larger than the one measured.
+# is skipped), so the grid calamine builds is no larger than the one measured. And the part measured is the part
+# calamine reads: paths resolved by its rules (XlsxWorkbook._open, _find), and an archive where two members could
+# be taken for one part refused (_refuse_same_part_names). Those rules were tried on python-calamine 0.9.1
+# (calamine 0.37): after upgrading it, run tests/core/test_xlsx_limits.py.
 
 MB = 1024 * 1024
 # Rows × columns of a sheet's used range. Department files are thousands to tens of thousands of rows: a
@@ -581,11 +585,63 @@ def _scan_sheet(open_part, name: str, shared: list[int]) -> SheetShape:
 
 def _too_many_cells(name: str, rows: int, columns: int) -> str:
     return (
-        f"Лист «{name}» слишком большой: его данные занимают не меньше {_thousands(rows)} строк × "
-        f"{_thousands(columns)} столбцов, а из файла Excel читается не больше {_thousands(XLSX_MAX_CELLS)} "
-        "ячеек (например, 20\u00a0000 строк × 50 столбцов). Удалите лишнее (и значения далеко за таблицей), "
-        "разделите файл на части или сохраните его как CSV — CSV читается любого размера."
+        f"Лист «{name}» слишком большой: его данные занимают {_thousands(rows)} "
+        f"{plural(rows, 'строку', 'строки', 'строк')} × {_thousands(columns)} "
+        f"{plural(columns, 'столбец', 'столбца', 'столбцов')} или больше, а из файла Excel читается не больше "
+        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 20\u00a0000 строк × 50 столбцов). Удалите лишнее (и "
+        "значения далеко за таблицей), разделите файл на части или сохраните его как CSV — CSV читается любого "
+        "размера."
     )
+
+
+_SAME_PART_NAMES = (
+    "Не удалось прочитать файл Excel: в архиве есть части с совпадающими именами (одно имя дважды, или имена, "
+    "различающиеся только регистром букв или записью пути). Excel таких файлов не сохраняет: откройте файл в "
+    "Excel и сохраните заново, или сохраните его как CSV."
+)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The Info-ZIP Unicode Path extra field (APPNOTE.TXT 4.6.9): the zip crate under calamine takes its name instead of
+# the one written, zipfile ignores it (tried: a member so renamed is the sheet calamine reads).
+_UNICODE_PATH_FIELD = 0x7075
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)  # Rust's eq_ignore_ascii_case: «Лист» and «лист» stay two names
+
+
+def _calamine_name(name: str) -> str:
+    """A member's name as calamine matches it against a part's path: «\\» read as «/», ASCII case ignored."""
+    return _ascii_lower(name.replace("\\", "/"))
+
+
+def _member_names(member: zipfile.ZipInfo) -> set[str]:
+    """Every name a zip reader may give a member: as written (zipfile cuts it at a NUL), and the name of an
+    Info-ZIP Unicode Path extra field, which the zip crate under calamine uses instead."""
+    names = {member.filename, member.orig_filename}
+    extra = member.extra
+    while len(extra) >= 4:
+        kind, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
+        if kind == _UNICODE_PATH_FIELD and size > 5:
+            names.add(extra[9 : 4 + size].decode("utf-8", "replace"))
+        extra = extra[4 + size :]
+    return names
+
+
+def _refuse_same_part_names(members: list[zipfile.ZipInfo]) -> None:
+    """Two members one part could be taken for: one name twice, or names that differ only by ASCII case, «\\»
+    for «/», «//», «./» or a leading «/». calamine takes the first match ignoring case, its zip reader the last
+    of two of one name, zipfile another: whichever the scan measured, calamine could build the other (a 1 KB
+    sheet measured, 5 million cells read). Excel never writes such archives."""
+    seen: dict[str, int] = {}
+    for index, member in enumerate(members):
+        for name in _member_names(member):
+            key = "/".join(part for part in _calamine_name(name).split("/") if part not in ("", "."))
+            if seen.setdefault(key, index) != index:
+                raise TableError(_SAME_PART_NAMES)
+
+
+def _local_bytes(name: bytes) -> bytes:
+    return name.rsplit(b":", 1)[-1]
 
 
 def _local(tag: str) -> str:
@@ -617,63 +673,108 @@ class XlsxWorkbook:
             raise TableError(_BROKEN_XLSX) from error
 
     def _open(self) -> None:
-        members = [member for member in self._zip.infolist() if not member.is_dir()]
-        self._names = {member.filename for member in members}
-        if "xl/workbook.xml" not in self._names or "xl/workbook.bin" in self._names:
+        members = self._zip.infolist()
+        _refuse_same_part_names(members)
+        # A part as calamine finds it (see _find): one member at most to a name, as checked above.
+        self._by_name = {_calamine_name(name): member for member in members for name in _member_names(member)}
+        if self._find("xl/workbook.xml") is None or self._find("xl/workbook.bin") is not None:
             raise TableError(_BROKEN_XLSX)  # not an .xlsx: an .xlsb, an .ods, some other archive
         if sum(member.file_size for member in members) > XLSX_MAX_UNPACKED_BYTES:
             raise TableError(_too_large_archive())
-        relations = self._relations("xl/_rels/workbook.xml.rels")
+        relations: dict[bytes, bytes] = {}
+        for attributes in self._tags("xl/_rels/workbook.xml.rels", "Relationship"):
+            relation = attributes.get(b"Id", b"")
+            if relation in relations:
+                # A relationship's Id is unique within its part (ECMA-376 Part 2, Open Packaging Conventions):
+                # of two, calamine and the scan could take different ones.
+                raise TableError(_BROKEN_XLSX)
+            relations[relation] = attributes.get(b"Target", b"")
         self._paths: dict[str, str] = {}
-        for sheet in self._xml("xl/workbook.xml").iter():
-            if _local(sheet.tag) != "sheet":
-                continue
-            name = sheet.get("name", "")
+        for name, attributes in zip(self._sheet_names(), self._tags("xl/workbook.xml", "sheet"), strict=True):
             if name.lower() in {known.lower() for known in self._paths}:
                 raise TableError(_BROKEN_XLSX)  # Excel forbids two sheets of one name
-            relation = next((value for key, value in sheet.attrib.items() if _local(key) == "id"), "")
-            self._paths[name] = relations.get(relation, "")
+            # As calamine 0.37 (python-calamine 0.9.1) reads a sheet, found by experiment: the relationship is
+            # the last attribute named «id» whatever its prefix; ids and the target are compared as written
+            # (neither unescaped nor normalised); a target starting with «/» is taken from the archive's root,
+            # any other under «xl/» («xl/worksheets/…» is xl/xl/worksheets/…).
+            relation = next(
+                (value for key, value in reversed(attributes.items()) if _local_bytes(key) == b"id"), None
+            )
+            target = relations.get(relation, b"").decode("utf-8", "replace") if relation is not None else ""
+            self._paths[name] = target[1:] if target.startswith("/") else f"xl/{target}"
         if not self._paths:
             raise TableError(_BROKEN_XLSX)
         self.sheet_names = list(self._paths)
+        sheets = {id(member) for path in self._paths.values() for member in self._candidates(path)}
+        shared_strings = self._find("xl/sharedStrings.xml")
         self._shared: list[int] = []
         for member in members:
-            if member.filename in self._paths.values():
+            if member.is_dir() or id(member) in sheets:
                 continue  # a sheet is read through when it is checked
             part = _unpacked(self._stream, member)
-            if member.filename.lower() == "xl/sharedstrings.xml":
-                lengths = _shared_string_lengths(part)
-                self._shared = [max(pair) for pair in zip_longest(self._shared, lengths, fillvalue=0)]
+            if member is shared_strings:
+                self._shared = _shared_string_lengths(part)
             else:
                 for _chunk in part:  # unpacked to its end: a size or a CRC that lies fails here
                     pass
 
-    def _xml(self, name: str) -> ElementTree.Element:
-        info = self._zip.getinfo(name)
+    def _find(self, path: str) -> zipfile.ZipInfo | None:
+        """The member calamine reads for a part: its name with «\\» as «/», ignoring ASCII case (calamine's
+        xlsx path_to_zip_path); the path itself is compared as it is."""
+        return self._by_name.get(_ascii_lower(path))
+
+    def _candidates(self, path: str) -> list[zipfile.ZipInfo]:
+        """Every member calamine could take for ``path``, by any name a zip reader may give it. One, or the file is
+        refused: checked here again, not only trusted to _refuse_same_part_names."""
+        key = _ascii_lower(path)
+        return [
+            member
+            for member in self._zip.infolist()
+            if any(_calamine_name(name) == key for name in _member_names(member))
+        ]
+
+    def _part(self, path: str) -> bytes:
+        info = self._find(path)
+        if info is None:
+            raise TableError(_BROKEN_XLSX)
         if info.file_size > XLSX_MAX_SHARED_STRINGS_BYTES:
             raise TableError(_too_large_archive())
+        data = b"".join(_unpacked(self._stream, info))
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            # No spreadsheet program declares entities; ElementTree would expand them, calamine would not.
+            raise TableError(_BROKEN_XLSX)
+        return data
+
+    def _xml(self, path: str) -> ElementTree.Element:
         # Small parts (workbook, relationships), their size checked: expat (2.4 and later) refuses the
         # «billion laughs» expansion and ElementTree never fetches an external entity.
-        return ElementTree.fromstring(b"".join(_unpacked(self._stream, info)))  # noqa: S314
+        return ElementTree.fromstring(self._part(path))  # noqa: S314
 
-    def _relations(self, name: str) -> dict[str, str]:
-        """Relationship id -> the part's path in the archive, resolved as calamine does."""
-        if name not in self._names:
-            return {}
-        paths = {}
-        for relation in self._xml(name).iter():
-            target = relation.get("Target")
-            if _local(relation.tag) == "Relationship" and target:
-                paths[relation.get("Id", "")] = target[1:] if target.startswith("/") else f"xl/{target}"
-        return paths
+    def _tags(self, path: str, local_name: str) -> list[dict[bytes, bytes]]:
+        """The raw attributes of every element ``local_name`` of a small part, in order, as calamine's XML reader
+        sees them: values neither unescaped nor normalised (calamine compares relationship ids and targets as
+        written). The part must also be well-formed XML holding exactly these elements (no comment or text
+        that looks like one)."""
+        if self._find(path) is None:
+            return []
+        data = self._part(path)
+        elements = [e for e in ElementTree.fromstring(data).iter() if _local(e.tag) == local_name]  # noqa: S314
+        found = re.finditer(rb"<" + _PREFIX + re.escape(local_name.encode()) + rb"(?=[\s/>])", data)
+        tags = [_start_tag(data, match.start())[0] for match in found]
+        if len(tags) != len(elements):
+            raise TableError(_BROKEN_XLSX)
+        return tags
+
+    def _sheet_names(self) -> list[str]:
+        return [e.get("name", "") for e in self._xml("xl/workbook.xml").iter() if _local(e.tag) == "sheet"]
 
     def check(self, name: str) -> SheetShape:
         """Measure a sheet without building it: TableError when it is too large or damaged."""
         if name not in self._shapes:
-            path = self._paths.get(name)
-            if path not in self._names:
-                raise TableError(_BROKEN_XLSX)
-            info = self._zip.getinfo(path)
+            found = self._candidates(self._paths.get(name, ""))
+            if len(found) != 1:
+                raise TableError(_SAME_PART_NAMES if found else _BROKEN_XLSX)
+            info = found[0]
             try:
                 self._shapes[name] = _scan_sheet(lambda: _unpacked(self._stream, info), name, self._shared)
             except (EOFError, OSError) as error:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -24,7 +25,16 @@ import pytest
 
 from core import tabular
 from core.tabular import XLS_UNSUPPORTED, TableError
-from tests.core.xlsx_raw import CONTENT_TYPES, MAIN, PACKAGE_RELS, WORKBOOK, WORKBOOK_RELS, Shared, write_xlsx
+from tests.core.xlsx_raw import (
+    CONTENT_TYPES,
+    MAIN,
+    PACKAGE_RELS,
+    WORKBOOK,
+    WORKBOOK_RELS,
+    Shared,
+    sheet_rows,
+    write_xlsx,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_MB = 300
@@ -90,8 +100,8 @@ def test_a_cell_at_xfd1048576_is_refused_not_fatal(tmp_path):
     assert path.stat().st_size < 2000
     assert_refused(
         path,
-        "Лист «Лист1» слишком большой: его данные занимают не меньше 1\u00a0048\u00a0576 строк × "
-        "16\u00a0384 столбцов, а из файла Excel читается не больше 1\u00a0000\u00a0000 ячеек",
+        "Лист «Лист1» слишком большой: его данные занимают 1\u00a0048\u00a0576 строк × 16\u00a0384 столбца "
+        "или больше, а из файла Excel читается не больше 1\u00a0000\u00a0000 ячеек",
     )
 
 
@@ -115,10 +125,25 @@ def test_a_million_rows_are_refused_early_and_cheaply(tmp_path):
     assert code == 0 and peak < PEAK_LIMIT_MB, (code, peak)
     # Refused where the scan passed a million cells: somewhere after row 500,000 of the two columns.
     found = re.match(
-        r"Лист «Лист1» слишком большой: его данные занимают не меньше (5\d\d\xa0\d{3}) строк × 2 ",
+        r"Лист «Лист1» слишком большой: его данные занимают (5\d\d\xa0\d{3}) строк[иу]? × 2 столбца или больше",
         said["refused"],
     )
     assert found, said
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "said"),
+    [
+        (1_048_576, 1, "1\u00a0048\u00a0576 строк × 1 столбец"),
+        (500_001, 2, "500\u00a0001 строку × 2 столбца"),
+        (20_002, 50, "20\u00a0002 строки × 50 столбцов"),
+        (1_011, 1_011, "1\u00a0011 строк × 1\u00a0011 столбцов"),
+    ],
+)
+def test_the_size_of_a_sheet_too_large_is_said_in_agreeing_words(rows, columns, said):
+    assert tabular._too_many_cells("Лист1", rows, columns).startswith(
+        f"Лист «Лист1» слишком большой: его данные занимают {said} или больше, а из файла Excel читается "
+    )
 
 
 def test_a_200_mb_cell_is_refused_as_it_streams_by(tmp_path):
@@ -259,3 +284,163 @@ def test_an_xlsx_named_xls_is_read(tmp_path):
     with open(path, "rb") as stream:
         rows = list(tabular.iter_table(stream, "data.xls", (tabular.Column("code", "Код ОО"),)))
     assert rows == [(2, {"code": "sch1"})]
+
+
+# --- The part calamine reads is the part measured ---------------------------------------------------------------
+#
+# calamine finds a part by its path ignoring ASCII case, with «\» read as «/» (calamine's xlsx path_to_zip_path),
+# and its zip reader lets the last of two members of one name win. A scan that looked the part up any other way
+# could measure one member while calamine builds another.
+
+WIDE_ROWS = 200_000  # × 26 columns: 5.2 million cells, five times XLSX_MAX_CELLS
+
+
+def _rels(target: str) -> str:
+    return WORKBOOK_RELS.replace('Target="worksheets/sheet1.xml"', f'Target="{target}"')
+
+
+def _sheet(rows):
+    """A worksheet part, as pieces of XML (the wide one is 170 MB unpacked: written as it is made)."""
+    yield f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{MAIN}"><sheetData>'
+    yield from sheet_rows(rows)
+    yield "</sheetData></worksheet>"
+
+
+def tiny_sheet():
+    return _sheet([(1, HEADER), (2, [(1, "sch1"), (2, "Школа")])])
+
+
+def wide_sheet():
+    header = HEADER + [(col, f"Столбец {col}") for col in range(4, 27)]
+    return _sheet(
+        chain([(1, header)], ((n, [(col, n) for col in range(1, 27)]) for n in range(2, WIDE_ROWS + 1)))
+    )
+
+
+def corner_sheet():
+    return _sheet([(1, HEADER), (2, [(1, "sch1"), (2, "Школа")]), (1_048_576, [(16_384, 1)])])
+
+
+def write_parts(path: Path, target: str, sheets, workbook: str = WORKBOOK) -> Path:
+    """An .xlsx whose workbook relationship points to ``target`` (or the relationships part itself, given whole),
+    holding the ``sheets`` (name, XML pieces) in order; two of one name are written both."""
+    rels = target if target.startswith("<?xml") else _rels(target)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, pieces in (
+            ("[Content_Types].xml", [CONTENT_TYPES]),
+            ("_rels/.rels", [PACKAGE_RELS]),
+            ("xl/workbook.xml", [workbook]),
+            ("xl/_rels/workbook.xml.rels", [rels]),
+            ("xl/sharedStrings.xml", [f'<sst xmlns="{MAIN}"></sst>']),
+            *sheets,
+        ):
+            # else zipfile warns of a duplicate name (and writes it)
+            archive.NameToInfo.pop(getattr(name, "filename", name), None)
+            with archive.open(name, "w", force_zip64=True) as out:
+                for piece in pieces:
+                    out.write(piece.encode())
+    return path
+
+
+SAME_PART_NAMES = "Не удалось прочитать файл Excel: в архиве есть части с совпадающими именами"
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "names"),
+    [
+        # The reviewer's file: the scan measured S.xml, calamine read s.xml.
+        ("регистр", "worksheets/S.xml", ["xl/worksheets/S.xml", "xl/worksheets/s.xml"]),
+        (
+            "одно имя дважды",
+            "worksheets/sheet1.xml",
+            ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"],
+        ),
+        (
+            "обратная косая черта",
+            "worksheets/sheet1.xml",
+            ["xl/worksheets/sheet1.xml", "xl\\worksheets\\sheet1.xml"],
+        ),
+        ("«//» и «./»", "worksheets/sheet1.xml", ["xl/worksheets/sheet1.xml", "xl//worksheets/./sheet1.xml"]),
+    ],
+)
+@pytest.mark.parametrize("hidden", ["wide", "corner"])
+def test_two_members_one_part_are_refused(tmp_path, case, target, names, hidden):
+    """A tiny sheet beside a hidden one that calamine may read instead: 200,000 rows × 26 columns (was accepted:
+    5.2 million cells), or a cell at XFD1048576 (was SIGABRT)."""
+    hidden_xml = wide_sheet() if hidden == "wide" else corner_sheet()
+    path = write_parts(tmp_path / "twins.xlsx", target, [(names[0], tiny_sheet()), (names[1], hidden_xml)])
+    assert_refused(path, SAME_PART_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        # Resolved by calamine 0.37 (python-calamine 0.9.1) so, as tried: the part is found ignoring ASCII case and
+        # reading «\» as «/» in the archive; a target is put under «xl/» unless it starts with «/».
+        ("worksheets/sheet1.xml", "XL/Worksheets/Sheet1.XML"),
+        ("worksheets/sheet1.xml", "xl\\worksheets\\sheet1.xml"),
+        ("/xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
+        ("/XL/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
+        ("/worksheets/sheet1.xml", "worksheets/sheet1.xml"),
+        ("xl/worksheets/sheet1.xml", "xl/xl/worksheets/sheet1.xml"),
+        ("worksheets/&#115;heet1.xml", "xl/worksheets/&#115;heet1.xml"),  # a target is not unescaped
+    ],
+)
+def test_the_part_calamine_reads_is_the_one_measured(tmp_path, target, name):
+    """The scan resolves a sheet's path as calamine does, and measures that part, not a tiny one where a path
+    resolved otherwise would lead (xl/worksheets/sheet1.xml)."""
+    sheets = [("xl/worksheets/sheet1.xml", tiny_sheet()), (name, corner_sheet())]
+    same = name.lower().replace("\\", "/") == sheets[0][0]  # one part: the tiny one is not written
+    path = write_parts(tmp_path / "odd.xlsx", target, sheets[1:] if same else sheets)
+    assert_refused(path, "Лист «Лист1» слишком большой")
+
+
+def test_two_relationships_of_one_id_are_refused(tmp_path):
+    rels = _rels("worksheets/sheet1.xml").replace(
+        "</Relationships>",
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/tiny.xml"/></Relationships>',
+    )
+    path = write_parts(
+        tmp_path / "ids.xlsx",
+        rels,
+        [("xl/worksheets/sheet1.xml", corner_sheet()), ("xl/worksheets/tiny.xml", tiny_sheet())],
+    )
+    assert_refused(path, "Не удалось прочитать файл Excel: он повреждён или это не .xlsx.")
+
+
+def test_a_member_renamed_by_a_unicode_path_field_is_refused(tmp_path):
+    """The zip crate under calamine names a member by its Info-ZIP Unicode Path extra field (0x7075), zipfile by
+    the name written: a second «xl/worksheets/sheet1.xml» that only calamine saw (and read, the last of two)."""
+    hidden = zipfile.ZipInfo("xl/worksheets/zzzzz1.xml")
+    real = b"xl/worksheets/sheet1.xml"
+    hidden.extra = (
+        struct.pack("<HHB", 0x7075, 5 + len(real), 1)
+        + struct.pack("<I", zlib.crc32(hidden.filename.encode()))
+        + real
+    )
+    hidden.compress_type = zipfile.ZIP_DEFLATED
+    path = write_parts(
+        tmp_path / "upath.xlsx",
+        "worksheets/sheet1.xml",
+        [("xl/worksheets/sheet1.xml", tiny_sheet()), (hidden, corner_sheet())],
+    )
+    assert_refused(path, SAME_PART_NAMES)
+
+
+def test_the_sheet_part_is_named_by_its_last_id_as_calamine_reads_it(tmp_path):
+    """calamine takes a sheet's relationship from its last attribute named «id», whatever the prefix: an «r:id»
+    before it must not point the scan to a tiny part while calamine reads the large one."""
+    workbook = WORKBOOK.replace('r:id="rId1"', 'r:id="rId1" xmlns:x="urn:x" x:id="rId3"')
+    rels = _rels("worksheets/sheet1.xml").replace(
+        "</Relationships>",
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/big.xml"/></Relationships>',
+    )
+    path = write_parts(
+        tmp_path / "ids.xlsx",
+        rels,
+        [("xl/worksheets/sheet1.xml", tiny_sheet()), ("xl/worksheets/big.xml", corner_sheet())],
+        workbook=workbook,
+    )
+    assert_refused(path, "Лист «Лист1» слишком большой")
