@@ -674,6 +674,16 @@ class XlsxWorkbook:
 
     def _open(self) -> None:
         members = self._zip.infolist()
+        # The central directory zipfile read must be the one the archive declares, whole: zipfile finds it before
+        # its end record (shifting every offset when they disagree, as for data put before the archive), calamine's
+        # zip reader at the offset declared and by its count of entries. Two directories, two different sheets.
+        end = zipfile._EndRecData(self._stream)  # noqa: SLF001 - the end record zipfile itself used
+        if (
+            not end
+            or self._zip.start_dir != end[zipfile._ECD_OFFSET]
+            or len(members) != end[zipfile._ECD_ENTRIES_TOTAL]
+        ):
+            raise TableError(_BROKEN_XLSX)
         _refuse_same_part_names(members)
         # A part as calamine finds it (see _find): one member at most to a name, as checked above.
         self._by_name = {_calamine_name(name): member for member in members for name in _member_names(member)}

@@ -428,6 +428,24 @@ def test_a_member_renamed_by_a_unicode_path_field_is_refused(tmp_path):
     assert_refused(path, SAME_PART_NAMES)
 
 
+def test_an_archive_after_other_data_is_refused(tmp_path):
+    """zipfile reads the central directory found before the end record, shifting every offset; calamine's zip
+    reader may read the one at the offset declared. Data put before the archive is refused."""
+    path = write_parts(
+        tmp_path / "plain.xlsx", "worksheets/sheet1.xml", [("xl/worksheets/sheet1.xml", tiny_sheet())]
+    )
+    with open(path, "rb") as stream:
+        assert [row[:2] for row in tabular.read_xlsx_rows(stream)] == [
+            ["Код ОО", "Наименование"],
+            ["sch1", "Школа"],
+        ]
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 96 + path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/worksheets/sheet1.xml")  # zipfile alone reads it
+    with open(path, "rb") as stream, pytest.raises(TableError, match="повреждён"):
+        list(tabular.read_xlsx_rows(stream))
+
+
 def test_the_sheet_part_is_named_by_its_last_id_as_calamine_reads_it(tmp_path):
     """calamine takes a sheet's relationship from its last attribute named «id», whatever the prefix: an «r:id»
     before it must not point the scan to a tiny part while calamine reads the large one."""
