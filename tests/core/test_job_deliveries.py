@@ -20,6 +20,7 @@ from core.tasks import MAX_DELIVERIES, WORKER_LOST_TWICE
 from reports import services
 from reports.models import Report, ReportStatus
 from tests.core.crashing_jobs import CRASH_RECOMMENDATIONS, CRASH_YEAR, INSTALL_ENV
+from tests.roadmaps.test_dashboard import seed_catalogues
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -57,6 +58,7 @@ def stored_batch(world, name: str) -> ImportBatch:
 def test_a_job_that_kills_its_worker_twice_is_given_up_and_the_queue_goes_on(
     world, redis_url, tmp_path, settings, monkeypatch, request
 ):
+    seed_catalogues()  # the procedure kinds of the good import: an earlier transactional test flushed them
     settings.MEDIA_ROOT = tmp_path / "media"
     log = tmp_path / "worker.log"
     request.addfinalizer(lambda: print(log.read_text() if log.exists() else "(нет вывода обработчика)"))
