@@ -251,10 +251,11 @@ def iter_csv(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[i
 MB = 1024 * 1024
 # Rows × columns of a sheet's used range. Department files are thousands to tens of thousands of rows: a
 # region's results ~30,000 rows × 15 columns (0.45 M cells), a diagnostics export 20,000 teachers × ~40
-# columns (0.8 M). A million cells are ~64 MB in calamine while it builds the grid (32 bytes a cell, and the
-# cells read before it); larger tables go as CSV, read row by row. With the limits below an accepted file is
-# validated within 300 MB (tests/core/test_xlsx_limits.py measures the largest ones).
-XLSX_MAX_CELLS = 1_000_000
+# columns (0.8 M); the portal's own results template at 100,000 rows × 11 columns is 1.1 M (bench/import.py).
+# calamine holds the grid while it reads (measured with Django loaded: 1.1 M cells of numbers and codes peak at
+# 233 MB, 2 M at 306 MB), so 1.2 M keeps an accepted file within 300 MB; larger tables go as CSV, read row by
+# row. tests/core/test_xlsx_limits.py measures the largest accepted ones.
+XLSX_MAX_CELLS = 1_200_000
 # Text held by the cells, a shared string counted at every use (calamine copies it): 32 bytes a cell on average
 # at the cell limit, where real tables hold codes, names and numbers.
 XLSX_MAX_TEXT_BYTES = 32 * MB
@@ -588,7 +589,7 @@ def _too_many_cells(name: str, rows: int, columns: int) -> str:
         f"Лист «{name}» слишком большой: его данные занимают {_thousands(rows)} "
         f"{plural(rows, 'строку', 'строки', 'строк')} × {_thousands(columns)} "
         f"{plural(columns, 'столбец', 'столбца', 'столбцов')} или больше, а из файла Excel читается не больше "
-        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 20\u00a0000 строк × 50 столбцов). Удалите лишнее (и "
+        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 24\u00a0000 строк × 50 столбцов). Удалите лишнее (и "
         "значения далеко за таблицей), разделите файл на части или сохраните его как CSV — CSV читается любого "
         "размера."
     )

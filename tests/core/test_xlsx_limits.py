@@ -101,7 +101,7 @@ def test_a_cell_at_xfd1048576_is_refused_not_fatal(tmp_path):
     assert_refused(
         path,
         "Лист «Лист1» слишком большой: его данные занимают 1\u00a0048\u00a0576 строк × 16\u00a0384 столбца "
-        "или больше, а из файла Excel читается не больше 1\u00a0000\u00a0000 ячеек",
+        "или больше, а из файла Excel читается не больше 1\u00a0200\u00a0000 ячеек",
     )
 
 
@@ -123,12 +123,17 @@ def test_a_million_rows_are_refused_early_and_cheaply(tmp_path):
     )
     said, code, peak = read_in_child(path)
     assert code == 0 and peak < PEAK_LIMIT_MB, (code, peak)
-    # Refused where the scan passed a million cells: somewhere after row 500,000 of the two columns.
+    # Refused where the scan passed the cell limit: within the piece after row XLSX_MAX_CELLS / 2 of the two columns.
     found = re.match(
-        r"Лист «Лист1» слишком большой: его данные занимают (5\d\d\xa0\d{3}) строк[иу]? × 2 столбца или больше",
+        r"Лист «Лист1» слишком большой: его данные занимают (\d{3}\xa0\d{3}) строк[иу]? × 2 столбца или больше",
         said["refused"],
     )
     assert found, said
+    assert (
+        tabular.XLSX_MAX_CELLS // 2
+        < int(found[1].replace("\xa0", ""))
+        < tabular.XLSX_MAX_CELLS // 2 + 200_000
+    )
 
 
 @pytest.mark.parametrize(
@@ -244,16 +249,16 @@ def test_rows_out_of_order_are_refused(tmp_path):
 
 
 def test_the_largest_accepted_file_is_read_within_300_mb(tmp_path):
-    """At the limits: 20,000 rows × 50 columns (a million cells), 20 of them text from 200,000 shared strings
-    (15 MB), 27 MB of text in all. Every row is read."""
+    """At the limits: 24,000 rows × 50 columns (1.2 million cells), 17 of them text from 200,000 shared strings
+    (15 MB), ~28 MB of text in all. Every row is read."""
     strings = [f"Иванова Мария Петровна {n:08d}".ljust(36, "ж") for n in range(200_000)]
     header = [(1, "Код ОО"), (2, "Наименование"), (3, "«3»")] + [(c, f"Столбец {c}") for c in range(4, 51)]
     rows = [(1, header)]
     index = 0
-    for number in range(2, 20_001):
+    for number in range(2, 24_001):
         cells = []
         for col in range(1, 51):
-            if col <= 20:
+            if col <= 17:
                 cells.append((col, Shared(index % len(strings))))
                 index += 1
             else:
@@ -262,10 +267,10 @@ def test_the_largest_accepted_file_is_read_within_300_mb(tmp_path):
     path = write_xlsx(tmp_path / "large.xlsx", rows, shared=strings)
     with open(path, "rb") as stream:
         shape = tabular.XlsxWorkbook(stream).check("Лист1")
-    assert (shape.rows, shape.columns, shape.cells) == (20_000, 50, 1_000_000)
+    assert (shape.rows, shape.columns, shape.cells) == (24_000, 50, tabular.XLSX_MAX_CELLS)
     assert 25 * tabular.MB < shape.text_bytes <= tabular.XLSX_MAX_TEXT_BYTES
     said, code, peak = read_in_child(path)
-    assert code == 0 and said == {"rows": 19_999}
+    assert code == 0 and said == {"rows": 23_999}
     assert peak < PEAK_LIMIT_MB, f"{peak:.0f} МБ"
 
 
