@@ -1,5 +1,11 @@
-"""The navigation menu per role: what a user sees in the header is what the gate lets them open."""
+"""The navigation menu per role: what a user sees in the header is what the gate lets them open.
 
+Core knows no area above it: every app registers its entries in ``AppConfig.ready()`` through
+``register_menu_entry`` (as the apps register assignment providers in core.access), each with the predicate
+that decides whether the user may open it. The menu lists, in ``order``, the entries whose predicate holds.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -13,6 +19,22 @@ class NavItem:
     title: str
     url: str
     current: bool = False
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    order: int  # position in the header; the apps' entries interleave (see MENU_ORDER in the apps' apps.py)
+    title: str
+    url_name: str
+    shown: Callable[[object], bool]  # shown(user): whether the user may open the page
+
+
+MENU_ENTRIES: dict[str, MenuEntry] = {}
+
+
+def register_menu_entry(*, order: int, title: str, url_name: str, shown: Callable[[object], bool]) -> None:
+    """Add (or replace, keyed by the URL name) an entry of the menu."""
+    MENU_ENTRIES[url_name] = MenuEntry(order=order, title=title, url_name=url_name, shown=shown)
 
 
 def mark_current(items: list[NavItem], path: str) -> list[NavItem]:
@@ -34,55 +56,40 @@ def _url(name: str) -> str | None:
 STAFF_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 
 
+# Predicates the apps share for their entries: one answer per user (user_scope caches its scopes).
+def reaches_anything(user) -> bool:
+    return not user_scope(user).is_empty
+
+
+def is_staff_reader(user) -> bool:
+    return not user_scope(user, STAFF_READ_ROLES).is_empty
+
+
+def sees_personal_data(user) -> bool:
+    return not user_scope(user, PERSONAL_DATA_ROLES).is_empty
+
+
+def writes_as_staff(user) -> bool:
+    return not user_scope(user, STAFF_WRITE_ROLES).is_empty
+
+
+def holds_role_personally(*roles: str) -> Callable[[object], bool]:
+    """A role held by a person (a superuser holds every role but is not a mentor, a tutor or a school)."""
+
+    def shown(user) -> bool:
+        return user.has_role(*roles) and not user.is_superuser
+
+    return shown
+
+
 def menu_for(user, path: str = "") -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    from reports.views import may_open_reports as reports_menu
-    from schools.views_flags import may_edit_flag_rule, may_see_approved_lists, may_see_flags
-
-    from .selectors_audit import may_see_audit
-    from .views_imports import importers_for
-
-    reaches_anything = not user_scope(user).is_empty
-    staff = not user_scope(user, STAFF_READ_ROLES).is_empty
-    personal_data = not user_scope(user, PERSONAL_DATA_ROLES).is_empty
-    entries: list[tuple[str, str]] = [("Главная", "home")]
-    if staff:
-        entries.append(("Панель методиста", "roadmaps:dashboard"))
-    entries.append(("Школы", "schools:list"))
-    if may_see_flags(user):
-        entries.append(("Статусы ШНОР", "schools:flags"))
-    if may_see_approved_lists(user):
-        entries.append(("Перечни ШНОР", "schools:approved_list_index"))
-    if may_edit_flag_rule(user):
-        entries.append(("Правило ШНОР", "schools:flag_rule"))
-    if personal_data:
-        entries.append(("Педагоги", "schools:teachers"))
-    if user.has_role(Role.MENTOR, Role.TUTOR) and not user.is_superuser:
-        entries.append(("Моё наставничество", "mentoring:my"))
-    if reaches_anything:
-        entries.append(("Наставничество", "mentoring:index"))
-    if staff:
-        entries.append(("Диагностика и ИОМ", "diagnostics:campaigns"))
-    elif personal_data:
-        entries.append(("ИОМ", "diagnostics:routes"))
-    if user.has_role(Role.SCHOOL_ADMIN) and not user.is_superuser:
-        entries.append(("Квартальные формы", "diagnostics:forms"))
-    if reaches_anything:
-        entries.append(("Дорожные карты", "roadmaps:list"))
-    if reports_menu(user):
-        entries.append(("Отчёты", "reports:list"))
-    if importers_for(user):
-        entries.append(("Загрузки", "imports:list"))
-    if not user_scope(user, STAFF_WRITE_ROLES).is_empty:
-        entries.append(("Ключи API", "api_keys:list"))
-    if may_see_audit(user):
-        entries.append(("Журнал изменений", "audit:changes"))
-    if user.is_staff:
-        entries.append(("Администрирование", "admin:index"))
     items = []
-    for title, name in entries:
-        url = _url(name)
+    for entry in sorted(MENU_ENTRIES.values(), key=lambda entry: entry.order):
+        if not entry.shown(user):
+            continue
+        url = _url(entry.url_name)
         if url:
-            items.append(NavItem(title, url))
+            items.append(NavItem(entry.title, url))
     return mark_current(items, path)

@@ -18,7 +18,7 @@ from core.forms import add_service_error
 from core.roles import Role
 from schools.models import FlagDecision, Municipality, School, Teacher
 from schools.selectors import flag_default_year, flag_list_years
-from schools.views_flags import school_results_table
+from schools.views_flags.card import school_results_table
 
 from . import rules, selectors, services
 from .forms import (

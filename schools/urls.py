@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_flags, views_teachers
+from . import views, views_teachers
+from .views_flags import approved_lists, rule, statuses
 
 app_name = "schools"
 urlpatterns = [
@@ -15,16 +16,16 @@ urlpatterns = [
     path("courses/<int:pk>/delete/", views_teachers.course_delete_view, name="course_delete"),
     path("<int:school_pk>/teachers/new/", views_teachers.teacher_create_view, name="teacher_create"),
     # ШНОР: computed statuses, the rule, approved lists
-    path("flags/", views_flags.flags, name="flags"),
-    path("flags/export.csv", views_flags.flags_export, name="flags_export"),
-    path("flags/recompute/", views_flags.flags_recompute, name="flags_recompute"),
-    path("rule/", views_flags.flag_rule, name="flag_rule"),
-    path("lists/", views_flags.approved_list_index, name="approved_list_index"),
-    path("lists/new/", views_flags.approved_list_create_view, name="approved_list_create"),
-    path("lists/<int:pk>/", views_flags.approved_list_detail, name="approved_list_detail"),
+    path("flags/", statuses.flags, name="flags"),
+    path("flags/export.csv", statuses.flags_export, name="flags_export"),
+    path("flags/recompute/", statuses.flags_recompute, name="flags_recompute"),
+    path("rule/", rule.flag_rule, name="flag_rule"),
+    path("lists/", approved_lists.approved_list_index, name="approved_list_index"),
+    path("lists/new/", approved_lists.approved_list_create_view, name="approved_list_create"),
+    path("lists/<int:pk>/", approved_lists.approved_list_detail, name="approved_list_detail"),
     path(
         "lists/<int:pk>/schools/<int:school_pk>/",
-        views_flags.approved_list_inclusion,
+        approved_lists.approved_list_inclusion,
         name="approved_list_inclusion",
     ),
 ]

@@ -19,7 +19,7 @@ from .filters import SchoolFilter
 from .forms import SchoolForm
 from .models import SMALL_SAMPLE, School
 from .services import school_update
-from .views_flags import school_results_table, school_status_history
+from .views_flags.card import school_results_table, school_status_history
 from .views_teachers import school_teachers
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a

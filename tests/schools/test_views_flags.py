@@ -418,7 +418,7 @@ def test_recompute_queues_one_task_per_region(
     client, flagged, django_capture_on_commit_callbacks, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr("schools.views_flags.recompute_flags_task.delay", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("schools.tasks.recompute_flags_task.delay", lambda **kw: calls.append(kw))
 
     with django_capture_on_commit_callbacks(execute=True):
         as_user(client, flagged, "superuser").post(reverse("schools:flags_recompute"), {"year": 2024})
@@ -1041,7 +1041,7 @@ def test_rule_save_queues_all_years_for_the_region(
     client, world, django_capture_on_commit_callbacks, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr("schools.views_flags.recompute_flags_task.delay", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("schools.tasks.recompute_flags_task.delay", lambda **kw: calls.append(kw))
 
     with django_capture_on_commit_callbacks(execute=True):
         as_user(client, world, "regional_methodist").post(
@@ -1103,7 +1103,7 @@ def test_service_refusal_is_shown_on_the_form(client, world, monkeypatch):
             {"threshold": ["Порог должен быть от 1 до 100 %."], "updated_by": ["Нет такого."]}
         )
 
-    monkeypatch.setattr("schools.views_flags.flag_rule_update", refuse)
+    monkeypatch.setattr("schools.views_flags.rule.flag_rule_update", refuse)
 
     response = as_user(client, world, "regional_methodist").post(
         reverse("schools:flag_rule"), rule_data(threshold=31)

@@ -1,0 +1,101 @@
+"""The region's ШНОР rule: read-only for those who see the region, editable by a region-wide methodologist."""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from core.errors import ApplicationError
+from core.forms import add_service_error
+from core.tasks import enqueue
+
+from ..forms import FlagRuleForm
+from ..models import (
+    FlagRule,
+    ProcedureKind,
+    Region,
+)
+from ..services import FLAG_RULE_FIELDS, flag_rule_update
+from ..tasks import recompute_flags_task
+from .shared import rule_regions_editable
+
+# --- the rule's settings -------------------------------------------------------------------------------
+
+
+def _rule_values(rule: FlagRule) -> dict:
+    return {
+        name: sorted(rule.kinds or []) if name == "kinds" else getattr(rule, name)
+        for name in FLAG_RULE_FIELDS
+    }
+
+
+@login_required
+def flag_rule(request):
+    """The region's ШНОР rule: editable by a region-wide methodologist, read-only for others who see the region."""
+    regions = list(Region.objects.visible_to(request.user).order_by("name"))
+    if not regions:
+        raise PermissionDenied("Правило ШНОР доступно пользователям с ролью в регионе или муниципалитете.")
+    editable_ids = set(rule_regions_editable(request.user).values_list("pk", flat=True))
+    asked = request.GET.get("region")
+    if asked:
+        region = next((r for r in regions if str(r.pk) == asked), None)
+        if region is None:
+            raise Http404("Регион не найден.")
+    else:
+        region = next((r for r in regions if r.pk in editable_ids), regions[0])
+    can_edit = region.pk in editable_ids
+    rule = FlagRule.objects.filter(region=region).select_related("updated_by").first() or FlagRule(
+        region=region
+    )
+    kinds = list(
+        ProcedureKind.objects.order_by("is_regional", "code").values_list("code", "name", "is_active")
+    )
+    kind_choices = [
+        (code, f"{code} — {name}") for code, name, active in kinds if active or code in (rule.kinds or [])
+    ]
+
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Изменять правило ШНОР может методист с ролью на весь регион.")
+        form = FlagRuleForm(request.POST, kind_choices=kind_choices)
+        if form.is_valid():
+            before = _rule_values(rule)
+            try:
+                with transaction.atomic():
+                    rule = flag_rule_update(region=region, user=request.user, **form.cleaned_data)
+                    changed = _rule_values(rule) != before
+                    if changed:
+                        transaction.on_commit(
+                            partial(enqueue, recompute_flags_task, years=None, region_id=region.pk)
+                        )
+            except (ValidationError, ApplicationError) as error:
+                add_service_error(form, error)
+            else:
+                if changed:
+                    messages.success(
+                        request,
+                        "Правило сохранено. Запущен пересчёт статусов ШНОР за все годы по региону "
+                        f"«{region.name}»: обновлённые статусы появятся, когда он завершится.",
+                    )
+                else:
+                    messages.info(request, "Параметры не изменились: пересчёт не нужен.")
+                return redirect(f"{reverse('schools:flag_rule')}?region={region.pk}")
+    else:
+        form = FlagRuleForm(initial=_rule_values(rule), kind_choices=kind_choices)
+    return render(
+        request,
+        "schools/flag_rule.html",
+        {
+            "region": region,
+            "regions": regions,
+            "rule": rule,
+            "form": form,
+            "can_edit": can_edit,
+            "kind_labels": dict((code, name) for code, name, _ in kinds),
+        },
+    )
