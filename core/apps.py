@@ -1,5 +1,14 @@
 from django.apps import AppConfig
 
+# The header menu's order: core's entries and each app's (registered in their AppConfig.ready()) interleave.
+MENU_ORDER = {
+    "home": 10,
+    "imports:list": 140,
+    "api_keys:list": 150,
+    "audit:changes": 160,
+    "admin:index": 170,
+}
+
 
 class CoreConfig(AppConfig):
     name = "core"
@@ -17,3 +26,16 @@ class CoreConfig(AppConfig):
         from . import sqlite
 
         sqlite.connect()
+
+        from .imports import importers_for
+        from .navigation import register_menu_entry, writes_as_staff
+        from .selectors_audit import may_see_audit
+
+        for title, url_name, shown in (
+            ("Главная", "home", lambda user: True),
+            ("Загрузки", "imports:list", lambda user: bool(importers_for(user))),
+            ("Ключи API", "api_keys:list", writes_as_staff),
+            ("Журнал изменений", "audit:changes", may_see_audit),
+            ("Администрирование", "admin:index", lambda user: user.is_staff),
+        ):
+            register_menu_entry(order=MENU_ORDER[url_name], title=title, url_name=url_name, shown=shown)

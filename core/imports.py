@@ -21,8 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .access import can_write_somewhere
 from .errors import ApplicationError
 from .models import ImportBatch
+from .roles import STAFF_WRITE_ROLES
 from .tabular import Column, RowError, TableError
 
 # A file with errors on every row would otherwise store millions of messages; the first ones are what a
@@ -104,14 +106,31 @@ IMPORTERS: dict[str, Importer] = {}
 
 def importer_write_roles(importer: Importer) -> frozenset[str]:
     """Roles that may upload this kind (``write_roles`` on the importer; the staff's by default)."""
-    from .roles import STAFF_WRITE_ROLES
-
     return getattr(importer, "write_roles", STAFF_WRITE_ROLES)
 
 
 def register_importer(importer: Importer) -> Importer:
     IMPORTERS[importer.kind] = importer
     return importer
+
+
+def importers_for(user) -> list[Importer]:
+    """The kinds of data ``user`` may upload: the registry and results for staff, teachers for schools too."""
+    return [i for i in IMPORTERS.values() if can_write_somewhere(user, importer_write_roles(i))]
+
+
+# The regions a user may import into: the organisation registry (schools) sits above core and fills this in its
+# AppConfig.ready() with a function (user, roles) -> a queryset of regions.
+_REGIONS_SOURCE: list[Callable] = []
+
+
+def register_regions_source(source: Callable) -> None:
+    _REGIONS_SOURCE[:] = [source]
+
+
+def regions_writable_by(user, roles: frozenset[str]):
+    """Regions in which ``user`` may import data through ``roles`` (the registered source's answer)."""
+    return _REGIONS_SOURCE[0](user, roles)
 
 
 def get_importer(kind: str) -> Importer:

@@ -12,8 +12,6 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from schools.selectors import regions_writable_by
-
 from .access import can_write_somewhere
 from .errors import ApplicationError
 from .exports import csv_download
@@ -25,6 +23,8 @@ from .imports import (
     import_batch_confirm,
     import_batch_submit,
     importer_write_roles,
+    importers_for,
+    regions_writable_by,
 )
 from .models import ImportBatch
 from .roles import Role
@@ -46,11 +46,6 @@ def _require_importer(request, kind: str):
 
 def _and_school_admins(importer) -> str:
     return " и администраторы школ" if Role.SCHOOL_ADMIN in importer_write_roles(importer) else ""
-
-
-def importers_for(user) -> list:
-    """The kinds of data ``user`` may upload: the registry and results for staff, teachers for schools too."""
-    return [i for i in IMPORTERS.values() if can_write_somewhere(user, importer_write_roles(i))]
 
 
 @login_required

@@ -23,12 +23,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from core.models import User
+from core.roles import Role
+from core.services import role_grant, user_create
 from schools.models import Municipality, Region, School, SchoolType
 from schools.services import municipality_get_or_create, region_get_or_create, school_create, school_update
-
-from .models import User
-from .roles import Role
-from .services import role_grant, user_create
 
 SEED = 2026
 # Where `manage.py runserver` listens by default; `make demo HOST=… PORT=…` passes its own (load_demo --host/--port).

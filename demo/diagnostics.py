@@ -12,12 +12,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import DemoContext, demo_step_register
-from schools.models import ApprovedList, School, Teacher
-
-from . import progress
-from .models import Campaign, LineStatus, ProgressForm, Route, RouteLine
-from .services import (
+from diagnostics import progress
+from diagnostics.models import Campaign, LineStatus, ProgressForm, Route, RouteLine
+from diagnostics.services import (
     campaign_create,
     progress_form_open,
     progress_form_review,
@@ -27,6 +24,9 @@ from .services import (
     route_draft,
     teacher_deficits,
 )
+from schools.models import ApprovedList, School, Teacher
+
+from .base import DemoContext, demo_step_register
 
 MUNICIPALITY = "Обливский район"
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")

@@ -1,6 +1,6 @@
 """The demo's mentoring season: teachers with КПК, mentors and tutors by orders, partnerships, a log.
 
-Registered as a step of ``core.demo`` after the results (it needs the approved ШНОР list of the Обливский
+Registered as a step of ``demo.base`` after the results (it needs the approved ШНОР list of the Обливский
 district). Idempotent: teachers are created once per school, assignments and partnerships once per order,
 log entries once per (school, date, topic). A few gaps are left on purpose so the coverage page has
 something to show: one ШНОР without a mentor, some subject teachers without a tutor.
@@ -11,11 +11,7 @@ import datetime
 from django.db import transaction
 
 from core.access import forget_scope
-from core.demo import DemoContext, demo_step_register
-from schools.models import ApprovedList, ProfessionalCourse, QualificationCategory, School, Subject, Teacher
-from schools.services import subject_get_or_create
-
-from .models import (
+from mentoring.models import (
     LogEntry,
     LogKind,
     MentorAssignment,
@@ -24,7 +20,7 @@ from .models import (
     PlanStatus,
     TutorAssignment,
 )
-from .services import (
+from mentoring.services import (
     log_entry_create,
     mentor_assign,
     order_create,
@@ -33,6 +29,10 @@ from .services import (
     schools_user_may_log,
     tutor_assign,
 )
+from schools.models import ApprovedList, ProfessionalCourse, QualificationCategory, School, Subject, Teacher
+from schools.services import subject_get_or_create
+
+from .base import DemoContext, demo_step_register
 
 MUNICIPALITY = "Обливский район"
 ORDER_DATE = datetime.date(2026, 8, 28)

@@ -4,10 +4,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from core.demo import DemoContext, demo_step_register
+from core.models import RoleAssignment
+from reports import signing
+from reports.models import Report, ReportKind, ReportStatus
+from reports.services import report_build, report_request, report_sign
+from schools.models import ApprovedList
 
-from . import signing
-from .models import Report, ReportKind, ReportStatus
+from .base import DemoContext, demo_step_register
 
 DEMO_RECOMMENDATIONS = (
     "Руководителям школ перечня: до 1 декабря скорректировать антирисковые программы по итогам "
@@ -49,8 +52,6 @@ def _demo_holder(context: DemoContext | None) -> signing.CertificateHolder | Non
     head = context.users.get("head") if context is not None else None
     if head is None or not head.full_name:
         return None
-    from core.models import RoleAssignment
-
     assignment = RoleAssignment.objects.filter(user=head).select_related("municipality").first()
     municipality = assignment.municipality if assignment is not None else None
     department = (municipality.department_name if municipality else "") or settings.REPORTS_DEFAULT_DEPARTMENT
@@ -69,10 +70,6 @@ def _holder_of(path: Path) -> signing.CertificateHolder | None:
 
 
 def demo_reports(context: DemoContext) -> None:
-    from schools.models import ApprovedList
-
-    from .services import report_build, report_request, report_sign
-
     ensure_demo_certificate(context)
     methodist, head = context.users.get("methodist"), context.users.get("head")
     approved = (

@@ -9,10 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import DemoContext, demo_step_register
-from schools.models import ApprovedList, School, Teacher
-
-from .models import (
+from roadmaps.models import (
     Event,
     EventKind,
     EventLevel,
@@ -23,7 +20,10 @@ from .models import (
     RiskProfile,
     Roadmap,
 )
-from .services import item_move, item_save, roadmap_create
+from roadmaps.services import item_move, item_save, roadmap_create
+from schools.models import ApprovedList, School, Teacher
+
+from .base import DemoContext, demo_step_register
 
 MUNICIPALITY = "Обливский район"
 D = datetime.date

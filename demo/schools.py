@@ -1,6 +1,6 @@
 """The demo's assessment results: four years that give a few ШНОР, a few at risk and schools that left.
 
-Registered as a step of ``core.demo``; idempotent (upsert by school and procedure; seeded values) and
+Registered as a step of ``demo.base``; idempotent (upsert by school and procedure; seeded values) and
 deterministic. After the results it recomputes the flags and approves the Обливский district's latest list.
 """
 
@@ -8,12 +8,21 @@ import datetime
 
 from django.db import transaction
 
-from core.demo import DemoContext, demo_step_register
+from schools.criteria import Status
+from schools.flags import flags_recompute_years
+from schools.models import (
+    ApprovedList,
+    FlagDecision,
+    Procedure,
+    ProcedureKind,
+    Result,
+    School,
+    SchoolType,
+    Subject,
+)
+from schools.services import approved_list_create, approved_list_set_inclusion
 
-from .criteria import Status
-from .flags import flags_recompute_years
-from .models import ApprovedList, FlagDecision, Procedure, ProcedureKind, Result, School, SchoolType, Subject
-from .services import approved_list_create, approved_list_set_inclusion
+from .base import DemoContext, demo_step_register
 
 FIRST_YEAR, LAST_YEAR = 2023, 2026  # spring results; the lists are 2024…2027
 VPR = {

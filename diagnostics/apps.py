@@ -6,5 +6,29 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Диагностика и ИОМ"
 
     def ready(self) -> None:
-        # The demo step, and the «diagnostics» importer registering itself.
-        from . import demo, results_import  # noqa: F401
+        from core.navigation import (
+            holds_role_personally,
+            is_staff_reader,
+            register_menu_entry,
+            sees_personal_data,
+        )
+        from core.roles import Role
+
+        from . import results_import  # noqa: F401  (the «diagnostics» importer registers itself)
+
+        register_menu_entry(
+            order=100, title="Диагностика и ИОМ", url_name="diagnostics:campaigns", shown=is_staff_reader
+        )
+        # Teachers' routes alone for those who see personal data but not the campaigns.
+        register_menu_entry(
+            order=101,
+            title="ИОМ",
+            url_name="diagnostics:routes",
+            shown=lambda user: not is_staff_reader(user) and sees_personal_data(user),
+        )
+        register_menu_entry(
+            order=110,
+            title="Квартальные формы",
+            url_name="diagnostics:forms",
+            shown=holds_role_personally(Role.SCHOOL_ADMIN),
+        )

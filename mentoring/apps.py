@@ -7,10 +7,19 @@ class MentoringConfig(AppConfig):
 
     def ready(self):
         from core.access import register_assignment_provider
+        from core.navigation import holds_role_personally, reaches_anything, register_menu_entry
         from core.roles import Role
 
-        from . import demo  # noqa: F401  (the demo step)
         from .access import mentor_reach, tutor_reach
 
         register_assignment_provider(Role.MENTOR, mentor_reach)
         register_assignment_provider(Role.TUTOR, tutor_reach)
+        register_menu_entry(
+            order=80,
+            title="Моё наставничество",
+            url_name="mentoring:my",
+            shown=holds_role_personally(Role.MENTOR, Role.TUTOR),
+        )
+        register_menu_entry(
+            order=90, title="Наставничество", url_name="mentoring:index", shown=reaches_anything
+        )

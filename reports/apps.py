@@ -6,4 +6,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Отчёты"
 
     def ready(self):
-        from . import demo  # noqa: F401  (the demo step)
+        from core.navigation import register_menu_entry
+
+        from .views import may_open_reports
+
+        register_menu_entry(order=130, title="Отчёты", url_name="reports:list", shown=may_open_reports)

@@ -6,4 +6,13 @@ class RoadmapsConfig(AppConfig):
     verbose_name = "Дорожные карты, мероприятия, риски"
 
     def ready(self) -> None:
-        from . import demo, items_import  # noqa: F401  (the demo step, the importer)
+        from core.navigation import is_staff_reader, reaches_anything, register_menu_entry
+
+        from . import items_import  # noqa: F401  (the importer registers itself)
+
+        register_menu_entry(
+            order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=is_staff_reader
+        )
+        register_menu_entry(
+            order=120, title="Дорожные карты", url_name="roadmaps:list", shown=reaches_anything
+        )

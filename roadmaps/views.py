@@ -20,6 +20,7 @@ from . import services, transitions
 from .forms import EvidenceForm, ItemForm, MoveForm, RoadmapForm
 from .models import ItemEvidence, Roadmap, RoadmapItem
 from .querysets import overdue_q
+from .selectors import my_open_items
 
 
 @login_required
@@ -188,17 +189,6 @@ def evidence_download(request, evidence_pk: int):
     if not evidence.file:
         raise Http404("Файл не приложен.")
     return stored_file_response(evidence.file, name=evidence.name)
-
-
-def my_open_items(user, today):
-    """Items naming ``user`` as responsible, still open, soonest first (the home page shows them)."""
-    return (
-        RoadmapItem.objects.visible_to(user)
-        .filter(responsible_users=user, status__in=transitions.OPEN)
-        .select_related("roadmap__school", "roadmap__municipality")
-        .order_by("end_date", "pk")
-        .distinct()
-    )
 
 
 @login_required

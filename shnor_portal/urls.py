@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from core.health import WEB_CHECKS, HealthView
 
+from . import views
+
 admin.site.site_header = "Портал ШНОР — администрирование"
 admin.site.site_title = "Портал ШНОР"
 admin.site.index_title = "Справочники и данные"
 
 urlpatterns = [
+    path("", views.home, name="home"),  # the portal shell's home page gathers every area
     path("", include("core.urls")),
     path("schools/", include("schools.urls")),
     path("mentoring/", include("mentoring.urls")),

@@ -1,15 +1,18 @@
-"""Pages of the portal shell: the home page. Sign-in, sign-out and password change are Django's views."""
+"""Pages of the portal shell: the home page, which gathers every area (the schools a user reaches, the roadmap
+items naming them), so it sits above the apps with the URLconf. Sign-in, sign-out and password change are
+Django's views (core/urls.py)."""
 
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.shortcuts import render
+from django.utils import timezone
 
+from core.access import scope_q, user_scope
+from core.roles import ROLE_SCOPE_LEVELS, Role, Scope, ScopeLevel
+from roadmaps.selectors import my_open_items
 from schools.models import Municipality, School
-
-from .access import scope_q, user_scope
-from .roles import ROLE_SCOPE_LEVELS, Role, Scope, ScopeLevel
 
 # How many municipality names a role card lists before it says "и ещё N": a regional grant reaches
 # dozens of municipalities, which would drown the page.
@@ -84,10 +87,6 @@ HOME_ITEMS_SHOWN = 10
 
 @login_required
 def home(request):
-    from django.utils import timezone
-
-    from roadmaps.views import my_open_items
-
     user = request.user
     today = timezone.localdate()
     items = list(my_open_items(user, today)[: HOME_ITEMS_SHOWN + 1])

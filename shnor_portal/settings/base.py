@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "roadmaps",
     "reports",
     "api",
+    "demo",  # the demo region (manage.py load_demo): on top of every app
 ]
 
 MIDDLEWARE = [

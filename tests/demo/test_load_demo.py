@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from core import demo
 from core.models import RoleAssignment, User
 from core.roles import Role
+from demo import base as demo
 from schools.models import Municipality, Region, School, SchoolType
 
 pytestmark = pytest.mark.django_db

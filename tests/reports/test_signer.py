@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.demo import DemoContext, DemoSummary
-from reports import demo as reports_demo
+from demo import reports as reports_demo
+from demo.base import DemoContext, DemoSummary
 from reports import services, signing
 from reports.models import ReportFormat
 from tests.api.test_reports_api import auth, key

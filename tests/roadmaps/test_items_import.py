@@ -10,10 +10,16 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from core.imports import IMPORTERS, get_importer, import_batch_apply, import_batch_create, import_file
+from core.imports import (
+    IMPORTERS,
+    get_importer,
+    import_batch_apply,
+    import_batch_create,
+    import_file,
+    importers_for,
+)
 from core.models import ImportBatch
 from core.roles import STAFF_WRITE_ROLES
-from core.views_imports import importers_for
 from roadmaps.models import Roadmap, RoadmapItem
 
 pytestmark = pytest.mark.django_db

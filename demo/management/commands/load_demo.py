@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.demo import DEFAULT_HOST, DEFAULT_PORT, base_url, demo_load, demo_summary_text
+from demo.base import DEFAULT_HOST, DEFAULT_PORT, base_url, demo_load, demo_summary_text
 
 
 class Command(BaseCommand):
