@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from .history import AuditedHistory
+from .policies import ImportBatchPolicy, PolicyQuerySet, register_policy
 from .roles import Grant, Role, grant_problem
 
 
@@ -179,21 +180,9 @@ class TaskDelivery(models.Model):
         return f"{self.name} {self.task_id}: {self.deliveries}"
 
 
-class ImportBatchQuerySet(models.QuerySet):
-    """An import is seen by whoever uploaded it and by staff of its whole region (and superusers)."""
-
-    def visible_to(self, user):
-        from .access import user_scope
-        from .roles import STAFF_WRITE_ROLES
-
-        scope = user_scope(user, STAFF_WRITE_ROLES)
-        if scope.everything:
-            return self.all()
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(models.Q(uploaded_by=user) | models.Q(region_id__in=scope.region_ids))
-
-    editable_by = visible_to
+class ImportBatchQuerySet(PolicyQuerySet):
+    """An import is seen by whoever uploaded it and by staff of its whole region (and superusers):
+    core.policies.ImportBatchPolicy."""
 
 
 class ImportBatch(BaseModel):
@@ -252,6 +241,9 @@ class ImportBatch(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name} ({self.get_status_display()})"
+
+
+register_policy(ImportBatch, ImportBatchPolicy)
 
 
 class AuthEvent(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from core.access import ScopedQuerySet, user_scope
+from core.access import ScopedQuerySet
 from core.roles import PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
 
 
@@ -61,18 +61,7 @@ LOG_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.SCHOOL_ADMIN, Role.M
 
 
 class LogEntryQuerySet(ScopedQuerySet):
+    """Who reaches an entry (its author too): mentoring.policies.LogEntryPolicy."""
+
     read_roles = LOG_READ_ROLES
     write_roles = STAFF_WRITE_ROLES
-
-    def visible_to(self, user):
-        within = self._within(user_scope(user, self.read_roles))
-        if not getattr(user, "pk", None) or not user.is_active:  # anonymous, or an API key's principal
-            return within
-        return within | self.filter(author=user)
-
-    def editable_by(self, user):
-        """The author edits their entries; the municipality's methodologist corrects any."""
-        within = self._within(user_scope(user, self.write_roles))
-        if not getattr(user, "pk", None) or not user.is_active:  # anonymous, or an API key's principal
-            return within
-        return within | self.filter(author=user)

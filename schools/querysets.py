@@ -1,36 +1,23 @@
 from django.db.models import Q
 
-from core.access import ScopedQuerySet, user_scope
+from core.access import ScopedQuerySet
 from core.roles import ALL_ROLES, PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES
 
 
 class RegionQuerySet(ScopedQuerySet):
+    """Who reaches a region: schools.policies.RegionPolicy."""
+
     region_path = "pk"
     municipality_path = "municipalities"
     school_path = "municipalities__schools"
 
-    def visible_to(self, user):
-        # Reverse paths would duplicate rows; select the ids first.
-        return self.filter(pk__in=self._within(user_scope(user, self.read_roles)).values("pk"))
-
-    def editable_by(self, user):
-        return self.filter(pk__in=self._within(user_scope(user, self.write_roles)).values("pk"))
-
 
 class MunicipalityQuerySet(ScopedQuerySet):
+    """Who reaches a municipality: schools.policies.MunicipalityPolicy."""
+
     region_path = "region"
     municipality_path = "pk"
     school_path = "schools"
-
-    def visible_to(self, user):
-        return self.filter(pk__in=self._within(user_scope(user, self.read_roles)).values("pk"))
-
-    def editable_by(self, user):
-        # Creating or renaming municipalities is a regional matter: only a region-wide grant allows it.
-        scope = user_scope(user, self.write_roles)
-        if scope.everything:
-            return self.all()
-        return self.filter(Q(region_id__in=scope.region_ids) | Q(pk__in=scope.municipality_ids))
 
 
 class SchoolQuerySet(ScopedQuerySet):
