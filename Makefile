@@ -50,9 +50,10 @@ run: install ## Serve the existing local database
 migrate: install ## Apply migrations to the configured database
 	$(BIN)/python manage.py migrate --noinput
 
-lint: install-dev ## ruff: lint and format check
+lint: install-dev ## ruff (lint and format check) and lint-imports (the layers: [tool.importlinter] in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .

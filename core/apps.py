@@ -29,7 +29,9 @@ class CoreConfig(AppConfig):
 
         from .imports import importers_for
         from .navigation import register_menu_entry, writes_as_staff
-        from .selectors_audit import may_see_audit
+        from .selectors_audit import may_see_audit, register_core_audit_sources
+
+        register_core_audit_sources()
 
         for title, url_name, shown in (
             ("Главная", "home", lambda user: True),

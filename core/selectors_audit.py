@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 
 from .access import user_scope
+from .models import AuthEvent, RoleAssignment, User
 from .roles import Role
 
 # Who reads the audit: the municipality's (or region's) methodologists and department heads; superusers read
@@ -66,22 +67,15 @@ class Reach:
 
     @cached_property
     def user_ids(self) -> list[models.QuerySet]:
-        """The people of the reader's territory: a role there, or an order naming them mentor or tutor there."""
-        from mentoring.models import MentorAssignment, TutorAssignment
-        from schools.models import Municipality, School, Teacher
-
-        from .models import RoleAssignment
-
+        """The people of the reader's territory: a role there, or (the apps' registered people, e.g. mentoring)
+        an order naming them mentor or tutor there."""
         return [
             RoleAssignment.objects.filter(
                 Q(region_id__in=self.scope.region_ids)
-                | Q(municipality_id__in=self.ids(Municipality))
-                | Q(school_id__in=self.ids(School))
+                | Q(municipality_id__in=self.ids(_related(RoleAssignment, "municipality")))
+                | Q(school_id__in=self.ids(_related(RoleAssignment, "school")))
             ).values("user_id"),
-            MentorAssignment.objects.filter(school_id__in=self.ids(School), mentor_user__isnull=False).values(
-                "mentor_user_id"
-            ),
-            TutorAssignment.objects.filter(teacher_id__in=self.ids(Teacher)).values("tutor_id"),
+            *(subquery for people in _PEOPLE for subquery in people(self)),
         ]
 
 
@@ -117,46 +111,37 @@ class Source:
         return str(self.model._meta.verbose_name)
 
 
-def _in(column: str, model_path: str) -> Callable[[Reach], Q]:
+def in_scope(column: str, model: type[models.Model]) -> Callable[[Reach], Q]:
+    """Rows whose ``column`` holds the id of a ``model`` row the reader reaches."""
+
     def scope(reach: Reach) -> Q:
-        return Q(**{f"{column}__in": reach.ids(_model(model_path))})
+        return Q(**{f"{column}__in": reach.ids(model)})
 
     return scope
 
 
-def _in_parent(column: str, parent_path: str, parent_scope: Callable[[Reach], Q]) -> Callable[[Reach], Q]:
+def in_parent_scope(
+    column: str, parent: type[models.Model], parent_scope: Callable[[Reach], Q]
+) -> Callable[[Reach], Q]:
     """Rows whose parent is in scope now, or was when it was last recorded (the parent may be deleted)."""
 
     def scope(reach: Reach) -> Q:
-        parent = _model(parent_path)
         past = parent.history.model._default_manager.filter(parent_scope(reach)).values("id")
         return Q(**{f"{column}__in": reach.ids(parent)}) | Q(**{f"{column}__in": past})
 
     return scope
 
 
-def _model(path: str) -> type[models.Model]:
-    from django.apps import apps
-
-    return apps.get_model(path)
-
-
-def _report_scope(reach: Reach) -> Q:
-    from schools.models import Municipality
-
-    # As reports.ReportQuerySet: a region's справка belongs to the region's staff only.
-    return Q(municipality_id__in=reach.ids(Municipality)) | Q(
-        municipality_id__isnull=True, region_id__in=reach.scope.region_ids
-    )
+def _related(model: type[models.Model], field: str) -> type[models.Model]:
+    """The model a foreign key points to: core's models name the organisations (schools) only as strings."""
+    return model._meta.get_field(field).related_model
 
 
 def _role_assignment_scope(reach: Reach) -> Q:
-    from schools.models import Municipality, School
-
     return (
         Q(region_id__in=reach.scope.region_ids)
-        | Q(municipality_id__in=reach.ids(Municipality))
-        | Q(school_id__in=reach.ids(School))
+        | Q(municipality_id__in=reach.ids(_related(RoleAssignment, "municipality")))
+        | Q(school_id__in=reach.ids(_related(RoleAssignment, "school")))
         # mentors and tutors hold their role with no territory: theirs are seen where their orders are
         | (Q(region_id=None, municipality_id=None, school_id=None) & _any_in("user_id", reach.user_ids))
     )
@@ -166,66 +151,39 @@ def _user_scope(reach: Reach) -> Q:
     return _any_in("id", reach.user_ids)
 
 
-_route_scope = _in("teacher_id", "schools.Teacher")
-_form_scope = _in("school_id", "schools.School")
-_roadmap_scope = _in("municipality_id", "schools.Municipality")
+# The tracked models come from the apps, which register them in AppConfig.ready() (core knows no app above
+# it); ``order`` keeps the model filter in the order of the areas: ШНОР lists, mentoring, ИОМ, roadmaps,
+# reports, then people.
+_SOURCES: dict[str, tuple[int, Source]] = {}
+# The people a reader's territory holds besides role holders: functions Reach -> subqueries of user ids.
+_PEOPLE: list[Callable[[Reach], list[models.QuerySet]]] = []
+
+
+def register_audit_sources(order: int, *sources: Source) -> None:
+    """Track ``sources`` in the audit, after those of a lower ``order`` (the same model replaces itself)."""
+    for index, source in enumerate(sources):
+        _SOURCES[source.key] = (order + index, source)
+    audit_sources.cache_clear()
+
+
+def register_audit_people(people: Callable[[Reach], list[models.QuerySet]]) -> None:
+    """People of a territory by the app's own records (e.g. mentoring's orders naming mentors and tutors)."""
+    if people not in _PEOPLE:
+        _PEOPLE.append(people)
+
+
+def register_core_audit_sources() -> None:
+    register_audit_sources(
+        900,
+        Source(User, _user_scope),
+        Source(RoleAssignment, _role_assignment_scope, ("user", "region", "municipality", "school")),
+    )
 
 
 @cache
 def audit_sources() -> tuple[Source, ...]:
     """The tracked models, in the order of the model filter."""
-    return (
-        Source(_model("schools.FlagRule"), _in("region_id", "schools.Region"), ("region",)),
-        Source(
-            _model("schools.ApprovedList"), _in("municipality_id", "schools.Municipality"), ("municipality",)
-        ),
-        Source(
-            _model("schools.ApprovedListEntry"),
-            _in("school_id", "schools.School"),
-            ("school", "approved_list"),
-            lambda e: f"{e.school} — перечень {e.approved_list.list_year} года",
-        ),
-        Source(_model("mentoring.Order"), _in("municipality_id", "schools.Municipality")),
-        Source(
-            _model("mentoring.MentorAssignment"),
-            _in("school_id", "schools.School"),
-            ("school", "mentor_user", "mentor_school"),
-        ),
-        Source(
-            _model("mentoring.TutorAssignment"),
-            _in("teacher_id", "schools.Teacher"),
-            ("tutor", "teacher", "subject"),
-        ),
-        Source(_model("mentoring.Partnership"), _in("school_id", "schools.School"), ("school",)),
-        Source(_model("diagnostics.Route"), _route_scope, ("teacher",), lambda r: f"{r} — {r.teacher}"),
-        Source(
-            _model("diagnostics.RouteLine"),
-            _in_parent("route_id", "diagnostics.Route", _route_scope),
-            ("route__teacher",),
-            lambda line: f"{line.task} (ИОМ: {line.route.teacher})",
-        ),
-        Source(_model("diagnostics.ProgressForm"), _form_scope, ("school",)),
-        Source(
-            _model("diagnostics.ProgressEntry"),
-            _in_parent("form_id", "diagnostics.ProgressForm", _form_scope),
-            ("line", "form__school"),
-            lambda e: f"{e.line} ({e.form})",
-        ),
-        Source(_model("roadmaps.Roadmap"), _roadmap_scope),
-        Source(
-            _model("roadmaps.RoadmapItem"),
-            _in_parent("roadmap_id", "roadmaps.Roadmap", _roadmap_scope),
-            ("roadmap",),
-            lambda item: f"{item} ({item.roadmap})",
-        ),
-        Source(_model("reports.Report"), _report_scope, ("region", "municipality", "school")),
-        Source(_model("core.User"), _user_scope),
-        Source(
-            _model("core.RoleAssignment"),
-            _role_assignment_scope,
-            ("user", "region", "municipality", "school"),
-        ),
-    )
+    return tuple(source for _, source in sorted(_SOURCES.values(), key=lambda entry: entry[0]))
 
 
 def source_choices() -> list[tuple[str, str]]:
@@ -257,8 +215,6 @@ def _date_q(column: str, flt: "AuditFilter | AuthFilter") -> Q:
 
 
 def _matching_users(text: str) -> models.QuerySet:
-    from .models import User
-
     q = Q()
     for word in text.split()[:3]:
         q &= (
@@ -517,8 +473,6 @@ def _names(wanted: dict[type[models.Model], set]) -> dict[tuple[type, object], s
 
 def _people(ids: set[int]) -> dict[int, str]:
     """Who made the changes; a user deleted since is named from their own history."""
-    from .models import User
-
     people = {user.pk: _person(user) for user in User.objects.filter(pk__in=ids)}
     missing = ids - people.keys()
     if missing:
@@ -567,8 +521,6 @@ class AuthFilter:
 def auth_events(user, flt: AuthFilter) -> models.QuerySet:
     """Sign-ins, sign-outs and failures ``user`` may read: a superuser all, staff those of their people (a
     failure under an unknown name belongs to nobody and only a superuser sees it)."""
-    from .models import AuthEvent
-
     reach = Reach(user)
     events = AuthEvent.objects.select_related("user").filter(_date_q("at", flt))
     if not reach.everything:

@@ -14,7 +14,10 @@ class DiagnosticsConfig(AppConfig):
         )
         from core.roles import Role
 
-        from . import results_import  # noqa: F401  (the «diagnostics» importer registers itself)
+        from . import (
+            audit,
+            results_import,  # noqa: F401  (the «diagnostics» importer registers itself)
+        )
 
         register_menu_entry(
             order=100, title="Диагностика и ИОМ", url_name="diagnostics:campaigns", shown=is_staff_reader
@@ -32,3 +35,5 @@ class DiagnosticsConfig(AppConfig):
             url_name="diagnostics:forms",
             shown=holds_role_personally(Role.SCHOOL_ADMIN),
         )
+
+        audit.register()

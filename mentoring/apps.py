@@ -10,6 +10,7 @@ class MentoringConfig(AppConfig):
         from core.navigation import holds_role_personally, reaches_anything, register_menu_entry
         from core.roles import Role
 
+        from . import audit, panels
         from .access import mentor_reach, tutor_reach
 
         register_assignment_provider(Role.MENTOR, mentor_reach)
@@ -23,3 +24,6 @@ class MentoringConfig(AppConfig):
         register_menu_entry(
             order=90, title="Наставничество", url_name="mentoring:index", shown=reaches_anything
         )
+
+        audit.register()
+        panels.register()

@@ -17,8 +17,7 @@ from core.access import can_write_somewhere, user_scope
 from core.forms import add_service_error
 from core.roles import Role
 from schools.models import FlagDecision, Municipality, School, Teacher
-from schools.selectors import flag_default_year, flag_list_years
-from schools.views_flags.card import school_results_table
+from schools.selectors import flag_default_year, flag_list_years, school_results_table
 
 from . import rules, selectors, services
 from .forms import (

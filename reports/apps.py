@@ -8,6 +8,9 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from core.navigation import register_menu_entry
 
-        from .views import may_open_reports
+        from . import audit
+        from .policies import may_open_reports
 
         register_menu_entry(order=130, title="Отчёты", url_name="reports:list", shown=may_open_reports)
+
+        audit.register()

@@ -8,7 +8,10 @@ class RoadmapsConfig(AppConfig):
     def ready(self) -> None:
         from core.navigation import is_staff_reader, reaches_anything, register_menu_entry
 
-        from . import items_import  # noqa: F401  (the importer registers itself)
+        from . import (
+            audit,
+            items_import,  # noqa: F401  (the importer registers itself)
+        )
 
         register_menu_entry(
             order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=is_staff_reader
@@ -16,3 +19,5 @@ class RoadmapsConfig(AppConfig):
         register_menu_entry(
             order=120, title="Дорожные карты", url_name="roadmaps:list", shown=reaches_anything
         )
+
+        audit.register()

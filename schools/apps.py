@@ -9,7 +9,7 @@ class SchoolsConfig(AppConfig):
         from core.imports import register_regions_source
         from core.navigation import register_menu_entry, sees_personal_data
 
-        from . import importers, results_import, teacher_import  # noqa: F401  (they register their import kinds)
+        from . import audit, importers, results_import, teacher_import  # noqa: F401  (they register their import kinds)
         from .selectors import regions_writable_by
         from .views_flags.shared import may_edit_flag_rule, may_see_approved_lists, may_see_flags
 
@@ -22,3 +22,5 @@ class SchoolsConfig(AppConfig):
             (70, "Педагоги", "schools:teachers", sees_personal_data),
         ):
             register_menu_entry(order=order, title=title, url_name=url_name, shown=shown)
+
+        audit.register()

@@ -31,7 +31,7 @@ from .criteria import (
     list_years,
     newest_first,
 )
-from .models import FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
+from .models import SMALL_SAMPLE, FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
 
 WRITE_BATCH = 2000
 COPY_CHUNK = (
@@ -380,3 +380,22 @@ def low_procedures_text(reasons: dict) -> str:
         ).label()
         for low in reasons.get("low", ())
     )
+
+
+@dataclass(frozen=True)
+class LowItem:
+    """One low procedure of a decision's reasons, ready to show."""
+
+    label: str
+    participants: int
+
+    @property
+    def small(self) -> bool:
+        return self.participants < SMALL_SAMPLE
+
+
+def low_items(reasons: dict | None) -> list[LowItem]:
+    items = []
+    for low in (reasons or {}).get("low", ()):
+        items.append(LowItem(low_procedures_text({"low": [low]}), low["participants"]))
+    return items

@@ -18,9 +18,9 @@ from core.roles import PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES
 from .filters import SchoolFilter
 from .forms import SchoolForm
 from .models import SMALL_SAMPLE, School
+from .panels import school_panels
+from .selectors import school_results_table, school_status_history, school_teachers
 from .services import school_update
-from .views_flags.card import school_results_table, school_status_history
-from .views_teachers import school_teachers
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a
 # municipality on one or two pages and a page light enough to print.
@@ -45,9 +45,7 @@ def school_detail(request, pk: int):
         School.objects.visible_to(request.user).select_related("municipality__region"), pk=pk
     )
     can_edit = School.objects.editable_by(request.user).filter(pk=school.pk).exists()
-    from mentoring.selectors import school_mentoring
-    from mentoring.services import schools_user_may_log
-
+    today = timezone.localdate()
     return render(
         request,
         "schools/school_detail.html",
@@ -62,9 +60,9 @@ def school_detail(request, pk: int):
             "can_add_teacher": School.objects.reachable_by(request.user, SCHOOL_WRITE_ROLES)
             .filter(pk=school.pk)
             .exists(),
-            "mentoring": school_mentoring(request.user, school, today=timezone.localdate()),
-            "can_log": schools_user_may_log(request.user).filter(pk=school.pk).exists(),
-            "today": timezone.localdate(),
+            "today": today,
+            # the areas above schools add their parts of the card (mentoring: its panel and the log button)
+            **school_panels("school", request.user, school, today),
         },
     )
 

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from core.roles import SCHOOL_WRITE_ROLES
 
 from .forms import CourseForm, TeacherForm
 from .models import ProfessionalCourse, School, Subject, Teacher
+from .panels import school_panels
 from .services import course_add, course_delete, subject_get_or_create, teacher_create, teacher_update
 
 TEACHERS_PER_PAGE = 50
@@ -67,8 +67,6 @@ def teacher_list(request):
 
 @login_required
 def teacher_detail(request, pk: int):
-    from mentoring.models import LogEntry, TutorAssignment
-
     teacher = get_object_or_404(
         Teacher.objects.visible_to(request.user)
         .select_related("school__municipality")
@@ -83,13 +81,8 @@ def teacher_detail(request, pk: int):
             "today": timezone.localdate(),
             "can_edit": Teacher.objects.editable_by(request.user).filter(pk=teacher.pk).exists(),
             "courses": ProfessionalCourse.objects.visible_to(request.user).filter(teacher=teacher),
-            "tutors": TutorAssignment.objects.visible_to(request.user)
-            .filter(teacher=teacher)
-            .select_related("tutor", "subject", "order"),
-            "log": LogEntry.objects.visible_to(request.user)
-            .filter(teachers=teacher)
-            .select_related("author")
-            .order_by("-date")[:20],
+            # the areas above schools add their parts of the card (mentoring: the tutors and the log)
+            **school_panels("teacher", request.user, teacher, timezone.localdate()),
         },
     )
 
@@ -185,13 +178,3 @@ def course_delete_view(request, pk: int):
     course_delete(course=course, user=request.user)
     messages.success(request, "Курс удалён.")
     return redirect("schools:teacher_detail", pk=teacher_id)
-
-
-def school_teachers(user, school: School):
-    """The teachers a user may see on a school's card (active first)."""
-    return (
-        Teacher.objects.visible_to(user)
-        .filter(school=school)
-        .prefetch_related(Prefetch("subjects", queryset=Subject.objects.order_by("name")))
-        .order_by("-is_active", "last_name", "first_name")
-    )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from core.forms import add_service_error
 
+from ..flags import LowItem, low_items
 from ..forms import ApprovedListForm, InclusionForm
 from ..models import (
     SMALL_SAMPLE,
@@ -25,7 +26,7 @@ from ..models import (
 )
 from ..selectors import approved_list_comparison, flag_default_year
 from ..services import approved_list_create, approved_list_set_inclusion
-from .shared import LowItem, low_items, may_see_approved_lists
+from .shared import may_see_approved_lists
 
 APPROVED_LISTS_PER_PAGE = 50
 

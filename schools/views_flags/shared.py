@@ -1,14 +1,10 @@
 """Pieces the ШНОР pages share: who may see them, a decision's low procedures ready to show, a year from a query."""
 
-from dataclasses import dataclass
-
 from core.access import user_scope
 from core.roles import STAFF_WRITE_ROLES
 
-from ..flags import low_procedures_text
 from ..forms import YEAR_MAX, YEAR_MIN
 from ..models import (
-    SMALL_SAMPLE,
     ApprovedListQuerySet,
     Region,
 )
@@ -41,25 +37,6 @@ def may_edit_flag_rule(user) -> bool:
 
 
 # --- shared pieces -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LowItem:
-    """One low procedure of a decision's reasons, ready to show."""
-
-    label: str
-    participants: int
-
-    @property
-    def small(self) -> bool:
-        return self.participants < SMALL_SAMPLE
-
-
-def low_items(reasons: dict | None) -> list[LowItem]:
-    items = []
-    for low in (reasons or {}).get("low", ()):
-        items.append(LowItem(low_procedures_text({"low": [low]}), low["participants"]))
-    return items
 
 
 def parse_year(value: str | None) -> int | None:

@@ -20,7 +20,7 @@ from core.tasks import enqueue
 
 from ..criteria import movement
 from ..filters import FlagDecisionFilter
-from ..flags import low_procedures_text
+from ..flags import LowItem, low_items, low_procedures_text
 from ..forms import YEAR_MAX, YEAR_MIN
 from ..models import (
     SMALL_SAMPLE,
@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..selectors import flag_default_year, flag_list_years, regions_writable_by
 from ..tasks import recompute_flags_task
-from .shared import LowItem, low_items, may_see_approved_lists, may_see_flags, parse_year
+from .shared import may_see_approved_lists, may_see_flags, parse_year
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand (as on the list).
 FLAGS_PER_PAGE = 50

@@ -15,7 +15,7 @@ from core.imports import import_batch_apply, import_batch_create
 from core.models import ImportBatch
 from schools.flags import flags_recompute, flags_recompute_years, list_years_available
 from schools.models import FlagComputation, FlagDecision, Result
-from schools.views_flags.card import school_status_history
+from schools.selectors import school_status_history
 from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
