@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from diagnostics.models import Campaign, CompetenceBlock, FormStatus, ProgressForm
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
-from roadmaps.indicators import GREEN, LIGHT_LABELS, NONE, RED, YELLOW
+from roadmaps.indicators.rules import GREEN, LIGHT_LABELS, NONE, RED, YELLOW
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import Teacher
 

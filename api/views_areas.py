@@ -17,19 +17,14 @@ from rest_framework.response import Response
 from diagnostics import deficits
 from diagnostics.models import Campaign, DiagnosticResult, LineStatus, ProgressForm
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
-from roadmaps import selectors_indicators
+from roadmaps.indicators import selectors as selectors_indicators
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import Municipality, School, Teacher
 
 from . import serializers_areas as s
 from .base import LoggedMixin, SyncViewSet, parse_since
-from .filters import ApiFilterSet, BooleanFilter, IntegerFilter
+from .filters import ApiFilterSet, BooleanFilter, IntegerFilter, year_filter
 from .schema import ApiAutoSchema
-
-
-def year_filter(*, help_text: str, **kwargs) -> IntegerFilter:
-    """A year, 1…9999 as a calendar date holds (another is refused with 400, never a 500)."""
-    return IntegerFilter(min_value=1, max_value=9999, help_text=help_text, **kwargs)
 
 
 def _active_on(queryset, name, value):

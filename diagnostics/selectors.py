@@ -1,9 +1,9 @@
 """Reads behind the diagnostics pages: what the dashboard of ИОМ shows, derived here rather than in the view."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from roadmaps.selectors_indicators import default_year, indicator_report, list_years
 from schools.models import Teacher
 
 from . import progress
@@ -29,19 +29,22 @@ class Coverage:
         return None if not self.total else round(100 * self.with_route / self.total, 1)
 
 
+# The coverage is the programme's indicators 2 and 3, counted by roadmaps' indicators (the dashboard of
+# indicators and the справка count them there too, so the three pages cannot disagree). Roadmaps sits above
+# diagnostics and registers its counter in RoadmapsConfig.ready().
+_COVERAGE_COUNTER: list[Callable[..., Coverage]] = []
+
+
+def register_coverage_counter(counter: Callable[..., Coverage]) -> None:
+    """``counter(user, *, today)`` -> Coverage of the list year every page opens on."""
+    _COVERAGE_COUNTER[:] = [counter]
+
+
 def dashboard_coverage(user, *, today: datetime.date) -> Coverage:
-    """Coverage of the list year every page opens on, from the selector the dashboard of indicators and the
-    справка use, so the three pages cannot disagree."""
-    list_year = default_year(list_years(user), today)
-    if not list_year:
+    """Coverage of the list year every page opens on, from the registered counter (none: no list year)."""
+    if not _COVERAGE_COUNTER:
         return Coverage(list_year=None)
-    counts = indicator_report(user, list_year, today=today).counts_of()
-    return Coverage(
-        list_year=list_year,
-        diagnosed=counts.diagnosed,
-        with_route=counts.with_route,
-        total=counts.subject_teachers,
-    )
+    return _COVERAGE_COUNTER[0](user, today=today)
 
 
 def on_time_by_teacher(

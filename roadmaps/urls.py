@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import urls_dashboard, urls_events, views
+from . import views
+from .events import urls as events_urls
+from .indicators import urls as indicators_urls
+from .risks import urls as risks_urls
 
 app_name = "roadmaps"
 urlpatterns = [
@@ -14,6 +17,7 @@ urlpatterns = [
     path("items/<int:item_pk>/evidence/", views.evidence_add, name="evidence_add"),
     path("evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),
     path("my/", views.my_items, name="my_items"),
-    *urls_dashboard.urlpatterns,
-    *urls_events.urlpatterns,
+    *indicators_urls.urlpatterns,
+    *events_urls.urlpatterns,
+    *risks_urls.urlpatterns,
 ]

@@ -13,10 +13,10 @@ from core.plural import count_noun, plural
 from diagnostics.models import LineStatus, ProgressForm, RouteLine
 from mentoring.models import LogEntry, LogKind, MentorAssignment, TutorAssignment
 from mentoring.selectors import coverage_schools
-from roadmaps.indicators import no_data_reason
+from roadmaps.indicators.rules import no_data_reason
+from roadmaps.indicators.selectors import indicator_report
 from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, Roadmap, RoadmapItem
 from roadmaps.querysets import overdue_q
-from roadmaps.selectors_indicators import indicator_report
 from roadmaps.transitions import due_date
 from schools.criteria import RuleParams, is_low
 from schools.models import (

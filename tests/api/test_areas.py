@@ -20,7 +20,7 @@ from diagnostics import services as diagnostics
 from mentoring import services as mentoring
 from mentoring.models import PartnershipKind, PlanItem
 from roadmaps import services as roadmaps
-from roadmaps import services_events as events
+from roadmaps.events import services as events
 from roadmaps.models import EventKind, EventLevel, Roadmap, RoadmapItem
 from schools.models import FlagStatus, School
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory

@@ -25,7 +25,7 @@ from diagnostics import services as diagnostics
 from mentoring import services as mentoring
 from reports import services as reports
 from reports.models import Report, ReportFile, ReportKind
-from roadmaps import services_events
+from roadmaps.events import services as services_events
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import School, Subject, Teacher
 from schools.services import approved_list_create

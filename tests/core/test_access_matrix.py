@@ -29,7 +29,7 @@ from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from reports import services as reports
 from reports.models import ReportFile, ReportFormat, ReportKind
-from roadmaps import services_events
+from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
 from schools.models import ProfessionalCourse
 from schools.services import approved_list_create

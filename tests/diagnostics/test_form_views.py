@@ -264,7 +264,7 @@ def test_dashboard_counts(client, world, routes, on_day):
     from tests.factories import SubjectFactory
     from tests.roadmaps.test_dashboard import decide
 
-    # Coverage is the programme's indicators 2 and 3 (roadmaps.selectors_indicators, as in the справка):
+    # Coverage is the programme's indicators 2 and 3 (roadmaps.indicators.selectors, as in the справка):
     # subject teachers of the list year's ШНОР. A third teacher of a1 took no diagnostics.
     year = routes["quarter"].year
     subject = SubjectFactory()

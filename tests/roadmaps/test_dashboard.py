@@ -14,8 +14,8 @@ from django.utils import timezone
 from diagnostics import services as diagnostics
 from diagnostics.models import FormStatus, ProgressForm
 from mentoring import services as mentoring
-from roadmaps import selectors_indicators as selectors
 from roadmaps import transitions
+from roadmaps.indicators import selectors
 from roadmaps.models import ItemStatus, Roadmap, RoadmapItem
 from schools.models import FlagComputation, FlagDecision, FlagStatus, QualificationCategory, Region
 from schools.services import approved_list_create, approved_list_set_inclusion

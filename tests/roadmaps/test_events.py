@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from core.roles import Role
-from roadmaps import services_events
+from roadmaps.events import services as services_events
 from roadmaps.models import Event, EventKind, EventLevel
 from schools.models import ApprovedList, ApprovedListEntry, FlagStatus
 from tests.factories import SchoolFactory, TeacherFactory, user_with_role

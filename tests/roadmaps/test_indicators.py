@@ -2,8 +2,8 @@
 
 import pytest
 
-from roadmaps import indicators as ind
-from roadmaps.indicators import GREEN, NONE, RED, YELLOW, IndicatorCounts
+from roadmaps.indicators import rules as ind
+from roadmaps.indicators.rules import GREEN, NONE, RED, YELLOW, IndicatorCounts
 
 TEACHER_INDICATORS = [
     (ind.methodological_support, ind.SUPPORT, 100.0),

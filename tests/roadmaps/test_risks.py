@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from roadmaps import services_risks
 from roadmaps.models import RiskEntry, RiskFactor, RiskProfile, Roadmap, RoadmapItem
-from roadmaps.services_risks import EntryInput
+from roadmaps.risks import services as services_risks
+from roadmaps.risks.services import EntryInput
 from schools.models import ApprovedList, ApprovedListEntry, FlagStatus
 from tests.factories import SchoolFactory
 

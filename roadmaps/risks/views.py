@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from schools.criteria import default_list_year
 from schools.models import School
 
-from . import services_risks
-from .forms_events import RiskEntryForm, RiskNoteForm
-from .models import RiskEntry, RiskLevel, RiskProfile, RoadmapItem
+from ..models import RiskEntry, RiskLevel, RiskProfile, RoadmapItem
+from . import services
+from .forms import RiskEntryForm, RiskNoteForm
 
 READ_ONLY = "Рисковый профиль заполняет методист муниципалитета; вам он доступен для просмотра."
 
@@ -26,15 +26,15 @@ READ_ONLY = "Рисковый профиль заполняет методист
 def risk_list(request):
     user = request.user
     today = timezone.localdate()
-    years = services_risks.profile_years(user)
+    years = services.profile_years(user)
     text = request.GET.get("year") or ""
-    if text.isdigit() and services_risks.year_problem(int(text), today) is None:
+    if text.isdigit() and services.year_problem(int(text), today) is None:
         year = int(text)
     else:
         year = default_list_year(years, today.year) or today.year  # the list year every page opens on
     if year not in years:
         years = sorted({*years, year}, reverse=True)
-    rows, source = services_risks.profile_rows(user, year)
+    rows, source = services.profile_rows(user, year)
     editable = set(
         School.objects.editable_by(user)
         .filter(pk__in=[row.school.pk for row in rows])
@@ -56,7 +56,7 @@ def risk_list(request):
 
 
 def _school(user, school_pk: int, year: int) -> School:
-    if services_risks.year_problem(year) is not None:
+    if services.year_problem(year) is not None:
         raise Http404("Нет такого года.")
     return get_object_or_404(School.objects.visible_to(user).select_related("municipality"), pk=school_pk)
 
@@ -69,7 +69,7 @@ def _item_label(item: RoadmapItem) -> str:
 def risk_profile(request, school_pk: int, year: int):
     user = request.user
     school = _school(user, school_pk, year)
-    can_edit = services_risks.may_edit_profiles(user, school)
+    can_edit = services.may_edit_profiles(user, school)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied(READ_ONLY)
     profile = RiskProfile.objects.filter(school=school, year=year).first()
@@ -85,7 +85,7 @@ def risk_profile(request, school_pk: int, year: int):
                 )
             )
         }
-    factors = list(services_risks.factors_for(profile))
+    factors = list(services.factors_for(profile))
     context = {
         "school": school,
         "year": year,
@@ -101,7 +101,7 @@ def risk_profile(request, school_pk: int, year: int):
         context["rows"] = [(factor, entries.get(factor.pk)) for factor in factors]
         return render(request, "roadmaps/risk_profile.html", context)
 
-    items = {item.pk: item for item in services_risks.roadmap_items_for(user, school, year)}
+    items = {item.pk: item for item in services.roadmap_items_for(user, school, year)}
     for entry in entries.values():  # links made before stay selectable
         items.update({item.pk: item for item in entry.visible_items})
     choices = [(pk, _item_label(item)) for pk, item in items.items()]
@@ -125,13 +125,13 @@ def risk_profile(request, school_pk: int, year: int):
     errors: list[str] = []
     if data is not None and note_form.is_valid() and all(form.is_valid() for _f, form in forms):
         try:
-            services_risks.risk_profile_save(
+            services.risk_profile_save(
                 school=school,
                 year=year,
                 user=user,
                 note=note_form.cleaned_data["note"],
                 entries=[
-                    services_risks.EntryInput(
+                    services.EntryInput(
                         factor=factor,
                         level=form.cleaned_data["level"],
                         measures=form.cleaned_data["measures"],
@@ -156,10 +156,10 @@ def risk_profile(request, school_pk: int, year: int):
 def risk_profile_copy(request, school_pk: int, year: int):
     user = request.user
     school = _school(user, school_pk, year)
-    if not services_risks.may_edit_profiles(user, school):
+    if not services.may_edit_profiles(user, school):
         raise PermissionDenied(READ_ONLY)
     try:
-        _profile, source_year = services_risks.risk_profile_copy(school=school, year=year, user=user)
+        _profile, source_year = services.risk_profile_copy(school=school, year=year, user=user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

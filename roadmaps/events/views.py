@@ -1,4 +1,4 @@
-"""Events pages. Reads start at ``visible_to``; writes go through ``services_events``, which checks the gate.
+"""Events pages. Reads start at ``visible_to``; writes go through ``roadmaps.events.services``, which checks the gate.
 
 An event outside the user's reach is 404; the create page is 403 for roles that do not record events.
 Teachers' names appear only through ``Teacher.objects.visible_to``.
@@ -18,9 +18,9 @@ from core.forms import add_service_error
 from core.roles import Role
 from schools.models import Municipality, School, Teacher
 
-from . import services_events
-from .forms_events import EventForm
-from .models import Event, EventKind, EventLevel, RoadmapItem
+from ..models import Event, EventKind, EventLevel, RoadmapItem
+from . import services
+from .forms import EventForm
 
 PER_PAGE = 50
 TOTALS_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
@@ -68,7 +68,7 @@ def event_list(request):
     )
     page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
     years = sorted({d.year for d in visible.dates("start_date", "year")} | {today.year}, reverse=True)
-    totals = services_events.event_totals(user, year) if year and may_see_totals(user) else None
+    totals = services.event_totals(user, year) if year and may_see_totals(user) else None
     return render(
         request,
         "roadmaps/event_list.html",
@@ -95,7 +95,7 @@ def _headlines(totals) -> list[str]:
     for value, _label in totals.levels:
         n = totals.total_by_level[value]
         if n:
-            lines.append(services_events.totals_sentence(n, value))
+            lines.append(services.totals_sentence(n, value))
     return lines
 
 
@@ -153,7 +153,7 @@ def _event_form(request, user, event: Event | None = None) -> EventForm:
     if request.method == "POST":
         return EventForm(request.POST, **kwargs)
     if event is not None:
-        initial = {name: getattr(event, name) for name in services_events.EVENT_FIELDS}
+        initial = {name: getattr(event, name) for name in services.EVENT_FIELDS}
         initial |= {"schools": school_ids, "teachers": teacher_ids}
         return EventForm(initial=initial, **kwargs)
     return EventForm(initial={"schools": school_ids, "start_date": timezone.localdate()}, **kwargs)
@@ -171,7 +171,7 @@ def event_create(request):
     form = _event_form(request, user)
     if _saving(request) and form.is_valid():
         try:
-            event = services_events.event_create(user=user, **form.cleaned_data)
+            event = services.event_create(user=user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
             add_service_error(form, error)
         else:
@@ -196,7 +196,7 @@ def event_edit(request, pk: int):
     form = _event_form(request, user, event)
     if _saving(request) and form.is_valid():
         try:
-            services_events.event_update(event=event, user=user, **form.cleaned_data)
+            services.event_update(event=event, user=user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
             add_service_error(form, error)
         else:
@@ -210,7 +210,7 @@ def event_edit(request, pk: int):
 def event_delete(request, pk: int):
     event = _editable(request.user, pk)
     topic = event.topic
-    services_events.event_delete(event=event, user=request.user)
+    services.event_delete(event=event, user=request.user)
     messages.success(request, f"Мероприятие «{topic}» удалено.")
     return redirect("roadmaps:events")
 

@@ -1,10 +1,10 @@
-"""Forms of the events and risk-profile pages. Querysets come from the views (already behind the gate)."""
+"""Forms of the events pages. Querysets come from the views (already behind the gate)."""
 
 from django import forms
 
 from schools.models import School, Teacher
 
-from .models import EventKind, EventLevel, RiskLevel
+from ..models import EventKind, EventLevel
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -83,31 +83,3 @@ class EventForm(forms.Form):
         if cleaned.get("start_date") and not cleaned.get("end_date") and "end_date" not in self.errors:
             cleaned["end_date"] = cleaned["start_date"]
         return cleaned
-
-
-LEVEL_CHOICES = [("", "—"), *RiskLevel.choices]
-
-
-class RiskEntryForm(forms.Form):
-    """One factor's row of a risk profile; ``item_choices`` are (id, label) pairs, read once per page."""
-
-    level = forms.ChoiceField(label="Уровень", choices=LEVEL_CHOICES, required=False)
-    measures = forms.CharField(
-        label="Антирисковые меры", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    roadmap_items = forms.TypedMultipleChoiceField(
-        label="Пункты дорожной карты",
-        coerce=int,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
-
-    def __init__(self, *args, item_choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["roadmap_items"].choices = item_choices
-        if not item_choices:
-            self.fields["roadmap_items"].widget.attrs["disabled"] = True
-
-
-class RiskNoteForm(forms.Form):
-    note = forms.CharField(label="Комментарий", widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -15,7 +15,7 @@ from core.access import can_write_somewhere
 from core.plural import count_noun, plural
 from schools.models import Municipality, School, Teacher
 
-from .models import Event, EventLevel, RoadmapItem
+from ..models import Event, EventLevel, RoadmapItem
 
 # Levels whose participants come from the organising municipality only.
 LOCAL_LEVELS = frozenset({EventLevel.SCHOOL, EventLevel.MUNICIPAL})

@@ -1,7 +1,7 @@
 """The programme's indicators and the methodologist's dashboard.
 
 Both pages are for the municipality's and the region's staff (methodologist, head, regional analyst): anyone
-else gets a 403 with an explanation. Every figure comes from ``roadmaps.selectors_indicators`` (aggregates, a
+else gets a 403 with an explanation. Every figure comes from ``roadmaps.indicators.selectors`` (aggregates, a
 fixed number of queries); every number links to the list behind it where such a list exists and the user may
 open it. Teachers are never named here.
 """
@@ -19,11 +19,11 @@ from django.utils.http import urlencode
 from core.access import user_scope
 from core.roles import PERSONAL_DATA_ROLES
 
-from . import indicators as rules
-from .selectors_indicators import (
+from . import rules
+from .selectors import (
     dashboard as dashboard_data,
 )
-from .selectors_indicators import (
+from .selectors import (
     default_year,
     indicator_report,
     list_years,

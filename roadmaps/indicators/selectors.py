@@ -50,8 +50,8 @@ from schools.models import (
 )
 from schools.selectors import flag_list_years
 
-from . import indicators as rules
-from .models import RoadmapItem
+from ..models import RoadmapItem
+from . import rules
 
 INDICATOR_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 COURSE_YEARS = 3

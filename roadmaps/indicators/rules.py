@@ -9,7 +9,7 @@ The traffic light is a pure rule of the value and the target: green at or above 
 so a page never shows «90,0 %» in red against a target of 90 %.
 
 Targets default to 002_…: 100 %, and 90 % for the qualification categories; ``settings.PROGRAMME_TARGETS``
-overrides them per code (see ``roadmaps.selectors_indicators.programme_targets``).
+overrides them per code (see ``roadmaps.indicators.selectors.programme_targets``).
 """
 
 from dataclasses import dataclass, fields
@@ -187,7 +187,7 @@ def diagnostics_passed(diagnosed: int, subject_teachers: int, *, target: float |
 
     Numerator: subject teachers of the ШНОР (active, with at least one subject) with a result in a
     diagnostics that started from 1 September of the year before (the school year the year's ИОМ may
-    belong to) up to the day of the calculation (``selectors_indicators.diagnostics_window``).
+    belong to) up to the day of the calculation (``selectors.diagnostics_window``).
     Denominator: subject teachers of the ШНОР.
     """
     return indicator(DIAGNOSED, diagnosed, subject_teachers, target)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.access import can_write_somewhere
 from schools.models import School
 
-from .models import RiskEntry, RiskFactor, RiskLevel, RiskProfile, RoadmapItem
+from ..models import RiskEntry, RiskFactor, RiskLevel, RiskProfile, RoadmapItem
 
 FIRST_YEAR = 2015
 
