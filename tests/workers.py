@@ -38,6 +38,10 @@ def celery_worker(
 ):
     """Start `celery worker` as its own process on a private queue; stop it by its PID afterwards.
 
+    It listens on ``queue`` and on private copies of every queue of the routes (``<queue>.imports``,
+    ``<queue>.reports``… through CELERY_QUEUE_PREFIX), so a task that a task sends (an import's recompute) is run
+    by it too, and tests sharing one Redis never take each other's work.
+
     ``extra_env`` reaches the worker's settings (MEDIA_ROOT, CELERY_VISIBILITY_TIMEOUT…); with ``log`` the
     worker's output goes to that file (readable while it runs) instead of a pipe. ``pool="prefork"`` runs tasks
     in a child process, as production does: a child that dies is replaced and its task delivered again;
@@ -51,6 +55,7 @@ def celery_worker(
         "CELERY_BROKER_URL": redis_url,
         "SECRET_KEY": "worker-test",
         "DEBUG": "false",
+        "CELERY_QUEUE_PREFIX": f"{queue}.",
         **extra_env,
     }
     process = subprocess.Popen(
@@ -65,7 +70,7 @@ def celery_worker(
             "--concurrency=1",
             *([f"--include={include}"] if include else []),
             "-Q",
-            queue,
+            ",".join(worker_queues(queue)),
             "-n",
             f"{queue}-{uuid.uuid4().hex[:4]}@%h",
             "--without-heartbeat",
@@ -89,6 +94,13 @@ def celery_worker(
             except subprocess.TimeoutExpired:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+def worker_queues(queue: str) -> list[str]:
+    """The queues a test worker listens on: ``queue`` itself and the private copy of each routed queue."""
+    from django.conf import settings
+
+    return [queue, *(f"{queue}.{kind}" for kind in ("celery", *settings.TASK_QUEUE_KINDS))]
 
 
 def producer(redis_url: str):

@@ -277,6 +277,20 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_MAX_TASKS_PER_CHI
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1024 * int(
     os.environ.get("CELERY_MAX_MEMORY_PER_CHILD_MB", "600")
 )  # KiB
+# Work goes to a queue by its kind, and each queue has its own workers (docker-compose.yml), so a region's справка
+# (minutes of layout) never waits in front of a school's import (seconds): docs/operations.md §6 says how many of
+# each to run. Tasks not named here (the heartbeat, the sweeps, sessions) go to the default queue «celery».
+# CELERY_QUEUE_PREFIX keeps the queues of two portals on one Redis apart; the test workers use a private one.
+TASK_QUEUE_PREFIX = os.environ.get("CELERY_QUEUE_PREFIX", "")
+TASK_QUEUE_KINDS = ("imports", "reports", "recompute", "notifications")
+CELERY_TASK_DEFAULT_QUEUE = f"{TASK_QUEUE_PREFIX}celery"
+CELERY_TASK_ROUTES = {
+    "core.tasks.import_batch_validate_task": {"queue": f"{TASK_QUEUE_PREFIX}imports"},
+    "core.tasks.import_batch_apply_task": {"queue": f"{TASK_QUEUE_PREFIX}imports"},
+    "reports.tasks.report_build_task": {"queue": f"{TASK_QUEUE_PREFIX}reports"},
+    "schools.tasks.recompute_flags_task": {"queue": f"{TASK_QUEUE_PREFIX}recompute"},
+    "diagnostics.tasks.progress_reminders_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
+}
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
