@@ -72,8 +72,13 @@ SQLITE_TESTS := tests/core/test_access_matrix.py tests/core/test_audit.py tests/
 test-sqlite: install-dev ## Open every page as every role on the demo's embedded database (SQLite)
 	TEST_DATABASE_VENDOR=sqlite $(BIN)/pytest -p no:cacheprovider $(SQLITE_TESTS)
 
-worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
-	$(BIN)/celery -A shnor_portal worker --loglevel=INFO
+worker: install ## Start a Celery worker on every queue (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A shnor_portal worker --loglevel=INFO -Q celery,imports,reports,recompute,notifications
+
+check-compose: ## Validate docker-compose.yml with .env.example (docker compose, or the older docker-compose)
+	@tmp=$$(mktemp -d) && cp docker-compose.yml $$tmp/ && cp .env.example $$tmp/.env && cd $$tmp && \
+	  if docker compose version >/dev/null 2>&1; then docker compose config -q; else docker-compose config -q; fi; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 
 beat: install ## Start Celery beat (the schedule is in shnor_portal/celery.py)
 	$(BIN)/celery -A shnor_portal beat --loglevel=INFO

@@ -28,7 +28,59 @@ def test_docker_compose_file_is_valid(tmp_path):
     services = subprocess.run(
         [binary, "config", "--services"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     ).stdout.split()
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {
+        "migrate",
+        "web",
+        "worker",
+        "worker-reports",
+        "worker-recompute",
+        "beat",
+        "db",
+        "redis",
+    }
+
+
+def compose_services() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def test_migrations_run_once_before_the_portal_starts():
+    services = compose_services()
+    migrate = services["migrate"]
+    assert migrate["command"] == "python manage.py migrate --noinput"
+    assert migrate["restart"] == "no"  # it exits when done: not restarted, not counted as a failure
+    assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
+    portal = {name for name, service in services.items() if service.get("image") == "shnor-portal:latest"}
+    assert portal == {"migrate", "web", "worker", "worker-reports", "worker-recompute", "beat"}
+    for name in portal - {"migrate"}:
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, (
+            name
+        )
+        assert "migrate" not in services[name]["command"], name  # no replica migrates at start
+    assert "migrate" not in (ROOT / "Dockerfile").read_text()
+
+
+def test_web_replicas_do_not_share_one_host_port():
+    """`--scale web=2` needs a port per replica: a range, not a fixed "8000:8000"."""
+    (port,) = compose_services()["web"]["ports"]
+    host, container = port.rsplit(":", 1)
+    first, last = (int(part) for part in host.split("-"))
+    assert (first, container) == (8000, "8000") and last - first + 1 >= 2
+
+
+def test_the_workers_listen_to_every_queue_of_the_routes_once():
+    services = compose_services()
+    listened = []
+    for name in ("worker", "worker-reports", "worker-recompute"):
+        words = services[name]["command"].split()
+        listened += words[words.index("-Q") + 1].split(",")
+    assert sorted(listened) == sorted(["celery", *settings.TASK_QUEUE_KINDS])
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} <= set(listened)
+    # Imports have a worker of their own kind of work: no справка or recompute ahead of them.
+    imports_worker = services["worker"]["command"].split()
+    assert set(imports_worker[imports_worker.index("-Q") + 1].split(",")).isdisjoint({"reports", "recompute"})
 
 
 def production_env(**extra) -> dict:
