@@ -37,6 +37,11 @@ class IntegerFilter(django_filters.NumberFilter):
         extend_schema_field(schema)(self)
 
 
+def year_filter(*, help_text: str, **kwargs) -> IntegerFilter:
+    """A year, 1…9999 as a calendar date holds (another is refused with 400, never a 500)."""
+    return IntegerFilter(min_value=1, max_value=9999, help_text=help_text, **kwargs)
+
+
 class StrictBooleanField(forms.NullBooleanField):
     """``true``/``false`` (``1``/``0``, any case); empty — no filter; anything else — an error."""
 

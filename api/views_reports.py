@@ -29,15 +29,14 @@ from reports.models import (
     ReportFormat,
     ReportKind,
     ReportStatus,
+    download_name,
 )
-from reports.views import download_name
 
 from . import serializers_reports as s
 from .auth import ApiPrincipal
 from .base import SyncViewSet
-from .filters import ApiFilterSet, IntegerFilter
+from .filters import ApiFilterSet, IntegerFilter, year_filter
 from .models import Tombstone
-from .views_areas import year_filter
 
 KEY_REFUSED = (
     "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "

@@ -1,5 +1,7 @@
 """Analytical reports: a job that builds files, then a document the department head signs."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 
@@ -170,6 +172,18 @@ class ReportFormat(models.TextChoices):
 FORMAT_EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "signed_pdf": "pdf"}
 # The types from the portal's one table of served types, so a report's download and its API description agree.
 FORMAT_CONTENT_TYPES = {fmt: SERVED_TYPES[extension] for fmt, extension in FORMAT_EXTENSIONS.items()}
+
+
+# A download's file name: «Справка_Обливский-район_2026_v2.pdf», letters, digits, dots and dashes only.
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def download_name(report: "Report", fmt: str) -> str:
+    """The name a report's file is downloaded under, by the pages and the API alike."""
+    prefix = "Профиль" if report.kind == "school" else "Справка"
+    territory = _UNSAFE.sub("-", report.territory_name).strip("-")[:80]
+    suffix = "_подписан" if fmt == ReportFormat.SIGNED_PDF else ""
+    return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
 
 
 class ReportFileQuerySet(ScopedQuerySet):

@@ -5,7 +5,6 @@ portal checks a report) and keeps nothing it is given.
 """
 
 import logging
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,14 +27,13 @@ from .builders import rule_rows
 from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm, territory_querysets
 from .models import (
     APPROVE_ROLES,
-    FORMAT_EXTENSIONS,
     READ_ROLES,
     REQUEST_ROLES,
     Report,
     ReportEvent,
     ReportFile,
-    ReportFormat,
     ReportStatus,
+    download_name,
 )
 
 PER_PAGE = 50
@@ -235,17 +233,6 @@ def report_sign(request, pk: int):
 @login_required
 def report_new_version(request, pk: int):
     return _act(request, pk, services.report_new_version, "Создана новая версия отчёта; она формируется.")
-
-
-_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def download_name(report: Report, fmt: str) -> str:
-    """«Справка_Обливский-район_2026_v2.pdf»: letters, digits, dots and dashes only."""
-    prefix = "Профиль" if report.kind == "school" else "Справка"
-    territory = _UNSAFE.sub("-", report.territory_name).strip("-")[:80]
-    suffix = "_подписан" if fmt == ReportFormat.SIGNED_PDF else ""
-    return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
 
 
 @login_required
