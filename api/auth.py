@@ -5,22 +5,40 @@ from functools import cached_property
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
 from rest_framework import authentication, exceptions
 
 from core.client_ip import address_in, client_ip
 from core.lockout import (
     api_key_credentials,
     cool_off_seconds,
+    failures_expression,
     known_failures,
     locked_out_message,
 )
 from core.principals import GrantsPrincipal
 from core.roles import Grant, Role
 
-from .key_lookup import find_key
 from .models import ClientKey
 
 HEADER_PREFIX = "Api-Key "
+
+
+def find_key(prefix: str, request: HttpRequest) -> ClientKey | None:
+    """The key with ``prefix`` — revoked and expired ones too, so each gets its own message — in one query with
+    ``has_municipalities`` and, if axes uses core.lockout.AxesHandler, ``address_failures`` (the failures of this
+    prefix from the calling address, for the lockout check). The secret is compared by ``ClientKey.is_valid``."""
+    AxesProxyHandler.update_request(request)  # the address and the moment, as axes reads them
+    query = ClientKey.objects.filter(prefix=prefix).annotate(
+        has_municipalities=Exists(
+            ClientKey.municipalities.through.objects.filter(clientkey_id=OuterRef("pk"))
+        )
+    )
+    failures = failures_expression(request, api_key_credentials(prefix))
+    if failures is not None:
+        query = query.annotate(address_failures=failures)
+    return next(iter(query.order_by()[:1]), None)  # the prefix is unique: no sort
 
 
 class ApiPrincipal(GrantsPrincipal):
@@ -88,7 +106,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         prefix, _, _ = raw.partition(".")
         http_request = request._request
         # Looked up among all keys (not only usable ones), so a revoked or expired key gets its own message.
-        # The failures of this prefix from this address come with it (one query, not two; api/key_lookup.py),
+        # The failures of this prefix from this address come with it (one query, not two; find_key),
         # but the secret is not checked before the lockout check. A prefix that names no key is counted with
         # the address's other made-up prefixes (core.lockout).
         key = find_key(prefix, http_request)

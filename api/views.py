@@ -21,15 +21,12 @@ from schools.models import (
     Procedure,
     Result,
     School,
-    failed_share,
-    is_small_sample,
 )
 from schools.results_import import TEMPLATE_LABELS, VALUE_FIELDS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
 from .filters import ApiFilterSet, BooleanFilter, IntegerFilter
-from .rows import ValueRows
 
 
 class MunicipalityViewSet(SyncViewSet):
@@ -37,7 +34,6 @@ class MunicipalityViewSet(SyncViewSet):
 
     model = Municipality
     serializer_class = serializers.MunicipalitySerializer
-    rows = ValueRows(serializers.MunicipalitySerializer)
 
 
 class SchoolFilter(ApiFilterSet):
@@ -60,28 +56,21 @@ class SchoolViewSet(SyncViewSet):
     tombstone_model = "schools.school"
 
     def base_queryset(self):
-        return School.objects.visible_to(self.request.user).select_related("municipality")
-
-    rows = ValueRows(serializers.SchoolSerializer, computed={"statuses": None})
-
-    def fill_rows(self, page: list[dict]) -> dict:
-        # The page's statuses by year in one query of plain values (decisions built as objects with their
-        # reasons cost more than the rest of the page).
-        by_school = statuses_by_school([row["id"] for row in page])
-        return {"statuses": lambda row: by_school[row["id"]]}
-
-
-def statuses_by_school(school_ids: list[int]) -> dict[int, list[dict]]:
-    """What SchoolSerializer prints as ``statuses``, for many schools: newest list year first."""
-    by_school: dict[int, list[dict]] = {pk: [] for pk in school_ids}
-    decisions = (
-        FlagDecision.objects.filter(school_id__in=by_school)
-        .order_by("school_id", "-list_year")
-        .values_list("school_id", "list_year", "status", "criteria")
-    )
-    for school_id, list_year, status_, criteria in decisions:
-        by_school[school_id].append({"list_year": list_year, "status": status_, "criteria": criteria})
-    return by_school
+        # The page's statuses by year in one more query, only the printed columns (a decision's reasons are
+        # the widest part of its row), newest list year first as SchoolSerializer prints them.
+        return (
+            School.objects.visible_to(self.request.user)
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch(
+                    "flag_decisions",
+                    queryset=FlagDecision.objects.order_by("-list_year").only(
+                        "school_id", "list_year", "status", "criteria"
+                    ),
+                    to_attr="statuses_newest_first",
+                )
+            )
+        )
 
 
 class ProcedureFilter(ApiFilterSet):
@@ -101,7 +90,6 @@ class ProcedureViewSet(SyncViewSet):
     model = Procedure
     serializer_class = serializers.ProcedureSerializer
     filterset_class = ProcedureFilter
-    rows = ValueRows(serializers.ProcedureSerializer)
 
     def base_queryset(self):
         return Procedure.objects.select_related("kind", "subject")
@@ -129,15 +117,6 @@ class ResultViewSet(SyncViewSet):
     serializer_class = serializers.ResultSerializer
     filterset_class = ResultFilter
     tombstone_model = "schools.result"
-    rows = ValueRows(
-        serializers.ResultSerializer,
-        computed={
-            "failed_share": lambda row: serializers.round_share(
-                failed_share(row["failed"], row["participants"])
-            ),
-            "small_sample": lambda row: is_small_sample(row["participants"]),
-        },
-    )
 
     def base_queryset(self):
         return (
@@ -175,7 +154,6 @@ class FlagDecisionViewSet(SyncViewSet):
     model = FlagDecision
     serializer_class = serializers.FlagDecisionSerializer
     filterset_class = FlagFilter
-    rows = ValueRows(serializers.FlagDecisionSerializer)
     updated_field = "computation__created_at"
 
     def base_queryset(self):

@@ -146,12 +146,6 @@ LOGOUT_REDIRECT_URL = "login"
 # minutes; ten wrong secrets of one API key (prefix) from one address lock that key out from there for as long.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 API_KEY_FAILURE_LIMIT = int(os.environ.get("API_KEY_FAILURE_LIMIT", "10"))
-# Finished API list pages kept in Redis, shared by the web processes, until their tables change
-# (api/page_cache.py): where, and how many MB in all; 0 or no Redis — off.
-API_PAGE_CACHE_URL = os.environ.get("API_PAGE_CACHE_URL") or os.environ.get("REDIS_URL", "")
-API_PAGE_CACHE_MB = int(os.environ.get("API_PAGE_CACHE_MB", "64"))
-# API calls written to the call log together, this many at a time (or after a second; api/call_log.py); 1 — each.
-API_CALL_LOG_BATCH = int(os.environ.get("API_CALL_LOG_BATCH", "50"))
 AXES_FAILURE_LIMIT = "core.lockout.failure_limit"
 AXES_HANDLER = "core.lockout.AxesHandler"  # axes' database handler; the API reads the count with the key
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
@@ -404,7 +398,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Портал ШНОР
 # --- quarterly progress forms ------------------------------------------------------------------------------
 PROGRESS_DEADLINE_DAYS = int(os.environ.get("PROGRESS_DEADLINE_DAYS", "10"))  # days after a quarter ends
 
-# --- programme indicators (roadmaps.indicators) -------------------------------------------------------------
+# --- programme indicators (roadmaps.indicators.rules) -------------------------------------------------------
 # Target values in per cent by indicator code; the defaults of the support programme (002_…, section 2.4):
 # 100 %, and 90 % for the first and highest qualification categories.
 PROGRAMME_TARGETS = {

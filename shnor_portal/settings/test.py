@@ -79,9 +79,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGIN_FAILURE_LIMIT = 3
 API_KEY_FAILURE_LIMIT = 4
-# Off: a test's writes are rolled back, never committed, so PostgreSQL never tells the cache of them
-# (tests/api/test_page_cache.py turns it on with committed writes).
-API_PAGE_CACHE_MB = 0
-API_PAGE_CACHE_URL = TEST_REDIS_URL
-API_CALL_LOG_BATCH = 1  # each call's row at once; tests/api/test_call_log.py checks the batches
 OTP_REQUIRED = False  # tests of two-factor sign-in turn it on (tests/core/test_two_factor.py)
+# No change history (core/history.py) by default: one row per save doubles the writes of every test. The tests of
+# the audit, which reads it, turn it on with @pytest.mark.history (tests/conftest.py).
+SIMPLE_HISTORY_ENABLED = False

@@ -1,33 +1,33 @@
-"""api.rows: the list pages read as plain values print exactly what the serializer prints, field for field, on
-every endpoint that uses them; a field that cannot be read as a column stops the endpoint at its first use."""
+"""The lists of /api/v1/ as clients read them: DRF's serializers print every row exactly as the detail of the same
+object, in the same fields, order and formats as before the plain path (issue #18 §4: the values-based second
+path api/rows.py is gone, the JSON is unchanged); a page costs a fixed number of queries, whatever its rows."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.urls import resolve, reverse
-from django.utils import timezone
-from rest_framework import serializers
 
 from api.base import SyncViewSet
-from api.rows import ValueRows
 from schools.flags import flags_recompute
-from schools.models import Municipality, Result, School
+from schools.models import FlagDecision, Municipality, Result, School
 from tests.api.test_core_api import auth, make_key
 from tests.api.test_scope_walk import api_routes
 from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
 
+MOMENT = datetime.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+MOMENT_TEXT = "2026-03-01T12:30:15.123456+03:00"  # Europe/Moscow, as DRF prints it
 
-def rows_viewsets() -> dict[str, type]:
-    """The list routes of /api/v1/ whose viewset reads its pages with ValueRows: address -> viewset class."""
+
+def sync_viewsets() -> dict[str, type]:
+    """The list routes of /api/v1/ served by a SyncViewSet: address -> viewset class."""
     found = {}
     for name in api_routes("-list"):
         path = reverse(name)
         cls = getattr(resolve(path).func, "cls", None)
-        if cls is not None and issubclass(cls, SyncViewSet) and cls.rows is not None:
+        if cls is not None and issubclass(cls, SyncViewSet):
             found[path] = cls
     return found
 
@@ -39,30 +39,42 @@ def varied(world):
     add(world.school_a1, "ОГЭ", "русский язык", 9, 2025, 35, 100)
     add(world.school_a2, "ВПР", "математика", 5, 2025, 0, 0)  # no participants: failed_share is null
     small = add(world.school_b1, "ЕГЭ", "математика", 11, 2025, 3, 12)
-    Result.objects.filter(pk=small.pk).update(mean_score=Decimal("41.5"), marks_4=4)
+    add(world.school_b1, "ЕГЭ", "математика", 11, 2024, 1, 12)  # so the list year 2025 exists too
+    Result.objects.filter(pk=small.pk).update(mean_score=Decimal("41.5"), marks_4=4, updated_at=MOMENT)
+    flags_recompute(list_year=2025)
     flags_recompute(list_year=2026)
     School.objects.filter(pk=world.school_a2.pk).update(short_name="", address="ул. Мира, 1")
+    School.objects.filter(pk=world.school_b1.pk).update(updated_at=MOMENT)
     Municipality.objects.filter(pk=world.mun_b.pk).update(
         updated_at=datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.UTC)  # UTC midnight: «Z» vs «+00:00»
     )
-    return world
+    varied = world
+    varied.small = small
+    return varied
 
 
-def test_every_rows_endpoint_is_found():
-    assert {cls.__name__ for cls in rows_viewsets().values()} == {
+def test_every_synced_list_is_checked():
+    assert {cls.__name__ for cls in sync_viewsets().values()} >= {
         "MunicipalityViewSet",
         "SchoolViewSet",
         "ProcedureViewSet",
         "ResultViewSet",
         "FlagDecisionViewSet",
+        "ApprovedListViewSet",
     }
 
 
 @pytest.mark.parametrize("personal", [False, True])
-def test_rows_equal_the_serializer_on_every_endpoint(client, varied, personal):
+def test_a_list_row_equals_the_detail_on_every_endpoint(client, varied, personal):
     _key, raw = make_key(varied, personal_data=personal)
     checked = 0
-    for route in rows_viewsets():
+    for route in [
+        "/api/v1/municipalities/",
+        "/api/v1/schools/",
+        "/api/v1/procedures/",
+        "/api/v1/results/",
+        "/api/v1/flags/",
+    ]:
         response = client.get(f"{route}?page_size=1000", **auth(raw))
         assert response.status_code == 200, (route, response.content)
         listed = response.json()["results"]
@@ -70,10 +82,66 @@ def test_rows_equal_the_serializer_on_every_endpoint(client, varied, personal):
         for row in listed:
             detail = client.get(f"{route}{row['id']}/", **auth(raw))
             assert detail.status_code == 200, (route, detail.content)
-            assert row == detail.json(), route  # the detail is DRF's serializer, object by object
+            assert row == detail.json(), route
+            assert list(row) == list(detail.json()), route  # the same order of fields
             checked += 1
-    # The key's region: 3 schools, 2 municipalities, 4 procedures, 4 results, 3 decisions.
-    assert checked == 3 + 2 + 4 + 4 + 3
+    # The key's region: 2 municipalities, 3 schools, 5 procedures, 5 results, 3 decisions a list year.
+    assert checked == 2 + 3 + 5 + 5 + 3 * 2
+
+
+def test_a_result_row_is_printed_as_before(client, varied):
+    _key, raw = make_key(varied)
+    rows = client.get("/api/v1/results/", **auth(raw)).json()["results"]
+    small = varied.small
+    row = next(row for row in rows if row["id"] == small.pk)
+    assert list(row.items()) == [
+        ("id", small.pk),
+        ("school", varied.school_b1.pk),
+        ("school_code", varied.school_b1.code),
+        (
+            "procedure",
+            {"id": small.procedure_id, "kind": "ЕГЭ", "subject": "математика", "grade": 11, "year": 2025},
+        ),
+        ("participants", 12),
+        ("failed", 3),
+        ("marks_3", None),
+        ("marks_4", 4),
+        ("marks_5", None),
+        ("mean_score", "41.50"),  # a decimal as a string, two places
+        ("failed_share", 25.0),
+        ("small_sample", True),
+        ("updated_at", MOMENT_TEXT),
+    ]
+    empty = next(row for row in rows if row["school"] == varied.school_a2.pk)
+    assert (empty["failed_share"], empty["small_sample"], empty["mean_score"]) == (None, True, None)
+
+
+def test_a_school_row_is_printed_as_before(client, varied):
+    _key, raw = make_key(varied)
+    rows = client.get("/api/v1/schools/", **auth(raw)).json()["results"]
+    school = School.objects.get(pk=varied.school_b1.pk)
+    row = next(row for row in rows if row["id"] == school.pk)
+    decisions = FlagDecision.objects.filter(school=school).order_by("-list_year")
+    assert [d.list_year for d in decisions] == [2026, 2025]
+    assert list(row.items()) == [
+        ("id", school.pk),
+        ("code", school.code),
+        ("name", school.name),
+        ("short_name", school.short_name),
+        ("school_type", school.school_type),
+        ("municipality", school.municipality_id),
+        ("municipality_name", school.municipality.name),
+        ("address", school.address),
+        ("is_active", school.is_active),
+        ("shnsu", school.shnsu),
+        ("is_rural", school.is_rural),
+        (
+            "statuses",
+            [{"list_year": d.list_year, "status": d.status, "criteria": d.criteria} for d in decisions],
+        ),
+        ("updated_at", MOMENT_TEXT),
+    ]
+    assert all(isinstance(status["status"], str) for status in row["statuses"])
 
 
 def test_times_are_written_in_the_portal_time_zone(client, varied):
@@ -83,80 +151,22 @@ def test_times_are_written_in_the_portal_time_zone(client, varied):
     assert moment == "2026-01-01T03:00:00+03:00"  # Europe/Moscow, as DRF prints it
 
 
-def test_a_page_of_results_reads_no_model_objects(client, varied, django_assert_num_queries):
+@pytest.mark.parametrize(
+    ("route", "queries"),
+    [
+        # The key (with whether it names municipalities and the address's failures), the page, the call log.
+        ("/api/v1/municipalities/", 3),
+        ("/api/v1/procedures/", 3),
+        ("/api/v1/results/", 3),
+        ("/api/v1/flags/", 3),
+        ("/api/v1/schools/", 4),  # and the page's statuses by year, one query
+    ],
+)
+def test_a_page_costs_the_same_queries_whatever_its_rows(
+    client, varied, django_assert_num_queries, route, queries
+):
     _key, raw = make_key(varied)
-    # The key (with whether it names municipalities — a region's key needs no second query — and the address's
-    # failures for the lockout check), the page, the call log: nothing per row.
-    with django_assert_num_queries(3):
-        response = client.get("/api/v1/results/?page_size=1000", **auth(raw))
-    shares = {row["school_code"]: row["failed_share"] for row in response.json()["results"]}
-    assert shares[varied.school_a2.code] is None
-    assert shares[varied.school_b1.code] == 25.0
-
-
-# --- ValueRows on its own -----------------------------------------------------------------------------------
-
-
-class WithProperty(serializers.ModelSerializer):
-    class Meta:
-        model = Result
-        fields = ["id", "failed_share"]
-
-
-class WithMethod(serializers.ModelSerializer):
-    extra = serializers.SerializerMethodField()
-
-    class Meta:
-        model = School
-        fields = ["id", "extra"]
-
-    def get_extra(self, school) -> int:
-        return 1
-
-
-def test_a_property_must_be_given_as_computed():
-    with pytest.raises(ImproperlyConfigured, match="failed_share"):
-        ValueRows(WithProperty).paths  # noqa: B018 - compiling is the point
-
-
-def test_a_method_field_must_be_given_as_computed():
-    with pytest.raises(ImproperlyConfigured, match="extra"):
-        ValueRows(WithMethod).paths  # noqa: B018
-
-
-def test_a_computed_field_left_to_the_view_must_be_filled():
-    rows = ValueRows(WithMethod, computed={"extra": None})
-    with pytest.raises(ImproperlyConfigured, match="fill"):
-        rows.format([{"pk": 1, "id": 1}])
-    assert rows.format([{"pk": 1, "id": 1}], {"extra": lambda row: row["id"] * 2}) == [{"id": 1, "extra": 2}]
-
-
-def test_computed_names_must_be_fields():
-    with pytest.raises(ImproperlyConfigured, match="nonexistent"):
-        ValueRows(WithMethod, computed={"extra": None, "nonexistent": None}).paths  # noqa: B018
-
-
-def test_nested_serializer_reads_through_the_foreign_key():
-    from api.serializers import ResultSerializer
-
-    paths = ValueRows(ResultSerializer, computed={"failed_share": None, "small_sample": None}).paths
-    assert {"procedure__kind__code", "procedure__subject__name", "school__code", "school"} <= set(paths)
-    assert paths[0] == "pk"  # the cursor's position
-
-
-def test_null_is_printed_without_asking_the_field():
-    class Decimals(serializers.ModelSerializer):
-        class Meta:
-            model = Result
-            fields = ["id", "mean_score", "updated_at"]
-
-    now = timezone.now()
-    rows = ValueRows(Decimals).format(
-        [
-            {"pk": 1, "id": 1, "mean_score": None, "updated_at": now},
-            {"pk": 2, "id": 2, "mean_score": Decimal("4.5"), "updated_at": None},
-        ]
-    )
-    assert rows[0]["mean_score"] is None and rows[1]["updated_at"] is None
-    assert rows[1]["mean_score"] == "4.50"
-    assert rows[0]["updated_at"] == serializers.DateTimeField().to_representation(now)
+    with django_assert_num_queries(queries):
+        response = client.get(f"{route}?page_size=1000", **auth(raw))
+    assert response.status_code == 200
+    assert len(response.json()["results"]) > 1
