@@ -7,11 +7,13 @@ class RoadmapsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.navigation import is_staff_reader, reaches_anything, register_menu_entry
+        from diagnostics.selectors import register_coverage_counter
 
         from . import (
             audit,
             items_import,  # noqa: F401  (the importer registers itself)
         )
+        from .indicators.coverage import ivom_coverage
 
         register_menu_entry(
             order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=is_staff_reader
@@ -21,3 +23,4 @@ class RoadmapsConfig(AppConfig):
         )
 
         audit.register()
+        register_coverage_counter(ivom_coverage)
