@@ -5,29 +5,19 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import user_scope
-from core.roles import STAFF_WRITE_ROLES
-from schools.models import Municipality, Region
+from core.policies import CHANGE, policy_for
 
 from .models import ClientKey
+from .policies import key_policy
 
 
 def _keys_for(user):
-    scope = user_scope(user, STAFF_WRITE_ROLES)
-    if scope.everything:
-        return ClientKey.objects.all()
-    regional = ClientKey.objects.filter(region_id__in=scope.region_ids)
-    # A municipal methodologist manages the keys limited to their municipalities only.
-    municipal = ClientKey.objects.filter(municipalities__in=scope.municipality_ids).exclude(
-        municipalities__in=Municipality.objects.exclude(pk__in=scope.municipality_ids)
-    )
-    return (regional | municipal).distinct()
+    return policy_for(ClientKey).instances(user, CHANGE)
 
 
 class KeyForm(forms.Form):
@@ -55,20 +45,10 @@ class KeyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = user_scope(user, STAFF_WRITE_ROLES)
-        self.scope = scope
-        if scope.everything:
-            regions = Region.objects.all()
-            municipalities = Municipality.objects.all()
-        else:
-            regions = Region.objects.filter(pk__in=scope.region_ids) | Region.objects.filter(
-                municipalities__in=scope.municipality_ids
-            )
-            municipalities = Municipality.objects.filter(
-                region_id__in=scope.region_ids
-            ) | Municipality.objects.filter(pk__in=scope.municipality_ids)
-        self.fields["region"].queryset = regions.distinct()
-        self.fields["municipalities"].queryset = municipalities.distinct().order_by("name")
+        self.user = user
+        regions, municipalities = key_policy().issue_territories(user)
+        self.fields["region"].queryset = regions
+        self.fields["municipalities"].queryset = municipalities.order_by("name")
         self.initial.setdefault("expiry_date", timezone.localdate() + datetime.timedelta(days=365))
 
     def clean_allowed_ips(self):
@@ -89,7 +69,7 @@ class KeyForm(forms.Form):
             return cleaned
         if municipalities and any(m.region_id != region.pk for m in municipalities):
             self.add_error("municipalities", "Муниципалитеты должны относиться к выбранному региону.")
-        if not municipalities and not (self.scope.everything or region.pk in self.scope.region_ids):
+        if not municipalities and not key_policy().can_issue_for_region(self.user, region):
             self.add_error(
                 "municipalities",
                 "Ключ на весь регион выдаёт региональный методист; выберите свои муниципалитеты.",
@@ -99,14 +79,9 @@ class KeyForm(forms.Form):
         return cleaned
 
 
-def _require_staff(user):
-    if user_scope(user, STAFF_WRITE_ROLES).is_empty:
-        raise PermissionDenied("Ключи API выдают методисты.")
-
-
 @login_required
 def key_list(request):
-    _require_staff(request.user)
+    policy_for(ClientKey).require(request.user, CHANGE)
     form = KeyForm(request.POST or None, user=request.user)
     raw_key = None
     if request.method == "POST" and form.is_valid():
@@ -138,7 +113,7 @@ def key_list(request):
 @login_required
 @require_POST
 def key_revoke(request, pk: str):
-    _require_staff(request.user)
+    policy_for(ClientKey).require(request.user, CHANGE)
     key = get_object_or_404(_keys_for(request.user), pk=pk)
     key.revoked = True
     key.save(update_fields=["revoked"])

@@ -6,7 +6,7 @@ the territory again and schedules the build after the transaction commits. Views
 """
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,13 +17,11 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from core.access import user_scope
 from core.files import stored_file_response
 from reports import services
-from reports.forms import VERIFY_MAX_BYTES, territory_querysets
+from reports.forms import VERIFY_MAX_BYTES
 from reports.models import (
     FORMAT_CONTENT_TYPES,
-    REQUEST_ROLES,
     Report,
     ReportFile,
     ReportFormat,
@@ -31,12 +29,12 @@ from reports.models import (
     ReportStatus,
     download_name,
 )
+from reports.policies import REQUEST, report_policy
 
 from . import serializers_reports as s
 from .auth import ApiPrincipal
 from .base import SyncViewSet
 from .filters import ApiFilterSet, IntegerFilter, year_filter
-from .models import Tombstone
 
 KEY_REFUSED = (
     "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "
@@ -129,19 +127,6 @@ class ReportViewSet(SyncViewSet):
         # A file is not rendered: a client asking for «Accept: application/pdf» gets the file, or an error in JSON.
         return super().perform_content_negotiation(request, force=force or self.action == "download")
 
-    def deleted_since(self, moment) -> "list[int]":
-        deleted = super().deleted_since(moment)
-        # A report of a whole region has no municipality: its deletion is seen by those who reach the region.
-        scope = user_scope(self.request.user)
-        if scope.everything or not scope.region_ids:
-            return deleted
-        regional = Tombstone.objects.filter(
-            Q(municipality_id__isnull=True, region_id__in=scope.region_ids),
-            model=self.tombstone_model,
-            deleted_at__gte=moment,
-        ).values_list("object_id", flat=True)[:10000]
-        return deleted + list(regional)
-
     # --- the order ---------------------------------------------------------------------------------------------
 
     @extend_schema(
@@ -158,9 +143,9 @@ class ReportViewSet(SyncViewSet):
         user = request.user
         if isinstance(user, ApiPrincipal) or getattr(user, "pk", None) is None:
             raise exceptions.PermissionDenied(KEY_REFUSED)
-        if user_scope(user, REQUEST_ROLES).is_empty:
+        if not report_policy().can(user, REQUEST):
             raise exceptions.PermissionDenied(REQUEST_REFUSED)
-        regions, municipalities, schools = territory_querysets(user, REQUEST_ROLES)
+        regions, municipalities, schools = report_policy().request_territories(user)
         order = s.ReportOrderSerializer(
             data=request.data, regions=regions, municipalities=municipalities, schools=schools
         )

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from schools.models import Municipality, Region, School
+from schools.models import School
 
 from .models import ReportKind
 
@@ -65,21 +65,3 @@ class VerifyForm(forms.Form):
         if upload.size > VERIFY_MAX_BYTES:
             raise forms.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
         return upload
-
-
-def territory_querysets(user, request_roles):
-    """Municipalities and regions a user may order reports for, and the schools of those."""
-    from core.access import user_scope
-
-    scope = user_scope(user, request_roles)
-    if scope.everything:
-        regions = Region.objects.order_by("name")
-        municipalities = Municipality.objects.order_by("name")
-    else:
-        regions = Region.objects.filter(pk__in=scope.region_ids).order_by("name")
-        municipalities = Municipality.objects.filter(
-            pk__in=scope.municipality_ids
-        ) | Municipality.objects.filter(region_id__in=scope.region_ids)
-        municipalities = municipalities.order_by("name")
-    schools = School.objects.filter(municipality__in=municipalities).order_by("name")
-    return regions, municipalities, schools

@@ -14,21 +14,19 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from core.access import user_scope
+from core.policies import CHANGE
 from schools.models import Municipality, School
 
 from . import signing, statuses
 from .builders import ReportParams, build
 from .models import (
-    APPROVE_ROLES,
     FORMAT_EXTENSIONS,
-    REQUEST_ROLES,
     Report,
     ReportEvent,
     ReportFile,
@@ -36,6 +34,7 @@ from .models import (
     ReportKind,
     ReportStatus,
 )
+from .policies import APPROVE, report_policy
 
 logger = logging.getLogger(__name__)
 
@@ -44,31 +43,7 @@ class ReportError(ValidationError):
     """A report cannot do what was asked; the message is for the user."""
 
 
-# --- who may do what ---------------------------------------------------------------------------------------
-
-
-def may_request_for(user, *, region_id: int, municipality_id: int | None, school_id: int | None) -> bool:
-    """May ``user`` order a report on this territory? Their request roles must cover all of it."""
-    scope = user_scope(user, REQUEST_ROLES)
-    if scope.everything:
-        return True
-    if region_id in scope.region_ids:
-        return True
-    if school_id is not None:
-        municipality_id = (
-            School.objects.filter(pk=school_id).values_list("municipality_id", flat=True).first()
-        )
-    return municipality_id is not None and municipality_id in scope.municipality_ids
-
-
-def _require_approver(user, report: Report) -> None:
-    if not Report.objects.reachable_by(user, APPROVE_ROLES).filter(pk=report.pk).exists():
-        raise PermissionDenied("Утверждать и подписывать отчёты может руководитель управления образования.")
-
-
-def _require_editor(user, report: Report) -> None:
-    if not Report.objects.editable_by(user).filter(pk=report.pk).exists():
-        raise PermissionDenied("Недостаточно прав для изменения этого отчёта.")
+# Who may do what: reports.policies.ReportPolicy (every service below asks it).
 
 
 # --- request -------------------------------------------------------------------------------------------------
@@ -96,8 +71,7 @@ def report_request(
         region_id = Municipality.objects.values_list("region_id", flat=True).get(pk=municipality_id)
     elif region_id is None:
         raise ReportError("Выберите муниципалитет или регион.")
-    if not may_request_for(user, region_id=region_id, municipality_id=municipality_id, school_id=school_id):
-        raise PermissionDenied("Вы не можете заказать отчёт по этой территории.")
+    report_policy().require_request_for(user, region_id=region_id, municipality_id=municipality_id)
     same = Report.objects.select_for_update().filter(
         kind=kind, region_id=region_id, municipality_id=municipality_id, school_id=school_id, year=year
     )
@@ -171,7 +145,7 @@ def requeue_waiting(*, older_than_minutes: int | None = None) -> int:
 @transaction.atomic
 def report_new_version(*, user, report: Report) -> Report:
     """A correction of a signed (or any) report: a new version with the same territory and recommendations."""
-    _require_editor(user, report)
+    report_policy().require(user, CHANGE, report)
     latest = (
         Report.objects.filter(
             kind=report.kind,
@@ -201,7 +175,7 @@ def report_new_version(*, user, report: Report) -> Report:
 @transaction.atomic
 def report_update_recommendations(*, user, report: Report, recommendations: str, rebuild: bool) -> Report:
     """Change the recommendations of a report not yet signed; rebuild it with them when asked."""
-    _require_editor(user, report)
+    report_policy().require(user, CHANGE, report)
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.status not in statuses.EDITABLE:
         raise ReportError(
@@ -218,7 +192,7 @@ def report_update_recommendations(*, user, report: Report, recommendations: str,
 @transaction.atomic
 def report_retry(*, user, report: Report) -> Report:
     """Build again: after a failure, or a returned report after its corrections."""
-    _require_editor(user, report)
+    report_policy().require(user, CHANGE, report)
     report = Report.objects.select_for_update().get(pk=report.pk)
     problem = statuses.move_problem(report.status, statuses.QUEUED)
     if problem:
@@ -505,7 +479,7 @@ def report_abandon(report_id: int, *, message: str) -> bool:
 
 @transaction.atomic
 def report_return(*, user, report: Report, comment: str) -> Report:
-    _require_approver(user, report)
+    report_policy().require(user, APPROVE, report)
     report = Report.objects.select_for_update().get(pk=report.pk)
     problem = statuses.move_problem(report.status, statuses.RETURNED, comment)
     if problem:
@@ -521,7 +495,7 @@ def report_return(*, user, report: Report, comment: str) -> Report:
 @transaction.atomic
 def report_sign(*, user, report: Report) -> Report:
     """Approve a ready report: its PDF is signed (PAdES) with the department's certificate."""
-    _require_approver(user, report)
+    report_policy().require(user, APPROVE, report)
     report = Report.objects.select_for_update().get(pk=report.pk)
     problem = statuses.move_problem(report.status, statuses.SIGNED)
     if problem:

@@ -17,36 +17,24 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.access import user_scope
 from core.files import stored_file_response
 from core.forms import add_service_error
 from schools.selectors import flag_default_year
 
 from . import services, statuses
 from .builders import rule_rows
-from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm, territory_querysets
+from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm
 from .models import (
-    APPROVE_ROLES,
-    READ_ROLES,
-    REQUEST_ROLES,
     Report,
     ReportEvent,
     ReportFile,
     ReportStatus,
     download_name,
 )
+from .policies import APPROVE, REQUEST, report_policy
 
 PER_PAGE = 50
 logger = logging.getLogger(__name__)
-
-
-def may_request(user) -> bool:
-    return not user_scope(user, REQUEST_ROLES).is_empty
-
-
-def may_open_reports(user) -> bool:
-    """The menu entry: roles that read reports somewhere (no query: the scope is computed once per request)."""
-    return not user_scope(user, READ_ROLES).is_empty
 
 
 def _visible(user):
@@ -73,9 +61,9 @@ def report_list(request):
             "page_obj": page,
             "status": status,
             "statuses": ReportStatus.choices,
-            "may_request": may_request(request.user),
+            "may_request": report_policy().can(request.user, REQUEST),
             "awaiting": _visible(request.user).filter(status=ReportStatus.READY).count()
-            if not user_scope(request.user, APPROVE_ROLES).is_empty
+            if report_policy().can(request.user, APPROVE)
             else None,
         },
     )
@@ -84,9 +72,9 @@ def report_list(request):
 @login_required
 def report_request(request):
     user = request.user
-    if not may_request(user):
+    if not report_policy().can(user, REQUEST):
         raise PermissionDenied("Заказывать отчёты могут методисты и руководители управления образования.")
-    regions, municipalities, schools = territory_querysets(user, REQUEST_ROLES)
+    regions, municipalities, schools = report_policy().request_territories(user)
     form = ReportRequestForm(
         request.POST or None,
         regions=regions,
