@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from diagnostics import deficits
 from diagnostics.models import Campaign, DiagnosticResult, LineStatus, ProgressForm
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
-from roadmaps import selectors_indicators
+from roadmaps.indicators import selectors as selectors_indicators
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import Municipality, School, Teacher
 

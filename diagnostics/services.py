@@ -11,8 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.models import User
 from core.plural import count_noun
-from core.roles import STAFF_WRITE_ROLES
+from core.roles import STAFF_WRITE_ROLES, Role
+from mentoring.models import TutorAssignment
 from schools.models import Municipality, School, Teacher
 
 from . import deficits as deficit_rules
@@ -182,7 +184,6 @@ def route_draft(
     *, teacher: Teacher, campaign: Campaign, school_year: int, user, today: datetime.date | None = None
 ):
     """A draft ИОМ with one line per deficit of ``campaign``; the teacher's tutor is the responsible person."""
-    from mentoring.models import TutorAssignment
 
     _require_route_writer(user, teacher)
     if Route.objects.filter(teacher=teacher, school_year=school_year).exists():
@@ -571,9 +572,6 @@ def progress_reminders_send(*, today: datetime.date | None = None) -> int:
     """E-mail the school admins of every form due for a reminder today; once per form and kind."""
     from django.core.mail import send_mail
     from django.db import IntegrityError
-
-    from core.models import User
-    from core.roles import Role
 
     today = today or timezone.localdate()
     sent = 0

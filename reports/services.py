@@ -20,7 +20,10 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from core.models import RoleAssignment
 from core.policies import CHANGE
+from core.roles import Role
+from core.tasks import enqueue
 from schools.models import Municipality, School
 
 from . import signing, statuses
@@ -105,7 +108,6 @@ def _schedule(report: Report) -> None:
 def _send(report_id: int) -> bool:
     """Queue the build. When the broker is down the report stays queued with a stage that says so (the user
     is told by core.tasks.enqueue), and requeue_waiting sends it once the broker is back."""
-    from core.tasks import enqueue
 
     from .tasks import report_build_task
 
@@ -291,8 +293,6 @@ def _requisite(position: str, name: str) -> str:
 
 def _head_line(report: Report) -> str:
     """The territory's only head, as the requisite; empty when it has none or several."""
-    from core.models import RoleAssignment
-    from core.roles import Role
 
     target = (
         {"municipality_id": report.municipality_id}

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from diagnostics.uploads import check_evidence, evidence_name
 from schools.models import Municipality, School
 
 from . import transitions
@@ -186,8 +187,6 @@ def item_move(
 
 @transaction.atomic
 def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: str = "") -> ItemEvidence:
-    from diagnostics.uploads import check_evidence, evidence_name
-
     if not _may_update_status(user, item):
         raise PermissionDenied(
             "Прикладывать подтверждения могут ответственные, администратор школы и методист."

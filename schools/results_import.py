@@ -43,6 +43,8 @@ from core.tabular import (
     read_rows,
     rows_with_header,
 )
+from core.tasks import enqueue
+from schools.tasks import recompute_flags_task
 
 from . import fisoko
 from .models import Procedure, ProcedureKind, Region, Result, School, Subject
@@ -884,8 +886,6 @@ class _PortableWriter(_Writer):
 
 def _queue_flags_recompute(years: set[int], region_id: int) -> None:
     """After the import commits, recompute the ШНОР lists that look back at these results' years."""
-    from core.tasks import enqueue
-    from schools.tasks import recompute_flags_task
 
     list_years = sorted({year + shift for year in years for shift in LIST_YEARS_AFFECTED})
     # A broker outage loses nothing: the nightly recompute (beat) covers every year.

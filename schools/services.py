@@ -1,6 +1,10 @@
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from core.access import require_editable
+from core.errors import ApplicationError
+from core.roles import SCHOOL_WRITE_ROLES
+
 from .models import Municipality, Region, School
 
 
@@ -112,7 +116,6 @@ def approved_list_create(
     *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
 ):
     """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
-    from core.errors import ApplicationError
 
     from .criteria import Status
     from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent, FlagDecision
@@ -234,8 +237,6 @@ TEACHER_FIELDS = (
 def _require_school_writable(user, school: School) -> None:
     from django.core.exceptions import PermissionDenied
 
-    from core.roles import SCHOOL_WRITE_ROLES
-
     if not School.objects.reachable_by(user, SCHOOL_WRITE_ROLES).filter(pk=school.pk).exists():
         raise PermissionDenied("Менять сведения о педагогах этой школы могут её администратор и методист.")
 
@@ -265,7 +266,6 @@ def teacher_create(*, school: School, user, last_name: str, first_name: str, sub
 @transaction.atomic
 def teacher_update(*, teacher, user, subjects=None, **fields):
     """Change the given fields (and the subjects, when given); saves only what changed."""
-    from core.access import require_editable
 
     require_editable(user, teacher)
     unknown = set(fields) - set(TEACHER_FIELDS)
@@ -289,8 +289,6 @@ def teacher_update(*, teacher, user, subjects=None, **fields):
 
 @transaction.atomic
 def course_add(*, teacher, user, title: str, provider: str, hours: int, start_date, end_date, certificate=""):
-    from core.access import require_editable
-
     from .models import ProfessionalCourse
 
     require_editable(user, teacher)
@@ -310,8 +308,6 @@ def course_add(*, teacher, user, title: str, provider: str, hours: int, start_da
 
 @transaction.atomic
 def course_delete(*, course, user) -> None:
-    from core.access import require_editable
-
     require_editable(user, course)
     course.delete()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from schools.models import FlagComputation, FlagRule, School
+from schools.models import FlagComputation, FlagRule, Municipality, Region, School
 
 from ..context import ReportContext, Section, Table
 from . import sections
@@ -154,8 +154,6 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
         school = School.objects.select_related("municipality__region").get(pk=params.school_id)
         municipality = school.municipality
     elif params.municipality_id:
-        from schools.models import Municipality
-
         municipality = Municipality.objects.select_related("region").get(pk=params.municipality_id)
     built_sections = []
     for index, (_key, stage, function) in enumerate(SECTIONS):
@@ -171,8 +169,6 @@ def build(params: ReportParams, *, on_progress: ProgressCallback | None = None, 
         title = "Аналитическая справка по работе со школами с низкими образовательными результатами"
         subtitle = ""
     else:
-        from schools.models import Region
-
         territory = Region.objects.get(pk=params.region_id).name
         title = "Аналитическая справка по работе со школами с низкими образовательными результатами"
         subtitle = ""

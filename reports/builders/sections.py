@@ -15,7 +15,7 @@ from mentoring.models import LogEntry, LogKind, MentorAssignment, TutorAssignmen
 from mentoring.selectors import coverage_schools
 from roadmaps.indicators.rules import no_data_reason
 from roadmaps.indicators.selectors import indicator_report
-from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, Roadmap, RoadmapItem
+from roadmaps.models import Event, ItemStatus, RiskEntry, RiskLevel, RiskProfile, Roadmap, RoadmapItem
 from roadmaps.querysets import overdue_q
 from roadmaps.transitions import due_date
 from schools.criteria import RuleParams, is_low
@@ -806,8 +806,6 @@ def _risk_summary_table(by_school: dict[int, list]) -> Table:
 
 
 def _visible_profiles(scope: BuildScope):
-    from roadmaps.models import RiskProfile
-
     return (
         RiskProfile.objects.visible_to(scope.principal)
         .filter(school_id__in=scope.focus_ids, year=scope.year)

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from core.access import can_write_somewhere
 from core.plural import count_noun, plural
+from mentoring.selectors import coverage_schools
 from schools.models import Municipality, School, Teacher
 
 from ..models import Event, EventLevel, RoadmapItem
@@ -296,7 +297,6 @@ class EventTotals:
 
 def event_totals(user, year: int) -> EventTotals:
     """The totals of the events starting in ``year`` that ``user`` sees, for the ШНОР of the year's list."""
-    from mentoring.selectors import coverage_schools
 
     shnor, source, _lists = coverage_schools(user, year)
     shnor_ids = {s.pk for s in shnor}

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 from core.access import user_scope
 from core.roles import PERSONAL_DATA_ROLES
+from schools.models import Municipality
 
 from . import rules
 from .selectors import (
@@ -117,8 +118,6 @@ def _selected_id(request, name: str) -> int | None:
 
 
 def _visible_municipality(user, pk: int):
-    from schools.models import Municipality
-
     municipality = Municipality.objects.visible_to(user).filter(pk=pk).first()
     if municipality is None:
         raise Http404("Нет такого муниципалитета.")

@@ -14,7 +14,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.access import can_write_somewhere
-from schools.models import School
+from mentoring.selectors import coverage_schools
+from schools.models import ApprovedList, FlagDecision, School
 
 from ..models import RiskEntry, RiskFactor, RiskLevel, RiskProfile, RoadmapItem
 
@@ -233,7 +234,6 @@ class ProfileRow:
 def profile_rows(user, year: int) -> tuple[list[ProfileRow], str]:
     """The year's ШНОР (approved list, or the computed status where none is approved) with their profiles,
     and the schools that have a profile for the year without being in the list."""
-    from mentoring.selectors import coverage_schools
 
     shnor, source, _lists = coverage_schools(user, year)
     profiles = {
@@ -260,7 +260,6 @@ def profile_rows(user, year: int) -> tuple[list[ProfileRow], str]:
 
 def profile_years(user) -> list[int]:
     """Years a user may pick: those of the ШНОР lists and statuses they see and of the profiles."""
-    from schools.models import ApprovedList, FlagDecision
 
     years = set(FlagDecision.objects.visible_to(user).values_list("list_year", flat=True).distinct())
     years |= set(ApprovedList.objects.visible_to(user).values_list("list_year", flat=True).distinct())

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
+from schools.models import FlagRule
 from schools.selectors import region_for_command
 from schools.services import FLAG_RULE_FIELDS, flag_rule_get, flag_rule_update
 
@@ -66,7 +67,6 @@ class Command(BaseCommand):
 def _describe(error: ValidationError) -> str:
     if not hasattr(error, "error_dict"):
         return "; ".join(error.messages)
-    from schools.models import FlagRule
 
     parts = []
     for name, messages in error.message_dict.items():
