@@ -1,9 +1,11 @@
+import copy
 import os
 import socket
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from core.roles import Role
 from reports import signing
@@ -38,6 +40,16 @@ def redis_url() -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _history(request):
+    """Change history is recorded only in tests marked ``history`` (off in shnor_portal/settings/test.py)."""
+    if request.node.get_closest_marker("history") is None:
+        yield
+        return
+    with override_settings(SIMPLE_HISTORY_ENABLED=True):
+        yield
+
+
 @dataclass
 class World:
     """Two municipalities of one region and a school in another region; one user per role."""
@@ -53,9 +65,95 @@ class World:
     users: dict
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs ``item`` as a TransactionTestCase (its own rule, pytest_django.fixtures)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def _module_world_fits(item: pytest.Item) -> bool:
+    """A test may share its module's world: it asks for ``world``, runs inside TestCase's transaction and records
+    no history (the shared world is built with history off; a history test builds its own with history on)."""
+    return (
+        "world" in getattr(item, "fixturenames", ())
+        and not _transactional(item)
+        and item.get_closest_marker("history") is None
+    )
+
+
+class ModuleWorld:
+    """The ``world`` of one test module, built once inside a transaction left open for the module (the way
+    TestCase.setUpTestData works): every test runs in a savepoint of it that pytest-django rolls back, so a test
+    that changes the world's rows leaves the next one a clean world; the transaction is rolled back at the end.
+
+    Only one is open at a time (``current``). A test that must not run inside it — a transactional test (its own
+    commits, a live server's other connection), or one that does not ask for ``world`` (it expects none of its
+    rows) — closes it first (``pytest_runtest_setup``); the next test asking for ``world`` builds it again."""
+
+    current: "ModuleWorld | None" = None
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.outer = None
+        self.world: World | None = None
+
+    def open(self) -> None:
+        if self.outer is not None:
+            return
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            self.outer = transaction.atomic()
+            self.outer._from_testcase = True  # a durable atomic in the test is still allowed, as in TestCase
+            self.outer.__enter__()
+            self.world = make_world()
+
+    def close(self) -> None:
+        if self.outer is None:
+            return
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.outer.__exit__(None, None, None)
+        self.outer = None
+        self.world = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of ``item``: close the module's world for a test that must not see it, build it again
+    for a test that shares it (the module fixture already exists, so the test database does too)."""
+    module_world = ModuleWorld.current
+    if module_world is None:
+        return
+    if _module_world_fits(item):
+        module_world.open()
+    else:
+        module_world.close()
+
+
+@pytest.fixture(scope="module")
+def _module_world(request, django_db_setup, django_db_blocker):
+    module_world = ModuleWorld(django_db_blocker)
+    ModuleWorld.current = module_world
+    if _module_world_fits(request._pyfuncitem):  # set up before the test's own transaction (a wider scope)
+        module_world.open()
+    yield module_world
+    module_world.close()
+    ModuleWorld.current = None
+
+
 @pytest.fixture
-def world(db) -> World:
-    return make_world()
+def world(request, _module_world, db) -> World:
+    """The module's shared world, deep-copied per test like TestCase.setUpTestData's attributes (a test may change
+    the objects it is handed); a transactional or history test builds its own."""
+    if _module_world.world is None:
+        return make_world()
+    return copy.deepcopy(_module_world.world)
 
 
 def make_world() -> World:

@@ -31,7 +31,7 @@ from tests.conftest import PASSWORD
 from tests.factories import user_with_role
 from tests.schools.test_flags import add
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.history]  # the audit reads the change history
 
 AUDIT = reverse("audit:changes")
 LOGINS = reverse("audit:logins")
