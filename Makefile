@@ -59,9 +59,15 @@ format: install-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Two processes (pytest-xdist), a module to a process so that its shared world is built once; each process has its
+# own test database (test_shnor_gw0, …). Tests marked serial (the outage tests: they time services that vanish and
+# come back) run alone afterwards.
+XDIST := -n $(or $(TEST_PROCESSES),2) --dist loadfile
+
 test: install-dev lint ## Install what tests need and run the whole suite (PostgreSQL, Redis, a real worker, Chromium)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=shnor_portal.settings.test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) -m "not serial" $(PYTEST_ARGS)
+	$(BIN)/pytest -m serial $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-sqlite
 
 # The demo runs on SQLite, the suite on PostgreSQL: a query one accepts and the other refuses (issue #17, the audit
@@ -70,7 +76,7 @@ SQLITE_TESTS := tests/core/test_access_matrix.py tests/core/test_audit.py tests/
 	$(sort $(wildcard tests/*/test_*views*.py))
 
 test-sqlite: install-dev ## Open every page as every role on the demo's embedded database (SQLite)
-	TEST_DATABASE_VENDOR=sqlite $(BIN)/pytest -p no:cacheprovider $(SQLITE_TESTS)
+	TEST_DATABASE_VENDOR=sqlite $(BIN)/pytest -p no:cacheprovider $(XDIST) $(SQLITE_TESTS)
 
 worker: install ## Start a Celery worker on every queue (needs CELERY_BROKER_URL)
 	$(BIN)/celery -A shnor_portal worker --loglevel=INFO -Q celery,imports,reports,recompute,notifications

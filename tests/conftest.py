@@ -18,6 +18,14 @@ def pytest_report_header(config):
     return f"database: {settings.TEST_DATABASE_VENDOR}; CI={os.environ.get('CI', '')}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """An outage test is serial: it cuts a service off and waits for its return on a clock, which a parallel
+    neighbour's load would make flaky (make test runs ``-m serial`` alone, after the parallel run)."""
+    for item in items:
+        if item.get_closest_marker("outage") is not None:
+            item.add_marker(pytest.mark.serial)
+
+
 def redis_reachable(url: str) -> bool:
     from urllib.parse import urlparse
 
