@@ -34,7 +34,7 @@ STORAGES = {  # no manifest needed while runserver serves static files
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# The demo signs reports with a self-signed certificate that load_demo makes (reports/demo.py); a department
+# The demo signs reports with a self-signed certificate that load_demo makes (demo/reports.py); a department
 # sets REPORTS_SIGNING_PKCS12, REPORTS_SIGNING_PASSWORD and REPORTS_TRUST_ROOTS to its own (docs/operations.md).
 if not REPORTS_SIGNING_PKCS12:  # noqa: F405
     REPORTS_SIGNING_PKCS12 = str(REPORTS_DEMO_CERT_DIR / "demo-signer.p12")  # noqa: F405
