@@ -4,7 +4,7 @@ from django.apps import AppConfig
 MENU_ORDER = {
     "home": 10,
     "imports:list": 140,
-    "api_keys:list": 150,
+    "api_keys:list": 150,  # registered by api/apps.py (the keys' policy is the api's)
     "audit:changes": 160,
     "admin:index": 170,
 }
@@ -28,16 +28,16 @@ class CoreConfig(AppConfig):
         sqlite.connect()
 
         from .imports import importers_for
-        from .navigation import register_menu_entry, writes_as_staff
-        from .selectors_audit import may_see_audit, register_core_audit_sources
+        from .models import AuthEvent
+        from .navigation import allowed, register_menu_entry
+        from .selectors_audit import register_core_audit_sources
 
         register_core_audit_sources()
 
         for title, url_name, shown in (
             ("Главная", "home", lambda user: True),
             ("Загрузки", "imports:list", lambda user: bool(importers_for(user))),
-            ("Ключи API", "api_keys:list", writes_as_staff),
-            ("Журнал изменений", "audit:changes", may_see_audit),
+            ("Журнал изменений", "audit:changes", allowed(AuthEvent)),
             ("Администрирование", "admin:index", lambda user: user.is_staff),
         ):
             register_menu_entry(order=MENU_ORDER[url_name], title=title, url_name=url_name, shown=shown)

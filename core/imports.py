@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .access import can_write_somewhere
 from .errors import ApplicationError
 from .models import ImportBatch
+from .policies import policy_for
 from .roles import STAFF_WRITE_ROLES
 from .tabular import Column, RowError, TableError
 
@@ -116,7 +116,8 @@ def register_importer(importer: Importer) -> Importer:
 
 def importers_for(user) -> list[Importer]:
     """The kinds of data ``user`` may upload: the registry and results for staff, teachers for schools too."""
-    return [i for i in IMPORTERS.values() if can_write_somewhere(user, importer_write_roles(i))]
+    policy = policy_for(ImportBatch)
+    return [i for i in IMPORTERS.values() if policy.can_upload(user, importer_write_roles(i))]
 
 
 # The regions a user may import into: the organisation registry (schools) sits above core and fills this in its
@@ -234,7 +235,7 @@ def import_batch_store(
     """Store an uploaded file as a batch waiting for validation."""
     get_importer(kind)
     safe_name = Path(name).name[:255] or "import"
-    stats = {_QUEUED: "validate"}
+    stats: dict[str, object] = {_QUEUED: "validate"}
     if options:
         stats[_OPTIONS] = options
     batch = ImportBatch(

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -5,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from .history import AuditedHistory
-from .policies import ImportBatchPolicy, PolicyQuerySet, register_policy
+from .policies import AuditPolicy, ImportBatchPolicy, PolicyQuerySet, register_policy
 from .roles import Grant, Role, grant_problem
 
 
@@ -22,7 +24,7 @@ class User(AbstractUser):
     position = models.CharField("должность", max_length=255, blank=True)
     phone = models.CharField("телефон", max_length=50, blank=True)
 
-    objects = UserManager()
+    objects: "ClassVar[UserManager[User]]" = UserManager()
     # The password hash never enters the history; last_login changes on every sign-in (AuthEvent has those).
     history = AuditedHistory(excluded_fields=["password", "last_login"])
 
@@ -282,3 +284,6 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.get_kind_display()}: {self.username}"
+
+
+register_policy(AuthEvent, AuditPolicy)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from .access import user_scope
-from .roles import PERSONAL_DATA_ROLES, STAFF_WRITE_ROLES, Role
+from .policies import VIEW, policy_for
 
 
 @dataclass(frozen=True)
@@ -53,24 +52,14 @@ def _url(name: str) -> str | None:
         return None
 
 
-STAFF_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
+def allowed(model, action: str = VIEW) -> Callable[[object], bool]:
+    """An entry's predicate: the user may do ``action`` with ``model`` somewhere (its policy says; no query for the
+    plain role-based policies, the scope is computed once per request)."""
 
+    def shown(user) -> bool:
+        return policy_for(model).can(user, action)
 
-# Predicates the apps share for their entries: one answer per user (user_scope caches its scopes).
-def reaches_anything(user) -> bool:
-    return not user_scope(user).is_empty
-
-
-def is_staff_reader(user) -> bool:
-    return not user_scope(user, STAFF_READ_ROLES).is_empty
-
-
-def sees_personal_data(user) -> bool:
-    return not user_scope(user, PERSONAL_DATA_ROLES).is_empty
-
-
-def writes_as_staff(user) -> bool:
-    return not user_scope(user, STAFF_WRITE_ROLES).is_empty
+    return shown
 
 
 def holds_role_personally(*roles: str) -> Callable[[object], bool]:

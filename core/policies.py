@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
-from .roles import STAFF_WRITE_ROLES, TEACHER_LEVEL_ROLES, Scope
+from .roles import AUDIT_ROLES, STAFF_WRITE_ROLES, TEACHER_LEVEL_ROLES, Role, Scope
 from .territory import scope_q, user_scope
 
 VIEW = "view"
@@ -77,14 +77,14 @@ def is_system(user) -> bool:
     return user is SYSTEM
 
 
-def _may_reach_anything(user) -> bool:
+def may_act(user) -> bool:
     """Anonymous, missing and inactive users reach nothing, whatever a policy says."""
     return user is not None and bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
 
 
 def is_person(user) -> bool:
     """A person with an account (an API key's or a report's principal has none): person-only paths apply."""
-    return _may_reach_anything(user) and getattr(user, "pk", None) is not None
+    return may_act(user) and getattr(user, "pk", None) is not None
 
 
 class Policy:
@@ -113,7 +113,8 @@ class Policy:
 
     @property
     def _queryset_class(self) -> type:
-        return self.model._default_manager._queryset_class
+        # Set by QuerySet.as_manager()/Manager.from_queryset(); the stubs do not declare it.
+        return self.model._default_manager._queryset_class  # type: ignore[attr-defined]
 
     def _path(self, name: str) -> str | None:
         return getattr(self._queryset_class, name, None)
@@ -194,7 +195,7 @@ class Policy:
 
     def reach_scope(self, user, roles: frozenset[str]) -> Scope:
         """The territory ``user`` reaches through ``roles`` (a building block for ``can_anywhere``)."""
-        if not _may_reach_anything(user):
+        if not may_act(user):
             return Scope()
         if is_system(user):
             return Scope(everything=True)
@@ -220,7 +221,7 @@ class Policy:
     def reach(self, user, roles: frozenset[str], queryset: models.QuerySet | None = None) -> models.QuerySet:
         """Rows reached through a set of roles (``ScopedQuerySet.reachable_by``); an action's role set is that action."""
         queryset = self._base(queryset)
-        if not _may_reach_anything(user):
+        if not may_act(user):
             return queryset.none()
         if is_system(user):
             return queryset
@@ -230,7 +231,7 @@ class Policy:
         """Rows (of ``queryset``, by default all) on which ``user`` may do ``action``. Deny by default."""
         roles = self.roles(action)
         queryset = self._base(queryset)
-        if not _may_reach_anything(user):
+        if not may_act(user):
             return queryset.none()
         if is_system(user):
             return queryset
@@ -283,6 +284,37 @@ class ImportBatchPolicy(Policy):
             q |= Q(uploaded_by=user)
         return queryset.filter(q)
 
+    def can_upload(self, user, write_roles: frozenset[str]) -> bool:
+        """May ``user`` upload a kind of data that ``write_roles`` write (core.imports: each importer names its
+        roles; the rows are checked one by one against the user's reach when applied)?"""
+        return not self.reach_scope(user, write_roles).is_empty
+
+    def require_upload(self, user, write_roles: frozenset[str]) -> None:
+        if not self.can_upload(user, write_roles):
+            school_admins = " и администраторы школ" if Role.SCHOOL_ADMIN in write_roles else ""
+            raise PermissionDenied(f"Загружать эти данные могут методисты{school_admins}.")
+
+
+class AuditPolicy(Policy):
+    """The audit (the changes to the working data and the sign-in journal), registered for ``core.AuthEvent``:
+    the municipality's (or region's) methodologists and department heads read what happened in their territory;
+    superusers read everything. Schools, mentors, tutors and the regional analyst do not. Each journal row is
+    placed by its person (core.selectors_audit.Reach: the people of the reader's territory)."""
+
+    read_roles = AUDIT_ROLES
+    write_roles = frozenset()
+    messages = {  # noqa: RUF012
+        VIEW: "Журнал изменений доступен методистам, руководителям управления образования и администраторам портала.",
+    }
+
+    def scope(self, queryset, user, roles, action):
+        from .selectors_audit import Reach, any_in  # the audit's reach reads the apps' registered people
+
+        reach = Reach(user)
+        if reach.everything:
+            return queryset
+        return queryset.filter(any_in("user_id", reach.user_ids))
+
 
 # -- the registry ------------------------------------------------------------------------------------------------
 
@@ -299,7 +331,7 @@ def register_policy(model: type[models.Model], policy_class: type[Policy] | None
     """
 
     def register(cls: P) -> P:
-        model_class = model._meta.concrete_model
+        model_class = model._meta.concrete_model or model  # a concrete model is its own
         if model_class in _DECLARED:
             raise ImproperlyConfigured(
                 f"{model_class._meta.label} already has a policy: {_REGISTRY[model_class]!r}"
@@ -314,17 +346,20 @@ def register_policy(model: type[models.Model], policy_class: type[Policy] | None
     return register
 
 
-def policy_for(model_or_instance: type[models.Model] | models.Model) -> Policy:
-    """The policy of a model (or of an instance's model)."""
+def policy_for(model_or_instance: type[models.Model] | models.Model) -> Any:
+    """The policy of a model (or of an instance's model).
+
+    Typed ``Any``: the registered policy is a subclass with its own methods (``can_for_school``, ``require_upload``…)
+    that the callers use by name; a ``Policy`` annotation would hide them from mypy."""
     model = model_or_instance if isinstance(model_or_instance, type) else type(model_or_instance)
-    model = model._meta.concrete_model
+    model = model._meta.concrete_model or model  # a concrete model is its own
     if not _discovered:
         autodiscover()
     try:
         return _REGISTRY[model]
     except KeyError:
         pass
-    if not getattr(model._default_manager._queryset_class, "permission_scoped", False):
+    if not getattr(model._default_manager._queryset_class, "permission_scoped", False):  # type: ignore[attr-defined]
         raise ImproperlyConfigured(f"{model._meta.label} has no permission policy")
     policy = _REGISTRY.setdefault(model, Policy(model))
     return policy
@@ -343,7 +378,7 @@ def scoped_models() -> list[type[models.Model]]:
         model
         for model in apps.get_models()
         if model._meta.concrete_model in _DECLARED
-        or getattr(model._default_manager._queryset_class, "permission_scoped", False)
+        or getattr(model._default_manager._queryset_class, "permission_scoped", False)  # type: ignore[attr-defined]
     ]
 
 
@@ -375,12 +410,14 @@ __all__ = [
     "CHANGE",
     "SYSTEM",
     "VIEW",
+    "AuditPolicy",
     "ImportBatchPolicy",
     "Policy",
     "PolicyQuerySet",
     "autodiscover",
     "can",
     "is_person",
+    "may_act",
     "is_system",
     "policy_for",
     "register_policy",

@@ -36,6 +36,11 @@ ROLE_SCOPE_LEVELS: dict[str, frozenset[str]] = {
 ALL_ROLES = frozenset(Role)
 # Roles that may change the registry and the municipality's working data.
 STAFF_WRITE_ROLES = frozenset({Role.METHODIST})
+# Who reads the audit: the municipality's (or region's) methodologists and department heads; superusers read
+# everything. Schools, mentors, tutors and the regional analyst do not.
+AUDIT_ROLES = frozenset({Role.METHODIST, Role.HEAD})
+# The staff who oversee a territory's schools (the methodologist's dashboard, the campaigns): no school roles.
+STAFF_READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 # Roles that may change their own school's working data (progress forms, roadmap items of the school…).
 SCHOOL_WRITE_ROLES = frozenset({Role.METHODIST, Role.SCHOOL_ADMIN})
 # Roles that reach teachers one by one: a tutor opens the card and results of the schools where their

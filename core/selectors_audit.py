@@ -21,13 +21,9 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 
-from .access import user_scope
 from .models import AuthEvent, RoleAssignment, User
-from .roles import Role
-
-# Who reads the audit: the municipality's (or region's) methodologists and department heads; superusers read
-# everything. Schools, mentors, tutors and the regional analyst do not.
-AUDIT_ROLES = frozenset({Role.METHODIST, Role.HEAD})
+from .policies import VIEW, policy_for
+from .roles import AUDIT_ROLES
 
 PAGE_SIZE = 50
 # A long text (an activity, recommendations) is cut to this many characters in the list of changes.
@@ -44,10 +40,6 @@ FIELD_LABELS = {
 }
 
 
-def may_see_audit(user) -> bool:
-    return getattr(user, "is_authenticated", False) and not user_scope(user, AUDIT_ROLES).is_empty
-
-
 # --- the reader's reach -------------------------------------------------------------------------------------
 
 
@@ -56,7 +48,9 @@ class Reach:
 
     def __init__(self, user):
         self.user = user
-        self.scope = user_scope(user, AUDIT_ROLES)
+        self.scope = policy_for(AuthEvent).reach_scope(
+            user, AUDIT_ROLES
+        )  # who reads: core.policies.AuditPolicy
 
     @property
     def everything(self) -> bool:
@@ -79,7 +73,7 @@ class Reach:
         ]
 
 
-def _any_in(column: str, subqueries: Iterable) -> Q:
+def any_in(column: str, subqueries: Iterable) -> Q:
     q = Q(pk__in=[])
     for subquery in subqueries:
         q |= Q(**{f"{column}__in": subquery})
@@ -143,12 +137,12 @@ def _role_assignment_scope(reach: Reach) -> Q:
         | Q(municipality_id__in=reach.ids(_related(RoleAssignment, "municipality")))
         | Q(school_id__in=reach.ids(_related(RoleAssignment, "school")))
         # mentors and tutors hold their role with no territory: theirs are seen where their orders are
-        | (Q(region_id=None, municipality_id=None, school_id=None) & _any_in("user_id", reach.user_ids))
+        | (Q(region_id=None, municipality_id=None, school_id=None) & any_in("user_id", reach.user_ids))
     )
 
 
 def _user_scope(reach: Reach) -> Q:
-    return _any_in("id", reach.user_ids)
+    return any_in("id", reach.user_ids)
 
 
 # The tracked models come from the apps, which register them in AppConfig.ready() (core knows no app above
@@ -521,10 +515,9 @@ class AuthFilter:
 def auth_events(user, flt: AuthFilter) -> models.QuerySet:
     """Sign-ins, sign-outs and failures ``user`` may read: a superuser all, staff those of their people (a
     failure under an unknown name belongs to nobody and only a superuser sees it)."""
-    reach = Reach(user)
-    events = AuthEvent.objects.select_related("user").filter(_date_q("at", flt))
-    if not reach.everything:
-        events = events.filter(_any_in("user_id", reach.user_ids))
+    events = policy_for(AuthEvent).instances(
+        user, VIEW, AuthEvent.objects.select_related("user").filter(_date_q("at", flt))
+    )
     if flt.kind in AuthEvent.Kind.values:
         events = events.filter(kind=flt.kind)
     if flt.user_text.strip():

@@ -1,26 +1,20 @@
 """The audit pages: changes to the working data and the sign-in journal. Read-only: GET and HEAD only."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from .forms_audit import AuditFilterForm, AuthFilterForm
-from .selectors_audit import PAGE_SIZE, audit_entries, auth_events, change_rows, may_see_audit
-
-
-def _require_reader(user) -> None:
-    if not may_see_audit(user):
-        raise PermissionDenied(
-            "Журнал изменений доступен методистам, руководителям управления образования и администраторам портала."
-        )
+from .models import AuthEvent
+from .policies import VIEW, policy_for
+from .selectors_audit import PAGE_SIZE, audit_entries, auth_events, change_rows
 
 
 @require_safe
 @login_required
 def changes(request):
-    _require_reader(request.user)
+    policy_for(AuthEvent).require(request.user, VIEW)  # core.policies.AuditPolicy
     form = AuditFilterForm(request.GET or None)
     page = Paginator(change_rows(request.user, form.filter()), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -33,7 +27,7 @@ def changes(request):
 @require_safe
 @login_required
 def logins(request):
-    _require_reader(request.user)
+    policy_for(AuthEvent).require(request.user, VIEW)  # core.policies.AuditPolicy
     form = AuthFilterForm(request.GET or None)
     page = Paginator(auth_events(request.user, form.filter()), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "core/audit.html", {"tab": "logins", "form": form, "page_obj": page})

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .access import can_write_somewhere
 from .errors import ApplicationError
 from .exports import csv_download
 from .forms import ImportUploadForm
@@ -27,25 +26,21 @@ from .imports import (
     regions_writable_by,
 )
 from .models import ImportBatch
-from .roles import Role
+from .policies import policy_for
 
 PREVIEW_ERRORS_SHOWN = 200
 
 
-def _require_importer(request, kind: str):
+def _importer(request, kind: str):
+    """The importer of ``kind`` if the user may upload it (ImportBatchPolicy); 404 for an unknown kind."""
     try:
         importer = get_importer(kind)
     except ApplicationError as error:
         from django.http import Http404
 
         raise Http404(error.message) from error
-    if not can_write_somewhere(request.user, importer_write_roles(importer)):
-        raise PermissionDenied("Загружать эти данные могут методисты" + _and_school_admins(importer) + ".")
+    policy_for(ImportBatch).require_upload(request.user, importer_write_roles(importer))
     return importer
-
-
-def _and_school_admins(importer) -> str:
-    return " и администраторы школ" if Role.SCHOOL_ADMIN in importer_write_roles(importer) else ""
 
 
 @login_required
@@ -60,7 +55,7 @@ def import_list(request):
 
 @login_required
 def import_new(request, kind: str):
-    importer = _require_importer(request, kind)
+    importer = _importer(request, kind)
     regions = regions_writable_by(request.user, importer_write_roles(importer))
     form = ImportUploadForm(
         request.POST or None, request.FILES or None, regions=regions, options=getattr(importer, "options", ())
@@ -82,7 +77,7 @@ def import_new(request, kind: str):
 
 @login_required
 def import_template(request, kind: str):
-    importer = _require_importer(request, kind)
+    importer = _importer(request, kind)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Данные"

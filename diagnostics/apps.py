@@ -6,13 +6,13 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Диагностика и ИОМ"
 
     def ready(self) -> None:
-        from core.navigation import (
-            holds_role_personally,
-            is_staff_reader,
-            register_menu_entry,
-            sees_personal_data,
-        )
+        from core.navigation import allowed, holds_role_personally, register_menu_entry
         from core.roles import Role
+        from schools.models import School, Teacher
+        from schools.policies import OVERSEE
+
+        is_staff_reader = allowed(School, OVERSEE)
+        sees_personal_data = allowed(Teacher)
 
         from . import (
             audit,

@@ -7,8 +7,9 @@ class MentoringConfig(AppConfig):
 
     def ready(self):
         from core.access import register_assignment_provider
-        from core.navigation import holds_role_personally, reaches_anything, register_menu_entry
+        from core.navigation import allowed, holds_role_personally, register_menu_entry
         from core.roles import Role
+        from schools.models import School
 
         from . import audit, panels
         from .access import mentor_reach, tutor_reach
@@ -22,7 +23,7 @@ class MentoringConfig(AppConfig):
             shown=holds_role_personally(Role.MENTOR, Role.TUTOR),
         )
         register_menu_entry(
-            order=90, title="Наставничество", url_name="mentoring:index", shown=reaches_anything
+            order=90, title="Наставничество", url_name="mentoring:index", shown=allowed(School)
         )
 
         audit.register()

@@ -6,8 +6,10 @@ class RoadmapsConfig(AppConfig):
     verbose_name = "Дорожные карты, мероприятия, риски"
 
     def ready(self) -> None:
-        from core.navigation import is_staff_reader, reaches_anything, register_menu_entry
+        from core.navigation import allowed, register_menu_entry
         from diagnostics.selectors import register_coverage_counter
+        from schools.models import School
+        from schools.policies import OVERSEE
 
         from . import (
             audit,
@@ -16,10 +18,10 @@ class RoadmapsConfig(AppConfig):
         from .indicators.coverage import ivom_coverage
 
         register_menu_entry(
-            order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=is_staff_reader
+            order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=allowed(School, OVERSEE)
         )
         register_menu_entry(
-            order=120, title="Дорожные карты", url_name="roadmaps:list", shown=reaches_anything
+            order=120, title="Дорожные карты", url_name="roadmaps:list", shown=allowed(School)
         )
 
         audit.register()

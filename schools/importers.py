@@ -8,13 +8,13 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.access import user_scope
 from core.imports import ImportOutcome, register_importer
 from core.plural import count_noun
-from core.roles import STAFF_WRITE_ROLES
+from core.policies import SYSTEM, is_system
 from core.tabular import Column, RowError, iter_table, normalise_header, normalise_text
 
 from .models import Municipality, Region, School, SchoolType
+from .policies import municipality_policy
 
 COLUMNS = (
     Column("code", "Код ОО", aliases=("код", "логин", "логин ФИС ОКО", "school_code")),
@@ -170,14 +170,14 @@ class SchoolImporter:
         return SchoolRow(line, code, cleaned["name"], cleaned["municipality"], optional)
 
     def _plan(self, rows: list[SchoolRow], region: Region, user, errors: list[RowError]) -> "_Plan":
-        scope = user_scope(user, STAFF_WRITE_ROLES) if user is not None else None
-        may_create_municipality = scope is None or scope.everything or region.pk in scope.region_ids
+        actor = SYSTEM if user is None else user  # no user: the command line, a trusted caller
+        may_create_municipality = municipality_policy().can_create_in(actor, region)
         municipalities = {m.name.lower(): m for m in Municipality.objects.filter(region=region)}
-        if scope is None:
+        if is_system(actor):
             writable_municipalities = {m.pk for m in municipalities.values()}
         else:
             writable_municipalities = set(
-                Municipality.objects.editable_by(user).filter(region=region).values_list("pk", flat=True)
+                Municipality.objects.editable_by(actor).filter(region=region).values_list("pk", flat=True)
             )
         existing = {
             s.code.lower(): s

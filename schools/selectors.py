@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from core.access import user_scope
 from core.errors import ApplicationError
+from core.policies import policy_for
 from core.roles import STAFF_WRITE_ROLES
 
 from .criteria import ResultFact, RuleParams, counts, default_list_year, is_low, movement
@@ -17,7 +17,6 @@ from .models import (
     ApprovedListEntry,
     FlagDecision,
     FlagRule,
-    Municipality,
     Region,
     Result,
     School,
@@ -52,16 +51,7 @@ def region_for_command(name: str | None) -> Region:
 def regions_writable_by(user, roles: frozenset[str] = STAFF_WRITE_ROLES):
     """Regions in which ``user`` may import or change data through ``roles`` (a region-wide, a municipal or,
     for school roles, a school grant)."""
-    scope = user_scope(user, roles)
-    if scope.everything:
-        return Region.objects.all()
-    municipal_regions = Municipality.objects.filter(pk__in=scope.municipality_ids).values("region_id")
-    school_regions = School.objects.filter(pk__in=scope.school_ids).values("municipality__region_id")
-    return (
-        Region.objects.filter(pk__in=scope.region_ids)
-        | Region.objects.filter(pk__in=municipal_regions)
-        | Region.objects.filter(pk__in=school_regions)
-    )
+    return policy_for(Region).reach(user, roles)
 
 
 # --- list years: one answer for every page, the API and the reports ---------------------------------------
@@ -159,7 +149,7 @@ def school_results_table(user, school: School) -> ResultsTable:
         .order_by()
     )
     by_key: dict[tuple, dict[int, ResultCell]] = defaultdict(dict)
-    meta: dict[tuple, tuple] = {}
+    meta: dict[tuple, tuple[str, str, str, int]] = {}  # kind, its failed label, subject, grade
     years: set[int] = set()
     for result in results:
         procedure = result.procedure

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.imports import ImportOutcome, register_importer
 from core.plural import count_noun
+from core.policies import policy_for
 from core.roles import SCHOOL_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -34,6 +35,7 @@ from core.tabular import (
 )
 
 from .models import ProfessionalCourse, QualificationCategory, Region, School, Subject, Teacher
+from .policies import MANAGE_TEACHERS
 from .services import subject_get_or_create
 from .subjects import display_subject, normalise_subject
 
@@ -243,7 +245,8 @@ class _Schools:
         self.writable: set[int] | None = None  # a command (user None) writes every school of the region
         if user is not None:
             self.writable = set(
-                School.objects.reachable_by(user, SCHOOL_WRITE_ROLES)
+                policy_for(School)
+                .instances(user, MANAGE_TEACHERS)
                 .filter(municipality__region=region)
                 .values_list("pk", flat=True)
             )

@@ -12,13 +12,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from core.access import user_scope
-from core.roles import PERSONAL_DATA_ROLES, SCHOOL_WRITE_ROLES
+from core.policies import VIEW, policy_for
 
 from .filters import SchoolFilter
 from .forms import SchoolForm
-from .models import SMALL_SAMPLE, School
+from .models import SMALL_SAMPLE, School, Teacher
 from .panels import school_panels
+from .policies import MANAGE_TEACHERS
 from .selectors import school_results_table, school_status_history, school_teachers
 from .services import school_update
 
@@ -56,10 +56,8 @@ def school_detail(request, pk: int):
             "history": school_status_history(request.user, school),
             "small_sample": SMALL_SAMPLE,
             "teachers": school_teachers(request.user, school),
-            "may_see_teachers": not user_scope(request.user, PERSONAL_DATA_ROLES).is_empty,
-            "can_add_teacher": School.objects.reachable_by(request.user, SCHOOL_WRITE_ROLES)
-            .filter(pk=school.pk)
-            .exists(),
+            "may_see_teachers": policy_for(Teacher).can(request.user, VIEW),
+            "can_add_teacher": policy_for(School).can(request.user, MANAGE_TEACHERS, school),
             "today": today,
             # the areas above schools add their parts of the card (mentoring: its panel and the log button)
             **school_panels("school", request.user, school, today),

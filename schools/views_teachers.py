@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_error
-from core.roles import SCHOOL_WRITE_ROLES
+from core.policies import policy_for
 
 from .forms import CourseForm, TeacherForm
 from .models import ProfessionalCourse, School, Subject, Teacher
 from .panels import school_panels
+from .policies import MANAGE_TEACHERS
 from .services import course_add, course_delete, subject_get_or_create, teacher_create, teacher_update
 
 TEACHERS_PER_PAGE = 50
@@ -58,9 +59,7 @@ def teacher_list(request):
             "subject_id": subject_id,
             "q": request.GET.get("q", ""),
             "inactive": request.GET.get("inactive") == "1",
-            "writable_schools": School.objects.reachable_by(request.user, SCHOOL_WRITE_ROLES).order_by(
-                "name"
-            ),
+            "writable_schools": policy_for(School).instances(request.user, MANAGE_TEACHERS).order_by("name"),
         },
     )
 
@@ -96,7 +95,7 @@ def _subjects(form) -> list:
 
 @login_required
 def teacher_create_view(request, school_pk: int):
-    school = get_object_or_404(School.objects.reachable_by(request.user, SCHOOL_WRITE_ROLES), pk=school_pk)
+    school = get_object_or_404(policy_for(School).instances(request.user, MANAGE_TEACHERS), pk=school_pk)
     form = TeacherForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("subjects", "new_subjects")}

@@ -5,12 +5,11 @@ Django's views (core/urls.py)."""
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.access import scope_q, user_scope
-from core.roles import ROLE_SCOPE_LEVELS, Role, Scope, ScopeLevel
+from core.policies import policy_for
+from core.roles import ALL_ROLES, ROLE_SCOPE_LEVELS, Role, ScopeLevel
 from roadmaps.selectors import my_open_items
 from schools.models import Municipality, School
 
@@ -35,23 +34,12 @@ class RoleReach:
         return self.municipality_count - len(self.municipality_names)
 
 
-def _within(queryset: QuerySet, scope: Scope) -> QuerySet:
-    """``queryset`` limited to ``scope`` along its own paths: the gate's rules, for one role at a time."""
-    q = scope_q(
-        scope,
-        region=queryset.region_path,
-        municipality=queryset.municipality_path,
-        school=queryset.school_path,
-    )
-    return queryset if q is None else queryset.filter(q)
-
-
-def _reach(label: str, targets: list[str], scope: Scope, *, by_assignment: bool = False) -> RoleReach:
-    schools = _within(School.objects.all(), scope)
-    # Municipalities reach schools through a reverse path; select ids first so rows are not repeated.
-    municipalities = Municipality.objects.filter(
-        pk__in=_within(Municipality.objects.all(), scope).values("pk")
-    )
+def _reach(
+    label: str, targets: list[str], user, roles: frozenset[str], *, by_assignment: bool = False
+) -> RoleReach:
+    """What ``roles`` of ``user`` reach, as the policies of schools and municipalities say (one role at a time)."""
+    schools = policy_for(School).reach(user, roles)
+    municipalities = policy_for(Municipality).reach(user, roles)  # one row each, however many schools
     names = list(municipalities.order_by("name").values_list("name", flat=True)[:MUNICIPALITY_NAMES_SHOWN])
     return RoleReach(
         label=label,
@@ -66,7 +54,7 @@ def _reach(label: str, targets: list[str], scope: Scope, *, by_assignment: bool 
 def role_reaches(user) -> list[RoleReach]:
     """One entry per role the user holds (and one for a superuser), in the order of ``Role``."""
     if user.is_superuser:
-        return [_reach("Администратор портала", ["все регионы"], Scope(everything=True))]
+        return [_reach("Администратор портала", ["все регионы"], user, ALL_ROLES)]
     assignments = list(user.role_assignments.select_related("region", "municipality", "school"))
     reaches = []
     for role in Role:
@@ -75,9 +63,7 @@ def role_reaches(user) -> list[RoleReach]:
             continue
         by_assignment = ScopeLevel.ASSIGNED in ROLE_SCOPE_LEVELS[role]
         targets = [] if by_assignment else [str(a.school or a.municipality or a.region) for a in held]
-        reaches.append(
-            _reach(role.label, targets, user_scope(user, frozenset({role})), by_assignment=by_assignment)
-        )
+        reaches.append(_reach(role.label, targets, user, frozenset({role}), by_assignment=by_assignment))
     return reaches
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.forms import add_service_error
+from core.policies import VIEW, policy_for
 
 from ..flags import LowItem, low_items
 from ..forms import ApprovedListForm, InclusionForm
@@ -26,7 +27,6 @@ from ..models import (
 )
 from ..selectors import approved_list_comparison, flag_default_year
 from ..services import approved_list_create, approved_list_set_inclusion
-from .shared import may_see_approved_lists
 
 APPROVED_LISTS_PER_PAGE = 50
 
@@ -56,7 +56,7 @@ def approved_list_index(request):
         {
             "page_obj": page,
             "can_create": Municipality.objects.editable_by(request.user).exists(),
-            "may_see_lists": may_see_approved_lists(request.user),
+            "may_see_lists": policy_for(ApprovedList).can(request.user, VIEW),
         },
     )
 

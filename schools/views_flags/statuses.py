@@ -6,7 +6,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
@@ -14,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.access import can_write_somewhere
 from core.exports import csv_download
+from core.policies import VIEW, policy_for
 from core.tasks import enqueue
 
 from ..criteria import movement
@@ -24,13 +23,15 @@ from ..flags import LowItem, low_items, low_procedures_text
 from ..forms import YEAR_MAX, YEAR_MIN
 from ..models import (
     SMALL_SAMPLE,
+    ApprovedList,
     FlagDecision,
     FlagStatus,
     Result,
 )
+from ..policies import RECOMPUTE
 from ..selectors import flag_default_year, flag_list_years, regions_writable_by
 from ..tasks import recompute_flags_task
-from .shared import may_see_approved_lists, may_see_flags, parse_year
+from .shared import parse_year
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand (as on the list).
 FLAGS_PER_PAGE = 50
@@ -167,9 +168,9 @@ def flags(request):
             "trend_top": trend_top,
             "status_counts": status_counts,
             "total": sum(by_status.values()),
-            "can_recompute": can_write_somewhere(user),
-            "may_see": may_see_flags(user),
-            "may_see_lists": may_see_approved_lists(user),
+            "can_recompute": policy_for(FlagDecision).can(user, RECOMPUTE),
+            "may_see": policy_for(FlagDecision).can(user, VIEW),
+            "may_see_lists": policy_for(ApprovedList).can(user, VIEW),
             "small_sample": SMALL_SAMPLE,
         },
     )
@@ -204,8 +205,7 @@ def flags_export(request):
 @require_POST
 def flags_recompute(request):
     """Queue recomputation of one list year for the regions in which the user may change data."""
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied("Пересчитывать статусы может только методист.")
+    policy_for(FlagDecision).require(request.user, RECOMPUTE)
     year = parse_year(request.POST.get("year"))
     if year is None:
         messages.error(request, f"Укажите год перечня от {YEAR_MIN} до {YEAR_MAX}.")
