@@ -23,8 +23,8 @@ from roadmaps import services as roadmaps
 from roadmaps.events import services as events
 from roadmaps.models import EventKind, EventLevel, Roadmap, RoadmapItem
 from schools.models import FlagStatus, School
+from tests.builders.roadmaps import decide
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory
-from tests.roadmaps.test_dashboard import decide
 
 pytestmark = pytest.mark.django_db
 

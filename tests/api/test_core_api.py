@@ -18,8 +18,8 @@ from django.utils import timezone
 from api.auth import ip_allowed
 from api.models import ApiCallLog, ClientKey, Tombstone
 from schools.models import Result, School
+from tests.builders.schools import add
 from tests.factories import SchoolFactory
-from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
 

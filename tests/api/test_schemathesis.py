@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.models import ClientKey
 from schools.flags import flags_recompute_years
+from tests.builders.schools import add
 from tests.factories import TeacherFactory
-from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

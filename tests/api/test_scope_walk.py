@@ -29,9 +29,9 @@ from roadmaps.events import services as services_events
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import School, Subject, Teacher
 from schools.services import approved_list_create
+from tests.builders.roadmaps import TODAY, Y, build_programme, days
+from tests.builders.schools import add
 from tests.factories import SchoolFactory, TeacherFactory
-from tests.roadmaps.test_dashboard import TODAY, Y, build_programme, days
-from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from schools.flags import flags_recompute
 from schools.models import FlagDecision, Municipality, Result, School
 from tests.api.test_core_api import auth, make_key
 from tests.api.test_scope_walk import api_routes
-from tests.schools.test_flags import add
+from tests.builders.schools import add
 
 pytestmark = pytest.mark.django_db
 

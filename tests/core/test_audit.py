@@ -27,9 +27,9 @@ from roadmaps.models import Roadmap, RoadmapItem
 from schools.flags import flags_recompute
 from schools.models import ApprovedListEntry
 from schools.services import approved_list_create
+from tests.builders.schools import add
 from tests.conftest import PASSWORD
 from tests.factories import user_with_role
-from tests.schools.test_flags import add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.history]  # the audit reads the change history
 

@@ -19,8 +19,8 @@ from core.models import ImportBatch, TaskDelivery, WorkerHeartbeat
 from core.tasks import MAX_DELIVERIES, WORKER_LOST_TWICE
 from reports import services
 from reports.models import Report, ReportStatus
+from tests.builders.roadmaps import seed_catalogues
 from tests.core.crashing_jobs import CRASH_RECOMMENDATIONS, CRASH_YEAR, INSTALL_ENV
-from tests.roadmaps.test_dashboard import seed_catalogues
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -20,8 +20,8 @@ from core.logging import request_id
 from core.models import ImportBatch, WorkerHeartbeat
 from reports import services
 from reports.models import Report, ReportStatus
+from tests.builders.roadmaps import Y, build_programme
 from tests.outages import RedisServer, wait_until
-from tests.roadmaps.test_dashboard import Y, build_programme
 from tests.workers import celery_worker, private_queue, producer
 
 QUEUE_DOWN = tasks.QUEUE_DOWN_MESSAGE

@@ -261,8 +261,8 @@ def test_route_editing_is_for_the_methodologist_and_the_tutor(client, world, rou
 
 def test_dashboard_counts(client, world, routes, on_day):
     from schools.models import FlagStatus
+    from tests.builders.roadmaps import decide
     from tests.factories import SubjectFactory
-    from tests.roadmaps.test_dashboard import decide
 
     # Coverage is the programme's indicators 2 and 3 (roadmaps.indicators.selectors, as in the справка):
     # subject teachers of the list year's ШНОР. A third teacher of a1 took no diagnostics.

@@ -6,9 +6,9 @@ from playwright.sync_api import Page, expect
 
 from reports import services
 from reports.models import ReportKind
+from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
 from tests.e2e.test_dashboard_browser import CANVAS_DRAWN
-from tests.roadmaps.test_dashboard import Y, build_programme
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

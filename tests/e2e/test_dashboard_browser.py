@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
-from tests.roadmaps.test_dashboard import Y, build_programme
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

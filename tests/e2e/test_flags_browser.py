@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 from schools.flags import flags_recompute_years
 from schools.models import ApprovedListEntry, ApprovedListEvent
 from schools.services import approved_list_create
+from tests.builders.schools import add
 from tests.e2e.test_browser import sign_in
 from tests.factories import SchoolFactory
-from tests.schools.test_flags import add
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

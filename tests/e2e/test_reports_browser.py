@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from reports import services, signing
 from reports.models import Report, ReportStatus
+from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
-from tests.roadmaps.test_dashboard import Y, build_programme
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -8,9 +8,9 @@ from django.utils import timezone
 from reports.builders import SECTIONS, ReportParams, build, rule_rows
 from reports.context import Table
 from schools.models import FlagStatus
+from tests.builders.roadmaps import Y, build_programme, decide
+from tests.builders.schools import add
 from tests.factories import SchoolFactory
-from tests.roadmaps.test_dashboard import Y, build_programme, decide
-from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
 

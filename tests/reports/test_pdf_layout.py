@@ -94,8 +94,8 @@ def test_the_signature_is_on_the_page_of_the_last_paragraph(context, layout):
 def test_a_built_spravka_prints_no_text_over_text_and_whole_header_words(world, territory):
     """The same checks on a справка built from data, with the columns of every real section."""
     from reports.builders import build
+    from tests.builders.roadmaps import build_programme
     from tests.reports.test_builders import params
-    from tests.roadmaps.test_dashboard import build_programme
 
     build_programme(world)
     built = build(params(world, municipality_id=world.mun_a.pk if territory == "municipality" else None))

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from reports import services, signing
 from reports.models import Report, ReportEvent, ReportFile, ReportFormat, ReportStatus
-from tests.roadmaps.test_dashboard import Y, build_programme
+from tests.builders.roadmaps import Y, build_programme
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from demo.base import DemoContext, DemoSummary
 from reports import services, signing
 from reports.models import ReportFormat
 from tests.api.test_reports_api import auth, key
+from tests.builders.roadmaps import build_programme
 from tests.conftest import CERT_PASSWORD
 from tests.reports.test_services import built
 from tests.reports.test_signing import read_stamp, signature_widget
-from tests.roadmaps.test_dashboard import build_programme
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reports.models import Report, ReportFormat, ReportStatus
-from tests.roadmaps.test_dashboard import Y, build_programme
+from tests.builders.roadmaps import Y, build_programme
 
 pytestmark = pytest.mark.django_db
 

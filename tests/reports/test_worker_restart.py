@@ -11,9 +11,9 @@ import pytest
 from reports import services
 from reports.models import Report, ReportFormat, ReportStatus
 from schools.models import FlagStatus
+from tests.builders.roadmaps import Y, build_programme, decide
+from tests.builders.schools import add
 from tests.factories import SchoolFactory
-from tests.roadmaps.test_dashboard import Y, build_programme, decide
-from tests.schools.test_flags import add
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from schools.flags import flags_recompute
 from schools.models import ApprovedListEntry, ApprovedListEvent
 from schools.selectors import approved_list_comparison
 from schools.services import approved_list_create, approved_list_set_inclusion
-from tests.schools.test_flags import add
+from tests.builders.schools import add
 
 pytestmark = pytest.mark.django_db
 ORDER_DATE = datetime.date(2022, 3, 1)

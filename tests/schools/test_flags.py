@@ -10,31 +10,14 @@ from django.core.management import CommandError, call_command
 
 from schools.criteria import ResultFact, RuleParams, evaluate
 from schools.flags import _decision_writer, flags_export_csv, flags_recompute, flags_recompute_years
-from schools.models import FlagDecision, FlagRule, Procedure, ProcedureKind, Result, Subject
+from schools.models import FlagDecision, FlagRule, Result
 from schools.services import flag_rule_update
+from tests.builders.schools import add, procedure
 from tests.factories import MunicipalityFactory, RegionFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
 
 SUBJECTS = ["математика", "русский язык", "физика"]
-
-
-def procedure(kind: str, subject: str, grade: int, year: int) -> Procedure:
-    subject_obj = Subject.objects.filter(normalized_name=subject).first() or Subject.objects.create(
-        name=subject
-    )
-    return Procedure.objects.get_or_create(
-        kind=ProcedureKind.objects.get(code=kind), subject=subject_obj, grade=grade, year=year
-    )[0]
-
-
-def add(school, kind, subject, grade, year, failed, participants):
-    return Result.objects.create(
-        school=school,
-        procedure=procedure(kind, subject, grade, year),
-        failed=failed,
-        participants=participants,
-    )
 
 
 def decisions(year):

@@ -16,7 +16,7 @@ from core.models import ImportBatch
 from schools.flags import flags_recompute, flags_recompute_years, list_years_available
 from schools.models import FlagComputation, FlagDecision, Result
 from schools.selectors import school_status_history
-from tests.schools.test_flags import add
+from tests.builders.schools import add
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from django.db.models import F
 
 from schools.flags import flags_recompute_years
 from schools.models import FlagComputation, FlagDecision, ProcedureKind, Result, School
-from tests.schools.test_flags import procedure
+from tests.builders.schools import procedure
 from tests.workers import celery_worker, private_queue, producer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

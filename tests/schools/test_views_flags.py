@@ -21,8 +21,8 @@ from schools.models import (
     School,
 )
 from schools.services import approved_list_create, approved_list_set_inclusion, flag_rule_update
+from tests.builders.schools import add
 from tests.factories import SchoolFactory
-from tests.schools.test_flags import add
 
 pytestmark = pytest.mark.django_db
 
