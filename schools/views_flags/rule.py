@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from core.errors import ApplicationError
 from core.forms import add_service_error
+from core.policies import CHANGE
 from core.tasks import enqueue
 
 from ..forms import FlagRuleForm
@@ -20,9 +21,9 @@ from ..models import (
     ProcedureKind,
     Region,
 )
+from ..policies import flag_rule_policy
 from ..services import FLAG_RULE_FIELDS, flag_rule_update
 from ..tasks import recompute_flags_task
-from .shared import rule_regions_editable
 
 # --- the rule's settings -------------------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def flag_rule(request):
     regions = list(Region.objects.visible_to(request.user).order_by("name"))
     if not regions:
         raise PermissionDenied("Правило ШНОР доступно пользователям с ролью в регионе или муниципалитете.")
-    editable_ids = set(rule_regions_editable(request.user).values_list("pk", flat=True))
+    editable_ids = set(flag_rule_policy().regions(request.user, CHANGE).values_list("pk", flat=True))
     asked = request.GET.get("region")
     if asked:
         region = next((r for r in regions if str(r.pk) == asked), None)
