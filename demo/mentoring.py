@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 
 from core.access import forget_scope
+from core.policies import policy_for
 from mentoring.models import (
     LogEntry,
     LogKind,
@@ -20,13 +21,13 @@ from mentoring.models import (
     PlanStatus,
     TutorAssignment,
 )
+from mentoring.policies import LOG
 from mentoring.services import (
     log_entry_create,
     mentor_assign,
     order_create,
     partnership_create,
     plan_item_add,
-    schools_user_may_log,
     tutor_assign,
 )
 from schools.models import ApprovedList, ProfessionalCourse, QualificationCategory, School, Subject, Teacher
@@ -296,7 +297,7 @@ def _log(context: DemoContext, rng, shnor: list[School]) -> None:
         author = mentor if step % 3 else tutor
         if author is not None:
             forget_scope(author)
-            reachable = [s for s in shnor if schools_user_may_log(author).filter(pk=s.pk).exists()]
+            reachable = [s for s in shnor if policy_for(LogEntry).can_for_school(author, LOG, s)]
         else:
             reachable = []
         kind = rng.choice(list(TOPICS))

@@ -1,17 +1,18 @@
 """Mentoring's parts of the school's and the teacher's cards (schools.panels), registered in
 MentoringConfig.ready()."""
 
+from core.policies import policy_for
 from schools.panels import register_panel
 
 from .models import LogEntry, TutorAssignment
+from .policies import LOG
 from .selectors import school_mentoring
-from .services import schools_user_may_log
 
 
 def school_card(user, school, today) -> dict:
     return {
         "mentoring": school_mentoring(user, school, today=today),
-        "can_log": schools_user_may_log(user).filter(pk=school.pk).exists(),
+        "can_log": policy_for(LogEntry).can_for_school(user, LOG, school),
     }
 
 

@@ -3,11 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
-from core.access import user_scope
-from core.models import User
-from core.roles import STAFF_WRITE_ROLES, Role
+from core.policies import policy_for
 from schools.models import ApprovedList, FlagDecision, FlagStatus, School, Teacher
 
 from . import rules
@@ -15,24 +13,8 @@ from .models import LogEntry, LogKind, MentorAssignment, TutorAssignment
 
 
 def people_for_assignment(user):
-    """Whom a methodologist may name as a mentor or tutor: active users holding the mentor or tutor role,
-    and people working within the methodologist's own scope (its methodologists, school admins)."""
-    scope = user_scope(user, STAFF_WRITE_ROLES)
-    if scope.is_empty:
-        return User.objects.none()
-    q = Q(role_assignments__role__in=[Role.MENTOR, Role.TUTOR])
-    if scope.everything:
-        q = Q(role_assignments__isnull=False)
-    else:
-        if scope.region_ids:
-            q |= Q(role_assignments__region_id__in=scope.region_ids)
-            q |= Q(role_assignments__municipality__region_id__in=scope.region_ids)
-            q |= Q(role_assignments__school__municipality__region_id__in=scope.region_ids)
-        if scope.municipality_ids:
-            q |= Q(role_assignments__municipality_id__in=scope.municipality_ids)
-            q |= Q(role_assignments__school__municipality_id__in=scope.municipality_ids)
-    ids = User.objects.filter(q, is_active=True).values("pk")
-    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
+    """Whom a methodologist may name as a mentor or tutor (mentoring.policies.MentorAssignmentPolicy)."""
+    return policy_for(MentorAssignment).assignable_people(user)
 
 
 def school_mentoring(user, school: School, *, today: date) -> dict:

@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.access import can_write_somewhere, forget_scope, require_editable, user_scope
+from core.access import forget_scope
+from core.policies import CHANGE, policy_for
 from core.roles import Role
 from core.services import role_grant
 from schools.models import Municipality, School, Subject, Teacher
 
 from . import rules
 from .models import LogEntry, MentorAssignment, Order, Partnership, PlanItem, TutorAssignment
+from .policies import ASSIGN, CREATE, DELETE, EDIT_PLAN, LOG
 
 T = TypeVar("T")
 
@@ -27,10 +29,11 @@ def _period_text(period: rules.Period) -> str:
     return f"с {_fmt(period.start)}" + ("" if period.end is None else f" по {_fmt(period.end)}")
 
 
-def _require_school_in_scope(user, school: School, what: str) -> None:
-    if not School.objects.editable_by(user).filter(pk=school.pk).exists():
-        if not can_write_somewhere(user):
-            raise PermissionDenied("Назначения и партнёрства ведут методисты органа управления образованием.")
+def _require_school_in_scope(user, model, action: str, school: School, what: str) -> None:
+    """``model``'s policy decides; a methodologist of another municipality is told whose school it is."""
+    policy = policy_for(model)
+    if not policy.can_for_school(user, action, school):
+        policy.require(user, action)  # not the area's staff at all: PermissionDenied
         raise ValidationError(
             f"Школа «{school}» не относится к вашему муниципалитету: {what} ей может только методист "
             f"муниципалитета «{school.municipality}»."
@@ -58,8 +61,7 @@ def _check_period(start: date | None, end: date | None) -> None:
 
 @transaction.atomic
 def order_create(*, municipality: Municipality, number: str, date: date, user, title: str = "") -> Order:
-    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
-        raise PermissionDenied("Вносить приказы муниципалитета может только его методист.")
+    policy_for(Order).require_create_in(user, municipality)
     order = Order(
         municipality=municipality,
         number=number.strip(),
@@ -73,8 +75,7 @@ def order_create(*, municipality: Municipality, number: str, date: date, user, t
 
 
 def _require_order_editable(user, order: Order) -> None:
-    if not Order.objects.editable_by(user).filter(pk=order.pk).exists():
-        raise PermissionDenied("Менять приказы этого муниципалитета может только его методист.")
+    policy_for(Order).require(user, CHANGE, order)
 
 
 # --- mentors --------------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def mentor_assign(
 ) -> MentorAssignment:
     """Assign a mentor (a person or a school) to ``school`` by ``order``; overlaps are refused."""
     _require_order_editable(user, order)
-    _require_school_in_scope(user, school, "назначать наставника")
+    _require_school_in_scope(user, MentorAssignment, ASSIGN, school, "назначать наставника")
     _check_order_matches(order, school)
     _check_period(start_date, end_date)
     if (mentor_user is None) == (mentor_school is None):
@@ -130,7 +131,7 @@ def mentor_assign(
 
 
 def _end(assignment, *, end_date: date, note: str, user):
-    require_editable(user, assignment)
+    policy_for(assignment).require(user, CHANGE, assignment)
     problem = rules.end_problem(assignment.period, end_date)
     if problem:
         raise ValidationError(problem)
@@ -165,7 +166,7 @@ def tutor_assign(
     """Assign a tutor to a teacher for a subject by ``order``; overlaps for the same subject are refused."""
     school = teacher.school
     _require_order_editable(user, order)
-    _require_school_in_scope(user, school, "назначать тьюторов педагогам")
+    _require_school_in_scope(user, TutorAssignment, ASSIGN, school, "назначать тьюторов педагогам")
     _check_order_matches(order, school)
     _check_period(start_date, end_date)
     if not teacher.is_active:
@@ -251,7 +252,7 @@ def partnership_create(
     goal: str = "",
 ) -> Partnership:
     partners = list(partners)
-    _require_school_in_scope(user, school, "создавать партнёрства")
+    _require_school_in_scope(user, Partnership, CREATE, school, "создавать партнёрства")
     _check_order_matches(order, school)
     if order is not None:
         _require_order_editable(user, order)
@@ -289,8 +290,7 @@ def partnership_create(
 def plan_item_add(
     *, partnership: Partnership, title: str, due_date: date, user, responsible: str = "", note: str = ""
 ) -> PlanItem:
-    if not _plan_writable(user, partnership):
-        raise PermissionDenied("Менять совместный план могут методист муниципалитета и администратор школы.")
+    policy_for(Partnership).require(user, EDIT_PLAN, partnership)
     item = PlanItem(
         partnership=partnership,
         title=title.strip(),
@@ -303,23 +303,12 @@ def plan_item_add(
     return item
 
 
-def _plan_writable(user, partnership: Partnership) -> bool:
-    from .querysets import PlanItemQuerySet
-
-    return (
-        School.objects.reachable_by(user, PlanItemQuerySet.write_roles)
-        .filter(pk=partnership.school_id)
-        .exists()
-    )
-
-
 @transaction.atomic
 def plan_item_move(
     *, item: PlanItem, status: str, user, done_on: date | None = None, note: str | None = None
 ):
     """Move a plan item along the status table; "done" records the day (today unless given)."""
-    if not _plan_writable(user, item.partnership):
-        raise PermissionDenied("Менять совместный план могут методист муниципалитета и администратор школы.")
+    policy_for(Partnership).require(user, EDIT_PLAN, item.partnership)
     if status != item.status and not rules.plan_move_allowed(item.status, status):
         raise ValidationError(
             f"Из состояния «{item.get_status_display()}» нельзя перейти в выбранное состояние."
@@ -346,20 +335,9 @@ def plan_item_move(
 
 # --- the log --------------------------------------------------------------------------------------------
 
-LOG_WRITE_ROLES = frozenset({Role.MENTOR, Role.TUTOR})
-
-
-def schools_user_may_log(user):
-    """Schools where ``user`` may record mentoring: as an assigned mentor or tutor, or as the methodologist."""
-    scope = user_scope(user, LOG_WRITE_ROLES)
-    return School.objects.filter(pk__in=scope.school_ids) | School.objects.editable_by(user)
-
 
 def _check_log(*, author, school: School, date: date, teachers: Sequence[Teacher]) -> None:
-    if not schools_user_may_log(author).filter(pk=school.pk).exists():
-        raise PermissionDenied(
-            "Вести журнал по этой школе могут её наставник, тьюторы её педагогов и методист муниципалитета."
-        )
+    policy_for(LogEntry).require_for_school(author, LOG, school)
     if date > timezone.localdate():
         raise ValidationError("Дата записи ещё не наступила: журнал ведётся по сделанному.")
     foreign = [t for t in teachers if t.school_id != school.pk]
@@ -407,8 +385,7 @@ def log_entry_create(
 def log_entry_update(
     *, entry: LogEntry, user, teachers: Sequence[Teacher] | None = None, **fields
 ) -> LogEntry:
-    if not LogEntry.objects.editable_by(user).filter(pk=entry.pk).exists():
-        raise PermissionDenied("Исправлять запись может её автор или методист муниципалитета.")
+    policy_for(LogEntry).require(user, CHANGE, entry)
     allowed = {"date", "kind", "topic", "outcome", "recommendations"}
     unknown = set(fields) - allowed
     if unknown:
@@ -440,6 +417,5 @@ def log_entry_update(
 
 @transaction.atomic
 def log_entry_delete(*, entry: LogEntry, user) -> None:
-    if not LogEntry.objects.editable_by(user).filter(pk=entry.pk).exists():
-        raise PermissionDenied("Удалить запись может её автор или методист муниципалитета.")
+    policy_for(LogEntry).require(user, DELETE, entry)
     entry.delete()

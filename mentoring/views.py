@@ -13,10 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import can_write_somewhere, user_scope
 from core.forms import add_service_error
-from core.roles import Role
-from schools.models import FlagDecision, Municipality, School, Teacher
+from core.policies import CHANGE, policy_for
+from schools.models import FlagDecision, School, Teacher
 from schools.selectors import flag_default_year, flag_list_years, school_results_table
 
 from . import rules, selectors, services
@@ -31,12 +30,18 @@ from .forms import (
     TutorLineFormSet,
 )
 from .models import LogEntry, LogKind, MentorAssignment, Order, Partnership, PlanItem, TutorAssignment
+from .policies import ASSIGN, COVERAGE, CREATE, EDIT_PLAN, LOG, OWN, TOTALS
 
 PER_PAGE = 50
 
 
+def _manages(user) -> bool:
+    """The mentoring area's staff: who enters orders (mentoring.policies.OrderPolicy, ``create`` anywhere)."""
+    return policy_for(Order).can(user, CREATE)
+
+
 def _require_staff(user) -> None:
-    if not can_write_somewhere(user):
+    if not _manages(user):
         raise PermissionDenied("Этот раздел ведут методисты органа управления образованием.")
 
 
@@ -83,7 +88,7 @@ def index(request):
             "q": text,
             "status_choices": STATUS_CHOICES,
             "today": today,
-            "can_manage": can_write_somewhere(request.user),
+            "can_manage": policy_for(MentorAssignment).can(request.user, ASSIGN),
         },
     )
 
@@ -107,7 +112,7 @@ def tutor_list(request):
             "status": status,
             "status_choices": STATUS_CHOICES,
             "today": today,
-            "can_manage": can_write_somewhere(request.user),
+            "can_manage": policy_for(TutorAssignment).can(request.user, ASSIGN),
         },
     )
 
@@ -131,7 +136,7 @@ def order_list(request):
     return render(
         request,
         "mentoring/order_list.html",
-        {"page_obj": page, "can_manage": can_write_somewhere(request.user)},
+        {"page_obj": page, "can_manage": _manages(request.user)},
     )
 
 
@@ -184,7 +189,7 @@ def order_create(request):
     from django.db import transaction
 
     _require_staff(request.user)
-    municipalities = Municipality.objects.editable_by(request.user).order_by("name")
+    municipalities = policy_for(Order).municipalities(request.user).order_by("name")
     if not municipalities.exists():
         raise PermissionDenied("Вносить приказы может только методист муниципалитета.")
     form = OrderForm(request.POST or None, municipalities=municipalities)
@@ -227,7 +232,7 @@ def order_detail(request, pk: int):
             "partnerships": Partnership.objects.visible_to(request.user)
             .filter(order=order)
             .select_related("school"),
-            "can_edit": Order.objects.editable_by(request.user).filter(pk=order.pk).exists(),
+            "can_edit": policy_for(Order).can(request.user, CHANGE, order),
         },
     )
 
@@ -306,7 +311,11 @@ def partnership_list(request):
     return render(
         request,
         "mentoring/partnership_list.html",
-        {"page_obj": page, "school_year": school_year, "can_manage": can_write_somewhere(request.user)},
+        {
+            "page_obj": page,
+            "school_year": school_year,
+            "can_manage": policy_for(Partnership).can(request.user, CREATE),
+        },
     )
 
 
@@ -352,7 +361,7 @@ def partnership_detail(request, pk: int):
     for decision in FlagDecision.objects.filter(school__in=[c[0] for c in columns]).order_by("-list_year"):
         statuses.setdefault(decision.school_id, decision)  # the latest year's status of each school
     items = list(partnership.plan_items.all())
-    can_edit_plan = services._plan_writable(request.user, partnership)
+    can_edit_plan = policy_for(Partnership).can(request.user, EDIT_PLAN, partnership)
     return render(
         request,
         "mentoring/partnership_detail.html",
@@ -440,8 +449,7 @@ def log_list(request):
         .order_by("-date", "-pk")
     )
     page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
-    staff_scope = user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD}))
-    staff = staff_scope.everything or bool(staff_scope.region_ids or staff_scope.municipality_ids)
+    staff = policy_for(LogEntry).can(request.user, TOTALS)
     return render(
         request,
         "mentoring/log_list.html",
@@ -455,14 +463,14 @@ def log_list(request):
             .distinct()
             .order_by("name"),
             "school_id": school_id,
-            "can_log": services.schools_user_may_log(request.user).exists(),
-            "can_manage": can_write_somewhere(request.user),
+            "can_log": policy_for(LogEntry).can(request.user, LOG),
+            "can_manage": _manages(request.user),
         },
     )
 
 
 def _log_form(request, user, instance=None):
-    schools = services.schools_user_may_log(user).select_related("municipality").order_by("name")
+    schools = policy_for(LogEntry).schools(user, LOG).select_related("municipality").order_by("name")
     teachers = (
         Teacher.objects.visible_to(instance.author if instance else user)
         .active()
@@ -480,7 +488,7 @@ def _log_form(request, user, instance=None):
 
 @login_required
 def log_create(request):
-    if not services.schools_user_may_log(request.user).exists():
+    if not policy_for(LogEntry).can(request.user, LOG):
         raise PermissionDenied("Вести журнал могут наставники и тьюторы, назначенные приказом, и методисты.")
     form = _log_form(request, request.user)
     if request.method == "POST" and form.is_valid():
@@ -490,7 +498,7 @@ def log_create(request):
             add_service_error(form, error)
         else:
             messages.success(request, f"Запись «{entry.topic}» добавлена в журнал.")
-            return redirect("mentoring:my" if not can_write_somewhere(request.user) else "mentoring:log")
+            return redirect("mentoring:log" if _manages(request.user) else "mentoring:my")
     return render(request, "mentoring/log_form.html", {"form": form, "entry": None})
 
 
@@ -526,7 +534,7 @@ def log_delete(request, pk: int):
 
 @login_required
 def coverage(request):
-    _require_staff_or_head(request.user)
+    policy_for(MentorAssignment).require(request.user, COVERAGE)
     years = flag_list_years(request.user)
     year_text = request.GET.get("year") or ""
     year = (
@@ -538,17 +546,10 @@ def coverage(request):
     return render(request, "mentoring/coverage.html", {"report": report, "years": years, "year": year})
 
 
-def _require_staff_or_head(user) -> None:
-    scope = user_scope(user, frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST}))
-    if scope.is_empty:
-        raise PermissionDenied("Охват наставничеством смотрят методисты и руководители.")
-
-
 @login_required
 def my(request):
     user = request.user
-    if not (user.has_role(Role.MENTOR, Role.TUTOR)):
-        raise PermissionDenied("Эта страница — для наставников и тьюторов.")
+    policy_for(MentorAssignment).require(user, OWN)
     context = selectors.my_mentoring(user, today=timezone.localdate())
-    context["can_log"] = services.schools_user_may_log(user).exists()
+    context["can_log"] = policy_for(LogEntry).can(user, LOG)
     return render(request, "mentoring/my.html", context)
