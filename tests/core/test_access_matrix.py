@@ -15,6 +15,7 @@ import io
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -22,16 +23,20 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from api.models import ClientKey
 from core.imports import import_batch_create
+from core.models import AuthEvent
+from core.policies import CHANGE, VIEW, policy_for
 from diagnostics import services as diagnostics
 from diagnostics.models import Campaign, LineStatus, ProgressEntry, ProgressForm, Route
 from mentoring import rules as mentoring_rules
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from reports import services as reports
-from reports.models import ReportFile, ReportFormat, ReportKind
+from reports.models import Report, ReportFile, ReportFormat, ReportKind
+from reports.policies import REQUEST
 from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
-from schools.models import ProfessionalCourse
+from schools.models import ApprovedList, FlagRule, ProfessionalCourse
+from schools.policies import MANAGE_TEACHERS
 from schools.services import approved_list_create
 from tests.builders.roadmaps import TODAY, Y, build_programme, days
 from tests.conftest import make_world
@@ -202,6 +207,30 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports:return": post_only_any,
     "reports:sign": post_only_any,
     "reports:new_version": post_only_any,
+}
+
+# Pages whose gate is one question to a model's policy (core.policies): the object the page shows (a key of
+# ``build``'s objects) or, for a page before any object (a list, a form), the model — "may the user do it
+# anywhere". The table's 200s must be exactly the roles the policy allows (test_the_table_agrees_with_the_policies).
+POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
+    "imports:detail": ("batch", VIEW),
+    "imports:errors": ("batch", VIEW),
+    "api_keys:list": (ClientKey, CHANGE),
+    "audit:changes": (AuthEvent, VIEW),
+    "audit:logins": (AuthEvent, VIEW),
+    "schools:detail": ("school", VIEW),
+    "schools:edit": ("school", CHANGE),
+    "schools:teacher_detail": ("teacher", VIEW),
+    "schools:teacher_edit": ("teacher", CHANGE),
+    "schools:course_create": ("teacher", CHANGE),
+    "schools:teacher_create": ("school", MANAGE_TEACHERS),
+    "schools:flag_rule": (FlagRule, VIEW),
+    "schools:approved_list_create": (ApprovedList, CHANGE),
+    "schools:approved_list_detail": ("approved", VIEW),
+    "reports:request": (Report, REQUEST),
+    "reports:detail": ("report", VIEW),
+    "reports:status": ("report", VIEW),
+    "reports:download": ("report", VIEW),
 }
 
 # URL kwargs by name, from the objects of the world (see ``build``).
@@ -434,6 +463,7 @@ def signed_in_clients(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             world = make_world()
             objects = build(world)
+            objects["users"] = world.users | {"anonymous": AnonymousUser()}
             clients = {"anonymous": Client()}
             for role in ROLES[1:]:
                 clients[role] = Client()
@@ -446,6 +476,24 @@ def signed_in_clients(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 # --- the test ----------------------------------------------------------------------------------------------------
+
+
+def test_every_page_asked_of_a_policy_has_a_row():
+    assert set(POLICY_OF_PAGE) <= set(EXPECTED) & set(URLS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(POLICY_OF_PAGE))
+def test_the_table_agrees_with_the_policies(name, signed_in_clients):
+    """The roles the table lets open the page (200) are exactly those its policy allows; the others are refused
+    (403, 404 or, for the anonymous visitor, the way to the login page)."""
+    _clients, objects = signed_in_clients
+    target, action = POLICY_OF_PAGE[name]
+    obj = objects[target] if isinstance(target, str) else None
+    policy = policy_for(obj if obj is not None else target)
+    allowed = {role: policy.can(objects["users"][role], action, obj) for role in ROLES}
+    expected = {role: EXPECTED[name][role] == 200 for role in ROLES}
+    assert allowed == expected, f"{name}: {policy!r} {action}"
 
 
 @pytest.mark.django_db
