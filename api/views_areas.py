@@ -14,11 +14,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
+from core.policies import policy_for
 from diagnostics import deficits
 from diagnostics.models import Campaign, DiagnosticResult, LineStatus, ProgressForm
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
 from roadmaps.indicators import selectors as selectors_indicators
 from roadmaps.models import Event, Roadmap, RoadmapItem
+from roadmaps.policies import INDICATOR_ROLES, INDICATORS
 from schools.models import Municipality, School, Teacher
 
 from . import serializers_areas as s
@@ -477,7 +479,7 @@ class IndicatorsViewSet(LoggedMixin, viewsets.ViewSet):
     )
     def list(self, request):
         user = request.user
-        if not selectors_indicators.may_see_indicators(user):
+        if not policy_for(Roadmap).can(user, INDICATORS):
             raise exceptions.PermissionDenied(
                 "Показатели программы доступны методисту, руководителю управления образования и региональному "
                 "аналитику."
@@ -492,7 +494,7 @@ class IndicatorsViewSet(LoggedMixin, viewsets.ViewSet):
         schools_by_municipality = defaultdict(list)
         for school in report.schools:
             schools_by_municipality[school.municipality_id].append(school.pk)
-        reachable = Municipality.objects.reachable_by(user, selectors_indicators.INDICATOR_ROLES).values("pk")
+        reachable = Municipality.objects.reachable_by(user, INDICATOR_ROLES).values("pk")
         municipalities = Municipality.objects.filter(pk__in=reachable).order_by("name", "pk")
         body = {
             "year": year,

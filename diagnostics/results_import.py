@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.imports import ImportOption, ImportOutcome, register_importer
+from core.policies import policy_for
 from core.roles import STAFF_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -37,6 +38,7 @@ from schools.teacher_import import SCHOOL_COLUMN, PersonName, _name_columns, _pa
 from . import deficits as deficit_rules
 from .forms_campaigns import parse_score, score_format_problem
 from .models import DEFAULT_BLOCKS, Campaign, CompetenceBlock, DiagnosticResult
+from .policies import ENTER_RESULTS
 
 PROGRESS_EVERY = 1000
 FULL_NAME_LABEL = "ФИО педагога"
@@ -152,7 +154,7 @@ class DiagnosticsResultsImporter:
             return None
         campaigns = Campaign.objects.filter(municipality__region=region)
         if user is not None:
-            campaigns = campaigns & Campaign.objects.editable_by(user)
+            campaigns = policy_for(Campaign).instances(user, ENTER_RESULTS, campaigns)
         campaign = campaigns.select_related("municipality").filter(pk=number).first()
         if campaign is None:
             errors.append(

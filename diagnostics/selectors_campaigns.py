@@ -14,42 +14,20 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from core.access import user_scope
-from core.roles import PERSONAL_DATA_ROLES
+from core.policies import policy_for
 from schools.models import School, Teacher
 
 from . import deficits as deficit_rules
 from .models import Campaign, CompetenceBlock, DiagnosticResult, SpecificDeficit
-from .querysets import ROUTE_WRITE_ROLES, CampaignQuerySet
+from .policies import OPEN
 
-CAMPAIGN_STAFF_ROLES = CampaignQuerySet.read_roles
-# Roles that have any use for the diagnostics pages: the campaign's staff and readers of teachers' data.
-DIAGNOSTICS_ROLES = CAMPAIGN_STAFF_ROLES | PERSONAL_DATA_ROLES
 TEACHER_ORDER = ("school__name", "last_name", "first_name", "middle_name", "pk")
 
 
-def campaign_staff(user) -> bool:
-    """Methodologists, heads and regional analysts: they see campaigns as such (and the area's tabs)."""
-    return not user_scope(user, CAMPAIGN_STAFF_ROLES).is_empty
-
-
-def reads_teachers(user) -> bool:
-    return not user_scope(user, PERSONAL_DATA_ROLES).is_empty
-
-
-def may_open_diagnostics(user) -> bool:
-    return not user_scope(user, DIAGNOSTICS_ROLES).is_empty
-
-
 def campaigns_for(user):
-    """Campaigns ``user`` opens: those the gate shows, and those where a teacher they read participates."""
-    through = Campaign.schools.through
-    via_teachers = through.objects.filter(
-        school_id__in=Teacher.objects.visible_to(user).values("school_id")
-    ).values("campaign_id")
-    return Campaign.objects.filter(
-        Q(pk__in=Campaign.objects.visible_to(user).values("pk")) | Q(pk__in=via_teachers)
-    )
+    """Campaigns ``user`` opens: those the gate shows, and those where a teacher they read participates
+    (diagnostics.policies.CampaignPolicy, action ``open``)."""
+    return policy_for(Campaign).instances(user, OPEN)
 
 
 def participants(campaign: Campaign, user):
@@ -220,10 +198,6 @@ def teacher_scores(campaign: Campaign, blocks: list[CompetenceBlock], teacher: T
     return dict(
         DiagnosticResult.objects.filter(campaign=campaign, teacher=teacher).values_list("block_id", "score")
     )
-
-
-def may_write_routes(user, teacher: Teacher) -> bool:
-    return Teacher.objects.reachable_by(user, ROUTE_WRITE_ROLES).filter(pk=teacher.pk).exists()
 
 
 # --- dynamics ---------------------------------------------------------------------------------------------

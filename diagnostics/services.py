@@ -13,7 +13,8 @@ from simple_history.utils import bulk_create_with_history
 
 from core.models import User
 from core.plural import count_noun
-from core.roles import STAFF_WRITE_ROLES, Role
+from core.policies import policy_for
+from core.roles import Role
 from mentoring.models import TutorAssignment
 from schools.models import Municipality, School, Teacher
 
@@ -35,6 +36,7 @@ from .models import (
     RouteStatus,
     SpecificDeficit,
 )
+from .policies import APPROVE, DRAFT, ENTER_RESULTS, FILL, REVIEW, WRITE
 from .uploads import check_evidence, evidence_name
 
 
@@ -59,8 +61,7 @@ def campaign_create(
     blocks: list[tuple[str, str, Decimal]] | None = None,
 ) -> Campaign:
     """A campaign with its competence blocks (the six defaults unless given) and participating schools."""
-    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
-        raise PermissionDenied("Проводить диагностику может методист муниципалитета.")
+    policy_for(Campaign).require_create_in(user, municipality)
     schools = list(schools)
     outside = [s for s in schools if s.municipality_id != municipality.pk]
     if outside:
@@ -88,11 +89,6 @@ def campaign_create(
     return campaign
 
 
-def _require_campaign_editable(user, campaign: Campaign) -> None:
-    if not Campaign.objects.editable_by(user).filter(pk=campaign.pk).exists():
-        raise PermissionDenied("Вносить результаты диагностики может методист муниципалитета.")
-
-
 def _require_participant(campaign: Campaign, teacher: Teacher) -> None:
     if not campaign.schools.filter(pk=teacher.school_id).exists():
         raise ValidationError("Школа педагога не участвует в этой диагностике.")
@@ -101,7 +97,7 @@ def _require_participant(campaign: Campaign, teacher: Teacher) -> None:
 @transaction.atomic
 def results_set(*, campaign: Campaign, teacher: Teacher, scores: Mapping[int, Decimal | None], user) -> int:
     """Store a teacher's scores by block id (None clears a block). Returns how many values changed."""
-    _require_campaign_editable(user, campaign)
+    policy_for(Campaign).require(user, ENTER_RESULTS, campaign)
     _require_participant(campaign, teacher)
     blocks = {b.pk: b for b in campaign.blocks.all()}
     unknown = set(scores) - set(blocks)
@@ -140,7 +136,7 @@ def results_set(*, campaign: Campaign, teacher: Teacher, scores: Mapping[int, De
 
 @transaction.atomic
 def specific_deficit_add(*, campaign: Campaign, teacher: Teacher, text: str, user) -> SpecificDeficit:
-    _require_campaign_editable(user, campaign)
+    policy_for(Campaign).require(user, ENTER_RESULTS, campaign)
     _require_participant(campaign, teacher)
     deficit = SpecificDeficit(campaign=campaign, teacher=teacher, text=text.strip(), added_by=user)
     deficit.full_clean()
@@ -150,7 +146,7 @@ def specific_deficit_add(*, campaign: Campaign, teacher: Teacher, text: str, use
 
 @transaction.atomic
 def specific_deficit_delete(*, deficit: SpecificDeficit, user) -> None:
-    _require_campaign_editable(user, deficit.campaign)
+    policy_for(Campaign).require(user, ENTER_RESULTS, deficit.campaign)
     deficit.delete()
 
 
@@ -172,20 +168,13 @@ def teacher_deficits(campaign: Campaign, teacher: Teacher) -> list[deficit_rules
 # --- routes ---------------------------------------------------------------------------------------------
 
 
-def _require_route_writer(user, teacher: Teacher) -> None:
-    from .querysets import ROUTE_WRITE_ROLES
-
-    if not Teacher.objects.reachable_by(user, ROUTE_WRITE_ROLES).filter(pk=teacher.pk).exists():
-        raise PermissionDenied("Составлять и утверждать ИОМ могут методист муниципалитета и тьютор педагога.")
-
-
 @transaction.atomic
 def route_draft(
     *, teacher: Teacher, campaign: Campaign, school_year: int, user, today: datetime.date | None = None
 ):
     """A draft ИОМ with one line per deficit of ``campaign``; the teacher's tutor is the responsible person."""
 
-    _require_route_writer(user, teacher)
+    policy_for(Route).require_for_teacher(user, DRAFT, teacher)
     if Route.objects.filter(teacher=teacher, school_year=school_year).exists():
         raise ValidationError("У педагога уже есть ИОМ на этот учебный год: откройте и измените его.")
     found = teacher_deficits(campaign, teacher)
@@ -245,7 +234,7 @@ LINE_FIELDS = (
 @transaction.atomic
 def route_line_save(*, route: Route, user, line: RouteLine | None = None, **fields) -> RouteLine:
     """Add a line or change one of a route (any time: plans change; statuses move on the quarterly form)."""
-    _require_route_writer(user, route.teacher)
+    policy_for(Route).require_for_teacher(user, WRITE, route.teacher)
     unknown = set(fields) - set(LINE_FIELDS)
     if unknown:
         raise TypeError(f"unknown line fields: {sorted(unknown)}")
@@ -263,7 +252,7 @@ def route_line_save(*, route: Route, user, line: RouteLine | None = None, **fiel
 
 @transaction.atomic
 def route_line_delete(*, line: RouteLine, user) -> None:
-    _require_route_writer(user, line.route.teacher)
+    policy_for(Route).require_for_teacher(user, WRITE, line.route.teacher)
     if line.route.status == RouteStatus.APPROVED and line.progress.exists():
         raise ValidationError("По строке уже отчитывались в квартальной форме: отмените её, а не удаляйте.")
     line.delete()
@@ -271,7 +260,7 @@ def route_line_delete(*, line: RouteLine, user) -> None:
 
 @transaction.atomic
 def route_approve(*, route: Route, user) -> Route:
-    _require_route_writer(user, route.teacher)
+    policy_for(Route).require_for_teacher(user, APPROVE, route.teacher)
     if not route.lines.exists():
         raise ValidationError("В ИОМ нет ни одной строки.")
     route.status = RouteStatus.APPROVED
@@ -371,8 +360,7 @@ def unconfirmed_entries(form: ProgressForm) -> list[ProgressEntry]:
 
 
 def _require_school_editor(user, form: ProgressForm) -> None:
-    if not ProgressForm.objects.editable_by(user).filter(pk=form.pk).exists():
-        raise PermissionDenied("Заполнять форму может администратор этой школы.")
+    policy_for(ProgressForm).require(user, FILL, form)
     if not form.school_may_edit:
         raise ValidationError(
             f"Форма в состоянии «{form.get_status_display()}»: изменить её можно, только если методист вернёт её "
@@ -505,16 +493,11 @@ def progress_form_submit(*, form: ProgressForm, user, unconfirmed_ok: Collection
     return form
 
 
-def _require_reviewer(user, form: ProgressForm) -> None:
-    if not School.objects.reachable_by(user, STAFF_WRITE_ROLES).filter(pk=form.school_id).exists():
-        raise PermissionDenied("Принимать и возвращать формы может методист муниципалитета.")
-
-
 @transaction.atomic
 def progress_form_review(*, form: ProgressForm, user, accept: bool, comment: str = "") -> ProgressForm:
     """The methodologist accepts a submitted form, or returns it with a comment for the school to correct."""
     form = ProgressForm.objects.select_for_update().get(pk=form.pk)
-    _require_reviewer(user, form)
+    policy_for(ProgressForm).require(user, REVIEW, form)
     target = FormStatus.ACCEPTED if accept else FormStatus.RETURNED
     if not progress.form_move_allowed(form.status, target):
         raise ValidationError(

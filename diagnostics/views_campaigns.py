@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.access import can_write_somewhere
 from core.forms import add_service_error
-from schools.models import Municipality, School, Teacher
+from core.policies import VIEW, policy_for
+from schools.models import School, Teacher
 
 from . import selectors_campaigns as selectors
 from . import services
@@ -29,35 +29,20 @@ from .forms_campaigns import (
     block_formset,
 )
 from .models import Campaign, DiagnosticResult, Route, SpecificDeficit
+from .policies import CREATE, DRAFT, ENTER_RESULTS, OPEN
 
 ROWS_PER_PAGE = 100
 CAMPAIGNS_PER_PAGE = 50
 
 
-def _require_diagnostics(user) -> None:
-    if not selectors.may_open_diagnostics(user):
-        raise PermissionDenied(
-            "Диагностику профессиональных дефицитов ведут методисты органа управления образованием; её "
-            "результаты видят руководители, администраторы школ, наставники и тьюторы своих педагогов."
-        )
-
-
-def _require_teacher_reader(user) -> None:
-    if not selectors.reads_teachers(user):
-        raise PermissionDenied(
-            "Результаты диагностики педагогов — персональные данные: их видят методисты и руководитель "
-            "муниципалитета, администрация школы, наставник и тьютор педагога. Региональному аналитику "
-            "доступны сводные данные на странице диагностики."
-        )
-
-
-def _campaign_editable(user, campaign: Campaign) -> bool:
-    return Campaign.objects.editable_by(user).filter(pk=campaign.pk).exists()
+def _reads_teachers(user) -> bool:
+    """Teachers' results are personal data: diagnostics.policies.DiagnosticResultPolicy decides who reads them."""
+    return policy_for(DiagnosticResult).can(user, VIEW)
 
 
 @login_required
 def campaign_list(request):
-    _require_diagnostics(request.user)
+    policy_for(Campaign).require(request.user, OPEN)
     page = Paginator(selectors.campaign_list(request.user), CAMPAIGNS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -66,18 +51,18 @@ def campaign_list(request):
         "diagnostics/campaign_list.html",
         {
             "page_obj": page,
-            "can_create": can_write_somewhere(request.user),
-            "show_tabs": selectors.campaign_staff(request.user),
-            "reads_teachers": selectors.reads_teachers(request.user),
+            "can_create": policy_for(Campaign).can(request.user, CREATE),
+            "show_tabs": policy_for(Campaign).can(request.user, VIEW),
+            "reads_teachers": _reads_teachers(request.user),
         },
     )
 
 
 @login_required
 def campaign_create(request):
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied("Проводить диагностику может методист муниципалитета.")
-    municipalities = Municipality.objects.editable_by(request.user).order_by("name")
+    policy = policy_for(Campaign)
+    policy.require(request.user, CREATE)
+    municipalities = policy.municipalities(request.user).order_by("name")
     listed = list(municipalities[:2])
     if not listed:
         raise PermissionDenied("Проводить диагностику может методист муниципалитета.")
@@ -135,7 +120,7 @@ def campaign_create(request):
 
 @login_required
 def campaign_detail(request, pk: int):
-    _require_diagnostics(request.user)
+    policy_for(Campaign).require(request.user, OPEN)
     user = request.user
     campaign = get_object_or_404(selectors.campaigns_for(user).select_related("municipality"), pk=pk)
     blocks = list(campaign.blocks.all())
@@ -147,7 +132,8 @@ def campaign_detail(request, pk: int):
     teacher_list = list(teachers)
     page = Paginator(teacher_list, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = selectors.results_table(campaign, blocks, list(page.object_list))
-    if teacher_list or selectors.reads_teachers(user):
+    reads_teachers = _reads_teachers(user)
+    if teacher_list or reads_teachers:
         summary_results = DiagnosticResult.objects.filter(
             campaign=campaign, teacher__in=teachers.values("pk")
         )
@@ -156,7 +142,7 @@ def campaign_detail(request, pk: int):
         # The region's analyst: counts over the whole campaign, no names, no per-school breakdown.
         summary_results = DiagnosticResult.objects.filter(campaign=campaign)
         summary_scope = "campaign"
-    can_edit = _campaign_editable(user, campaign)
+    can_edit = policy_for(Campaign).can(user, ENTER_RESULTS, campaign)
     return render(
         request,
         "diagnostics/campaign_detail.html",
@@ -171,8 +157,8 @@ def campaign_detail(request, pk: int):
             "summary_scope": summary_scope,
             "school_count": campaign.schools.count(),
             "can_edit": can_edit,
-            "reads_teachers": selectors.reads_teachers(user),
-            "show_tabs": selectors.campaign_staff(user),
+            "reads_teachers": reads_teachers,
+            "show_tabs": policy_for(Campaign).can(user, VIEW),
         },
     )
 
@@ -187,11 +173,11 @@ def _teacher_in_campaign(user, campaign: Campaign, teacher_pk: int) -> Teacher:
 @login_required
 def teacher_results(request, pk: int, teacher_pk: int):
     user = request.user
-    _require_teacher_reader(user)
+    policy_for(DiagnosticResult).require(user, VIEW)
     campaign = get_object_or_404(selectors.campaigns_for(user).select_related("municipality"), pk=pk)
     teacher = _teacher_in_campaign(user, campaign, teacher_pk)
     blocks = list(campaign.blocks.all())
-    can_edit = _campaign_editable(user, campaign)
+    can_edit = policy_for(Campaign).can(user, ENTER_RESULTS, campaign)
     scores = selectors.teacher_scores(campaign, blocks, teacher)
     initial = {ScoresForm.field_name(b): scores[b.pk] for b in blocks if b.pk in scores}
     scores_form = ScoresForm(initial=initial, blocks=blocks)
@@ -199,7 +185,7 @@ def teacher_results(request, pk: int, teacher_pk: int):
     here = reverse("diagnostics:teacher_results", args=[campaign.pk, teacher.pk])
     if request.method == "POST":
         if not can_edit:
-            raise PermissionDenied("Вносить результаты диагностики может методист муниципалитета.")
+            policy_for(Campaign).require(user, ENTER_RESULTS, campaign)
         if request.POST.get("action") == "deficit":
             deficit_form = SpecificDeficitForm(request.POST)
             if deficit_form.is_valid():
@@ -229,7 +215,7 @@ def teacher_results(request, pk: int, teacher_pk: int):
                     return redirect(here)
     rows = selectors.results_table(campaign, blocks, [teacher])[0]
     found = services.teacher_deficits(campaign, teacher)
-    may_route = selectors.may_write_routes(user, teacher)
+    may_route = policy_for(Route).can_for_teacher(user, DRAFT, teacher)
     return render(
         request,
         "diagnostics/campaign_teacher.html",
@@ -270,7 +256,7 @@ def specific_deficit_delete(request, pk: int, deficit_pk: int):
 @login_required
 def dynamics(request):
     user = request.user
-    _require_teacher_reader(user)
+    policy_for(DiagnosticResult).require(user, VIEW)
     campaigns = selectors.campaigns_for(user).select_related("municipality").order_by("-start_date", "-pk")
     schools = School.objects.filter(pk__in=Teacher.objects.visible_to(user).values("school_id")).order_by(
         "name"

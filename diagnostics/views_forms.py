@@ -12,23 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import user_scope
 from core.files import stored_file_response
 from core.plural import count_noun, plural
-from core.roles import STAFF_WRITE_ROLES, Role
+from core.policies import VIEW, policy_for
 from schools.models import Municipality, School
 
 from . import progress, selectors, services
 from .forms import EntryForm, FormSaveForm, ReviewForm
-from .models import FormStatus, ProgressEntry, ProgressForm, Route, RouteStatus
-from .querysets import ProgressFormQuerySet
-
-FORM_ROLES = ProgressFormQuerySet.read_roles
-
-
-def _require_form_roles(user) -> None:
-    if user_scope(user, FORM_ROLES).is_empty:
-        raise PermissionDenied("Квартальные формы заполняют администраторы школ и проверяют методисты.")
+from .models import Campaign, FormStatus, ProgressEntry, ProgressForm, Route, RouteStatus
+from .policies import FILL, OVERSEE, REVIEW
 
 
 def reporting_quarters(today) -> list[progress.Quarter]:
@@ -39,14 +31,13 @@ def reporting_quarters(today) -> list[progress.Quarter]:
 
 @login_required
 def form_index(request):
-    _require_form_roles(request.user)
+    policy = policy_for(ProgressForm)
+    policy.require(request.user, VIEW)
+    is_staff = policy.can(request.user, OVERSEE)
     today = timezone.localdate()
     quarters = reporting_quarters(today)
-    schools = (
-        School.objects.visible_to(request.user).filter(pk__in=user_scope(request.user, FORM_ROLES).school_ids)
-        if not _is_staff(request.user)
-        else School.objects.none()
-    )
+    # A school's admin opens the forms of their schools; the staff review the forms the schools opened.
+    schools = policy.schools(request.user, VIEW) if not is_staff else School.objects.none()
     forms = (
         ProgressForm.objects.visible_to(request.user)
         .select_related("school")
@@ -63,31 +54,18 @@ def form_index(request):
             "rows": rows,
             "schools": schools,
             "quarters": quarters,
-            "is_staff": _is_staff(request.user),
+            "is_staff": is_staff,
             "deadline_days": services.deadline_days(),
-            "show_tabs": diagnostics_staff(request.user),
+            "show_tabs": policy_for(Campaign).can(request.user, VIEW),
         },
     )
-
-
-def _is_staff(user) -> bool:
-    return not user_scope(user, frozenset({Role.METHODIST, Role.HEAD})).is_empty
-
-
-def diagnostics_staff(user) -> bool:
-    """Staff see the area's tabs (diagnostics, routes, forms, dashboard); schools see their own pages."""
-    return not user_scope(user, frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})).is_empty
 
 
 @login_required
 @require_POST
 def form_open(request, school_pk: int, year: int, quarter: int):
     school = get_object_or_404(School.objects.visible_to(request.user), pk=school_pk)
-    if (
-        not School.objects.reachable_by(request.user, ProgressFormQuerySet.write_roles)
-        .filter(pk=school.pk)
-        .exists()
-    ):
+    if not policy_for(ProgressForm).can_for_school(request.user, FILL, school):
         raise PermissionDenied("Открыть форму может администратор школы.")
     try:
         period = progress.Quarter(year, quarter)
@@ -126,9 +104,7 @@ def form_detail(request, pk: int):
         ),
         pk=pk,
     )
-    can_fill = (
-        form.school_may_edit and ProgressForm.objects.editable_by(request.user).filter(pk=form.pk).exists()
-    )
+    can_fill = form.school_may_edit and policy_for(ProgressForm).can(request.user, FILL, form)
     if can_fill and form.status in progress.SCHOOL_EDITABLE:
         form = services.progress_form_open(school=form.school, quarter=form.period)  # lines due since appear
     entries = list(
@@ -164,9 +140,7 @@ def form_detail(request, pk: int):
             )
     else:
         pairs = _entry_forms(form, entries)
-    may_review = (
-        School.objects.reachable_by(request.user, STAFF_WRITE_ROLES).filter(pk=form.school_id).exists()
-    )
+    may_review = policy_for(ProgressForm).can(request.user, REVIEW, form)
     today = timezone.localdate()
     return render(
         request,
@@ -269,9 +243,7 @@ def evidence_download(request, entry_pk: int):
 @login_required
 def dashboard(request):
     """Per municipality and quarter: forms by state; routes done on time; diagnostics and ИОМ coverage."""
-    scope = user_scope(request.user, frozenset({Role.METHODIST, Role.HEAD}))
-    if scope.is_empty:
-        raise PermissionDenied("Сводка по ИОМ — для методистов и руководителей.")
+    policy_for(ProgressForm).require(request.user, OVERSEE)
     today = timezone.localdate()
     quarters = [progress.quarter_of(today).previous().previous(), *reporting_quarters(today)]
     choice = request.GET.get("quarter") or ""

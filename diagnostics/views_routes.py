@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_error
+from core.policies import VIEW, policy_for
 from mentoring.rules import school_year_of
 from mentoring.selectors import people_for_assignment
 from schools.models import Teacher
@@ -16,12 +17,8 @@ from schools.models import Teacher
 from . import services
 from .forms import RouteCreateForm, RouteLineForm
 from .models import Campaign, Route, RouteLine
-from .querysets import ROUTE_WRITE_ROLES
+from .policies import DRAFT, WRITE
 from .routes import school_year_quarters
-
-
-def _may_write(user, teacher: Teacher) -> bool:
-    return Teacher.objects.reachable_by(user, ROUTE_WRITE_ROLES).filter(pk=teacher.pk).exists()
 
 
 @login_required
@@ -38,12 +35,15 @@ def route_list(request):
     years = sorted(
         set(Route.objects.visible_to(request.user).values_list("school_year", flat=True)), reverse=True
     )
-    from .views_forms import diagnostics_staff
-
     return render(
         request,
         "diagnostics/route_list.html",
-        {"page_obj": page, "years": years, "year": year, "show_tabs": diagnostics_staff(request.user)},
+        {
+            "page_obj": page,
+            "years": years,
+            "year": year,
+            "show_tabs": policy_for(Campaign).can(request.user, VIEW),
+        },
     )
 
 
@@ -52,7 +52,7 @@ def route_create(request, teacher_pk: int):
     teacher = get_object_or_404(
         Teacher.objects.visible_to(request.user).select_related("school"), pk=teacher_pk
     )
-    if not _may_write(request.user, teacher):
+    if not policy_for(Route).can_for_teacher(request.user, DRAFT, teacher):
         raise PermissionDenied("Составлять ИОМ могут методист муниципалитета и тьютор педагога.")
     campaigns = Campaign.objects.filter(results__teacher=teacher).distinct().order_by("-start_date")
     this_year = school_year_of(timezone.localdate())
@@ -94,7 +94,7 @@ def route_detail(request, pk: int):
             "route": route,
             "lines": lines,
             "today": today,
-            "can_edit": _may_write(request.user, route.teacher),
+            "can_edit": policy_for(Route).can_for_teacher(request.user, WRITE, route.teacher),
         },
     )
 

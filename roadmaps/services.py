@@ -8,21 +8,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.policies import VIEW, policy_for
 from diagnostics.uploads import check_evidence, evidence_name
 from schools.models import Municipality, School
 
 from . import transitions
 from .models import ItemEvidence, ItemStatus, Roadmap, RoadmapItem
+from .policies import ADD_EVIDENCE, MOVE
 
 
 def _require_owner_writable(user, municipality: Municipality, school: School | None) -> None:
     if school is not None:
         if school.municipality_id != municipality.pk:
             raise ValidationError(f"Школа «{school}» не относится к муниципалитету «{municipality}».")
-        if not School.objects.editable_by(user).filter(pk=school.pk).exists():
-            raise PermissionDenied("Дорожные карты школ ведёт методист муниципалитета.")
-    elif not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
-        raise PermissionDenied("Дорожную карту муниципалитета ведёт его методист.")
+    policy_for(Roadmap).require_create_for(user, municipality, school)
 
 
 @transaction.atomic
@@ -70,8 +69,7 @@ def _shifted_title(source: Roadmap, years: int) -> str:
 @transaction.atomic
 def roadmap_copy(*, source: Roadmap, user, years: int = 1, title: str | None = None) -> Roadmap:
     """A new roadmap from ``source`` with every date shifted by ``years``; items start over as planned."""
-    if not Roadmap.objects.visible_to(user).filter(pk=source.pk).exists():
-        raise PermissionDenied("Нет доступа к этой дорожной карте.")
+    policy_for(Roadmap).require(user, VIEW, source)
     copy = roadmap_create(
         municipality=source.municipality,
         school=source.school,
@@ -145,21 +143,12 @@ def item_save(
     return item
 
 
-def _may_update_status(user, item: RoadmapItem) -> bool:
-    """The item's school admin, the municipality's methodologist, or a responsible person named on it."""
-    return (
-        RoadmapItem.objects.editable_by(user).filter(pk=item.pk).exists()
-        or item.responsible_users.filter(pk=getattr(user, "pk", None)).exists()
-    )
-
-
 @transaction.atomic
 def item_move(
     *, item: RoadmapItem, status: str, user, reason: str = "", completed_on: datetime.date | None = None
 ) -> RoadmapItem:
     item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
-    if not _may_update_status(user, item):
-        raise PermissionDenied("Отмечать выполнение могут ответственные, администратор школы и методист.")
+    policy_for(RoadmapItem).require(user, MOVE, item)
     problem = transitions.move_problem(item.status, status, reason)
     if problem:
         raise ValidationError(problem)
@@ -187,10 +176,7 @@ def item_move(
 
 @transaction.atomic
 def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: str = "") -> ItemEvidence:
-    if not _may_update_status(user, item):
-        raise PermissionDenied(
-            "Прикладывать подтверждения могут ответственные, администратор школы и методист."
-        )
+    policy_for(RoadmapItem).require(user, ADD_EVIDENCE, item)
     if upload is None and not link:
         raise ValidationError("Приложите файл или укажите ссылку.")
     # check_evidence refuses a file of the wrong kind; the name takes the extension of its content

@@ -10,15 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import can_write_somewhere
 from core.files import stored_file_response
 from core.forms import add_service_error
+from core.policies import CHANGE, policy_for
 from mentoring.selectors import people_for_assignment
-from schools.models import Municipality, School
 
 from . import services, transitions
 from .forms import EvidenceForm, ItemForm, MoveForm, RoadmapForm
 from .models import ItemEvidence, Roadmap, RoadmapItem
+from .policies import CREATE, MOVE
 from .querysets import overdue_q
 from .selectors import my_open_items
 
@@ -52,20 +52,21 @@ def roadmap_list(request):
             "page_obj": page,
             "overdue_items": overdue_items,
             "today": today,
-            "can_create": can_write_somewhere(request.user),
+            "can_create": policy_for(Roadmap).can(request.user, CREATE),
         },
     )
 
 
 @login_required
 def roadmap_create(request):
-    municipalities = Municipality.objects.editable_by(request.user).order_by("name")
+    policy = policy_for(Roadmap)
+    municipalities = policy.municipalities(request.user).order_by("name")
     if not municipalities.exists():
         raise PermissionDenied("Дорожные карты ведёт методист муниципалитета.")
     form = RoadmapForm(
         request.POST or None,
         municipalities=municipalities,
-        schools=School.objects.editable_by(request.user).active().order_by("name"),
+        schools=policy.schools(request.user).active().order_by("name"),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,10 +87,12 @@ def roadmap_detail(request, pk: int):
     )
     today = timezone.localdate()
     items = list(roadmap.items.prefetch_related("responsible_users", "evidence").order_by("position", "pk"))
-    can_plan = Roadmap.objects.editable_by(request.user).filter(pk=roadmap.pk).exists()
+    can_plan = policy_for(Roadmap).can(request.user, CHANGE, roadmap)
     updatable = set(
-        RoadmapItem.objects.editable_by(request.user).filter(roadmap=roadmap).values_list("pk", flat=True)
-    ) | set(roadmap.items.filter(responsible_users=request.user).values_list("pk", flat=True))
+        policy_for(RoadmapItem)
+        .instances(request.user, MOVE, roadmap.items.all())
+        .values_list("pk", flat=True)
+    )
     rows = [(item, item.is_overdue(today), item.pk in updatable) for item in items]
     return render(
         request,
@@ -201,7 +204,7 @@ def my_items(request):
         .filter(roadmap__school__isnull=False, status__in=transitions.OPEN)
         .select_related("roadmap__school")
         .order_by("end_date", "pk")[:200]
-        if not can_write_somewhere(request.user)
+        if not policy_for(Roadmap).can(request.user, CREATE)
         else []
     )
     return render(

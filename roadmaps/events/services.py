@@ -11,12 +11,13 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from core.access import can_write_somewhere
 from core.plural import count_noun, plural
+from core.policies import CHANGE, policy_for
 from mentoring.selectors import coverage_schools
 from schools.models import Municipality, School, Teacher
 
 from ..models import Event, EventLevel, RoadmapItem
+from ..policies import CREATE
 
 # Levels whose participants come from the organising municipality only.
 LOCAL_LEVELS = frozenset({EventLevel.SCHOOL, EventLevel.MUNICIPAL})
@@ -41,9 +42,9 @@ def _names(objects: Iterable, limit: int = 3) -> str:
 
 
 def _require_municipality(user, municipality: Municipality) -> None:
-    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
-        if not can_write_somewhere(user):
-            raise PermissionDenied("Мероприятия вносят методисты органа управления образованием.")
+    policy = policy_for(Event)
+    if not policy.can_create_in(user, municipality):
+        policy.require(user, CREATE)  # not a methodologist anywhere: the general refusal
         raise PermissionDenied(
             f"Вносить мероприятия муниципалитета «{municipality}» может только его методист."
         )
@@ -169,9 +170,9 @@ def event_create(
 
 
 def _require_editable(user, event: Event) -> None:
-    if not Event.objects.editable_by(user).filter(pk=event.pk).exists():
-        if not can_write_somewhere(user):
-            raise PermissionDenied("Мероприятия вносят методисты органа управления образованием.")
+    policy = policy_for(Event)
+    if not policy.can(user, CHANGE, event):
+        policy.require(user, CREATE)  # not a methodologist anywhere: the general refusal
         raise PermissionDenied(
             f"Менять мероприятия муниципалитета «{event.municipality}» может только его методист."
         )

@@ -13,25 +13,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import user_scope
 from core.forms import add_service_error
-from core.roles import Role
-from schools.models import Municipality, School, Teacher
+from core.policies import CHANGE, policy_for
+from schools.models import School, Teacher
 
 from ..models import Event, EventKind, EventLevel, RoadmapItem
+from ..policies import TOTALS
 from . import services
 from .forms import EventForm
 
 PER_PAGE = 50
-TOTALS_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 
 
 def _ids(values) -> list[int]:
     return [int(v) for v in values if str(v).isdigit()]
-
-
-def may_see_totals(user) -> bool:
-    return not user_scope(user, TOTALS_ROLES).is_empty
 
 
 def _year_choice(request, today) -> int | None:
@@ -68,7 +63,7 @@ def event_list(request):
     )
     page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
     years = sorted({d.year for d in visible.dates("start_date", "year")} | {today.year}, reverse=True)
-    totals = services.event_totals(user, year) if year and may_see_totals(user) else None
+    totals = services.event_totals(user, year) if year and policy_for(Event).can(user, TOTALS) else None
     return render(
         request,
         "roadmaps/event_list.html",
@@ -84,7 +79,7 @@ def event_list(request):
             "schools": School.objects.filter(pk__in=visible.values("schools")).order_by("name"),
             "totals": totals,
             "headlines": _headlines(totals) if totals else [],
-            "can_manage": Municipality.objects.editable_by(user).exists(),
+            "can_manage": policy_for(Event).municipalities(user).exists(),
         },
     )
 
@@ -100,7 +95,7 @@ def _headlines(totals) -> list[str]:
 
 
 def _event_form(request, user, event: Event | None = None) -> EventForm:
-    municipalities = Municipality.objects.editable_by(user).order_by("name")
+    municipalities = policy_for(Event).municipalities(user).order_by("name")
     current_schools = list(event.schools.values_list("pk", flat=True)) if event else []
     schools = (
         School.objects.visible_to(user)
@@ -166,7 +161,7 @@ def _saving(request) -> bool:
 @login_required
 def event_create(request):
     user = request.user
-    if not Municipality.objects.editable_by(user).exists():
+    if not policy_for(Event).municipalities(user).exists():
         raise PermissionDenied("Мероприятия вносят методисты органа управления образованием.")
     form = _event_form(request, user)
     if _saving(request) and form.is_valid():
@@ -241,6 +236,6 @@ def event_detail(request, pk: int):
             .first()
             if event.roadmap_item_id
             else None,
-            "can_edit": Event.objects.editable_by(user).filter(pk=event.pk).exists(),
+            "can_edit": policy_for(Event).can(user, CHANGE, event),
         },
     )

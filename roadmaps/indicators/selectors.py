@@ -32,10 +32,8 @@ from django.conf import settings
 from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
-from core.access import user_scope
-from core.roles import Role
+from core.policies import VIEW, policy_for
 from diagnostics.models import DiagnosticResult, FormStatus, ProgressForm, Route, RouteStatus
-from diagnostics.querysets import ProgressFormQuerySet
 from mentoring.models import MentorAssignment, TutorAssignment
 from mentoring.selectors import coverage_schools
 from schools.criteria import default_list_year
@@ -51,17 +49,13 @@ from schools.models import (
 from schools.selectors import flag_list_years
 
 from ..models import RoadmapItem
+from ..policies import INDICATOR_ROLES
 from . import rules
 
-INDICATOR_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 COURSE_YEARS = 3
 VPR_KINDS = ("ВПР",)
 GIA_KINDS = ("ОГЭ", "ЕГЭ")
 STATUS_ORDER = [FlagStatus.SHNOR, FlagStatus.RISK, FlagStatus.NO_DATA, FlagStatus.NONE]
-
-
-def may_see_indicators(user) -> bool:
-    return not user_scope(user, INDICATOR_ROLES).is_empty
 
 
 def programme_targets() -> dict[str, float]:
@@ -383,10 +377,6 @@ def statuses_by_municipality(user, year: int) -> list[MunicipalityStatuses]:
     return result
 
 
-def reads_progress_forms(user) -> bool:
-    return not user_scope(user, ProgressFormQuerySet.read_roles).is_empty
-
-
 def dashboard(user, year: int | None, *, today: datetime.date, years: list[int] | None = None) -> Dashboard:
     """Everything the dashboard shows; ``years`` are ``list_years(user)`` when the caller has them already."""
     years = list_years(user) if years is None else years
@@ -398,7 +388,7 @@ def dashboard(user, year: int | None, *, today: datetime.date, years: list[int] 
         for i, status in enumerate(STATUS_ORDER)
     ]
     overdue_forms = None
-    if reads_progress_forms(user):
+    if policy_for(ProgressForm).can(user, VIEW):
         overdue_forms = (
             ProgressForm.objects.visible_to(user)
             .filter(status__in=[FormStatus.DRAFT, FormStatus.RETURNED], deadline__lt=today)

@@ -9,17 +9,19 @@ open it. Teachers are never named here.
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from core.access import user_scope
-from core.roles import PERSONAL_DATA_ROLES
-from schools.models import Municipality
+from core.policies import VIEW, policy_for
+from diagnostics.models import Campaign
+from diagnostics.policies import OPEN
+from schools.models import Municipality, Teacher
 
+from ..models import Roadmap
+from ..policies import INDICATORS
 from . import rules
 from .selectors import (
     dashboard as dashboard_data,
@@ -28,11 +30,6 @@ from .selectors import (
     default_year,
     indicator_report,
     list_years,
-    may_see_indicators,
-)
-
-DENIED = (
-    "Показатели программы и панель методиста доступны методистам, руководителям и региональным аналитикам."
 )
 
 LIGHT_BADGES = {
@@ -44,8 +41,7 @@ LIGHT_BADGES = {
 
 
 def _require(user) -> None:
-    if not may_see_indicators(user):
-        raise PermissionDenied(DENIED)
+    policy_for(Roadmap).require(user, INDICATORS)
 
 
 def _year(request, years: list[int]) -> int | None:
@@ -79,16 +75,14 @@ class IndicatorRow:
 def _indicator_rows(user, year: int, indicators: list[rules.Indicator], school=None) -> list[IndicatorRow]:
     """Each indicator with the lists behind its two numbers (None where no list exists or the user may not
     open it: the regional analyst reads no teachers' lists)."""
-    from diagnostics.selectors_campaigns import may_open_diagnostics
-
-    reads_teachers = not user_scope(user, PERSONAL_DATA_ROLES).is_empty
+    reads_teachers = policy_for(Teacher).can(user, VIEW)
     coverage = _url("mentoring:coverage", query={"year": year})
     teachers = (
         _url("schools:teachers", query={"school": school.pk})
         if school is not None and reads_teachers
         else None
     )
-    campaigns = _url("diagnostics:campaigns") if may_open_diagnostics(user) else None
+    campaigns = _url("diagnostics:campaigns") if policy_for(Campaign).can(user, OPEN) else None
     routes = _url("diagnostics:routes") if reads_teachers else None
     results = _url("schools:detail", school.pk, anchor="results") if school is not None else None
     links = {

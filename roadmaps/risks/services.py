@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from core.access import can_write_somewhere
+from core.policies import CHANGE, policy_for
 from mentoring.selectors import coverage_schools
 from schools.models import ApprovedList, FlagDecision, School
 
@@ -39,16 +39,10 @@ def year_problem(year: int, today=None) -> str | None:
     return None
 
 
-def may_edit_profiles(user, school: School) -> bool:
-    return School.objects.editable_by(user).filter(pk=school.pk).exists()
-
-
 def _require_editable_school(user, school: School) -> None:
-    if not may_edit_profiles(user, school):
-        if not can_write_somewhere(user):
-            raise PermissionDenied(
-                "Рисковый профиль заполняет методист муниципалитета; администратор школы его просматривает."
-            )
+    policy = policy_for(RiskProfile)
+    if not policy.can_for_school(user, CHANGE, school):
+        policy.require(user, CHANGE)  # not a methodologist anywhere: the general refusal
         raise PermissionDenied(
             f"Рисковый профиль школы «{school}» заполняет методист муниципалитета «{school.municipality}»."
         )

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.policies import CHANGE, policy_for
 from schools.criteria import default_list_year
 from schools.models import School
 
@@ -36,7 +37,8 @@ def risk_list(request):
         years = sorted({*years, year}, reverse=True)
     rows, source = services.profile_rows(user, year)
     editable = set(
-        School.objects.editable_by(user)
+        policy_for(RiskProfile)
+        .schools(user, CHANGE)
         .filter(pk__in=[row.school.pk for row in rows])
         .values_list("pk", flat=True)
     )
@@ -69,7 +71,7 @@ def _item_label(item: RoadmapItem) -> str:
 def risk_profile(request, school_pk: int, year: int):
     user = request.user
     school = _school(user, school_pk, year)
-    can_edit = services.may_edit_profiles(user, school)
+    can_edit = policy_for(RiskProfile).can_for_school(user, CHANGE, school)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied(READ_ONLY)
     profile = RiskProfile.objects.filter(school=school, year=year).first()
@@ -156,7 +158,7 @@ def risk_profile(request, school_pk: int, year: int):
 def risk_profile_copy(request, school_pk: int, year: int):
     user = request.user
     school = _school(user, school_pk, year)
-    if not services.may_edit_profiles(user, school):
+    if not policy_for(RiskProfile).can_for_school(user, CHANGE, school):
         raise PermissionDenied(READ_ONLY)
     try:
         _profile, source_year = services.risk_profile_copy(school=school, year=year, user=user)
