@@ -1,0 +1,173 @@
+"""1. The list: the year's ШНОР of the territory, the movement since last year and each school's history."""
+
+from collections import defaultdict
+
+from core.plural import count_noun
+from mentoring.selectors import coverage_schools
+from schools.models import (
+    ApprovedList,
+    ApprovedListEntry,
+    FlagDecision,
+    FlagStatus,
+)
+
+from ...context import Column, Kind, Section, Table, percent_text
+from ..scope import BuildScope
+from .shared import school_columns
+
+STATUS_LABELS = dict(FlagStatus.choices)
+
+
+def _low_text(reasons: dict) -> str:
+    parts = []
+    for low in reasons.get("low", ()):
+        parts.append(
+            f"{low['kind']} {low['subject']} {low['grade']} кл. {low['year']}: {percent_text(low['share'])}"
+            f" ({low['failed']} из {low['participants']})"
+        )
+    return "; ".join(parts)
+
+
+# --- 1. the list -------------------------------------------------------------------------------------------
+
+
+def list_section(scope: BuildScope) -> Section:
+    school_ids = list(scope.schools)
+    decisions = {
+        row["school_id"]: row
+        for row in FlagDecision.objects.visible_to(scope.principal)
+        .filter(list_year=scope.year, school_id__in=school_ids)
+        .values("school_id", "status", "criteria", "reasons")
+    }
+    lists = list(
+        ApprovedList.objects.visible_to(scope.principal)
+        .filter(list_year=scope.year)
+        .select_related("municipality")
+        .order_by("municipality__name")
+    )
+    entries = {
+        entry.school_id: entry
+        for entry in ApprovedListEntry.objects.filter(approved_list__in=lists, school_id__in=school_ids)
+    }
+    counts: dict[str, int] = defaultdict(int)
+    for decision in decisions.values():
+        counts[decision["status"]] += 1
+
+    paragraphs = [
+        f"Школ на территории: {len(scope.schools)}. По расчёту на {scope.year} год: ШНОР — "
+        f"{counts[FlagStatus.SHNOR]}, в зоне риска — {counts[FlagStatus.RISK]}, без данных — "
+        f"{counts[FlagStatus.NO_DATA]}, без признака — {counts[FlagStatus.NONE]}."
+    ]
+    if lists:
+        orders = "; ".join(
+            f"{approved.municipality.name}: приказ № {approved.order_number} от {approved.order_date:%d.%m.%Y}"
+            for approved in lists
+        )
+        included = sum(1 for entry in entries.values() if entry.included)
+        paragraphs.append(
+            f"Перечень утверждён ({orders}); в перечне {count_noun(included, 'школа', 'школы', 'школ')}."
+        )
+    if scope.list_source != "approved":
+        paragraphs.append(
+            "Для муниципалитетов без утверждённого перечня приведён расчётный перечень по правилу ШНОР."
+        )
+
+    rows = []
+    for school_id in scope.shnor_ids if not scope.single_school else school_ids:
+        decision = decisions.get(school_id, {})
+        entry = entries.get(school_id)
+        if entry is None:
+            decision_text = "расчётный перечень (не утверждён)"
+        elif entry.is_override:
+            decision_text = ("включена" if entry.included else "не включена") + f" вручную: {entry.reason}"
+        else:
+            decision_text = "включена" if entry.included else "не включена"
+        rows.append(
+            (
+                *scope.school_cells(school_id),
+                STATUS_LABELS.get(decision.get("status"), "нет расчёта"),
+                decision.get("criteria", "") or "—",
+                _low_text(decision.get("reasons") or {}) or "—",
+                decision_text,
+            )
+        )
+    columns = (
+        *school_columns(scope),
+        Column("Расчётный статус", width=14),
+        Column("Критерии", width=10),
+        Column("Низкие результаты (доля «2» / ниже минимума)", width=60),
+        Column("Решение", width=24),
+    )
+    tables = [
+        Table(
+            "Перечень ШНОР: критерии и основания" if not scope.single_school else "Статус школы",
+            columns,
+            rows,
+            sheet="Перечень ШНОР",
+            note="Критерий 1 — не менее двух низких результатов в прошлом году; критерий 2 — "
+            "низкие результаты в каждом из двух последних лет.",
+        )
+    ]
+
+    if not scope.single_school:
+        risk_rows = [
+            (*scope.school_cells(pk), _low_text(decisions[pk].get("reasons") or {}) or "—")
+            for pk in scope.schools
+            if decisions.get(pk, {}).get("status") == FlagStatus.RISK
+        ]
+        tables.append(
+            Table(
+                "Зона риска: школы с одним годом низких результатов",
+                (*school_columns(scope), Column("Низкие результаты", width=60)),
+                risk_rows,
+                sheet="Зона риска",
+            )
+        )
+        tables.append(_movement_table(scope))
+    else:
+        tables.append(_school_history_table(scope))
+    return Section(
+        "list", "Перечень школ с низкими образовательными результатами", tuple(paragraphs), tuple(tables)
+    )
+
+
+def list_of(scope: BuildScope, year: int) -> tuple[set[int], str]:
+    """A year's ШНОР of the territory and where the list comes from («approved» | «computed» | «mixed»): the
+    approved lists, and the computed status where a municipality has not approved one (the same selector as the
+    coverage and the indicators)."""
+    schools, source, _lists = coverage_schools(scope.principal, year)
+    return {school.pk for school in schools}, source
+
+
+def _movement_table(scope: BuildScope) -> Table:
+    now = set(scope.shnor_ids)
+    before, _source = list_of(scope, scope.year - 1)
+    rows = [(*scope.school_cells(pk), "вошла в перечень") for pk in sorted(now - before, key=scope.name)]
+    rows += [(*scope.school_cells(pk), "вышла из перечня") for pk in sorted(before - now, key=scope.name)]
+    return Table(
+        f"Изменения перечня: {scope.year - 1} → {scope.year}",
+        (*school_columns(scope), Column("Изменение", width=20)),
+        rows,
+        sheet="Вошли и вышли",
+        note=(
+            f"В перечне {scope.year - 1} года — {count_noun(len(before), 'школа', 'школы', 'школ')}, "
+            f"в перечне {scope.year} года — {count_noun(len(now), 'школа', 'школы', 'школ')}."
+        ),
+    )
+
+
+def _school_history_table(scope: BuildScope) -> Table:
+    (school_id,) = list(scope.schools)
+    rows = [
+        (year, STATUS_LABELS.get(status, status), criteria or "—")
+        for year, status, criteria in FlagDecision.objects.visible_to(scope.principal)
+        .filter(school_id=school_id)
+        .order_by("-list_year")
+        .values_list("list_year", "status", "criteria")[:6]
+    ]
+    return Table(
+        "Статус по годам перечня",
+        (Column("Год перечня", Kind.INT, 12), Column("Статус", width=16), Column("Критерии", width=10)),
+        rows,
+        sheet="Статус по годам",
+    )
