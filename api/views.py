@@ -22,7 +22,8 @@ from schools.models import (
     Result,
     School,
 )
-from schools.results_import import TEMPLATE_LABELS, VALUE_FIELDS
+from schools.results_import.layouts.template import TEMPLATE_LABELS
+from schools.results_import.writers import VALUE_FIELDS
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet

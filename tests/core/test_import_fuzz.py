@@ -37,7 +37,6 @@ from core.tabular import parse_date
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Campaign, CompetenceBlock, DiagnosticResult
 from roadmaps.models import Roadmap, RoadmapItem
-from schools import fisoko, results_import
 from schools.models import (
     Municipality,
     Procedure,
@@ -49,7 +48,9 @@ from schools.models import (
     Subject,
     Teacher,
 )
-from schools.results_import import TEMPLATE_LABELS
+from schools.results_import import importer
+from schools.results_import.layouts import fisoko
+from schools.results_import.layouts.template import TEMPLATE_LABELS
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ class Fuzz:
 @pytest.fixture
 def no_flags(monkeypatch):
     """The flag engine (queued after a results import commits) is not what is fuzzed here."""
-    monkeypatch.setattr(results_import, "_queue_flags_recompute", lambda years, region_id: None)
+    monkeypatch.setattr(importer, "_queue_flags_recompute", lambda years, region_id: None)
 
 
 @pytest.fixture
@@ -1101,7 +1102,7 @@ CAMPAIGN = {"campaign": VALID}
 ROADMAP = {"roadmap": VALID}
 # case -> (kind, file text, options, (status, «column: message» expected among the errors))
 REGRESSIONS = {
-    # schools/results_import.py: a count beyond PostgreSQL's integer went on to COPY (NumericValueOutOfRange)
+    # schools/results_import (writers): a count beyond PostgreSQL's integer went on to COPY (NumericValueOutOfRange)
     "results: a count beyond integer": (
         "results",
         f"{RESULTS_HEADER}\nsch610001;2024;ВПР;Математика;5;3000000000;0;;;;",
@@ -1114,7 +1115,7 @@ REGRESSIONS = {
         {},
         ("invalid", "Участников: Слишком большое число: «3000000000»."),
     ),
-    # schools/results_import.py fast path: int() of more than 4300 digits raises ValueError
+    # schools/results_import/importer.py fast path: int() of more than 4300 digits raises ValueError
     "results: 5000 digits": (
         "results",
         f"{RESULTS_HEADER}\nsch610001;2024;ВПР;Математика;5;{'9' * 5000};0;;;;",
@@ -1128,23 +1129,23 @@ REGRESSIONS = {
         {},
         APPLIED,
     ),
-    # schools/fisoko.py parse_report_info: int() of the max score's 5000 digits
+    # schools/results_import/layouts/fisoko.py parse_report_info: int() of the max score's 5000 digits
     "results: report, max score of 5000 digits": (
         "results",
         REPORT.format(extra="Максимальный первичный балл: " + "9" * 5000, participants=27),
         {},
         APPLIED,
     ),
-    # schools/fisoko.py parse_report_info: "²".isdigit() is True, int("²") raises
+    # schools/results_import/layouts/fisoko.py parse_report_info: "²".isdigit() is True, int("²") raises
     "results: report, grade «²»": ("results", REPORT.format(extra="Класс: ²", participants=27), {}, APPLIED),
-    # schools/fisoko.py recover_count: 40 digits × percent overflows the decimal context (InvalidOperation)
+    # schools/results_import/layouts/fisoko.py recover_count: 40 digits × percent overflows the decimal context (InvalidOperation)
     "results: report, 40-digit participants": (
         "results",
         REPORT.format(extra="", participants="9" * 40),
         {},
         ("invalid", f"Кол-во участников: Ожидается целое неотрицательное число, указано «{'9' * 40}»."),
     ),
-    # schools/fisoko.py _portal_row: int() of 5000 digits
+    # schools/results_import/layouts/fisoko.py _portal_row: int() of 5000 digits
     "results: flat, 5000-digit participants": (
         "results",
         f"{FLAT_HEADER}\n2024;5;Математика;sch610001;{'9' * 5000};10;20;30;40",

@@ -2,7 +2,6 @@
 background flow of large files with its progress."""
 
 import io
-import sys
 import types
 
 import pytest
@@ -11,12 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-import schools.results_import as results_import
 from core.imports import import_batch_create
 from core.models import ImportBatch
 from core.roles import Role
 from core.tasks import import_batch_apply_task, import_batch_validate_task
 from schools.models import Region, Result
+from schools.results_import import importer
 from tests.factories import MunicipalityFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +29,10 @@ BAD = f"{HEADER}\nsch610001;2024;ВПР;Математика;5;27;5;;;;\nsch6101
 
 @pytest.fixture(autouse=True)
 def flags_task(monkeypatch):
-    """Stands in for schools.tasks (the flag engine is tested on its own)."""
+    """Stands in for the results importer's recompute task (the flag engine is tested on its own)."""
     calls = []
     task = types.SimpleNamespace(delay=lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setitem(sys.modules, "schools.tasks", types.SimpleNamespace(recompute_flags_task=task))
+    monkeypatch.setattr(importer, "recompute_flags_task", task)
     return calls
 
 
@@ -247,7 +246,7 @@ def test_large_file_is_validated_and_applied_in_the_background_with_progress(
     client, world, settings, monkeypatch, django_capture_on_commit_callbacks, flags_task
 ):
     settings.IMPORT_ASYNC_THRESHOLD_BYTES = 100
-    monkeypatch.setattr(results_import, "CHUNK_ROWS", 3)  # progress every 3 rows
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)  # progress every 3 rows
     client.force_login(world.users["methodist"])
 
     with django_capture_on_commit_callbacks() as queued:

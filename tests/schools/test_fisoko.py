@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from core.tabular import RowError, TableError
-from schools.fisoko import (
+from schools.results_import.layouts.fisoko import (
     ReportInfo,
     flat_rows,
     is_report_header,

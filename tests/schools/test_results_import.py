@@ -2,7 +2,6 @@
 atomicity, permissions, and the PostgreSQL COPY path against the portable one."""
 
 import io
-import sys
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -12,10 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from openpyxl import Workbook
 
-import schools.results_import as results_import
 from core.imports import import_batch_apply, import_batch_create, import_file
 from core.models import ImportBatch
 from schools.models import Procedure, Result, Subject
+from schools.results_import import importer, writers
+from schools.results_import.catalog import Catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def flags_task(monkeypatch):
     elsewhere)."""
     calls = []
     task = types.SimpleNamespace(delay=lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setitem(sys.modules, "schools.tasks", types.SimpleNamespace(recompute_flags_task=task))
+    monkeypatch.setattr(importer, "recompute_flags_task", task)
     return calls
 
 
@@ -675,7 +675,7 @@ def run_sequence(world, portable: bool, monkeypatch) -> list:
     seen = []
     with monkeypatch.context() as patch:
         if portable:
-            patch.setattr(results_import, "_CopyWriter", results_import._PortableWriter)
+            patch.setattr(importer, "CopyWriter", writers.PortableWriter)
         for data, apply in steps:
             batch = import_batch_create(
                 kind="results",
@@ -711,9 +711,9 @@ def test_copy_path_and_portable_path_give_identical_results(world, monkeypatch):
 
 def test_portable_writer_directly(world):
     """The portable writer on whatever database the suite runs (PostgreSQL in CI, SQLite for the demo)."""
-    catalog = results_import._Catalog(region=world.region, user=None)
+    catalog = Catalog(region=world.region, user=None)
     index = catalog.procedure_index("ВПР", "Математика", "5", "2024")
-    writer = results_import._PortableWriter(catalog, apply=True, batch_id=None)
+    writer = writers.PortableWriter(catalog, apply=True, batch_id=None)
     writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26"))
     assert writer.finish() == {
         "created": 1,
@@ -722,7 +722,7 @@ def test_portable_writer_directly(world):
         "procedures_created": 1,
         "subjects_created": 1,
     }
-    writer = results_import._PortableWriter(catalog, apply=True, batch_id=None)
+    writer = writers.PortableWriter(catalog, apply=True, batch_id=None)
     writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26"))
     writer.buffer.append((world.school_a2.pk, index, 20, 1, None, None, None, None))
     assert writer.finish() == {
@@ -736,14 +736,14 @@ def test_portable_writer_directly(world):
 
 
 def test_chunks_and_progress(world, monkeypatch):
-    monkeypatch.setattr(results_import, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
     rows = [
         [code, "2024", "ВПР", "Математика", str(grade), "20", "1", "", "", "", ""]
         for code in ("sch610001", "sch610002")
         for grade in range(4, 9)
     ]
     reported = []
-    outcome = results_import.ResultsImporter().run(
+    outcome = importer.ResultsImporter().run(
         stream=io.BytesIO(csv_bytes(rows)),
         name="r.csv",
         region=world.region,
@@ -759,7 +759,7 @@ def test_chunks_and_progress(world, monkeypatch):
 def test_an_error_after_written_chunks_undoes_them_all(world, monkeypatch):
     """Chunks are written while the file is still being read (on PostgreSQL by a helper thread); an error in the
     last row still leaves the database as it was, and a clean re-run counts across chunks."""
-    monkeypatch.setattr(results_import, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
     add_rows = [
         [code, "2024", "ВПР", "Математика", str(grade), "20", "1", "", "", "", ""]
         for code in ("sch610001", "sch610002")
@@ -767,7 +767,7 @@ def test_an_error_after_written_chunks_undoes_them_all(world, monkeypatch):
     ]
 
     def run(rows):
-        return results_import.ResultsImporter().run(
+        return importer.ResultsImporter().run(
             stream=io.BytesIO(csv_bytes(rows)), name="r.csv", region=world.region, user=None, apply=True
         )
 
@@ -784,8 +784,8 @@ def test_an_error_after_written_chunks_undoes_them_all(world, monkeypatch):
 
 def test_import_file_reads_the_file_once(world, tmp_path, monkeypatch):
     calls = []
-    original = results_import.open_rows
-    monkeypatch.setattr(results_import, "open_rows", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = importer.open_rows
+    monkeypatch.setattr(importer, "open_rows", lambda *a, **k: calls.append(1) or original(*a, **k))
     batch = import_file(kind="results", path=write(tmp_path, csv_bytes(ROWS)), region=world.region)
     assert batch.status == ImportBatch.Status.APPLIED and len(calls) == 1
 
@@ -808,18 +808,17 @@ def test_import_refuses_when_a_referenced_school_disappears(world, monkeypatch):
     from django.db import connection
 
     from core.errors import ApplicationError
-    from schools import results_import
     from schools.models import Result
 
     if connection.vendor != "postgresql":
         pytest.skip("путь COPY есть только на PostgreSQL")
-    original = results_import._lock_referenced
+    original = writers.lock_referenced
 
     def school_deleted_meanwhile(cursor):
         cursor.execute("DELETE FROM schools_school WHERE code = 'sch610002'")
         original(cursor)
 
-    monkeypatch.setattr(results_import, "_lock_referenced", school_deleted_meanwhile)
+    monkeypatch.setattr(writers, "lock_referenced", school_deleted_meanwhile)
     data = (
         "Код ОО;Год;Вид;Предмет;Класс;Участников;Неудовлетворительно\n"
         "sch610001;2024;ВПР;Математика;5;20;3\n"

@@ -1,5 +1,7 @@
 """ФИС ОКО «Статистика по отметкам» (ВПР) turned into rows of the portal template. Pure: no ORM, no Django.
 
+Two layouts of a results file (``FLAT_LAYOUT``, ``REPORT_LAYOUT`` at the end).
+
 Departments receive the report in two shapes (docs: ../shared/domain/BRIEF.md, "Facts worth knowing"):
 
 * **report** — the file as ФИС ОКО exports it: a header block (the procedure and year, the grade, the subject,
@@ -21,7 +23,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from core.tabular import Column, RowError, TableError, normalise_header, normalise_text
+from core.tabular import (
+    Column,
+    RowError,
+    TableError,
+    cell_text,
+    map_header,
+    normalise_header,
+    normalise_text,
+    rows_with_header,
+)
+
+from .base import Layout
+from .template import in_template_order
 
 KIND = "ВПР"  # «Статистика по отметкам» is a ВПР report
 YEARS = range(2000, 2101)  # as Procedure's validators
@@ -351,3 +365,39 @@ def _pick(cells: list[str], position: int) -> str:
 def _chain(first: list, rest: Iterator) -> Iterator:
     yield from first
     yield from rest
+
+
+# --- the two layouts ---------------------------------------------------------------------------------------
+
+
+def _recognises_flat(header: list[str], texts: list[list[str]]) -> bool:
+    try:
+        map_header(header, FLAT_COLUMNS)
+    except TableError:
+        return False
+    return True
+
+
+def _read_report(rows: Iterator[list], name: str, options: dict):
+    numbered = ((line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1))
+    report = report_rows(
+        numbered,
+        year=options.get("year"),
+        grade=options.get("grade"),
+        subject=normalise_text(options.get("subject") or ""),
+    )
+    return in_template_order(report)
+
+
+FLAT_LAYOUT = Layout(
+    name="Сводная таблица ФИС ОКО",
+    recognises=_recognises_flat,
+    read=lambda rows, name, options: in_template_order(flat_rows(rows_with_header(rows, FLAT_COLUMNS))),
+    labels=FLAT_LABELS,
+)
+REPORT_LAYOUT = Layout(
+    name="Отчёт ФИС ОКО «Статистика по отметкам»",
+    recognises=lambda header, texts: any(is_report_header(cells) for cells in texts),
+    read=_read_report,
+    labels=REPORT_LABELS,
+)

@@ -1,0 +1,156 @@
+"""What the database already holds: the region's schools, procedure kinds, subjects and procedures, loaded once;
+new subjects and procedures created on demand.
+"""
+
+from core.plural import count_noun
+from core.tabular import (
+    normalise_text,
+    parse_int,
+)
+
+from ..models import Procedure, ProcedureKind, Region, School, Subject
+from ..subjects import display_subject, normalise_subject
+from .layouts import fisoko
+
+MAX_SUBJECT_LENGTH = 255  # Subject.name
+
+
+class Catalog:
+    """Schools, kinds, subjects and procedures, loaded once; new subjects and procedures created on demand."""
+
+    def __init__(self, *, region: Region, user):
+        self.region = region
+        writable = None
+        if user is not None:  # a command (user None) may write everything
+            writable = set(
+                School.objects.editable_by(user)
+                .filter(municipality__region=region)
+                .values_list("pk", flat=True)
+            )
+        in_region = School.objects.filter(municipality__region=region).values_list(
+            "pk", "code", "municipality__name"
+        )
+        # code in lower case -> (id, may the user write it, municipality): the one lookup per row
+        self.schools: dict[str, tuple[int, bool, str]] = {}
+        self._codes: dict[int, str] = {}
+        for pk, code, municipality in in_region:
+            self.schools[code.lower()] = (pk, writable is None or pk in writable, municipality)
+            self._codes[pk] = code
+        self.kinds = {
+            kind_key(code): (pk, code)
+            for pk, code in ProcedureKind.objects.filter(is_active=True).values_list("pk", "code")
+        }
+        self.subjects: dict[str, int] = dict(Subject.objects.values_list("normalized_name", "pk"))
+        self.procedures: dict[tuple[int, int, int, int], int] = {
+            (kind, subject, grade, year): pk
+            for pk, kind, subject, grade, year in Procedure.objects.values_list(
+                "pk", "kind_id", "subject_id", "grade", "year"
+            )
+        }
+        self.new_subjects: dict[str, str] = {}  # normalised -> the first spelling seen
+        # The file's procedures by index: (kind id, subject key, grade, year).
+        self.file_procedures: list[tuple[int, str, int, int]] = []
+        self.procedure_ids: list[int | None] = []  # index -> procedure id; None until created
+        self.titles: list[str] = []  # index -> «ВПР, Математика, 5 кл., 2024», for messages
+        self._index: dict[tuple[int, str, int, int], int] = {}
+        self._pending: list[int] = []
+        self.procedure_of: dict = {}
+        self.created = {"procedures": 0, "subjects": 0}
+
+    def procedure_index(
+        self, kind_text: str, subject_text: str, grade_text: str, year_text: str
+    ) -> int | list:
+        """The file's index of a procedure, or [(column key, message), …]."""
+        errors = []
+        kind = self.kinds.get(kind_key(kind_text))
+        if kind is None:
+            allowed = ", ".join(sorted(code for _pk, code in self.kinds.values()))
+            errors.append(
+                (
+                    "kind",
+                    f"Неизвестный вид процедуры «{kind_text[:40]}». Допустимо: {allowed}."
+                    if kind_text
+                    else "Обязательное поле не заполнено.",
+                )
+            )
+        subject = normalise_subject(subject_text)
+        if not subject:
+            errors.append(("subject", "Обязательное поле не заполнено."))
+        elif len(subject) > MAX_SUBJECT_LENGTH:
+            errors.append(
+                (
+                    "subject",
+                    f"Слишком длинное название: больше {count_noun(MAX_SUBJECT_LENGTH, 'символа', 'символов', 'символов')}.",
+                )
+            )
+        grade = _bounded(grade_text, fisoko.GRADES, "Класс", errors, "grade")
+        year = _bounded(year_text, fisoko.YEARS, "Год", errors, "year")
+        if errors:
+            return errors
+        key = (kind[0], subject, grade, year)
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.file_procedures)
+            self.file_procedures.append(key)
+            self.titles.append(f"{kind[1]}, {display_subject(subject_text)}, {grade} кл., {year}")
+            subject_id = self.subjects.get(subject)
+            procedure_id = self.procedures.get((kind[0], subject_id, grade, year)) if subject_id else None
+            self.procedure_ids.append(procedure_id)
+            if procedure_id is None:
+                self._pending.append(index)
+                if subject_id is None:
+                    self.new_subjects.setdefault(subject, display_subject(subject_text))
+        return index
+
+    def resolve(self, *, create: bool) -> list[int | None]:
+        """Procedure ids by the file's index; with ``create`` the new subjects and procedures are created."""
+        if create and self._pending:
+            for index in self._pending:
+                kind_id, subject_key, grade, year = self.file_procedures[index]
+                subject_id = self.subjects.get(subject_key)
+                if subject_id is None:
+                    subject, made = Subject.objects.get_or_create(
+                        normalized_name=subject_key, defaults={"name": self.new_subjects[subject_key]}
+                    )
+                    subject_id = self.subjects[subject_key] = subject.pk
+                    self.created["subjects"] += made
+                procedure, made = Procedure.objects.get_or_create(
+                    kind_id=kind_id, subject_id=subject_id, grade=grade, year=year
+                )
+                self.procedure_ids[index] = procedure.pk
+                self.created["procedures"] += made
+            self._pending = []
+        return self.procedure_ids
+
+    def new_counts(self) -> dict[str, int]:
+        """Subjects and procedures this file adds (would add, in a preview)."""
+        return {
+            "procedures_created": self.created["procedures"] + len(self._pending),
+            "subjects_created": self.created["subjects"]
+            + sum(1 for key in self.new_subjects if key not in self.subjects),
+        }
+
+    def years(self) -> set[int]:
+        return {year for _kind, _subject, _grade, year in self.file_procedures}
+
+    def school_code(self, pk: int) -> str:
+        return self._codes.get(pk, str(pk))
+
+
+def kind_key(text: str) -> str:
+    return normalise_text(text).upper().replace("Ё", "Е")
+
+
+def _bounded(text: str, allowed: range, name: str, errors: list, key: str) -> int | None:
+    try:
+        value = parse_int(text)
+    except ValueError:
+        errors.append((key, f"Ожидается целое число, указано «{text[:40]}»."))
+        return None
+    if value is None:
+        errors.append((key, "Обязательное поле не заполнено."))
+        return None
+    if value not in allowed:
+        errors.append((key, f"{name} должен быть от {allowed.start} до {allowed.stop - 1}, указано {value}."))
+        return None
+    return value

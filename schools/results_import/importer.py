@@ -1,0 +1,269 @@
+"""The results importer: one pass over the rows, every row validated, good rows handed to the writer while the
+file has no error; all or nothing; the ШНОР lists that look back at the results' years recomputed after commit.
+"""
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from django.db import DatabaseError, connection, transaction
+
+from core.imports import MAX_STORED_ERRORS, ImportOption, ImportOutcome, register_importer
+from core.tabular import (
+    RowError,
+)
+from core.tasks import enqueue
+from schools.tasks import recompute_flags_task
+
+from ..models import Region
+from .catalog import Catalog
+from .layouts import open_rows
+from .layouts.base import Row
+from .layouts.template import TEMPLATE_COLUMNS
+from .validation import BLANK, MAX_COUNT, check_row
+from .writers import CopyWriter, PortableWriter, Writer
+
+# Rows per COPY / bulk_create and per progress report: ~1 MB buffered, ~100 round trips per million rows.
+CHUNK_ROWS = 10_000
+# List years that look back at a result of year X (the rule looks back up to 2–3 years: X+1 … X+3).
+LIST_YEARS_AFFECTED = (1, 2, 3)
+
+_MEAN = re.compile(r"^[0-9]{1,4}(?:[.,][0-9]{1,2})?$")  # a mean score as stored: up to 9999.99
+
+
+class ResultsImporter:
+    kind = "results"
+    title = "Результаты оценочных процедур"
+    columns = TEMPLATE_COLUMNS
+    options = (
+        ImportOption("year", "Год (для отчёта ФИС ОКО без заголовка)", int, 2000, 2100),
+        ImportOption("grade", "Класс (для отчёта ФИС ОКО без заголовка)", int, 1, 11),
+        ImportOption("subject", "Предмет (для отчёта ФИС ОКО без заголовка)", str),
+    )
+    notes = (
+        "Шаблон портала: одна строка — результат одной школы в одной процедуре; заголовок по-русски или "
+        "по-английски (school_code, year, kind, subject, grade, participants, failed, marks_3, marks_4, "
+        "marks_5, mean_score).",
+        "Отчёт ФИС ОКО «Статистика по отметкам» (ВПР) — как выгружен, с шапкой (год, класс, предмет) и "
+        "таблицей «Группы участников»: загружаются строки школ с логином в скобках, например "
+        "«(sch610001) МБОУ «Каштановская СОШ»». Если в шапке нет года, класса или предмета, укажите их ниже.",
+        "Сводная таблица ФИС ОКО: Год | Класс | Предмет | Муниципалитет | ОО | Логин | Кол-во участников | "
+        "2 | 3 | 4 | 5 (отметки в процентах).",
+        "Из процентов число учеников восстанавливается как участники × % / 100 с округлением до целого.",
+    )
+
+    def template_rows(self) -> list[list[str]]:
+        return [
+            [column.label for column in TEMPLATE_COLUMNS],
+            ["sch610001", "2024", "ВПР", "Математика", "5", "27", "5", "12", "8", "2", "3,26"],
+            ["sch610001", "2024", "ОГЭ", "Русский язык", "9", "31", "2", "", "", "", ""],
+            [
+                "sch610001",
+                "2024",
+                "ЕГЭ",
+                "Математика (профильный уровень)",
+                "11",
+                "12",
+                "1",
+                "",
+                "",
+                "",
+                "52,5",
+            ],
+        ]
+
+    def run(
+        self,
+        *,
+        stream: IO[bytes],
+        name: str,
+        region: Region,
+        user,
+        apply: bool,
+        progress: Callable[[int], None] | None = None,
+        batch=None,
+        options: dict | None = None,
+    ) -> ImportOutcome:
+        options = options or {}
+        catalog = Catalog(region=region, user=user)
+        outcome = ImportOutcome()
+        writer_class = CopyWriter if connection.vendor == "postgresql" else PortableWriter
+        writer = writer_class(catalog, apply=apply, batch_id=getattr(batch, "pk", None))
+        try:
+            # Both writers write chunk by chunk: an error further down undoes them with the transaction.
+            with transaction.atomic() if apply else contextlib.nullcontext():
+                rows, labels = open_rows(stream, name, options)
+                duplicates = self._validate(rows, labels, catalog, writer, outcome, progress)
+                if duplicates:
+                    self._report_duplicates(duplicates, outcome, catalog, stream, name, options)
+                if outcome.ok:
+                    outcome.stats = writer.finish()
+                elif apply:
+                    raise _Undo
+        except _Undo:
+            pass
+        except BaseException:
+            with contextlib.suppress(DatabaseError):
+                writer.close()
+            raise
+        writer.close()
+        outcome.stats.setdefault("created", 0)
+        outcome.stats.setdefault("updated", 0)
+        outcome.stats.setdefault("unchanged", 0)
+        if apply and outcome.ok and (outcome.stats["created"] or outcome.stats["updated"]):
+            _queue_flags_recompute(catalog.years(), region.pk)
+        return outcome
+
+    # --- validation ------------------------------------------------------------------------------------
+    def _validate(
+        self,
+        rows: Iterator[Row],
+        labels: dict[str, str],
+        catalog: "Catalog",
+        writer: "Writer",
+        outcome: ImportOutcome,
+        progress: Callable[[int], None] | None,
+    ) -> list[tuple[int, int]]:
+        """One pass: every row checked, good rows handed to the writer while the file has no error.
+
+        Returns the duplicates found, as (line, key); the row each repeats is looked up afterwards.
+        """
+        schools = catalog.schools
+        procedure_of: dict[tuple[str, str, str, str], int | list] = {}
+        seen: set[int] = set()  # (procedure index << 32) | school id: one int per row
+        duplicates: list[tuple[int, int]] = []
+        buffered = writer.buffer.append
+        mean_ok = _MEAN.match
+        chunk = CHUNK_ROWS
+        clean = True  # no error so far: rows go on to the writer
+        total = 0
+        for line, values, row_errors in rows:
+            total += 1
+            if total % chunk == 0:
+                if clean:  # write what is buffered (nothing is, once the file has an error)
+                    writer.flush()
+                if progress is not None:
+                    progress(total)
+            if row_errors:
+                for error in row_errors:
+                    outcome.add_error(error)
+                clean = False
+                continue
+            code, year, kind, subject, grade, participants, failed, marks_3, marks_4, marks_5, mean = values
+            school = schools.get(code.lower())
+            procedure = procedure_of.get((kind, subject, grade, year))
+            if procedure is None:
+                procedure = procedure_of[(kind, subject, grade, year)] = catalog.procedure_index(
+                    kind, subject, grade, year
+                )
+            parsed = None
+            # The fast path: a clean row (plain digits, a known school and procedure) checked without messages.
+            if (
+                school is not None
+                and school[1]
+                and procedure.__class__ is int
+                and participants.isdecimal()
+                and failed.isdecimal()
+                and (not marks_3 or marks_3.isdecimal())
+                and (not marks_4 or marks_4.isdecimal())
+                and (not marks_5 or marks_5.isdecimal())
+                and (not mean or mean_ok(mean))
+            ):
+                try:
+                    counts = (
+                        int(participants),
+                        int(failed),
+                        int(marks_3) if marks_3 else None,
+                        int(marks_4) if marks_4 else None,
+                        int(marks_5) if marks_5 else None,
+                    )
+                except ValueError:  # more digits than int() reads (4300): the slow path says what is wrong
+                    counts = None
+                if counts is not None and (
+                    counts[1] + (counts[2] or 0) + (counts[3] or 0) + (counts[4] or 0)
+                    <= counts[0]
+                    <= MAX_COUNT
+                ):
+                    parsed = (*counts, mean.replace(",", ".") if mean else None)
+            if parsed is None:  # the slow path says what is wrong, or accepts what the fast one did not
+                checked = check_row(line, values, catalog, procedure, labels, outcome)
+                if checked is None:
+                    clean = False
+                    continue
+                if checked is BLANK:
+                    total -= 1
+                    continue
+                school, parsed = checked
+            key = (procedure << 32) | school[0]
+            size = len(seen)
+            seen.add(key)
+            if len(seen) == size:
+                if len(duplicates) < MAX_STORED_ERRORS:
+                    duplicates.append((line, key))
+                else:
+                    outcome.error_count += 1  # counted, not described
+                clean = False
+                continue
+            if clean:
+                buffered((school[0], procedure, *parsed))
+        if progress is not None:
+            progress(total)
+        outcome.total_rows = total
+        if total == 0:
+            outcome.add_error(RowError(0, "", "В файле нет строк с результатами школ."))
+        catalog.procedure_of = procedure_of
+        return duplicates
+
+    def _report_duplicates(
+        self,
+        duplicates: list[tuple[int, int]],
+        outcome: ImportOutcome,
+        catalog: "Catalog",
+        stream: IO[bytes],
+        name: str,
+        options: dict,
+    ) -> None:
+        """A duplicate names the row it repeats: a second read finds it, only for files that have duplicates.
+
+        Keeping a line number beside every key would cost ~40 MB more for a million rows than the set alone.
+        """
+        wanted = {key for _line, key in duplicates}
+        first_line: dict[int, int] = {}
+        stream.seek(0)
+        rows, labels = open_rows(stream, name, options)
+        for line, values, row_errors in rows:
+            if row_errors:
+                continue
+            code, year, kind, subject, grade = values[:5]
+            school = catalog.schools.get(code.strip().lower())
+            procedure = catalog.procedure_of.get((kind, subject, grade, year))
+            if school is None or procedure.__class__ is not int:
+                continue
+            key = (procedure << 32) | school[0]
+            if key in wanted and key not in first_line:
+                first_line[key] = line
+        for line, key in duplicates:
+            outcome.add_error(
+                RowError(
+                    line,
+                    labels["school_code"],
+                    f"Результат школы «{catalog.school_code(key & 0xFFFFFFFF)}» по процедуре "
+                    f"«{catalog.titles[key >> 32]}» уже встречался в строке {first_line.get(key, '?')}.",
+                )
+            )
+
+
+class _Undo(Exception):
+    """Undo the chunks the portable writer wrote once a later row turned out bad."""
+
+
+def _queue_flags_recompute(years: set[int], region_id: int) -> None:
+    """After the import commits, recompute the ШНОР lists that look back at these results' years."""
+
+    list_years = sorted({year + shift for year in years for shift in LIST_YEARS_AFFECTED})
+    # A broker outage loses nothing: the nightly recompute (beat) covers every year.
+    transaction.on_commit(lambda: enqueue(recompute_flags_task, years=list_years, region_id=region_id))
+
+
+register_importer(ResultsImporter())

@@ -1,0 +1,100 @@
+"""The portal's own results template: one row per school and procedure, the header in Russian or English.
+
+Every other layout hands its rows on in this template's column order (``in_template_order``).
+"""
+
+from collections.abc import Iterator
+from operator import itemgetter
+
+from core.tabular import (
+    Column,
+    RowError,
+    TableError,
+    cell_text,
+    file_format,
+    map_header,
+)
+
+from .base import Layout, Row
+
+TEMPLATE_COLUMNS = (
+    Column("school_code", "Код ОО", aliases=("код", "логин", "логин ОО")),
+    Column("year", "Год"),
+    Column("kind", "Вид", aliases=("вид процедуры", "процедура")),
+    Column("subject", "Предмет"),
+    Column("grade", "Класс", aliases=("параллель",)),
+    Column("participants", "Участников", aliases=("участники", "кол-во участников", "количество участников")),
+    Column(
+        "failed", "Неудовлетворительно", aliases=("неудовлетворительных", "не преодолели минимальный порог")
+    ),
+    Column("marks_3", "«3»", required=False),
+    Column("marks_4", "«4»", required=False),
+    Column("marks_5", "«5»", required=False),
+    Column("mean_score", "Средний балл", required=False),
+)
+TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
+TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)
+
+
+def template_rows(raw: Iterator[list], *, typed: bool) -> Iterator[Row]:
+    """Rows after the header as tuples in TEMPLATE_COLUMNS order; an absent optional column reads as ''.
+
+    The hot loop of a million-row file: one C-level itemgetter picks the cells. CSV cells are text and are
+    passed on as they are (a cell with stray spaces fails the validator's fast path and is trimmed on its slow
+    one); xlsx cells are typed values and only the picked ones are converted.
+    """
+    line = 0
+    header = None
+    for row in raw:
+        line += 1
+        cells = [cell_text(value) for value in row]
+        if any(cells):
+            header = cells
+            break
+    if header is None:
+        raise TableError("Файл пуст: нет строки заголовка.")
+    positions = map_header(header, TEMPLATE_COLUMNS)
+    width = max(positions.values()) + 1
+    absent = len(positions) < len(TEMPLATE_COLUMNS)
+    # An absent column reads the "" appended to each row (index -1).
+    pick = itemgetter(*(positions.get(column.key, -1) for column in TEMPLATE_COLUMNS))
+    for row in raw:
+        line += 1
+        if len(row) < width:
+            row = [*row, *[""] * (width - len(row))]
+        if absent:
+            row.append("")
+        values = tuple(map(cell_text, pick(row))) if typed else pick(row)
+        if any(values):
+            yield line, values, ()
+
+
+def in_template_order(rows: Iterator[tuple[int, dict[str, str], tuple[RowError, ...]]]) -> Iterator[Row]:
+    """A layout's rows (line, values by column key, errors) in the template's column order."""
+    for line, values, errors in rows:
+        yield line, tuple(values.get(key, "") for key in TEMPLATE_KEYS), errors
+
+
+def _recognises(header: list[str], texts: list[list[str]]) -> bool:
+    try:
+        map_header(header, TEMPLATE_COLUMNS)
+    except TableError:
+        return False
+    return True
+
+
+def header_problem(header: list[str]) -> str:
+    """Why ``header`` is not the template's (the message of an unrecognised file names it)."""
+    try:
+        map_header(header, TEMPLATE_COLUMNS)
+    except TableError as error:
+        return str(error)
+    return ""
+
+
+LAYOUT = Layout(
+    name="Шаблон портала",
+    recognises=_recognises,
+    read=lambda rows, name, options: template_rows(rows, typed=file_format(name) != "csv"),
+    labels=TEMPLATE_LABELS,
+)
