@@ -70,3 +70,17 @@ class ProfessionalCourseQuerySet(ScopedQuerySet):
     teacher_path = "teacher"
     read_roles = PERSONAL_DATA_ROLES
     write_roles = SCHOOL_WRITE_ROLES
+
+
+class ResultQuerySet(ScopedQuerySet):
+    pass  # reached through the result's school (the default paths)
+
+
+class FlagDecisionQuerySet(ScopedQuerySet):
+    pass
+
+
+class ApprovedListQuerySet(ScopedQuerySet):
+    region_path = "municipality__region"
+    municipality_path = "municipality"
+    school_path = None  # a school admin does not manage the list; they see their own status on the card

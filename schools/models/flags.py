@@ -7,6 +7,7 @@ from core.access import ScopedQuerySet
 from core.history import AuditedHistory
 from core.models import BaseModel
 
+from ..querysets import ApprovedListQuerySet, FlagDecisionQuerySet
 from .registry import Municipality, Region, School
 
 
@@ -90,10 +91,6 @@ class FlagComputation(BaseModel):
         return f"Расчёт перечня {self.list_year}, {self.region}, {self.created_at:%d.%m.%Y %H:%M}"
 
 
-class FlagDecisionQuerySet(ScopedQuerySet):
-    pass
-
-
 class FlagDecision(models.Model):
     """The computed status of one school for one list year, with its reasons and the rule used."""
 
@@ -137,12 +134,6 @@ class FlagDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school.code} {self.list_year}: {self.get_status_display()}"
-
-
-class ApprovedListQuerySet(ScopedQuerySet):
-    region_path = "municipality__region"
-    municipality_path = "municipality"
-    school_path = None  # a school admin does not manage the list; they see their own status on the card
 
 
 class ApprovedList(BaseModel):

@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import F
 from django.db.models.lookups import GreaterThanOrEqual
 
-from core.access import ScopedQuerySet
 from core.models import BaseModel
 
+from ..querysets import ResultQuerySet
 from ..subjects import normalise_subject
 from .registry import School
 
@@ -83,10 +83,6 @@ class Procedure(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind.code}, {self.subject.name}, {self.grade} кл., {self.year}"
-
-
-class ResultQuerySet(ScopedQuerySet):
-    pass  # reached through the result's school (the default paths)
 
 
 DEFAULT_THRESHOLD = 30  # % — the rule's default (schools.criteria.RuleParams); a partial index serves it
