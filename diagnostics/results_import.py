@@ -33,7 +33,7 @@ from core.tabular import (
     read_rows,
 )
 from schools.models import Region, School, Teacher
-from schools.teacher_import import SCHOOL_COLUMN, PersonName, _name_columns, _parse_name
+from schools.teacher_import.rows import SCHOOL_COLUMN, PersonName, name_columns, parse_name
 
 from . import deficits as deficit_rules
 from .forms_campaigns import parse_score, score_format_problem
@@ -45,7 +45,7 @@ FULL_NAME_LABEL = "ФИО педагога"
 ID_COLUMN = Column("teacher_id", "ID педагога", aliases=("id", "код педагога"), required=False)
 BASE_COLUMNS = (
     Column(SCHOOL_COLUMN.key, SCHOOL_COLUMN.label, aliases=SCHOOL_COLUMN.aliases, required=False),
-    *_name_columns(FULL_NAME_LABEL, ("ФИО", "Ф.И.О.", "педагог", "фамилия имя отчество")),
+    *name_columns(FULL_NAME_LABEL, ("ФИО", "Ф.И.О.", "педагог", "фамилия имя отчество")),
     ID_COLUMN,
 )
 LABELS = {column.key: column.label for column in BASE_COLUMNS}
@@ -234,7 +234,7 @@ class DiagnosticsResultsImporter:
         )
         person = None
         if has_name or not id_text:
-            person = _parse_name(line, values, errors, FULL_NAME_LABEL)
+            person = parse_name(line, values, errors, FULL_NAME_LABEL)
         scores: dict[int, Decimal] = {}
         for block_id, block in blocks.items():
             text = normalise_text(values.get(f"block:{block_id}", ""))
