@@ -24,6 +24,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
 from core.models import User
+from core.policies import SYSTEM
 from core.roles import Role
 from core.services import role_grant, user_create
 from schools.models import Municipality, Region, School, SchoolType
@@ -469,7 +470,7 @@ def _load_organisations(context: DemoContext) -> None:
             before = school.updated_at
             # Puts back what was edited in the demo since the last run; saves nothing when all is as planned.
             school = school_update(
-                school=school, municipality_id=municipality.pk, name=plan.name, **plan.fields
+                school=school, user=SYSTEM, municipality_id=municipality.pk, name=plan.name, **plan.fields
             )
             summary.changed("восстановлено школ", int(school.updated_at != before))
         context.schools[plan.code] = school

@@ -15,6 +15,7 @@ from .models import ApprovedList, FlagDecision, FlagRule, Municipality, Region, 
 MANAGE_TEACHERS = "manage_teachers"
 OVERSEE = "oversee"
 RECOMPUTE = "recompute"
+APPROVE_LIST = "approve_list"
 
 
 @register_policy(Region)
@@ -28,11 +29,17 @@ class RegionPolicy(Policy):
 @register_policy(Municipality)
 class MunicipalityPolicy(Policy):
     """A municipality is reached through its region, itself and its schools (one row each, however many
-    schools). Changing it (creating, renaming) is for staff of the municipality or its region, never
-    through a school."""
+    schools). Changing it (creating, renaming) and approving its ШНОР list (``approve_list``) are for the
+    methodologists of the municipality or its region, never through a school."""
+
+    actions = {APPROVE_LIST: STAFF_WRITE_ROLES}  # noqa: RUF012
+    messages = {  # noqa: RUF012
+        **Policy.messages,
+        APPROVE_LIST: "Утверждать перечень ШНОР этого муниципалитета может только его методист.",
+    }
 
     def scope(self, queryset, user, roles, action):
-        if action == CHANGE:
+        if action in (CHANGE, APPROVE_LIST):
             return self.territory_distinct(queryset, user, roles, school_path=None)
         return self.territory_distinct(queryset, user, roles)
 

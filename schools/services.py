@@ -3,9 +3,10 @@ from simple_history.utils import bulk_create_with_history
 
 from core.access import require_editable
 from core.errors import ApplicationError
-from core.roles import SCHOOL_WRITE_ROLES
+from core.policies import CHANGE, policy_for
 
 from .models import Municipality, Region, School
+from .policies import APPROVE_LIST, MANAGE_TEACHERS, flag_rule_policy
 
 
 @transaction.atomic
@@ -37,8 +38,12 @@ def school_create(*, municipality: Municipality, code: str, name: str, **fields)
 
 
 @transaction.atomic
-def school_update(*, school: School, **fields) -> School:
-    """Change the given fields; saves only what changed. Returns the school."""
+def school_update(*, school: School, user, **fields) -> School:
+    """Change the given fields; saves only what changed. Returns the school.
+
+    ``user`` must be allowed to change the school (SchoolPolicy); a trusted caller (the demo data, a command) passes
+    ``core.policies.SYSTEM``."""
+    policy_for(School).require(user, CHANGE, school)
     changed = [name for name, value in fields.items() if getattr(school, name) != value]
     for name in changed:
         setattr(school, name, fields[name])
@@ -69,12 +74,14 @@ def flag_rule_get(*, region: Region):
 
 
 @transaction.atomic
-def flag_rule_update(*, region: Region, user=None, **values):
+def flag_rule_update(*, region: Region, user, **values):
     """Change rule parameters; unknown kinds and out-of-range numbers raise ValidationError (Russian)."""
     from django.core.exceptions import ValidationError
 
     from .models import ProcedureKind
 
+    # ``user``: a region-wide methodologist (FlagRulePolicy); the command line passes core.policies.SYSTEM.
+    flag_rule_policy().require_for_region(user, CHANGE, region)
     unknown = set(values) - set(FLAG_RULE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -104,13 +111,6 @@ def flag_rule_update(*, region: Region, user=None, **values):
 # --- approved lists --------------------------------------------------------------------------------------
 
 
-def _require_municipality_editable(user, municipality: Municipality) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists():
-        raise PermissionDenied("Утверждать перечень ШНОР этого муниципалитета может только его методист.")
-
-
 @transaction.atomic
 def approved_list_create(
     *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
@@ -120,7 +120,7 @@ def approved_list_create(
     from .criteria import Status
     from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent, FlagDecision
 
-    _require_municipality_editable(user, municipality)
+    policy_for(Municipality).require(user, APPROVE_LIST, municipality)
     if ApprovedList.objects.filter(municipality=municipality, list_year=list_year).exists():
         raise ApplicationError(
             f"Перечень ШНОР {list_year} года для муниципалитета «{municipality}» уже создан.",
@@ -177,7 +177,7 @@ def approved_list_set_inclusion(*, approved_list, school: School, included: bool
     from .criteria import Status
     from .models import ApprovedListEntry, ApprovedListEvent
 
-    _require_municipality_editable(user, approved_list.municipality)
+    policy_for(Municipality).require(user, APPROVE_LIST, approved_list.municipality)
     reason = reason.strip()
     entry = (
         ApprovedListEntry.objects.select_for_update()
@@ -234,13 +234,6 @@ TEACHER_FIELDS = (
 )
 
 
-def _require_school_writable(user, school: School) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not School.objects.reachable_by(user, SCHOOL_WRITE_ROLES).filter(pk=school.pk).exists():
-        raise PermissionDenied("Менять сведения о педагогах этой школы могут её администратор и методист.")
-
-
 def _tidy_name(value: str) -> str:
     return " ".join((value or "").split())
 
@@ -249,7 +242,7 @@ def _tidy_name(value: str) -> str:
 def teacher_create(*, school: School, user, last_name: str, first_name: str, subjects=(), **fields):
     from .models import Teacher
 
-    _require_school_writable(user, school)
+    policy_for(School).require(user, MANAGE_TEACHERS, school)
     unknown = set(fields) - set(TEACHER_FIELDS)
     if unknown:
         raise TypeError(f"unknown teacher fields: {sorted(unknown)}")

@@ -74,7 +74,7 @@ def school_edit(request, pk: int):
     # service must compare them with the stored ones to save only what changed.
     form = SchoolForm(request.POST or None, instance=copy.copy(school))
     if request.method == "POST" and form.is_valid():
-        school_update(school=school, **form.cleaned_data)
+        school_update(school=school, user=request.user, **form.cleaned_data)
         messages.success(request, "Сведения о школе сохранены.")
         return redirect("schools:detail", pk=school.pk)
     return render(request, "schools/school_form.html", {"school": school, "form": form})

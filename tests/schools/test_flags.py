@@ -8,6 +8,7 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.policies import SYSTEM
 from schools.criteria import ResultFact, RuleParams, evaluate
 from schools.flags import _decision_writer, flags_export_csv, flags_recompute, flags_recompute_years
 from schools.models import FlagDecision, FlagRule, Result
@@ -98,7 +99,9 @@ def random_world(seed: int, schools: int = 300):
 def test_set_based_computation_agrees_with_pure_rule(params):
     region, facts = random_world(seed=hash(params) % 1000)
     flag_rule_update(
-        region=region, **{k: (sorted(v) if k == "kinds" else v) for k, v in params.as_dict().items()}
+        user=SYSTEM,
+        region=region,
+        **{k: (sorted(v) if k == "kinds" else v) for k, v in params.as_dict().items()},
     )
     for list_year in (2022, 2023, 2024):
         flags_recompute(list_year=list_year, region_ids=[region.pk])
@@ -166,7 +169,7 @@ def test_portable_writer_gives_the_same_rows(world):
 def test_each_decision_keeps_the_rule_it_was_computed_with(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 40, 100)
     add(world.school_other, "ВПР", "математика", 5, 2023, 10, 100)
-    flag_rule_update(region=world.region, threshold=25, criterion2="same")
+    flag_rule_update(user=SYSTEM, region=world.region, threshold=25, criterion2="same")
     flags_recompute(list_year=2024)
     decision = FlagDecision.objects.select_related("computation").get(school=world.school_a1, list_year=2024)
     assert decision.computation.params["threshold"] == 25
@@ -190,7 +193,7 @@ def test_recompute_of_one_region_leaves_the_others_alone(world):
 def test_region_rule_is_used_per_region(world):
     add(world.school_a1, "ВПР", "математика", 5, 2023, 25, 100)
     add(world.school_other, "ВПР", "математика", 5, 2023, 25, 100)
-    flag_rule_update(region=world.region, threshold=20)
+    flag_rule_update(user=SYSTEM, region=world.region, threshold=20)
     flags_recompute(list_year=2024)
     assert decisions(2024)["sch610001"] == ("risk", "")
     assert decisions(2024)["sch230001"] == ("none", "")

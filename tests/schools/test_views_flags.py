@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.navigation import menu_for
+from core.policies import SYSTEM
 from schools.flags import flags_recompute_years
 from schools.models import (
     ApprovedList,
@@ -496,7 +497,7 @@ def test_card_low_cell_at_the_threshold(client, world, failed, low):
 
 
 def test_card_low_cells_follow_the_regions_rule(client, world):
-    flag_rule_update(region=world.region, threshold=40)
+    flag_rule_update(user=SYSTEM, region=world.region, threshold=40)
     add(world.school_a2, "ВПР", "физика", 7, 2022, 35, 100)
     add(world.school_a2, "ВПР", "химия", 8, 2022, 40, 100)
 
@@ -965,7 +966,7 @@ def test_rule_post_gate(client, world, user_name, django_capture_on_commit_callb
 
 
 def test_rule_page_shows_the_current_parameters_read_only(client, world):
-    flag_rule_update(region=world.region, threshold=35, kinds=["ОГЭ", "ЕГЭ"], criterion2="same")
+    flag_rule_update(user=SYSTEM, region=world.region, threshold=35, kinds=["ОГЭ", "ЕГЭ"], criterion2="same")
 
     html = as_user(client, world, "head").get(reverse("schools:flag_rule")).content.decode()
 

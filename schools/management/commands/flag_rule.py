@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
+from core.policies import SYSTEM  # the command line is a trusted caller: it may change any region's rule
 from schools.models import FlagRule
 from schools.selectors import region_for_command
 from schools.services import FLAG_RULE_FIELDS, flag_rule_get, flag_rule_update
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         try:
             region_obj = region_for_command(region)
             if set:
-                flag_rule_update(region=region_obj, **self._parse(set))
+                flag_rule_update(region=region_obj, user=SYSTEM, **self._parse(set))
         except ApplicationError as error:
             raise CommandError(error.message) from error
         except ValidationError as error:
