@@ -50,10 +50,11 @@ run: install ## Serve the existing local database
 migrate: install ## Apply migrations to the configured database
 	$(BIN)/python manage.py migrate --noinput
 
-lint: install-dev ## ruff (lint and format check) and lint-imports (the layers: [tool.importlinter] in pyproject.toml)
+lint: install-dev ## ruff (lint and format check), lint-imports (the layers: [tool.importlinter]) and mypy ([tool.mypy])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .

@@ -92,7 +92,7 @@ def client_ip(request: HttpRequest) -> str:
     http_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
     address = getattr(http_request, "_shnor_client_ip", None)
     if address is None:
-        address = http_request._shnor_client_ip = normalized(_find(http_request))
+        address = http_request._shnor_client_ip = normalized(_find(http_request))  # type: ignore[union-attr]  # a memo on the request
     return address
 
 

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 
 from .errors import ApplicationError
@@ -15,16 +17,19 @@ UPLOAD_HELP = (
 class ImportUploadForm(forms.Form):
     file_help = UPLOAD_HELP  # printed above the list of columns
     file = forms.FileField(label="Файл (.xlsx или .csv)")
-    region = forms.ModelChoiceField(label="Регион", queryset=None, empty_label=None)
+    region: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        label="Регион", queryset=None, empty_label=None
+    )
 
     def __init__(self, *args, regions, options: tuple[ImportOption, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions
         if regions.count() == 1:
             self.fields["region"].initial = regions.first()
             self.fields["region"].widget = forms.HiddenInput()
         self.option_names = [option.name for option in options]
         for option in options:  # asked on upload, all optional: the importer says when one is missing
+            field: forms.Field
             if option.type is int:
                 field = forms.IntegerField(
                     label=option.label, required=False, min_value=option.min_value, max_value=option.max_value

@@ -133,7 +133,7 @@ class AxesHandler(AxesDatabaseHandler):
 
 def known_failures(request: HttpRequest, credentials: dict, failures: int) -> None:
     """``failures`` of ``credentials`` were read with another query: the next lockout check uses them."""
-    request.shnor_known_failures = (credentials, failures)
+    request.shnor_known_failures = (credentials, failures)  # type: ignore[attr-defined]  # a memo on the request
 
 
 def failures_expression(request: HttpRequest, credentials: dict):

@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -24,7 +24,7 @@ class User(AbstractUser):
     position = models.CharField("должность", max_length=255, blank=True)
     phone = models.CharField("телефон", max_length=50, blank=True)
 
-    objects: "ClassVar[UserManager[User]]" = UserManager()
+    objects: "ClassVar[UserManager[Self]]" = UserManager()
     # The password hash never enters the history; last_login changes on every sign-in (AuthEvent has those).
     history = AuditedHistory(excluded_fields=["password", "last_login"])
 

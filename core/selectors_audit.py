@@ -128,7 +128,10 @@ def in_parent_scope(
 
 def _related(model: type[models.Model], field: str) -> type[models.Model]:
     """The model a foreign key points to: core's models name the organisations (schools) only as strings."""
-    return model._meta.get_field(field).related_model
+    related = model._meta.get_field(field).related_model
+    if not isinstance(related, type):  # "self" or None: not a foreign key to another model
+        raise LookupError(f"{model._meta.label}.{field} is not a foreign key")
+    return related
 
 
 def _role_assignment_scope(reach: Reach) -> Q:
@@ -181,7 +184,7 @@ def audit_sources() -> tuple[Source, ...]:
 
 
 def source_choices() -> list[tuple[str, str]]:
-    return [(source.key, capfirst(source.model._meta.verbose_name_plural)) for source in audit_sources()]
+    return [(source.key, str(capfirst(source.model._meta.verbose_name_plural))) for source in audit_sources()]
 
 
 # --- the list of changes ------------------------------------------------------------------------------------
@@ -311,7 +314,7 @@ def audit_entries(rows: Iterable[tuple]) -> list[AuditEntry]:
                 who=people.get(record.history_user_id, "система") if record.history_user_id else "система",
                 what=source.title,
                 object_label=_label(source, record),
-                action=ACTIONS.get(record.history_type, record.history_type),
+                action=ACTIONS.get(record.history_type) or record.history_type,
                 changes=[
                     Change(
                         label=_field_label(model_field),

@@ -18,10 +18,13 @@ from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from xml.etree import ElementTree
 
 from core.plural import plural
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 CSV_SNIFF_BYTES = 64 * 1024  # enough to see the header and a few rows for the separator and encoding
 _DROP_NUL = operator.methodcaller("replace", "\x00", "")
@@ -138,7 +141,8 @@ def rows_with_header(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows under the first non-empty row (the header), as {column key: text}. The reader is closed when this
     stops, early or not, so it never outlives the file it reads (see read_csv_rows)."""
-    with closing(raw_rows) if hasattr(raw_rows, "close") else nullcontext():
+    # A reader is a generator (it has close()); a plain iterator of rows, as in tests, has nothing to close.
+    with closing(raw_rows) if hasattr(raw_rows, "close") else nullcontext():  # type: ignore[type-var]
         header: list[str] | None = None
         line = 0
         for raw in raw_rows:
@@ -194,7 +198,7 @@ def detect_delimiter(lines: list[str]) -> str:
     for sample in (lines[:1], lines[:50]):
         text = "\n".join(sample)
         counts = {sep: text.count(sep) for sep in (";", "\t", ",")}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda sep: counts[sep])
         if counts[best]:
             return best
     return ","
@@ -659,7 +663,7 @@ class XlsxWorkbook:
 
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
-        self._calamine = None
+        self._calamine: CalamineWorkbook | None = None
         self._shapes: dict[str, SheetShape] = {}
         stream.seek(0)
         if stream.read(len(_XLS_SIGNATURE)) == _XLS_SIGNATURE:
@@ -678,11 +682,12 @@ class XlsxWorkbook:
         # The central directory zipfile read must be the one the archive declares, whole: zipfile finds it before
         # its end record (shifting every offset when they disagree, as for data put before the archive), calamine's
         # zip reader at the offset declared and by its count of entries. Two directories, two different sheets.
-        end = zipfile._EndRecData(self._stream)  # noqa: SLF001 - the end record zipfile itself used
+        # zipfile's private helpers have no stubs (typeshed leaves them out): hence the ignores below.
+        end = zipfile._EndRecData(self._stream)  # type: ignore[attr-defined]  # noqa: SLF001 - the end record zipfile itself used
         if (
             not end
-            or self._zip.start_dir != end[zipfile._ECD_OFFSET]
-            or len(members) != end[zipfile._ECD_ENTRIES_TOTAL]
+            or self._zip.start_dir != end[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
+            or len(members) != end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
         ):
             raise TableError(_BROKEN_XLSX)
         _refuse_same_part_names(members)
@@ -708,10 +713,14 @@ class XlsxWorkbook:
             # the last attribute named «id» whatever its prefix; ids and the target are compared as written
             # (neither unescaped nor normalised); a target starting with «/» is taken from the archive's root,
             # any other under «xl/» («xl/worksheets/…» is xl/xl/worksheets/…).
-            relation = next(
+            sheet_relation = next(
                 (value for key, value in reversed(attributes.items()) if _local_bytes(key) == b"id"), None
             )
-            target = relations.get(relation, b"").decode("utf-8", "replace") if relation is not None else ""
+            target = (
+                relations.get(sheet_relation, b"").decode("utf-8", "replace")
+                if sheet_relation is not None
+                else ""
+            )
             self._paths[name] = target[1:] if target.startswith("/") else f"xl/{target}"
         if not self._paths:
             raise TableError(_BROKEN_XLSX)

@@ -203,7 +203,8 @@ def route_draft(
     route.full_clean()
     route.save()
     for position, plan in enumerate(plans, start=1):
-        RouteLine.objects.create(
+        # activity may be None only with no active kind (they are seeded, migration 0002): the NOT NULL refuses it.
+        RouteLine.objects.create(  # type: ignore[misc]
             route=route,
             position=position,
             deficit=plan.deficit,

@@ -45,7 +45,7 @@ def _deny(policy: Policy, action: str):
     raise PermissionDenied(policy.messages.get(action, policy.denied_message))
 
 
-class _OwnedBySchool:
+class _OwnedBySchool(Policy):
     """Actions asked about a school before the object exists (a new assignment, partnership, log entry)."""
 
     def schools(self, user, action: str, queryset=None):

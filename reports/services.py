@@ -149,7 +149,8 @@ def report_new_version(*, user, report: Report) -> Report:
     """A correction of a signed (or any) report: a new version with the same territory and recommendations."""
     report_policy().require(user, CHANGE, report)
     latest = (
-        Report.objects.filter(
+        # None matches IS NULL, as Django does; the stubs want a value for municipality_id and school_id.
+        Report.objects.filter(  # type: ignore[misc]
             kind=report.kind,
             region_id=report.region_id,
             municipality_id=report.municipality_id,
@@ -388,7 +389,7 @@ def _store(source: Path, name: str) -> tuple[str, int, str]:
     return name, size, digest.hexdigest()
 
 
-def _finish(report_id: int, attempt: int, files: dict[str, Path], built) -> Report | None:
+def _finish(report_id: int, attempt: int, files: dict[ReportFormat, Path], built) -> Report | None:
     report = Report.objects.get(pk=report_id)
     stored = {fmt: _store(path, _file_name(report, fmt, attempt)) for fmt, path in files.items()}
     with transaction.atomic():

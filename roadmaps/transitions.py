@@ -5,6 +5,7 @@ from the dates, the status and today.
 """
 
 import datetime
+from typing import overload
 
 PLANNED, IN_PROGRESS, DONE, POSTPONED, CANCELLED = "planned", "in_progress", "done", "postponed", "cancelled"
 ALLOWED: dict[str, frozenset[str]] = {
@@ -41,6 +42,12 @@ def is_overdue(
 ) -> bool:
     """Open and past its due date. Done, cancelled: never overdue."""
     return status in OPEN and due_date(end=end, all_year=all_year, period_end=period_end) < today
+
+
+@overload
+def shift_date(day: datetime.date, years: int) -> datetime.date: ...
+@overload
+def shift_date(day: None, years: int) -> None: ...
 
 
 def shift_date(day: datetime.date | None, years: int) -> datetime.date | None:

@@ -50,7 +50,7 @@ def _require_municipality(user, municipality: Municipality) -> None:
         )
 
 
-LEVEL_PREPOSITIONAL = {EventLevel.SCHOOL: "школьном", EventLevel.MUNICIPAL: "муниципальном"}
+LEVEL_PREPOSITIONAL: dict[str, str] = {EventLevel.SCHOOL: "школьном", EventLevel.MUNICIPAL: "муниципальном"}
 EITHER_OR = (
     "Укажите либо педагогов поимённо, либо число участников (когда имена неизвестны), но не то и другое."
 )
@@ -371,7 +371,7 @@ def event_totals(user, year: int) -> EventTotals:
     )
 
 
-LEVEL_GENITIVE_PLURAL = {
+LEVEL_GENITIVE_PLURAL: dict[str, str] = {
     EventLevel.SCHOOL: "школьных",
     EventLevel.MUNICIPAL: "муниципальных",
     EventLevel.REGIONAL: "региональных (краевых, областных)",

@@ -383,7 +383,7 @@ def dashboard(user, year: int | None, *, today: datetime.date, years: list[int] 
     if year not in years:
         year = default_year(years, today)
     by_municipality = statuses_by_municipality(user, year) if year is not None else []
-    status_totals = [
+    status_totals: list[tuple[str, str, int]] = [
         (status, FlagStatus(status).label, sum(m.counts[i][2] for m in by_municipality))
         for i, status in enumerate(STATUS_ORDER)
     ]
