@@ -55,11 +55,12 @@ class FormSaveForm(forms.Form):
     подтверждения», the entries «выполнено» without a document or a link that the school sends knowingly."""
 
     version = forms.IntegerField(min_value=0)
-    unconfirmed_ok = forms.RegexField(regex=r"^\d+(,\d+)*$", required=False)
+    # Entry ids; «n<line id>» for a line the page showed before its entry existed (diagnostics.views_forms).
+    unconfirmed_ok = forms.RegexField(regex=r"^n?\d+(,n?\d+)*$", required=False)
 
-    def clean_unconfirmed_ok(self) -> list[int]:
+    def clean_unconfirmed_ok(self) -> list[int | str]:
         value = self.cleaned_data["unconfirmed_ok"]
-        return [int(part) for part in value.split(",")] if value else []
+        return [part if part.startswith("n") else int(part) for part in value.split(",")] if value else []
 
 
 class ReviewForm(forms.Form):

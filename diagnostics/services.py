@@ -277,7 +277,7 @@ def route_approve(*, route: Route, user) -> Route:
 def _lines_for(school: School, quarter: progress.Quarter):
     lines = RouteLine.objects.filter(
         route__teacher__school=school, route__status=RouteStatus.APPROVED, route__teacher__is_active=True
-    ).select_related("route__teacher")
+    ).select_related("route__teacher", "activity")
     return [
         line for line in lines if progress.line_in_quarter(due=line.due, status=line.status, quarter=quarter)
     ]
@@ -293,18 +293,30 @@ def progress_form_open(*, school: School, quarter: progress.Quarter) -> Progress
         quarter=quarter.number,
         defaults={"deadline": progress.deadline(quarter, deadline_days())},
     )
-    if form.school_may_edit:
-        present = set(form.entries.values_list("line_id", flat=True))
-        # With their history: the audit then shows the school's later answers as changes from these.
-        bulk_create_with_history(
-            [
-                ProgressEntry(form=form, line=line, status=line.status)
-                for line in _lines_for(school, quarter)
-                if line.pk not in present
-            ],
-            ProgressEntry,
-        )
+    progress_form_add_due_entries(form=form)
     return form
+
+
+def progress_form_due_entries(*, form: ProgressForm) -> list[ProgressEntry]:
+    """Unsaved entries for the lines due on the form that it does not hold yet (lines that have become due since
+    it was opened); none once the school may no longer edit it. Reads only: the form's page shows them on GET."""
+    if not form.school_may_edit:
+        return []
+    present = set(form.entries.values_list("line_id", flat=True))
+    return [
+        ProgressEntry(form=form, line=line, status=line.status)
+        for line in _lines_for(form.school, form.period)
+        if line.pk not in present
+    ]
+
+
+@transaction.atomic
+def progress_form_add_due_entries(*, form: ProgressForm) -> list[ProgressEntry]:
+    """Create the entries of ``progress_form_due_entries`` (lines already reported stay); returns them."""
+    entries = progress_form_due_entries(form=form)
+    # With their history: the audit then shows the school's later answers as changes from these.
+    bulk_create_with_history(entries, ProgressEntry)
+    return entries
 
 
 def _delete_after_commit(field_file) -> None:

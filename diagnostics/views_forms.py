@@ -3,6 +3,8 @@
 Every form is reached through ``ProgressForm.objects.visible_to``: another school's form is a 404, even by id.
 """
 
+from collections.abc import Collection
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,14 +79,22 @@ def form_open(request, school_pk: int, year: int, quarter: int):
     return redirect("diagnostics:form_detail", pk=form.pk)
 
 
-def _entry_forms(form: ProgressForm, entries, data=None, files=None) -> list[tuple[ProgressEntry, EntryForm]]:
+def _entry_prefix(entry: ProgressEntry, new_lines: Collection[int] = ()) -> str:
+    """``e<entry id>``; ``n<line id>`` for a line the page showed unsaved (due since the form was opened), so the
+    values typed for it find the entry that the save creates."""
+    return f"n{entry.line_id}" if entry.pk is None or entry.line_id in new_lines else f"e{entry.pk}"
+
+
+def _entry_forms(
+    form: ProgressForm, entries, data=None, files=None, new_lines: Collection[int] = ()
+) -> list[tuple[ProgressEntry, EntryForm]]:
     return [
         (
             entry,
             EntryForm(
                 data,
                 files,
-                prefix=f"e{entry.pk}",
+                prefix=_entry_prefix(entry, new_lines),
                 initial={
                     "status": entry.status,
                     "comment": entry.comment,
@@ -105,8 +115,15 @@ def form_detail(request, pk: int):
         pk=pk,
     )
     can_fill = form.school_may_edit and policy_for(ProgressForm).can(request.user, FILL, form)
+    # Lines that have become due since the form was opened: a GET shows them unsaved (it writes nothing), the
+    # school's save creates their entries first and then saves what was typed for them.
+    due: list[ProgressEntry] = []
+    new_lines: set[int] = set()
     if can_fill and form.status in progress.SCHOOL_EDITABLE:
-        form = services.progress_form_open(school=form.school, quarter=form.period)  # lines due since appear
+        if request.method == "POST":
+            new_lines = {entry.line_id for entry in services.progress_form_add_due_entries(form=form)}
+        else:
+            due = services.progress_form_due_entries(form=form)
     entries = list(
         form.entries.with_unconfirmed()
         .select_related("line__route__teacher", "line__activity")
@@ -114,6 +131,19 @@ def form_detail(request, pk: int):
             "line__route__teacher__last_name", "line__route__teacher__first_name", "line__position", "pk"
         )
     )
+    if due:
+        for entry in due:
+            entry.unconfirmed = progress.unconfirmed(status=entry.status, has_evidence=False, has_link=False)
+        entries = sorted(
+            [*entries, *due],
+            key=lambda e: (
+                e.line.route.teacher.last_name,
+                e.line.route.teacher.first_name,
+                e.line.position,
+                e.pk is None,
+                e.pk or 0,
+            ),
+        )
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -121,7 +151,7 @@ def form_detail(request, pk: int):
             raise PermissionDenied(
                 "Заполнять форму может администратор этой школы, пока форма не отправлена."
             )
-        pairs = _entry_forms(form, entries, request.POST, request.FILES)
+        pairs = _entry_forms(form, entries, request.POST, request.FILES, new_lines)
         hidden = FormSaveForm(request.POST)
         if not hidden.is_valid():
             # A page of another version of the portal, or an edited request: nothing is saved, what was typed
@@ -155,11 +185,24 @@ def form_detail(request, pk: int):
             "events": form.events.select_related("user")[:30],
             "overdue": progress.form_overdue(status=form.status, quarter=form.period, today=today),
             "submit_problem": progress.submit_problem(form.period, today),
-            "unconfirmed_ids": ",".join(str(entry.pk) for entry in entries if entry.unconfirmed),
+            "unconfirmed_ids": ",".join(
+                str(entry.pk) if entry.pk else f"n{entry.line_id}" for entry in entries if entry.unconfirmed
+            ),
             "unconfirmed_count": sum(entry.unconfirmed for entry in entries),
         },
         status=status,
     )
+
+
+def _entry_ids(tokens: list[int | str], pairs) -> list[int]:
+    """The entries the school confirmed knowingly: by id, or ``n<line id>`` for an entry the page showed unsaved
+    (created by this save)."""
+    by_line = {entry.line_id: entry.pk for entry, _entry_form in pairs}
+    return [
+        token if isinstance(token, int) else by_line[int(token[1:])]
+        for token in tokens
+        if isinstance(token, int) or int(token[1:]) in by_line
+    ]
 
 
 def _save(request, form: ProgressForm, pairs, hidden: dict, errors: list[str]) -> bool:
@@ -190,7 +233,9 @@ def _save(request, form: ProgressForm, pairs, hidden: dict, errors: list[str]) -
         return True
     # Sent after the save, in its own transaction: a refusal to send keeps the saved draft.
     try:
-        services.progress_form_submit(form=form, user=request.user, unconfirmed_ok=hidden["unconfirmed_ok"])
+        services.progress_form_submit(
+            form=form, user=request.user, unconfirmed_ok=_entry_ids(hidden["unconfirmed_ok"], pairs)
+        )
     except services.UnconfirmedDone as refusal:
         n = len(refusal.entry_ids)
         messages.warning(

@@ -6,6 +6,8 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -459,3 +461,101 @@ def test_one_query_of_unconfirmed_entries_agrees_with_the_rule(routes, media, st
     counted = ProgressForm.objects.with_unconfirmed_count().get(pk=form.pk)
     assert (counted.lines, counted.unconfirmed) == (1, int(flagged))
     assert services.unconfirmed_entries(form) == ([entry] if flagged else [])
+
+
+# --- a GET writes nothing ---------------------------------------------------------------------------------
+
+
+def writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def add_due_line(routes, school, task="Новая строка", status="not_started") -> RouteLine:
+    """A line of the school's approved route that becomes due after its form was opened."""
+    line = routes["routes"][school.pk].lines.first()
+    line.pk = None
+    line.position, line.task, line.status = 99, task, status
+    line.save()
+    return line
+
+
+def table_counts() -> dict[str, int]:
+    return {model._meta.label: model._base_manager.count() for model in django_apps.get_models()}
+
+
+@pytest.mark.parametrize("role", ["school_admin", "methodist", "head"])
+def test_opening_a_form_writes_nothing_even_with_lines_due_since(client, world, routes, role):
+    form = routes["form_a1"]
+    line = add_due_line(routes, world.school_a1)
+    client.force_login(world.users[role])
+    before = table_counts()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("diagnostics:form_detail", args=[form.pk]))
+        index = client.get(reverse("diagnostics:forms"))
+
+    assert (response.status_code, index.status_code) == (200, 200)
+    assert writes(queries.captured_queries) == []
+    assert table_counts() == before
+    assert not form.entries.filter(line=line).exists()
+    html = response.content.decode()
+    if role == "school_admin":
+        # The school sees the new line to fill, unsaved: its fields are named after the line.
+        assert f'<tr id="line-{line.pk}">' in html
+        assert f'name="n{line.pk}-status"' in html
+        assert [entry.pk is None for entry, _f in response.context["pairs"]] == [False, True]
+    else:
+        assert "Новая строка" not in html  # the staff read what the school has reported
+
+
+def test_saving_creates_the_line_due_since_with_what_was_typed_for_it(client, world, routes):
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    line = add_due_line(routes, world.school_a1)
+    client.force_login(world.users["school_admin"])
+    page = client.get(reverse("diagnostics:form_detail", args=[form.pk]))
+    assert ProgressEntry.objects.filter(form=form).count() == 1
+
+    data = {
+        "version": str(form.version),
+        "save": "1",
+        f"e{entry.pk}-status": "in_progress",
+        f"e{entry.pk}-comment": "Идёт",
+        f"n{line.pk}-status": "in_progress",
+        f"n{line.pk}-comment": "Начато",
+    }
+    response = client.post(reverse("diagnostics:form_detail", args=[form.pk]), data)
+
+    assert page.status_code == 200 and response.status_code == 302
+    created = ProgressEntry.objects.get(form=form, line=line)
+    assert (created.status, created.comment) == ("in_progress", "Начато")
+    assert ProgressEntry.objects.get(pk=entry.pk).comment == "Идёт"
+    # Opened again, the line is an entry like the others.
+    html = client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
+    assert f'name="e{created.pk}-status"' in html and f'name="n{line.pk}-status"' not in html
+
+
+def test_a_line_due_since_and_done_is_sent_without_confirmation_by_its_line(client, world, routes, on_day):
+    on_day(after_the_quarter(routes))
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    line = add_due_line(routes, world.school_a1, status="done")
+    client.force_login(world.users["school_admin"])
+    page = client.get(reverse("diagnostics:form_detail", args=[form.pk]))
+    html = page.content.decode()
+    assert f'name="unconfirmed_ok" value="n{line.pk}"' in html
+    assert "«Выполнено» без документа и ссылки" in html.split(f'<tr id="line-{line.pk}">', 1)[1]
+
+    data = {
+        "version": str(form.version),
+        "unconfirmed_ok": f"n{line.pk}",
+        f"e{entry.pk}-status": "in_progress",
+        f"n{line.pk}-status": "done",
+        f"n{line.pk}-comment": "Пройдено",
+    }
+    assert client.post(reverse("diagnostics:form_detail", args=[form.pk]), data).status_code == 302
+
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED
+    assert ProgressEntry.objects.get(form=form, line=line).status == "done"
+    assert form.events.order_by("pk").last().comment == "1 строка «выполнено» без документа и ссылки"
