@@ -49,16 +49,11 @@ def require_editable(user, obj: models.Model) -> None:
     policy_for(obj).require(user, CHANGE, obj)
 
 
-def can_write_somewhere(user, roles: frozenset[str] = STAFF_WRITE_ROLES) -> bool:
-    return not user_scope(user, roles).is_empty
-
-
 __all__ = [
     "ASSIGNMENT_PROVIDERS",
     "AssignedReach",
     "Role",
     "ScopedQuerySet",
-    "can_write_somewhere",
     "forget_scope",
     "register_assignment_provider",
     "require_editable",
