@@ -420,9 +420,7 @@ def test_page_out_of_range_shows_the_last_page(client, world, many_schools):
     assert response.context["page_obj"].number == 3
 
 
-def test_list_query_count_does_not_grow_with_the_number_of_schools(
-    client, world, django_assert_max_num_queries
-):
+def test_list_query_count_does_not_grow_with_the_number_of_schools(client, world, django_assert_num_queries):
     client = as_user(client, world, "analyst")
     url = reverse("schools:list")
     with CaptureQueriesContext(connection) as few:
@@ -435,16 +433,16 @@ def test_list_query_count_does_not_grow_with_the_number_of_schools(
             municipality=municipality, shnsu=n % 3 == 0, shnsu_reason="Удалённость" if n % 3 == 0 else ""
         )
 
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
 
     assert len(listed_codes(response)) == 43
 
 
-def test_card_query_count_is_small(client, world, django_assert_max_num_queries):
+def test_card_query_count_is_small(client, world, django_assert_num_queries):
     client = as_user(client, world, "methodist")
 
     # 10 for the registry, results and statuses; 6 for teachers and mentoring (mentors, partnerships and
     # their partners, the log, who may add teachers or log). tests/mentoring checks they do not grow with rows.
-    with django_assert_max_num_queries(16):
+    with django_assert_num_queries(16):
         client.get(reverse("schools:detail", args=[world.school_a1.pk]))

@@ -1162,13 +1162,13 @@ def add_schools_with_results(world, n: int, prefix: str):
 FLAGS_PAGE_QUERIES = 11
 
 
-def test_flags_page_queries_do_not_grow_with_rows(client, flagged, django_assert_max_num_queries):
+def test_flags_page_queries_do_not_grow_with_rows(client, flagged, django_assert_num_queries):
     client = as_user(client, flagged, "methodist")
     few = query_count(client, reverse("schools:flags"), {"year": 2023})
     add_schools_with_results(flagged, 45, "many")
     flags_recompute_years(years=[2022, 2023])
 
-    with django_assert_max_num_queries(FLAGS_PAGE_QUERIES):
+    with django_assert_num_queries(FLAGS_PAGE_QUERIES):
         response = client.get(reverse("schools:flags"), {"year": 2023})
     assert len(rows(response)) == 48
     assert query_count(client, reverse("schools:flags"), {"year": 2023}) == few
@@ -1183,7 +1183,7 @@ def test_csv_queries_do_not_grow_with_rows(client, flagged):
     assert query_count(client, reverse("schools:flags_export"), {"year": 2023}) == few
 
 
-def test_card_queries_do_not_grow_with_results(client, approved, django_assert_max_num_queries):
+def test_card_queries_do_not_grow_with_results(client, approved, django_assert_num_queries):
     client = as_user(client, approved, "methodist")
     url = reverse("schools:detail", args=[approved.school_a1.pk])
     few = query_count(client, url)
@@ -1192,12 +1192,12 @@ def test_card_queries_do_not_grow_with_results(client, approved, django_assert_m
             add(approved.school_a1, "ВПР", f"предмет {grade}", grade, year, 3, 20)
     flags_recompute_years(years=[2020, 2021])
 
-    with django_assert_max_num_queries(17):  # 11 + the teachers' and mentoring sections (6)
+    with django_assert_num_queries(17):  # 11 + the teachers' and mentoring sections (6)
         client.get(url)
     assert query_count(client, url) == few
 
 
-def test_list_detail_queries_do_not_grow_with_rows(client, approved, django_assert_max_num_queries):
+def test_list_detail_queries_do_not_grow_with_rows(client, approved, django_assert_num_queries):
     client = as_user(client, approved, "methodist")
     url = reverse("schools:approved_list_detail", args=[approved.list_a.pk])
     few = query_count(client, url)
@@ -1211,7 +1211,7 @@ def test_list_detail_queries_do_not_grow_with_rows(client, approved, django_asse
             user=approved.users["methodist"],
         )
 
-    with django_assert_max_num_queries(9):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert len(LIST_ROW_CODE.findall(response.content.decode())) == 23
     assert query_count(client, url) == few
