@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.access import forget_scope
 from core.policies import CHANGE, policy_for
 from core.roles import Role
-from core.services import role_grant
+from core.services import model_update, role_grant
 from schools.models import Municipality, School, Subject, Teacher
 
 from . import rules
@@ -404,12 +404,8 @@ def log_entry_update(
         )
         if len(reachable) != len({t.pk for t in added}):
             raise ValidationError("Среди участников есть педагоги, которые вам не назначены.")
-    changed = [name for name, value in fields.items() if getattr(entry, name) != value]
-    for name in changed:
-        setattr(entry, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
-    if changed:
-        entry.full_clean()
-        entry.save(update_fields=[*changed, "updated_at"])
+    data = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    entry, _changed = model_update(instance=entry, fields=data, data=data)
     if new_teachers is not None:
         entry.teachers.set(new_teachers)
     return entry

@@ -1,12 +1,17 @@
+from functools import partial
+
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from core.access import require_editable
 from core.errors import ApplicationError
 from core.policies import CHANGE, policy_for
+from core.services import model_update
+from core.tasks import enqueue
 
 from .models import Municipality, Region, School
 from .policies import APPROVE_LIST, MANAGE_TEACHERS, flag_rule_policy
+from .tasks import recompute_flags_task
 
 
 @transaction.atomic
@@ -44,12 +49,7 @@ def school_update(*, school: School, user, **fields) -> School:
     ``user`` must be allowed to change the school (SchoolPolicy); a trusted caller (the demo data, a command) passes
     ``core.policies.SYSTEM``."""
     policy_for(School).require(user, CHANGE, school)
-    changed = [name for name, value in fields.items() if getattr(school, name) != value]
-    for name in changed:
-        setattr(school, name, fields[name])
-    if changed:
-        school.full_clean()
-        school.save(update_fields=[*changed, "updated_at"])
+    school, _changed = model_update(instance=school, fields=fields, data=fields)
     return school
 
 
@@ -75,7 +75,11 @@ def flag_rule_get(*, region: Region):
 
 @transaction.atomic
 def flag_rule_update(*, region: Region, user, **values):
-    """Change rule parameters; unknown kinds and out-of-range numbers raise ValidationError (Russian)."""
+    """Change rule parameters; unknown kinds and out-of-range numbers raise ValidationError (Russian).
+
+    Returns (rule, changed). A change queues the recompute of the region's statuses for every list year once the
+    transaction commits (the page and ``flag_rule --set`` alike); a rollback or an unchanged rule queues nothing.
+    """
     from django.core.exceptions import ValidationError
 
     from .models import ProcedureKind
@@ -98,14 +102,15 @@ def flag_rule_update(*, region: Region, user, **values):
                 f"Неизвестные виды процедур: {', '.join(missing)}. Известны: {', '.join(sorted(known))}."
             )
         values["kinds"] = kinds
-    changed = [name for name, value in values.items() if getattr(rule, name) != value]
-    for name in changed:
-        setattr(rule, name, values[name])
+    rule, changed = model_update(
+        instance=rule,
+        fields=FLAG_RULE_FIELDS,
+        data=values,
+        also={"updated_by": user if getattr(user, "pk", None) else None},
+    )
     if changed:
-        rule.updated_by = user if getattr(user, "pk", None) else None
-        rule.full_clean()
-        rule.save(update_fields=[*changed, "updated_by", "updated_at"])
-    return rule
+        transaction.on_commit(partial(enqueue, recompute_flags_task, years=None, region_id=region.pk))
+    return rule, changed
 
 
 # --- approved lists --------------------------------------------------------------------------------------
@@ -267,16 +272,8 @@ def teacher_update(*, teacher, user, subjects=None, **fields):
     for name in ("last_name", "first_name", "middle_name"):
         if name in fields:
             fields[name] = _tidy_name(fields[name])
-    changed = [name for name, value in fields.items() if getattr(teacher, name) != value]
-    for name in changed:
-        setattr(teacher, name, fields[name])
-    if changed:
-        teacher.full_clean()
-        teacher.save(update_fields=[*changed, "updated_at"])
-    if subjects is not None and {s.pk for s in subjects} != set(
-        teacher.subjects.values_list("pk", flat=True)
-    ):
-        teacher.subjects.set(subjects)
+    data = fields if subjects is None else {**fields, "subjects": subjects}
+    teacher, _changed = model_update(instance=teacher, fields=[*fields, "subjects"], data=data)
     return teacher
 
 

@@ -1,19 +1,15 @@
 """The region's ШНОР rule: read-only for those who see the region, editable by a region-wide methodologist."""
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import ApplicationError
-from core.forms import add_service_error
 from core.policies import CHANGE
-from core.tasks import enqueue
+from core.forms import add_service_error
 
 from ..forms import FlagRuleForm
 from ..models import (
@@ -23,7 +19,6 @@ from ..models import (
 )
 from ..policies import flag_rule_policy
 from ..services import FLAG_RULE_FIELDS, flag_rule_update
-from ..tasks import recompute_flags_task
 
 # --- the rule's settings -------------------------------------------------------------------------------
 
@@ -65,15 +60,9 @@ def flag_rule(request):
             raise PermissionDenied("Изменять правило ШНОР может методист с ролью на весь регион.")
         form = FlagRuleForm(request.POST, kind_choices=kind_choices)
         if form.is_valid():
-            before = _rule_values(rule)
             try:
-                with transaction.atomic():
-                    rule = flag_rule_update(region=region, user=request.user, **form.cleaned_data)
-                    changed = _rule_values(rule) != before
-                    if changed:
-                        transaction.on_commit(
-                            partial(enqueue, recompute_flags_task, years=None, region_id=region.pk)
-                        )
+                # The service queues the recompute itself once the rule is committed.
+                rule, changed = flag_rule_update(region=region, user=request.user, **form.cleaned_data)
             except (ValidationError, ApplicationError) as error:
                 add_service_error(form, error)
             else:

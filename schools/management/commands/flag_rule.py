@@ -24,10 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="Регион (можно не указывать, пока в базе один регион)")
 
     def handle(self, *args, show: bool, set: list[str] | None, region: str | None, **options):  # noqa: A002
+        changed = None
         try:
             region_obj = region_for_command(region)
             if set:
-                flag_rule_update(region=region_obj, user=SYSTEM, **self._parse(set))
+                # A change queues the recompute of the region's statuses itself (schools.services).
+                _rule, changed = flag_rule_update(region=region_obj, user=SYSTEM, **self._parse(set))
         except ApplicationError as error:
             raise CommandError(error.message) from error
         except ValidationError as error:
@@ -39,6 +41,10 @@ class Command(BaseCommand):
             if name == "kinds":
                 value = ",".join(value) if value else "все"
             self.stdout.write(f"  {name} = {value}")
+        if changed:
+            self.stdout.write("Правило сохранено. Запущен пересчёт статусов ШНОР за все годы по региону.")
+        elif changed is False:
+            self.stdout.write("Параметры не изменились: пересчёт не нужен.")
 
     def _parse(self, pairs: list[str]) -> dict:
         values: dict = {}
