@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 
+from core.db_router import replica_reads
 from core.policies import VIEW, policy_for
 
 from .models import ApiCallLog, Tombstone
@@ -117,11 +118,18 @@ class SyncViewSet(LoggedMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[UPDATED_SINCE])
     def list(self, request, *args, **kwargs):
         # DRF's own path: the serializer prints the page; ConditionalGetMiddleware adds the ETag and answers 304.
-        response = super().list(request, *args, **kwargs)
-        since = request.query_params.get("updated_since")
-        if since is not None and isinstance(response.data, dict) and "cursor" not in request.query_params:
-            response.data["deleted"] = self.deleted_since(parse_since(since))
+        # The page is read from the replica when one is configured (core/db_router.py); the key was checked on
+        # the primary before (DRF authenticates in initial()).
+        with replica_reads():
+            response = super().list(request, *args, **kwargs)
+            since = request.query_params.get("updated_since")
+            if since is not None and isinstance(response.data, dict) and "cursor" not in request.query_params:
+                response.data["deleted"] = self.deleted_since(parse_since(since))
         return response
+
+    def retrieve(self, request, *args, **kwargs):
+        with replica_reads():
+            return super().retrieve(request, *args, **kwargs)
 
     def deleted_since(self, moment) -> "list[int]":  # quoted: the class defines list()
         if not self.tombstone_model:

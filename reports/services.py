@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from core.db_router import replica_reads
 from core.models import RoleAssignment
 from core.policies import CHANGE
 from core.roles import Role
@@ -331,7 +332,10 @@ def report_build(report_id: int) -> Report | None:
 
     with tempfile.TemporaryDirectory(prefix="report-") as work:
         try:
-            built = build(_params(report), on_progress=progress)
+            # The sections' queries read from the replica when one is configured (core/db_router.py); the
+            # progress and the files are written to the primary.
+            with replica_reads():
+                built = build(_params(report), on_progress=progress)
             progress(70, "Вёрстка PDF")
             files = {ReportFormat.PDF: _write(work, "pdf", render_pdf(built.context))}
             progress(85, "Книга Excel")
