@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import ApplicationError
-from core.policies import CHANGE
 from core.forms import add_service_error
+from core.policies import CHANGE
 
 from ..forms import FlagRuleForm
 from ..models import (
