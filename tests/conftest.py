@@ -144,6 +144,21 @@ def pytest_runtest_setup(item):
         module_world.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has flushed the database, the catalogues migrations seed (procedure and activity
+    kinds) are put back: under pytest-xdist any module may come after one in the same process."""
+    yield
+    if not _transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests.builders.roadmaps import seed_catalogues
+
+    with item.config.stash[blocking_manager_key].unblock():
+        seed_catalogues()
+
+
 @pytest.fixture(scope="module")
 def _module_world(request, django_db_setup, django_db_blocker):
     module_world = ModuleWorld(django_db_blocker)
