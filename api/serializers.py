@@ -1,3 +1,6 @@
+from functools import cached_property
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,6 +18,31 @@ def round_share(value: float | None) -> float | None:
     return None if value is None else round(value, SHARE_DECIMALS)
 
 
+def iso_moment(value, zone):
+    """A moment as DRF's DateTimeField prints it (ISO 8601 in ``zone``, the current time zone; UTC as «Z»),
+    without a field's machinery: the lists print one per row."""
+    if not value:
+        return None
+    value = value.astimezone(zone) if timezone.is_aware(value) else timezone.make_aware(value, zone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# The list serializers below print a row in one written-out ``to_representation``: DRF's generic one walks the
+# declared fields per row (get_attribute, SkipField, a nested serializer per procedure, a time-zone look-up per
+# moment) — ~3× the cost of the row itself on a 100-row page (issue #18 §4). The declared fields stay: they are
+# the schema and the field order; tests/api/test_serializers.py checks every row against DRF's generic printing
+# (``serializers.Serializer.to_representation``) and against golden rows.
+
+
+class RowSerializer(RussianModelSerializer):
+    """A serializer whose rows are written out: the current time zone looked up once, not per moment."""
+
+    @cached_property
+    def zone(self):
+        return timezone.get_current_timezone()
+
+
 class ShareField(serializers.FloatField):
     """A percentage, rounded to ``SHARE_DECIMALS``."""
 
@@ -22,12 +50,21 @@ class ShareField(serializers.FloatField):
         return round_share(float(value))
 
 
-class MunicipalitySerializer(RussianModelSerializer):
+class MunicipalitySerializer(RowSerializer):
     """Муниципалитет."""
 
     class Meta:
         model = Municipality
         fields = ["id", "name", "region", "department_name", "updated_at"]
+
+    def to_representation(self, municipality):
+        return {
+            "id": municipality.pk,
+            "name": municipality.name,
+            "region": municipality.region_id,
+            "department_name": municipality.department_name,
+            "updated_at": iso_moment(municipality.updated_at, self.zone),
+        }
 
 
 class StatusSerializer(RussianModelSerializer):
@@ -38,7 +75,7 @@ class StatusSerializer(RussianModelSerializer):
         fields = ["list_year", "status", "criteria"]
 
 
-class SchoolSerializer(RussianModelSerializer):
+class SchoolSerializer(RowSerializer):
     """Школа (образовательная организация) со статусами ШНОР по годам."""
 
     municipality_name = serializers.CharField(
@@ -75,6 +112,34 @@ class SchoolSerializer(RussianModelSerializer):
             decisions = school.flag_decisions.order_by("-list_year").only("list_year", "status", "criteria")
         return [{"list_year": d.list_year, "status": d.status, "criteria": d.criteria} for d in decisions]
 
+    def to_representation(self, school):
+        return {
+            "id": school.pk,
+            "code": school.code,
+            "name": school.name,
+            "short_name": school.short_name,
+            "school_type": school.school_type,
+            "municipality": school.municipality_id,
+            "municipality_name": school.municipality.name,
+            "address": school.address,
+            "is_active": school.is_active,
+            "shnsu": school.shnsu,
+            "is_rural": school.is_rural,
+            "statuses": self.get_statuses(school),
+            "updated_at": iso_moment(school.updated_at, self.zone),
+        }
+
+
+def procedure_row(procedure: Procedure) -> dict:
+    """A procedure as ProcedureSerializer prints it: alone, and inside a result."""
+    return {
+        "id": procedure.pk,
+        "kind": procedure.kind.code,
+        "subject": procedure.subject.name,
+        "grade": procedure.grade,
+        "year": procedure.year,
+    }
+
 
 class ProcedureSerializer(RussianModelSerializer):
     """Оценочная процедура: вид × предмет × класс × год."""
@@ -86,8 +151,11 @@ class ProcedureSerializer(RussianModelSerializer):
         model = Procedure
         fields = ["id", "kind", "subject", "grade", "year"]
 
+    def to_representation(self, procedure):
+        return procedure_row(procedure)
 
-class ResultSerializer(RussianModelSerializer):
+
+class ResultSerializer(RowSerializer):
     """Результат школы в оценочной процедуре."""
 
     school_code = serializers.CharField(source="school.code", help_text="код ОО")
@@ -118,6 +186,27 @@ class ResultSerializer(RussianModelSerializer):
         ]
         extra_kwargs = {f"marks_{n}": {"help_text": f"получили «{n}»"} for n in (3, 4, 5)}
 
+    def to_representation(self, result):
+        mean_score = result.mean_score
+        return {
+            "id": result.pk,
+            "school": result.school_id,
+            "school_code": result.school.code,
+            "procedure": procedure_row(result.procedure),
+            "participants": result.participants,
+            "failed": result.failed,
+            "marks_3": result.marks_3,
+            "marks_4": result.marks_4,
+            "marks_5": result.marks_5,
+            # DRF's DecimalField: a string with the field's places (the column's, 2).
+            "mean_score": None
+            if mean_score is None
+            else self.fields["mean_score"].to_representation(mean_score),
+            "failed_share": round_share(result.failed_share),
+            "small_sample": result.small_sample,
+            "updated_at": iso_moment(result.updated_at, self.zone),
+        }
+
 
 class FlagDecisionSerializer(RussianModelSerializer):
     """Расчётный статус ШНОР с критериями и основаниями."""
@@ -127,6 +216,17 @@ class FlagDecisionSerializer(RussianModelSerializer):
     class Meta:
         model = FlagDecision
         fields = ["id", "school", "school_code", "list_year", "status", "criteria", "reasons"]
+
+    def to_representation(self, decision):
+        return {
+            "id": decision.pk,
+            "school": decision.school_id,
+            "school_code": decision.school.code,
+            "list_year": decision.list_year,
+            "status": decision.status,
+            "criteria": decision.criteria,
+            "reasons": decision.reasons,
+        }
 
 
 class ApprovedListSerializer(RussianModelSerializer):

@@ -57,11 +57,25 @@ class SchoolViewSet(SyncViewSet):
     tombstone_model = "schools.school"
 
     def base_queryset(self):
-        # The page's statuses by year in one more query, only the printed columns (a decision's reasons are
-        # the widest part of its row), newest list year first as SchoolSerializer prints them.
+        # Only the printed columns; the page's statuses by year in one more query, only the printed columns (a
+        # decision's reasons are the widest part of its row), newest list year first as SchoolSerializer prints
+        # them.
         return (
             School.objects.visible_to(self.request.user)
             .select_related("municipality")
+            .only(  # what SchoolSerializer prints: the rest of a school's row is wide (director, contacts…)
+                "municipality",
+                "code",
+                "name",
+                "short_name",
+                "school_type",
+                "address",
+                "is_active",
+                "shnsu",
+                "is_rural",
+                "updated_at",
+                "municipality__name",
+            )
             .prefetch_related(
                 Prefetch(
                     "flag_decisions",
