@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from rest_framework import authentication, exceptions
 
 from core.client_ip import address_in, client_ip
+from core.db_router import primary_reads
 from core.lockout import (
     api_key_credentials,
     cool_off_seconds,
@@ -55,12 +56,17 @@ class ApiPrincipal(GrantsPrincipal):
     @cached_property
     def _targets(self) -> list[dict]:
         # ``has_municipalities`` comes with the key (ApiKeyAuthentication): a region's key, the usual one, costs
-        # no second query. Read from the link table: no join, no ordering by name.
+        # no second query. Read from the link table on the primary (a replica may lag behind a narrowed key),
+        # no join, no ordering by name. A key that names municipalities reaches only those: if none is found
+        # (they were all removed since the key was read) it reaches nothing, never its whole region.
         if getattr(self.key, "has_municipalities", True):
-            links = ClientKey.municipalities.through.objects.filter(clientkey_id=self.key.pk)
-            municipalities = sorted(links.values_list("municipality_id", flat=True))
+            with primary_reads():
+                links = ClientKey.municipalities.through.objects.filter(clientkey_id=self.key.pk)
+                municipalities = sorted(links.values_list("municipality_id", flat=True))
             if municipalities:
                 return [{"municipality_id": pk} for pk in municipalities]
+            if getattr(self.key, "has_municipalities", False):
+                return []
         return [{"region_id": self.key.region_id}]
 
     @property

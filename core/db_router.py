@@ -5,7 +5,7 @@ Only code that asks for it reads from the replica — ``with replica_reads():`` 
 build (reports.services.report_build). Everything else reads from ``default``, and every write goes there, so a
 page never reads its own write from a replica that has not received it yet. Inside a transaction reads stay on
 ``default`` too: a transaction sees one database. Without a replica configured the router sends everything to
-``default``.
+``default``. What decides access is always read on ``default`` (``primary_reads()``), even inside such a block.
 
 The replica lags behind the primary by the replication delay (usually well under a second): an API client or a
 справка may miss a change of the last moments, never sees a half-written one, and the next sync or report has it.
@@ -27,6 +27,18 @@ _reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", def
 def replica_reads() -> Iterator[None]:
     """Reads inside the block go to the replica, when one is configured and no transaction is open."""
     token = _reading_from_replica.set(True)
+    try:
+        yield
+    finally:
+        _reading_from_replica.reset(token)
+
+
+@contextmanager
+def primary_reads() -> Iterator[None]:
+    """Reads inside the block go to ``default`` even within ``replica_reads()``: what decides access (a user's
+    role assignments, an API key's municipalities, a mentor's orders) is never read from a replica that may
+    not yet have a grant withdrawn a moment ago (core.territory.user_scope, api.auth.ApiPrincipal)."""
+    token = _reading_from_replica.set(False)
     try:
         yield
     finally:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from .db_router import primary_reads
 from .roles import ALL_ROLES, Scope, scope_from_grants
 
 
@@ -38,6 +39,13 @@ def user_scope(user, roles: frozenset[str] = ALL_ROLES) -> Scope:
     cache = user.__dict__.setdefault("_scope_cache", {})
     if roles in cache:
         return cache[roles]
+    with primary_reads():  # grants and orders are read on the primary, never on a lagging replica
+        scope = _compute_scope(user, roles)
+    cache[roles] = scope
+    return scope
+
+
+def _compute_scope(user, roles: frozenset[str]) -> Scope:
     scope = scope_from_grants(user.grants, roles, superuser=user.is_superuser)
     assigned_roles = roles & user.roles & ASSIGNMENT_PROVIDERS.keys()
     if assigned_roles and not scope.everything:
@@ -53,7 +61,6 @@ def user_scope(user, roles: frozenset[str] = ALL_ROLES) -> Scope:
             school_ids=frozenset(schools),
             teacher_ids=frozenset(teachers),
         )
-    cache[roles] = scope
     return scope
 
 

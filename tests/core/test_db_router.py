@@ -131,6 +131,36 @@ def test_an_api_list_is_read_from_the_replica_and_its_key_and_log_on_the_primary
     primary = statements(on_primary)
     assert any('FROM "api_clientkey"' in sql for sql in primary)  # the key is checked on the primary
     assert not any('FROM "schools_school"' in sql for sql in primary)
+    # What the key reaches (its municipalities) decides access: read on the primary, never on a lagging replica
+    # (there a key narrowed a moment ago would still reach its whole region).
+    assert any('FROM "api_clientkey_municipalities"' in sql for sql in primary)
+    assert not any('"api_clientkey_municipalities"' in sql for sql in replica_reads_sql)
+
+
+@pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA])
+def test_a_users_reach_is_read_on_the_primary_even_inside_replica_reads(world, replica):
+    from core.territory import user_scope
+
+    methodist = type(world.users["methodist"]).objects.get(pk=world.users["methodist"].pk)
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+            with replica_reads():
+                scope = user_scope(methodist)
+                assert School.objects.all().db == REPLICA  # the block itself still reads from the replica
+
+    assert scope.municipality_ids == frozenset({world.mun_a.pk})
+    assert any('"core_roleassignment"' in sql for sql in statements(on_primary))
+    assert statements(on_replica) == []
+
+
+def test_a_key_naming_municipalities_that_are_gone_reaches_nothing_not_its_region(world):
+    from api.auth import ApiPrincipal
+
+    client_key, _ = ClientKey.objects.create_key(name="РИС", region=world.region, personal_data=False)
+    client_key.has_municipalities = True  # as read with the key, before its municipalities were all removed
+    assert ApiPrincipal(client_key).grants == []
+    client_key.has_municipalities = False
+    assert {grant.region_id for grant in ApiPrincipal(client_key).grants} == {world.region.pk}
 
 
 @pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA])
