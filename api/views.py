@@ -134,19 +134,11 @@ class ResultViewSet(SyncViewSet):
     tombstone_model = "schools.result"
 
     def base_queryset(self):
-        return (
-            Result.objects.visible_to(self.request.user)
-            .select_related("school", "procedure__kind", "procedure__subject")
-            .only(  # what ResultSerializer prints: a school row is wide (address, director, contacts…)
-                "school",
-                "procedure",
-                *VALUE_FIELDS,
-                "updated_at",
-                "school__code",
-                "procedure__grade",
-                "procedure__year",
-                "procedure__kind__code",
-                "procedure__subject__name",
+        # Only what ResultSerializer prints; the school's code and the procedure's columns come as annotations of
+        # the row (joined in the same query), not as four more model instances a row.
+        return serializers.ResultSerializer.with_joined(
+            Result.objects.visible_to(self.request.user).only(
+                "school", "procedure", *VALUE_FIELDS, "updated_at"
             )
         )
 
