@@ -24,6 +24,7 @@ Trusted internal callers (management commands, Celery tasks acting for the syste
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -207,7 +208,10 @@ class Policy:
         The default: the user holds one of the action's roles over some territory. Override together with
         ``scope`` when a special rule opens the action without a role.
         """
-        return not self.reach_scope(user, self.roles(action)).is_empty
+        roles = self.roles(action)
+        if not roles and not is_system(user):  # an action no role may do: nobody, superusers included
+            return False
+        return not self.reach_scope(user, roles).is_empty
 
     # -- the public face -------------------------------------------------------------------------------------
 
@@ -235,6 +239,8 @@ class Policy:
             return queryset.none()
         if is_system(user):
             return queryset
+        if not roles:  # an action no role may do (a journal's «change»): nobody, whatever ``scope`` says
+            return queryset.none()
         return self.scope(queryset, user, roles, action)
 
     def can(self, user, action: str, obj: models.Model | None = None) -> bool:
@@ -393,17 +399,28 @@ def require(user, action: str, obj: models.Model) -> None:
 
 
 _discovered = False
+_discovering = False
+_discover_lock = threading.RLock()
 
 
 def autodiscover() -> None:
     """Import every installed app's ``policies`` module, so that each declared policy is registered before
     a default one could be built in its place. Runs on the first ``policy_for`` (the app registry is ready by
-    then); importing an already imported module does nothing, so two threads racing here are harmless."""
-    global _discovered
+    then). Another thread asking meanwhile waits for the imports to finish (it must never build a default
+    policy in place of a declared one); a policies module asking ``policy_for`` while it is imported (the same
+    thread, the lock is re-entrant) does not recurse."""
+    global _discovered, _discovering
     if _discovered:
         return
-    _discovered = True  # first: a policies module asking policy_for while it is imported must not recurse
-    autodiscover_modules("policies")
+    with _discover_lock:
+        if _discovered or _discovering:
+            return
+        _discovering = True
+        try:
+            autodiscover_modules("policies")
+        finally:
+            _discovering = False
+        _discovered = True
 
 
 __all__ = [

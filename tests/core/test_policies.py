@@ -321,3 +321,51 @@ def test_can_agrees_with_instances_for_every_object_and_action(rich_world):
                         policy.instances(user, CHANGE)
                     )
     assert {Region, Municipality, School, Teacher, ProfessionalCourse} <= walked
+
+
+def test_an_action_no_role_may_do_is_refused_to_everyone_but_the_system(world):
+    """AuditPolicy's scope ignores the roles it is given: an action with no roles (the journal's «change»)
+    must still reach nothing, with or without an object (review of #18 §1)."""
+    from core.models import AuthEvent
+    from core.policies import CHANGE, SYSTEM, VIEW, policy_for
+
+    event = AuthEvent.objects.create(
+        kind=AuthEvent._meta.get_field("kind").choices[0][0], username="methodist"
+    )
+    policy = policy_for(AuthEvent)
+    assert policy.roles(CHANGE) == frozenset()
+    for user in world.users.values():
+        assert not policy.can(user, CHANGE, event)
+        assert not policy.can(user, CHANGE)
+        assert not policy.instances(user, CHANGE).exists()
+    assert policy.can(world.users["superuser"], VIEW, event)
+    assert policy.can(SYSTEM, CHANGE, event)
+
+
+def test_policies_are_discovered_once_while_other_threads_wait(monkeypatch):
+    """A thread asking for a policy while another imports the policies modules waits for them: it never builds
+    a default policy in place of a declared one (review of #18 §1)."""
+    import threading
+    import time
+
+    from core import policies
+
+    started, calls = threading.Event(), []
+
+    def slow_discovery(name):
+        calls.append(name)
+        started.set()
+        time.sleep(0.3)
+
+    monkeypatch.setattr(policies, "_discovered", False)
+    monkeypatch.setattr(policies, "autodiscover_modules", slow_discovery)
+    finished = []
+    first = threading.Thread(target=policies.autodiscover)
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: (policies.autodiscover(), finished.append(policies._discovered)))
+    second.start()
+    second.join(5)
+    first.join(5)
+    assert calls == ["policies"]
+    assert finished == [True]  # the second thread returned only after the discovery had finished
