@@ -37,7 +37,27 @@ def iso_moment(value, zone):
 
 
 class RowSerializer(RussianModelSerializer):
-    """A serializer whose rows are written out: the current time zone looked up once, not per moment."""
+    """A serializer whose rows are written out: the current time zone looked up once, not per moment.
+
+    ``JOINED``: the columns of related rows a row prints (name -> path), read as annotations of the row itself
+    (``with_joined``, the viewset's queryset) — one model instance a row, not one more per relation (for a
+    result: its school, procedure, kind and subject, a fifth of a page's time). An instance read without them
+    (one at hand) follows its relations."""
+
+    JOINED: dict[str, str] = {}
+
+    @classmethod
+    def with_joined(cls, queryset):
+        return queryset.annotate(**{name: F(path) for name, path in cls.JOINED.items()})
+
+    def joined(self, instance, name: str):
+        try:
+            return instance.__dict__[name]
+        except KeyError:
+            value = instance
+            for step in self.JOINED[name].split("__"):
+                value = getattr(value, step)
+            return value
 
     @cached_property
     def zone(self):
@@ -104,6 +124,8 @@ class SchoolSerializer(RowSerializer):
             "updated_at",
         ]
 
+    JOINED = {"municipality_name": "municipality__name"}
+
     @extend_schema_field(StatusSerializer(many=True))
     def get_statuses(self, school) -> list[dict]:
         # Plain dicts, not a nested serializer per decision (~0.6 ms a school). SchoolViewSet prefetches the
@@ -121,7 +143,7 @@ class SchoolSerializer(RowSerializer):
             "short_name": school.short_name,
             "school_type": school.school_type,
             "municipality": school.municipality_id,
-            "municipality_name": school.municipality.name,
+            "municipality_name": self.joined(school, "municipality_name"),
             "address": school.address,
             "is_active": school.is_active,
             "shnsu": school.shnsu,
@@ -187,10 +209,6 @@ class ResultSerializer(RowSerializer):
         ]
         extra_kwargs = {f"marks_{n}": {"help_text": f"получили «{n}»"} for n in (3, 4, 5)}
 
-    # The columns of its school and procedure a row prints, read as annotations of the row itself
-    # (``with_joined``, ResultViewSet's queryset): one model instance a row instead of five — the result, its
-    # school, procedure, kind and subject — which was a fifth of a page's time. An instance read without them
-    # (a result at hand) follows its relations.
     JOINED = {
         "school_code": "school__code",
         "procedure_kind": "procedure__kind__code",
@@ -199,17 +217,8 @@ class ResultSerializer(RowSerializer):
         "procedure_year": "procedure__year",
     }
 
-    @classmethod
-    def with_joined(cls, queryset):
-        return queryset.annotate(**{name: F(path) for name, path in cls.JOINED.items()})
-
     def to_representation(self, result):
-        if hasattr(result, "procedure_kind"):
-            school_code, kind, subject, grade, year = (getattr(result, name) for name in self.JOINED)
-        else:
-            procedure = result.procedure
-            school_code, kind, subject = result.school.code, procedure.kind.code, procedure.subject.name
-            grade, year = procedure.grade, procedure.year
+        school_code, kind, subject, grade, year = (self.joined(result, name) for name in self.JOINED)
         mean_score = result.mean_score
         return {
             "id": result.pk,
@@ -237,7 +246,7 @@ class ResultSerializer(RowSerializer):
         }
 
 
-class FlagDecisionSerializer(RussianModelSerializer):
+class FlagDecisionSerializer(RowSerializer):
     """Расчётный статус ШНОР с критериями и основаниями."""
 
     school_code = serializers.CharField(source="school.code", help_text="код ОО")
@@ -246,11 +255,13 @@ class FlagDecisionSerializer(RussianModelSerializer):
         model = FlagDecision
         fields = ["id", "school", "school_code", "list_year", "status", "criteria", "reasons"]
 
+    JOINED = {"school_code": "school__code"}
+
     def to_representation(self, decision):
         return {
             "id": decision.pk,
             "school": decision.school_id,
-            "school_code": decision.school.code,
+            "school_code": self.joined(decision, "school_code"),
             "list_year": decision.list_year,
             "status": decision.status,
             "criteria": decision.criteria,

@@ -57,12 +57,11 @@ class SchoolViewSet(SyncViewSet):
     tombstone_model = "schools.school"
 
     def base_queryset(self):
-        # Only the printed columns; the page's statuses by year in one more query, only the printed columns (a
-        # decision's reasons are the widest part of its row), newest list year first as SchoolSerializer prints
-        # them.
+        # Only the printed columns, the municipality's name as an annotation of the row (the same join); the page's
+        # statuses by year in one more query, only their printed columns (a decision's reasons are the widest part
+        # of its row), newest list year first as SchoolSerializer prints them.
         return (
-            School.objects.visible_to(self.request.user)
-            .select_related("municipality")
+            serializers.SchoolSerializer.with_joined(School.objects.visible_to(self.request.user))
             .only(  # what SchoolSerializer prints: the rest of a school's row is wide (director, contacts…)
                 "municipality",
                 "code",
@@ -74,7 +73,6 @@ class SchoolViewSet(SyncViewSet):
                 "shnsu",
                 "is_rural",
                 "updated_at",
-                "municipality__name",
             )
             .prefetch_related(
                 Prefetch(
@@ -164,11 +162,11 @@ class FlagDecisionViewSet(SyncViewSet):
     updated_field = "computation__created_at"
 
     def base_queryset(self):
-        # Only what the serializer prints: a school row is wide (address, director, contacts…).
-        return (
-            FlagDecision.objects.visible_to(self.request.user)
-            .select_related("school")
-            .only("school_id", "list_year", "status", "criteria", "reasons", "school__code")
+        # Only what the serializer prints; the school's code as an annotation of the row (the same join).
+        return serializers.FlagDecisionSerializer.with_joined(
+            FlagDecision.objects.visible_to(self.request.user).only(
+                "school_id", "list_year", "status", "criteria", "reasons"
+            )
         )
 
 
