@@ -1,3 +1,4 @@
+import contextlib
 import copy
 import os
 import socket
@@ -107,6 +108,8 @@ class ModuleWorld:
         self.blocker = blocker
         self.outer = None
         self.world: World | None = None
+        self.layer = None  # the savepoint holding what tests/builders/module.py's fixtures built on the world
+        self.built: dict[str, object] = {}
 
     def open(self) -> None:
         if self.outer is not None:
@@ -119,12 +122,46 @@ class ModuleWorld:
             self.outer.__enter__()
             self.world = make_world()
 
+    def build(self, item: pytest.Item) -> None:
+        """Build the module fixtures ``item`` asks for (tests/builders/module.py) before its savepoint, in a
+        savepoint of their own over the world: kept while the next tests ask for them (or for more), rolled back
+        for a test that does not ask for one of them — it sees the bare world, whatever ran before it."""
+        from django.db import transaction
+
+        from tests.builders.module import BUILDERS
+
+        wanted = [name for name in item.fixturenames if (item.module.__name__, name) in BUILDERS]
+        with self.blocker.unblock():
+            if self.layer is not None and not set(self.built) <= set(wanted):
+                self._drop_layer()
+            for name in wanted:
+                if name in self.built:
+                    continue
+                if self.layer is None:
+                    self.layer = transaction.atomic()
+                    self.layer.__enter__()
+                try:
+                    self.built[name] = BUILDERS[(item.module.__name__, name)](self.world)
+                except BaseException:
+                    self._drop_layer()  # half-built rows must not reach the next test
+                    raise
+
+    def _drop_layer(self) -> None:
+        from django.db import transaction
+
+        transaction.set_rollback(True)
+        self.layer.__exit__(None, None, None)  # back to the savepoint: the world alone
+        self.layer = None
+        self.built = {}
+
     def close(self) -> None:
         if self.outer is None:
             return
         from django.db import transaction
 
         with self.blocker.unblock():
+            if self.layer is not None:
+                self._drop_layer()
             transaction.set_rollback(True)
             self.outer.__exit__(None, None, None)
         self.outer = None
@@ -140,6 +177,7 @@ def pytest_runtest_setup(item):
         return
     if _module_world_fits(item):
         module_world.open()
+        module_world.build(item)
     else:
         module_world.close()
 
@@ -165,6 +203,9 @@ def _module_world(request, django_db_setup, django_db_blocker):
     ModuleWorld.current = module_world
     if _module_world_fits(request._pyfuncitem):  # set up before the test's own transaction (a wider scope)
         module_world.open()
+        # A build that raises is not the whole module's error: the test's fixture builds again, and fails, alone.
+        with contextlib.suppress(Exception):
+            module_world.build(request._pyfuncitem)
     yield module_world
     module_world.close()
     ModuleWorld.current = None

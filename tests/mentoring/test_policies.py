@@ -39,6 +39,7 @@ from mentoring.policies import (
     MentorAssignmentPolicy,
 )
 from schools.models import School
+from tests.builders.module import module_fixture
 from tests.factories import SubjectFactory, TeacherFactory, UserFactory
 from tests.policy_table import check_anywhere, check_table, fresh
 
@@ -66,7 +67,7 @@ def users(world) -> dict:
     return {**world.users, "anonymous": AnonymousUser()}
 
 
-@pytest.fixture
+@module_fixture
 def season(world):
     users = world.users
     today = timezone.localdate()

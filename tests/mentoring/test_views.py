@@ -10,6 +10,7 @@ from core.models import User
 from mentoring import services
 from mentoring.models import LogEntry, LogKind, MentorAssignment, Order, TutorAssignment
 from schools.models import ApprovedList, ApprovedListEntry, FlagStatus
+from tests.builders.module import module_fixture
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def days(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
 
 
-@pytest.fixture
+@module_fixture
 def season(world):
     """An order of mun_a: the mentor at school_a1, the tutor for one maths teacher of school_a1."""
     methodist = world.users["methodist"]

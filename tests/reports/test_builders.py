@@ -8,6 +8,7 @@ from django.utils import timezone
 from reports.builders import SECTIONS, ReportParams, build, rule_rows
 from reports.context import Table
 from schools.models import FlagStatus
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import Y, build_programme, decide
 from tests.builders.schools import add
 from tests.factories import SchoolFactory
@@ -15,7 +16,7 @@ from tests.factories import SchoolFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@module_fixture
 def programme(world):
     return build_programme(world)
 

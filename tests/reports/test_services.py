@@ -8,14 +8,20 @@ from django.core.exceptions import PermissionDenied
 
 from reports import services, signing
 from reports.models import Report, ReportEvent, ReportFile, ReportFormat, ReportStatus
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import Y, build_programme
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def programme(world, media, signing_settings):
+@module_fixture
+def programme_rows(world):
     return build_programme(world)
+
+
+@pytest.fixture
+def programme(programme_rows, media, signing_settings):
+    return programme_rows
 
 
 def request(world, user="methodist", **kwargs):

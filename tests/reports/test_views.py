@@ -8,14 +8,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reports.models import Report, ReportFormat, ReportStatus
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import Y, build_programme
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def programme(world, media, signing_settings):
+@module_fixture
+def programme_rows(world):
     return build_programme(world)
+
+
+@pytest.fixture
+def programme(programme_rows, media, signing_settings):
+    return programme_rows
 
 
 def login(client, world, name):

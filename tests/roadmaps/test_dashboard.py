@@ -14,6 +14,7 @@ from roadmaps import transitions
 from roadmaps.indicators import selectors
 from roadmaps.models import Roadmap, RoadmapItem
 from schools.models import FlagStatus, QualificationCategory
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import TODAY, Y, build_programme, days, decide, seed_catalogues
 from tests.builders.schools import add
 from tests.factories import (
@@ -28,7 +29,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@module_fixture
 def programme(world):
     return build_programme(world)
 

@@ -22,6 +22,7 @@ from schools.models import (
     School,
 )
 from schools.services import approved_list_create, approved_list_set_inclusion, flag_rule_update
+from tests.builders.module import module_fixture
 from tests.builders.schools import add
 from tests.factories import SchoolFactory
 
@@ -73,7 +74,7 @@ def row_html(response, code: str) -> str:
     return html[start : html.index("</tr>", start)]
 
 
-@pytest.fixture
+@module_fixture
 def flagged(world):
     """Two list years (2022, 2023) whose 2023 statuses cover every status and every movement.
 
