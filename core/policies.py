@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
@@ -213,6 +213,26 @@ class Policy:
             return False
         return not self.reach_scope(user, roles).is_empty
 
+    # -- actions asked about the owner, before the object exists ---------------------------------------------
+
+    def owners(
+        self, owner_model: type[models.Model], user, action: str, queryset: models.QuerySet | None = None
+    ):
+        """Rows of ``owner_model`` (a school, a municipality, a teacher: what a new object of this model will
+        belong to) where ``user`` may do ``action``: the owner's own policy asked with this action's roles."""
+        return policy_for(owner_model).reach(user, self.roles(action), queryset)
+
+    def can_for_owner(self, user, action: str, owner: models.Model) -> bool:
+        """May ``user`` do ``action`` with a (new) object belonging to ``owner``?"""
+        owner_model = type(owner)
+        return self.owners(
+            owner_model, user, action, owner_model._default_manager.filter(pk=owner.pk)
+        ).exists()
+
+    def deny(self, action: str) -> NoReturn:
+        """Refuse ``action`` with this policy's Russian message."""
+        raise PermissionDenied(self.messages.get(action, self.denied_message))
+
     # -- the public face -------------------------------------------------------------------------------------
 
     def _base(self, queryset: models.QuerySet | None) -> models.QuerySet:
@@ -254,7 +274,7 @@ class Policy:
     def require(self, user, action: str, obj: models.Model | None = None) -> None:
         """Raise ``PermissionDenied`` (with a Russian message) unless ``can(user, action, obj)``."""
         if not self.can(user, action, obj):
-            raise PermissionDenied(self.messages.get(action, self.denied_message))
+            self.deny(action)
 
 
 class PolicyQuerySet(models.QuerySet):

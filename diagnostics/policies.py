@@ -18,7 +18,6 @@ for a new campaign (``CampaignPolicy.municipalities``). Each reads the owner's o
 action, so the answer is the territory tree's, as everywhere.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from core.policies import CHANGE, VIEW, Policy, policy_for, register_policy
@@ -48,19 +47,6 @@ OVERSEE = "oversee"
 
 # The municipality's and the region's staff: they see campaigns as such (and the area's tabs).
 CAMPAIGN_STAFF_ROLES = CampaignQuerySet.read_roles
-
-
-def _owners(owner_model, user, roles: frozenset[str], queryset=None):
-    """Rows of ``owner_model`` (a lower app's model) that ``user`` reaches through ``roles``: its own policy."""
-    return policy_for(owner_model).reach(user, roles, queryset)
-
-
-def _owns(owner_model, user, roles: frozenset[str], owner) -> bool:
-    return _owners(owner_model, user, roles, owner_model._default_manager.filter(pk=owner.pk)).exists()
-
-
-def _deny(policy: Policy, action: str):
-    raise PermissionDenied(policy.messages.get(action, policy.denied_message))
 
 
 @register_policy(Campaign)
@@ -100,14 +86,14 @@ class CampaignPolicy(Policy):
 
     def municipalities(self, user, action: str = CREATE):
         """Municipalities where ``user`` may run a diagnostics (the municipality's policy, these roles)."""
-        return _owners(Municipality, user, self.roles(action))
+        return self.owners(Municipality, user, action)
 
     def can_create_in(self, user, municipality: Municipality) -> bool:
-        return _owns(Municipality, user, self.roles(CREATE), municipality)
+        return self.can_for_owner(user, CREATE, municipality)
 
     def require_create_in(self, user, municipality: Municipality) -> None:
         if not self.can_create_in(user, municipality):
-            _deny(self, CREATE)
+            self.deny(CREATE)
 
 
 @register_policy(DiagnosticResult)
@@ -149,14 +135,14 @@ class RoutePolicy(Policy):
     def teachers(self, user, action: str = WRITE, queryset=None):
         """Teachers whose ИОМ ``user`` may draft, write or approve (the teacher's policy, the action's roles):
         the same rows a route of theirs is reached by (a route is reached through its teacher)."""
-        return _owners(Teacher, user, self.roles(action), queryset)
+        return self.owners(Teacher, user, action, queryset)
 
     def can_for_teacher(self, user, action: str, teacher: Teacher) -> bool:
-        return _owns(Teacher, user, self.roles(action), teacher)
+        return self.can_for_owner(user, action, teacher)
 
     def require_for_teacher(self, user, action: str, teacher: Teacher) -> None:
         if not self.can_for_teacher(user, action, teacher):
-            _deny(self, action)
+            self.deny(action)
 
 
 @register_policy(RouteLine)
@@ -185,10 +171,10 @@ class ProgressFormPolicy(Policy):
     def schools(self, user, action: str = FILL, queryset=None):
         """Schools whose forms ``user`` may do ``action`` with (the school's policy, the action's roles): where
         a form not opened yet may be opened, which schools' forms a school's admin lists."""
-        return _owners(School, user, self.roles(action), queryset)
+        return self.owners(School, user, action, queryset)
 
     def can_for_school(self, user, action: str, school: School) -> bool:
-        return _owns(School, user, self.roles(action), school)
+        return self.can_for_owner(user, action, school)
 
 
 @register_policy(ProgressEntry)

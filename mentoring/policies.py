@@ -15,7 +15,6 @@ Actions about an object that does not exist yet are asked about its owner (``sch
 the owner's own policy with the action's roles, so the answer is the territory tree's, as everywhere.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from core.models import User
@@ -41,23 +40,19 @@ COVERAGE_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 LOG_WRITE_ROLES = STAFF_WRITE_ROLES | frozenset({Role.MENTOR, Role.TUTOR})
 
 
-def _deny(policy: Policy, action: str):
-    raise PermissionDenied(policy.messages.get(action, policy.denied_message))
-
-
 class _OwnedBySchool(Policy):
     """Actions asked about a school before the object exists (a new assignment, partnership, log entry)."""
 
     def schools(self, user, action: str, queryset=None):
         """Schools where ``user`` may do ``action`` (the school's policy with the action's roles)."""
-        return policy_for(School).reach(user, self.roles(action), queryset)
+        return self.owners(School, user, action, queryset)
 
     def can_for_school(self, user, action: str, school: School) -> bool:
-        return self.schools(user, action, School.objects.filter(pk=school.pk)).exists()
+        return self.can_for_owner(user, action, school)
 
     def require_for_school(self, user, action: str, school: School) -> None:
         if not self.can_for_school(user, action, school):
-            _deny(self, action)
+            self.deny(action)
 
 
 @register_policy(Order)
@@ -78,7 +73,7 @@ class OrderPolicy(Policy):
 
     def require_create_in(self, user, municipality: Municipality) -> None:
         if not self.municipalities(user).filter(pk=municipality.pk).exists():
-            _deny(self, CREATE)
+            self.deny(CREATE)
 
 
 @register_policy(MentorAssignment)

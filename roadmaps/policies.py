@@ -31,11 +31,6 @@ TOTALS = "totals"
 INDICATOR_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 
 
-def _reaches(model, user, roles: frozenset[str], obj) -> bool:
-    """Does ``user`` reach ``obj`` (of a lower app's ``model``) through ``roles``: that model's own policy."""
-    return policy_for(model).reach(user, roles, model._default_manager.filter(pk=obj.pk)).exists()
-
-
 def _named_responsible(user) -> bool:
     """Is ``user`` a person named responsible on some roadmap item?"""
     return is_person(user) and RoadmapItem.objects.filter(responsible_users=user).exists()
@@ -86,13 +81,13 @@ class RoadmapPolicy(Policy):
 
     def schools(self, user, action: str = CREATE):
         """Schools whose roadmaps ``user`` may create (the school's policy, the action's roles)."""
-        return policy_for(School).reach(user, self.roles(action))
+        return self.owners(School, user, action)
 
     def can_create_for(self, user, municipality: Municipality, school: School | None = None) -> bool:
         """May ``user`` create (and plan) a roadmap of ``school`` or, without one, of ``municipality``?"""
         if school is not None:
-            return _reaches(School, user, self.roles(CREATE), school)
-        return _reaches(Municipality, user, self.roles(CREATE), municipality)
+            return self.can_for_owner(user, CREATE, school)
+        return self.can_for_owner(user, CREATE, municipality)
 
     def require_create_for(self, user, municipality: Municipality, school: School | None = None) -> None:
         if not self.can_create_for(user, municipality, school):
@@ -171,7 +166,7 @@ class EventPolicy(Policy):
         return policy_for(Municipality).reach(user, self.roles(action))
 
     def can_create_in(self, user, municipality: Municipality) -> bool:
-        return _reaches(Municipality, user, self.roles(CREATE), municipality)
+        return self.can_for_owner(user, CREATE, municipality)
 
 
 @register_policy(RiskProfile)
@@ -187,7 +182,7 @@ class RiskProfilePolicy(Policy):
 
     def schools(self, user, action: str, queryset=None):
         """Schools whose profiles ``user`` may ``action`` (the school's policy, the action's roles)."""
-        return policy_for(School).reach(user, self.roles(action), queryset)
+        return self.owners(School, user, action, queryset)
 
     def can_for_school(self, user, action: str, school: School) -> bool:
-        return _reaches(School, user, self.roles(action), school)
+        return self.can_for_owner(user, action, school)
