@@ -187,7 +187,7 @@ def pytest_runtest_teardown(item, nextitem):
     """After a transactional test has flushed the database, the catalogues migrations seed (procedure and activity
     kinds) are put back: under pytest-xdist any module may come after one in the same process."""
     yield
-    if not _transactional(item):
+    if not _transactional(item) or nextitem is None:  # the last test: the test database is already gone
         return
     from pytest_django.plugin import blocking_manager_key
 
