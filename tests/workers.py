@@ -107,6 +107,7 @@ def producer(redis_url: str):
     """A Celery app that sends to the real broker (the test settings run tasks eagerly otherwise)."""
     from celery import Celery
 
-    app = Celery("producer", broker=redis_url)
+    # Not the current app: shared tasks (task.app) must keep sending through the project's eager app.
+    app = Celery("producer", broker=redis_url, set_as_current=False)
     app.conf.update(task_serializer="json", accept_content=["json"])
     return app

@@ -37,10 +37,19 @@ def decide(school, year: int, status: str) -> FlagDecision:
     return FlagDecision.objects.create(school=school, list_year=year, status=status, computation=computation)
 
 
+# Every migration that seeds a catalogue (a RunPython ``seed``, idempotent: get_or_create): procedure kinds,
+# activity kinds, risk factors. tests/test_seed_catalogues.py keeps this list equal to the migrations'.
+SEEDING_MIGRATIONS = (
+    "schools.migrations.0003_seed_procedure_kinds",
+    "diagnostics.migrations.0002_seed_activity_kinds",
+    "roadmaps.migrations.0002_seed_risk_factors",
+)
+
+
 def seed_catalogues() -> None:
     """Catalogues seeded by migrations; a transactional (browser) test starts from a flushed database."""
-    importlib.import_module("schools.migrations.0003_seed_procedure_kinds").seed(django_apps, None)
-    importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)
+    for name in SEEDING_MIGRATIONS:
+        importlib.import_module(name).seed(django_apps, None)
 
 
 def build_programme(world):

@@ -27,8 +27,10 @@ QUEUE_OF = {
 
 
 def project_tasks() -> set[str]:
+    """The project's tasks: not Celery's own, nor those a test module defines (``tests.…``, registered when
+    pytest imports that module, e.g. tests/core/test_job_task.py, in the same process)."""
     app.loader.import_default_modules()
-    return {name for name in app.tasks if not name.startswith("celery.")}
+    return {name for name in app.tasks if not name.startswith(("celery.", "tests."))}
 
 
 def test_every_task_of_the_project_has_its_queue_in_the_table():
@@ -54,7 +56,8 @@ def test_beat_schedule_sends_each_task_to_its_queue():
 
 def test_enqueue_publishes_to_the_queue_of_the_route(monkeypatch):
     """A page sends through core.tasks.enqueue (send_task by name): the routes apply to it too."""
-    sender = Celery("routes-test", broker="memory://")
+    # Not the current app: later tests of this process keep the project's eager app (shared tasks follow it).
+    sender = Celery("routes-test", broker="memory://", set_as_current=False)
     sender.conf.update(
         task_routes=settings.CELERY_TASK_ROUTES,
         task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
