@@ -6,16 +6,12 @@ Quarterly forms are the school's: its admin fills them, the municipality's staff
 tutors do not see them.
 """
 
-import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 
 from core.models import User
-from diagnostics import services
 from diagnostics.models import (
     Campaign,
     DiagnosticResult,
@@ -25,9 +21,7 @@ from diagnostics.models import (
     RouteLine,
     SpecificDeficit,
 )
-from diagnostics.progress import Quarter
-from mentoring import services as mentoring
-from tests.factories import SubjectFactory, TeacherFactory
+from tests.builders.diagnostics import build_diagnosed
 
 pytestmark = pytest.mark.django_db
 
@@ -137,77 +131,7 @@ class Diagnosed:
 
 @pytest.fixture
 def diagnosed(world) -> Diagnosed:
-    users = world.users
-    today = timezone.localdate()
-    start = today - datetime.timedelta(days=10)
-    math = SubjectFactory(name="Математика")
-    teachers = {
-        "Иванова": TeacherFactory(school=world.school_a1, last_name="Иванова", subjects=[math]),
-        "Петров": TeacherFactory(school=world.school_a1, last_name="Петров", subjects=[math]),
-        "Сидорова": TeacherFactory(school=world.school_a2, last_name="Сидорова", subjects=[math]),
-        "Смирнова": TeacherFactory(school=world.school_b1, last_name="Смирнова", subjects=[math]),
-        "Попов": TeacherFactory(school=world.school_other, last_name="Попов", subjects=[math]),
-    }
-    order = mentoring.order_create(
-        municipality=world.mun_a, number="1-о", date=today, user=users["methodist"]
-    )
-    mentoring.mentor_assign(
-        order=order,
-        school=world.school_a1,
-        mentor_user=users["mentor"],
-        start_date=start,
-        user=users["methodist"],
-    )
-    mentoring.tutor_assign(
-        order=order,
-        teacher=teachers["Иванова"],
-        subject=math,
-        tutor=users["tutor"],
-        start_date=start,
-        user=users["methodist"],
-    )
-    campaigns = {}
-    for name, municipality, schools, who, teacher_names in (
-        (
-            "A",
-            world.mun_a,
-            [world.school_a1, world.school_a2],
-            "methodist",
-            ["Иванова", "Петров", "Сидорова"],
-        ),
-        ("B", world.mun_b, [world.school_b1], "regional_methodist", ["Смирнова"]),
-        ("OTHER", world.school_other.municipality, [world.school_other], "superuser", ["Попов"]),
-    ):
-        campaign = services.campaign_create(
-            municipality=municipality,
-            name=name,
-            instrument="анкета",
-            start_date=datetime.date(2026, 1, 12),
-            end_date=datetime.date(2026, 1, 30),
-            schools=schools,
-            user=users[who],
-        )
-        campaigns[name] = campaign
-        subject = campaign.blocks.get(code="subject")
-        for teacher_name in teacher_names:
-            teacher = teachers[teacher_name]
-            services.results_set(
-                campaign=campaign, teacher=teacher, scores={subject.pk: Decimal(10)}, user=users[who]
-            )
-            services.specific_deficit_add(
-                campaign=campaign, teacher=teacher, text=teacher_name, user=users[who]
-            )
-            route = services.route_draft(
-                teacher=teacher,
-                campaign=campaign,
-                school_year=2030,
-                user=users[who],
-                today=datetime.date(2030, 8, 1),
-            )
-            services.route_approve(route=route, user=users[who])
-    for school in (world.school_a1, world.school_a2, world.school_b1, world.school_other):
-        services.progress_form_open(school=school, quarter=Quarter(2030, 4))
-    return Diagnosed(world, teachers)
+    return Diagnosed(world, build_diagnosed(world))
 
 
 def campaigns(queryset) -> set[str]:
