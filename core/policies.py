@@ -229,6 +229,10 @@ class Policy:
             owner_model, user, action, owner_model._default_manager.filter(pk=owner.pk)
         ).exists()
 
+    def require_for_owner(self, user, action: str, owner: models.Model) -> None:
+        if not self.can_for_owner(user, action, owner):
+            self.deny(action)
+
     def deny(self, action: str) -> NoReturn:
         """Refuse ``action`` with this policy's Russian message."""
         raise PermissionDenied(self.messages.get(action, self.denied_message))

@@ -22,7 +22,8 @@ from django.db.models import Q
 
 from core.policies import CHANGE, VIEW, Policy, policy_for, register_policy
 from core.roles import PERSONAL_DATA_ROLES, STAFF_WRITE_ROLES, Role
-from schools.models import Municipality, School, Teacher
+from schools.models import Municipality, Teacher
+from schools.policies import OwnedBySchoolPolicy
 
 from .models import (
     Campaign,
@@ -141,8 +142,7 @@ class RoutePolicy(Policy):
         return self.can_for_owner(user, action, teacher)
 
     def require_for_teacher(self, user, action: str, teacher: Teacher) -> None:
-        if not self.can_for_teacher(user, action, teacher):
-            self.deny(action)
+        self.require_for_owner(user, action, teacher)
 
 
 @register_policy(RouteLine)
@@ -151,7 +151,7 @@ class RouteLinePolicy(Policy):
 
 
 @register_policy(ProgressForm)
-class ProgressFormPolicy(Policy):
+class ProgressFormPolicy(OwnedBySchoolPolicy):
     """A school's quarterly form: its admin fills it (only the admin: the methodologist must not sign for the
     school); the municipality's methodologist accepts or returns it; the municipality's staff read it."""
 
@@ -169,12 +169,9 @@ class ProgressFormPolicy(Policy):
     }
 
     def schools(self, user, action: str = FILL, queryset=None):
-        """Schools whose forms ``user`` may do ``action`` with (the school's policy, the action's roles): where
-        a form not opened yet may be opened, which schools' forms a school's admin lists."""
-        return self.owners(School, user, action, queryset)
-
-    def can_for_school(self, user, action: str, school: School) -> bool:
-        return self.can_for_owner(user, action, school)
+        """Schools whose forms ``user`` may do ``action`` with: where a form not opened yet may be opened, which
+        schools' forms a school's admin lists."""
+        return super().schools(user, action, queryset)
 
 
 @register_policy(ProgressEntry)

@@ -20,7 +20,8 @@ from django.db.models import Q
 from core.models import User
 from core.policies import CHANGE, VIEW, Policy, is_person, policy_for, register_policy
 from core.roles import SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
-from schools.models import Municipality, School
+from schools.models import Municipality
+from schools.policies import OwnedBySchoolPolicy
 
 from .models import LogEntry, MentorAssignment, Order, Partnership, PlanItem, TutorAssignment
 
@@ -38,21 +39,6 @@ TOTALS = "totals"
 COVERAGE_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 # Who records mentoring: the assigned mentor and tutors (through their orders), and the methodologist.
 LOG_WRITE_ROLES = STAFF_WRITE_ROLES | frozenset({Role.MENTOR, Role.TUTOR})
-
-
-class _OwnedBySchool(Policy):
-    """Actions asked about a school before the object exists (a new assignment, partnership, log entry)."""
-
-    def schools(self, user, action: str, queryset=None):
-        """Schools where ``user`` may do ``action`` (the school's policy with the action's roles)."""
-        return self.owners(School, user, action, queryset)
-
-    def can_for_school(self, user, action: str, school: School) -> bool:
-        return self.can_for_owner(user, action, school)
-
-    def require_for_school(self, user, action: str, school: School) -> None:
-        if not self.can_for_school(user, action, school):
-            self.deny(action)
 
 
 @register_policy(Order)
@@ -77,7 +63,7 @@ class OrderPolicy(Policy):
 
 
 @register_policy(MentorAssignment)
-class MentorAssignmentPolicy(_OwnedBySchool, Policy):
+class MentorAssignmentPolicy(OwnedBySchoolPolicy):
     """Reached through the mentored school: its admin, the municipality, the mentor themself. The
     municipality's methodologist assigns mentors and ends assignments."""
 
@@ -124,7 +110,7 @@ class MentorAssignmentPolicy(_OwnedBySchool, Policy):
 
 
 @register_policy(TutorAssignment)
-class TutorAssignmentPolicy(_OwnedBySchool, Policy):
+class TutorAssignmentPolicy(OwnedBySchoolPolicy):
     """A tutor's assignment names a teacher (personal data): read through the teacher; the municipality's
     methodologist assigns tutors to the teachers of its schools."""
 
@@ -137,7 +123,7 @@ class TutorAssignmentPolicy(_OwnedBySchool, Policy):
 
 
 @register_policy(Partnership)
-class PartnershipPolicy(_OwnedBySchool, Policy):
+class PartnershipPolicy(OwnedBySchoolPolicy):
     """Reached through the ШНОР of the partnership. The municipality's methodologist creates partnerships;
     the joint plan is the school's work too: its admin and the methodologist change it (``edit_plan``)."""
 
@@ -161,7 +147,7 @@ class PlanItemPolicy(Policy):
 
 
 @register_policy(LogEntry)
-class LogEntryPolicy(_OwnedBySchool, Policy):
+class LogEntryPolicy(OwnedBySchoolPolicy):
     """The log names teachers: the school's people and the municipality's staff read it (LOG_READ_ROLES).
     The author reads, edits and deletes their entries (a tutor, who reaches teachers one by one, reads the
     entries they wrote); the municipality's methodologist corrects any. A new entry is recorded at a school

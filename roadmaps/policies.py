@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from core.policies import CHANGE, VIEW, Policy, is_person, policy_for, register_policy
 from core.roles import SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School
+from schools.policies import OwnedBySchoolPolicy
 
 from .models import Event, RiskProfile, Roadmap, RoadmapItem
 
@@ -170,7 +171,7 @@ class EventPolicy(Policy):
 
 
 @register_policy(RiskProfile)
-class RiskProfilePolicy(Policy):
+class RiskProfilePolicy(OwnedBySchoolPolicy):
     """A school's risk profile for a year: read by whoever reaches the school, filled in by the
     municipality's methodologist. Asked about the school (``schools``, ``can_for_school``): the profile of a
     year is created on its first save."""
@@ -179,10 +180,3 @@ class RiskProfilePolicy(Policy):
         VIEW: "Нет доступа к этому рисковому профилю.",
         CHANGE: "Рисковый профиль заполняет методист муниципалитета; администратор школы его просматривает.",
     }
-
-    def schools(self, user, action: str, queryset=None):
-        """Schools whose profiles ``user`` may ``action`` (the school's policy, the action's roles)."""
-        return self.owners(School, user, action, queryset)
-
-    def can_for_school(self, user, action: str, school: School) -> bool:
-        return self.can_for_owner(user, action, school)

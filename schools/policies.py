@@ -49,6 +49,22 @@ class MunicipalityPolicy(Policy):
         return scope.everything or region.pk in scope.region_ids
 
 
+class OwnedBySchoolPolicy(Policy):
+    """A policy of something that belongs to a school, whose actions are also asked about the school before the
+    object exists (a new assignment, partnership or log entry, a quarterly form not opened yet, a year's risk
+    profile): the school's own policy with the action's roles."""
+
+    def schools(self, user, action: str, queryset=None):
+        """Schools where ``user`` may do ``action``."""
+        return self.owners(School, user, action, queryset)
+
+    def can_for_school(self, user, action: str, school: School) -> bool:
+        return self.can_for_owner(user, action, school)
+
+    def require_for_school(self, user, action: str, school: School) -> None:
+        self.require_for_owner(user, action, school)
+
+
 @register_policy(School)
 class SchoolPolicy(Policy):
     """The registry's schools: everybody with a role reads those they reach, the methodologists change them.
