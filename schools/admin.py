@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Municipality, ProfessionalCourse, Region, School, Teacher
+from .models import Municipality, ProfessionalCourse, Region, School, SchoolIdentifier, Teacher
 
 
 @admin.register(Region)
@@ -19,6 +19,26 @@ class MunicipalityAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
 
 
+class SchoolIdentifierInline(admin.TabularInline):
+    """A school's identifiers (ФИС ОКО logins, ИНН, РЦОИ codes, names seen in files), edited on its page."""
+
+    model = SchoolIdentifier
+    extra = 0
+    fields = ["kind", "value", "key", "source", "created_at"]
+    readonly_fields = ["key", "created_at"]
+
+
+@admin.register(SchoolIdentifier)
+class SchoolIdentifierAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind", "school", "source", "created_at"]
+    list_filter = ["kind", "region"]
+    list_select_related = ["school"]
+    search_fields = ["value", "key", "school__code", "school__name"]
+    autocomplete_fields = ["school"]
+    readonly_fields = ["key", "region", "created_at"]
+    fields = ["school", "kind", "value", "key", "source", "region", "created_at"]
+
+
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
     list_display = ["code", "display_name", "municipality", "school_type", "director", "shnsu", "is_active"]
@@ -29,6 +49,7 @@ class SchoolAdmin(admin.ModelAdmin):
     autocomplete_fields = ["municipality"]
     readonly_fields = ["created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [SchoolIdentifierInline]  # noqa: RUF012
     fieldsets = (
         (None, {"fields": ("municipality", "code", "name", "short_name", "school_type", "is_active")}),
         ("Контакты", {"fields": ("director", "address", "phone", "email", "website")}),

@@ -42,6 +42,10 @@ class SchoolQuerySet(ScopedQuerySet):
         )
 
 
+class SchoolIdentifierQuerySet(ScopedQuerySet):
+    pass  # reached through the identifier's school (the default paths); read by everyone who reads the school
+
+
 class TeacherQuerySet(ScopedQuerySet):
     """Teachers are personal data: their school's admin, the municipality's staff, their mentor (through
     the school) and their own tutor (through the teacher, TEACHER_LEVEL_ROLES) — nobody else."""

@@ -2,11 +2,13 @@
 School`` and the migrations keep working.
 
 - ``registry`` — regions, municipalities, schools;
+- ``context`` — a school's context per year (ФИС ОКО's context forms);
 - ``results`` — procedure kinds, subjects, procedures, results;
 - ``flags`` — the ШНОР rule, computed statuses, approved lists;
 - ``teachers`` — teachers and their professional courses.
 """
 
+from .context import InstructionLanguage, SchoolContext, SettlementSize, SettlementType
 from .flags import (
     ApprovedList,
     ApprovedListEntry,
@@ -16,7 +18,15 @@ from .flags import (
     FlagRule,
     FlagStatus,
 )
-from .registry import PERCENT_VALIDATORS, Municipality, Region, School, SchoolType
+from .registry import (
+    PERCENT_VALIDATORS,
+    IdentifierKind,
+    Municipality,
+    Region,
+    School,
+    SchoolIdentifier,
+    SchoolType,
+)
 from .results import (
     DEFAULT_THRESHOLD,
     SMALL_SAMPLE,
@@ -40,6 +50,8 @@ __all__ = [
     "FlagDecision",
     "FlagRule",
     "FlagStatus",
+    "IdentifierKind",
+    "InstructionLanguage",
     "Municipality",
     "Procedure",
     "ProcedureKind",
@@ -48,7 +60,11 @@ __all__ = [
     "Region",
     "Result",
     "School",
+    "SchoolContext",
+    "SchoolIdentifier",
     "SchoolType",
+    "SettlementSize",
+    "SettlementType",
     "Subject",
     "Teacher",
     "failed_share",

@@ -1,14 +1,17 @@
 """The registry: regions, their municipalities and the schools."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from core.models import BaseModel
 
+from ..identity import identifier_key
 from ..querysets import (
     MunicipalityQuerySet,
     RegionQuerySet,
+    SchoolIdentifierQuerySet,
     SchoolQuerySet,
 )
 
@@ -148,3 +151,81 @@ class School(BaseModel):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+
+class IdentifierKind(models.TextChoices):
+    """How other systems know a school (values repeated as constants in the pure ``schools.identity``)."""
+
+    FISOKO = "fisoko", "Логин ФИС ОКО"
+    INN = "inn", "ИНН"
+    OGRN = "ogrn", "ОГРН"
+    RCOI_OGE = "rcoi_oge", "Код РЦОИ (ОГЭ)"
+    RCOI_EGE = "rcoi_ege", "Код РЦОИ (ЕГЭ)"
+    NAME = "name", "Наименование в файлах"
+
+
+class SchoolIdentifier(models.Model):
+    """One name a school is known by in another system or in files: a ФИС ОКО login (``sch…`` before 2022,
+    ``edu…`` since), ИНН, ОГРН, РЦОИ codes, a name seen in a file. Unique within the region for every kind but
+    names (two schools may share a name in a region; the resolver narrows a name by municipality)."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="identifiers", verbose_name="школа"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name="регион")
+    kind = models.CharField("вид", max_length=16, choices=IdentifierKind.choices)
+    value = models.CharField("значение", max_length=500, help_text="Как записано в источнике.")
+    key = models.CharField("ключ", max_length=500, editable=False, help_text="Нормализованное значение.")
+    source = models.CharField("откуда известно", max_length=500, blank=True)
+    created_at = models.DateTimeField("добавлен", auto_now_add=True)
+
+    objects = SchoolIdentifierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "идентификатор школы"
+        verbose_name_plural = "идентификаторы школ"
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "key"],
+                condition=~models.Q(kind="name"),
+                name="school_identifier_unique_in_region",
+                violation_error_message="Этот идентификатор уже принадлежит другой школе региона.",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "kind", "key"], name="school_identifier_unique_per_school"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """The key from the value, the region from the school (both derived, never typed in)."""
+        self.key = identifier_key(self.kind, self.value)
+        if self.region_id is None and self.school_id is not None:
+            self.region_id = (
+                School.objects.filter(pk=self.school_id).values_list("municipality__region", flat=True).get()
+            )
+
+    def clean(self) -> None:
+        # The admin's form excludes ``key`` and ``region``, so the database constraints on them are not
+        # validated by the form: say it here in Russian rather than fail on the constraint.
+        self.fill_derived()
+        if not self.key:
+            raise ValidationError({"value": "Значение пусто после нормализации."})
+        if self.kind != IdentifierKind.NAME:
+            holder = (
+                SchoolIdentifier.objects.filter(region_id=self.region_id, kind=self.kind, key=self.key)
+                .exclude(school_id=self.school_id)
+                .select_related("school")
+                .first()
+            )
+            if holder is not None:
+                raise ValidationError(
+                    {"value": f"«{self.value}» уже принадлежит школе {holder.school.code} «{holder.school}»."}
+                )
