@@ -136,6 +136,10 @@ class Result(BaseModel):
     marks_4 = models.PositiveIntegerField("«4»", null=True, blank=True)
     marks_5 = models.PositiveIntegerField("«5»", null=True, blank=True)
     mean_score = models.DecimalField("средний балл", max_digits=6, decimal_places=2, null=True, blank=True)
+    # ЕГЭ only (regional ЕГЭ workbooks): «высокобалльники (80–99 баллов)» and «получили 100 баллов». Empty when
+    # the file does not give them; with the failed they are three disjoint groups of the participants.
+    high_scorers = models.PositiveIntegerField("высокобалльников (80–99)", null=True, blank=True)
+    hundred_scorers = models.PositiveIntegerField("100 баллов", null=True, blank=True)
     # Which upload last wrote the row: audit metadata, not integrity. No index and no database-level
     # constraint (Django still applies SET_NULL when an ImportBatch is deleted).
     import_batch = models.ForeignKey(
@@ -172,7 +176,7 @@ class Result(BaseModel):
                     condition=models.Q(**{f"{f}__isnull": True}) | models.Q(**{f"{f}__gte": 0}),
                     name=f"result_{f}_non_negative",
                 )
-                for f in ("marks_3", "marks_4", "marks_5")
+                for f in ("marks_3", "marks_4", "marks_5", "high_scorers", "hundred_scorers")
             ],
         ]
         indexes = [

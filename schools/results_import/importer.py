@@ -20,7 +20,7 @@ from ..models import Region
 from .catalog import Catalog
 from .layouts import open_rows
 from .layouts.base import Row
-from .layouts.template import TEMPLATE_COLUMNS
+from .layouts.template import TEMPLATE_COLUMNS, TEMPLATE_KEYS
 from .validation import BLANK, MAX_COUNT, check_row
 from .writers import CopyWriter, PortableWriter, Writer
 
@@ -29,6 +29,9 @@ CHUNK_ROWS = 10_000
 # List years that look back at a result of year X (the rule looks back up to 2–3 years: X+1 … X+3).
 LIST_YEARS_AFFECTED = (1, 2, 3)
 
+# The ЕГЭ extras' places in a row (optional columns, after the others; found by key, not by position).
+_HIGH = TEMPLATE_KEYS.index("high_scorers")
+_HUNDRED = TEMPLATE_KEYS.index("hundred_scorers")
 _MEAN = re.compile(r"^[0-9]{1,4}(?:[.,][0-9]{1,2})?$")  # a mean score as stored: up to 9999.99
 
 
@@ -99,6 +102,7 @@ class ResultsImporter:
                     self._report_duplicates(duplicates, outcome, catalog, stream, name, options)
                 if outcome.ok:
                     outcome.stats = writer.finish()
+                    outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)
                 elif apply:
                     raise _Undo
         except _Undo:
@@ -108,6 +112,8 @@ class ResultsImporter:
                 writer.close()
             raise
         writer.close()
+        if writer.changes is not None and outcome.changes is None:
+            writer.changes.close()  # a file with errors lists no changes
         outcome.stats.setdefault("created", 0)
         outcome.stats.setdefault("updated", 0)
         outcome.stats.setdefault("unchanged", 0)
@@ -138,8 +144,13 @@ class ResultsImporter:
         chunk = CHUNK_ROWS
         clean = True  # no error so far: rows go on to the writer
         total = 0
+        sheet = ""  # the sheet being read (outcome.sheet, "" for a CSV): a preview lists changes per sheet
         for line, values, row_errors in rows:
             total += 1
+            if outcome.sheet != sheet:
+                sheet = outcome.sheet
+                if clean:
+                    writer.set_sheet(sheet or None)
             if total % chunk == 0:
                 if clean:  # write what is buffered (nothing is, once the file has an error)
                     writer.flush()
@@ -150,7 +161,10 @@ class ResultsImporter:
                     outcome.add_error(error)
                 clean = False
                 continue
-            code, year, kind, subject, grade, participants, failed, marks_3, marks_4, marks_5, mean = values
+            code, year, kind, subject, grade, participants, failed, marks_3, marks_4, marks_5, mean = values[
+                :11
+            ]
+            high, hundred = values[_HIGH], values[_HUNDRED]
             school = schools.get(code.lower())
             procedure = procedure_of.get((kind, subject, grade, year))
             if procedure is None:
@@ -169,6 +183,8 @@ class ResultsImporter:
                 and (not marks_4 or marks_4.isdecimal())
                 and (not marks_5 or marks_5.isdecimal())
                 and (not mean or mean_ok(mean))
+                and (not high or high.isdecimal())
+                and (not hundred or hundred.isdecimal())
             ):
                 try:
                     counts = (
@@ -178,14 +194,16 @@ class ResultsImporter:
                         int(marks_4) if marks_4 else None,
                         int(marks_5) if marks_5 else None,
                     )
+                    extras = (int(high) if high else None, int(hundred) if hundred else None)
                 except ValueError:  # more digits than int() reads (4300): the slow path says what is wrong
                     counts = None
                 if counts is not None and (
                     counts[1] + (counts[2] or 0) + (counts[3] or 0) + (counts[4] or 0)
                     <= counts[0]
                     <= MAX_COUNT
+                    and counts[1] + (extras[0] or 0) + (extras[1] or 0) <= counts[0]
                 ):
-                    parsed = (*counts, mean.replace(",", ".") if mean else None)
+                    parsed = (*counts, mean.replace(",", ".") if mean else None, *extras)
             if parsed is None:  # the slow path says what is wrong, or accepts what the fast one did not
                 checked = check_row(line, values, catalog, procedure, labels, outcome)
                 if checked is None:

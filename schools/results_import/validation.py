@@ -11,9 +11,14 @@ from core.tabular import (
 )
 
 from .catalog import Catalog
+from .layouts.template import TEMPLATE_KEYS, TEMPLATE_LABELS
 
 MAX_COUNT = 2_147_483_647  # Result's counts are PositiveIntegerField: a larger number would fail the write
 COUNT_KEYS = ("participants", "failed", "marks_3", "marks_4", "marks_5")
+
+# ЕГЭ extras (#19 §3.2): optional, found by key; a layout's labels may not name them.
+EXTRA_KEYS = ("high_scorers", "hundred_scorers")
+_EXTRA_PLACES = tuple(TEMPLATE_KEYS.index(key) for key in EXTRA_KEYS)
 
 BLANK = object()  # a row of spaces only: not a row at all
 
@@ -94,9 +99,54 @@ def check_row(
         mean, message = _slow_mean(mean)
         if message:
             outcome.add_error(RowError(line, labels["mean_score"], message))
+    extras = _check_extras(line, values, participants, failed, labels, outcome)
     if outcome.error_count != before:
         return None
-    return school, (*counts, mean or None)
+    return school, (*counts, mean or None, *extras)
+
+
+def _check_extras(
+    line: int,
+    values: tuple[str, ...],
+    participants: int | None,
+    failed: int | None,
+    labels: dict[str, str],
+    outcome: ImportOutcome,
+) -> list[int | None]:
+    """High scorers (80–99) and hundreds: counts, each within the participants, and — as the failed, the high
+    scorers and the hundreds are three disjoint groups of the participants — their sum too."""
+    extras: list[int | None] = []
+    for key, place in zip(EXTRA_KEYS, _EXTRA_PLACES, strict=True):
+        label = labels.get(key, TEMPLATE_LABELS[key])
+        value, message = _slow_count(values[place], required=False)
+        if message:
+            outcome.add_error(RowError(line, label, message))
+        elif value is not None and participants is not None and value > participants:
+            outcome.add_error(
+                RowError(line, label, f"Значение {value} больше числа участников ({participants}).")
+            )
+            value = None
+        extras.append(value)
+    high, hundred = extras
+    if participants is not None and failed is not None and failed <= participants and (high or hundred):
+        total = failed + (high or 0) + (hundred or 0)
+        if total > participants:
+            names = ", ".join(
+                f"«{labels.get(key, TEMPLATE_LABELS[key]).strip('«»')}»"
+                for key in ("failed", *EXTRA_KEYS)
+                if key == "failed" or values[TEMPLATE_KEYS.index(key)]
+            )
+            outcome.add_error(
+                RowError(
+                    line,
+                    labels.get(
+                        "hundred_scorers" if hundred else "high_scorers", TEMPLATE_LABELS["high_scorers"]
+                    ),
+                    f"Сумма {names} ({total}) больше числа участников ({participants}): не преодолевшие "
+                    "минимальный порог, высокобалльники и стобалльники — разные участники.",
+                )
+            )
+    return extras
 
 
 def _slow_count(text: str, *, required: bool) -> tuple[int | None, str]:

@@ -1,5 +1,6 @@
 """Writing the validated rows: COPY and set-based upserts on PostgreSQL, ``bulk_create`` elsewhere; both count
-what is created, updated and unchanged, which is all a preview does.
+what is created, updated and unchanged, and a preview lists the new and changed results with their old and new
+values (core.changes), the same on both (#19 §4).
 """
 
 import contextlib
@@ -8,7 +9,9 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.text import capfirst
 
+from core.changes import ChangeLog
 from core.errors import ApplicationError
 
 from ..models import Procedure, Result, School
@@ -16,9 +19,26 @@ from .catalog import Catalog
 
 STAGE = "results_import_stage"
 
-# (school id, procedure index, participants, failed, «3», «4», «5», mean score as text or None)
-StagedRow = tuple[int, int, int, int, int | None, int | None, int | None, str | None]
-VALUE_FIELDS = ("participants", "failed", "marks_3", "marks_4", "marks_5", "mean_score")
+# (school id, procedure index, participants, failed, «3», «4», «5», mean score as text or None,
+#  high scorers 80–99, hundreds — ЕГЭ, #19 §3.2)
+StagedRow = tuple[int, int, int, int, int | None, int | None, int | None, str | None, int | None, int | None]
+VALUE_FIELDS = (
+    "participants",
+    "failed",
+    "marks_3",
+    "marks_4",
+    "marks_5",
+    "mean_score",
+    "high_scorers",
+    "hundred_scorers",
+)
+_MEAN_PLACE = VALUE_FIELDS.index("mean_score")
+# A preview's list of changes: a result is named by its school and procedure; its values are VALUE_FIELDS,
+# headed by the model's names of them (a field added to VALUE_FIELDS shows up in the preview by itself).
+CHANGE_ENTITIES = ("Код ОО", "Процедура")
+CHANGE_FIELDS = tuple(capfirst(Result._meta.get_field(name).verbose_name) for name in VALUE_FIELDS)
+# Rows fetched at a time from the preview's query of changed results (memory stays bounded).
+FETCH_ROWS = 5_000
 
 
 class Writer:
@@ -28,6 +48,47 @@ class Writer:
         self.batch_id = batch_id
         self.buffer: list[StagedRow] = []  # filled by the validator, emptied (in place) by flush()
         self.rows = 0
+        # The sheet the buffered rows come from (None: a CSV file), the file's sheets in order and how many rows
+        # each staged; a preview lists what would change per sheet.
+        self.sheet: str | None = None
+        self.sheets: list[str | None] = [None]
+        self.staged: list[int] = [0]
+        self.changes = None if apply else ChangeLog(entities=CHANGE_ENTITIES, fields=CHANGE_FIELDS)
+
+    def set_sheet(self, sheet: str | None) -> None:
+        """The rows buffered from now on come from ``sheet``: what is buffered is flushed first."""
+        if sheet == self.sheet:
+            return
+        self.flush()
+        self.sheet = sheet
+        if sheet not in self.sheets:
+            self.sheets.append(sheet)
+            self.staged.append(0)
+
+    @property
+    def sheet_index(self) -> int:
+        return self.sheets.index(self.sheet)
+
+    def _entity(self, school: int, procedure_index: int) -> tuple[str, str]:
+        return (self.catalog.school_code(school), self.catalog.titles[procedure_index])
+
+    def _log(self, sheet_index: int, school: int, procedure_index: int, old, new) -> None:
+        """One new (``old`` None) or changed result in the preview's list of changes."""
+        sheet = self.sheets[sheet_index]
+        if old is None:
+            self.changes.new(
+                self._entity(school, procedure_index), dict(zip(CHANGE_FIELDS, new, strict=True)), sheet
+            )
+            return
+        self.changes.changed(
+            self._entity(school, procedure_index),
+            {
+                label: (before, after)
+                for label, before, after in zip(CHANGE_FIELDS, old, new, strict=True)
+                if before != after
+            },
+            sheet,
+        )
 
     def flush(self) -> None:
         raise NotImplementedError
@@ -40,6 +101,9 @@ class Writer:
 
 
 _RESULTS = Result._meta.db_table
+# The stage's value columns: counts, but for the mean score (numeric(6, 2), as Result.mean_score).
+_STAGE_TYPES = {"mean_score": "numeric(6, 2)"}
+_STAGE_COLUMNS = ", ".join(f"{field} {_STAGE_TYPES.get(field, 'integer')}" for field in VALUE_FIELDS)
 _OLD = ", ".join(f"r.{field}" for field in VALUE_FIELDS)
 _STAGED = ", ".join(f"s.{field}" for field in VALUE_FIELDS)
 # One statement writes every staged row. ON CONFLICT … WHERE leaves identical rows untouched (no new row
@@ -57,11 +121,13 @@ _UPSERT_SQL = (
     f" RETURNING (r.xmax = 0) AS inserted)"
     f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
 )
-# A preview: what the upsert would insert (no such result) and update (a different one).
+# A preview: what the upsert would insert (no such result: no old values) and update (a different one), with
+# the old and the new values, in the file's order; the staged rows not returned are unchanged.
 _PREVIEW_SQL = (
-    f"SELECT count(*) FILTER (WHERE r.id IS NULL),"  # noqa: S608
-    f" count(*) FILTER (WHERE r.id IS NOT NULL AND ({_OLD}) IS DISTINCT FROM ({_STAGED}))"
+    f"SELECT s.sheet, s.school_id, s.idx, r.id IS NULL, {_OLD}, {_STAGED}"  # noqa: S608
     f" FROM {STAGE} s LEFT JOIN {_RESULTS} r ON r.school_id = s.school_id AND r.procedure_id = s.procedure_id"
+    f" WHERE r.id IS NULL OR ({_OLD}) IS DISTINCT FROM ({_STAGED})"
+    f" ORDER BY s.ord"
 )
 
 
@@ -111,10 +177,11 @@ class CopyWriter(Writer):
         super().__init__(*args, **kwargs)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            # idx (the file's procedure index), sheet (index in self.sheets) and ord (the row's place in the
+            # file) are a preview's: it names and orders the changed results.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {STAGE} (school_id integer NOT NULL, procedure_id integer, "
-                "participants integer NOT NULL, failed integer NOT NULL, marks_3 integer, marks_4 integer, "
-                "marks_5 integer, mean_score numeric(6, 2))"
+                f"{_STAGE_COLUMNS}, idx integer, sheet smallint, ord integer)"
             )
         self.now = timezone.now()
         self.written = {"created": 0, "updated": 0}
@@ -128,16 +195,22 @@ class CopyWriter(Writer):
             return
         self._wait()  # the connection and the (emptied) stage are the main thread's again
         ids = self.catalog.resolve(create=self.apply)
+        preview = "" if self.apply else ", idx, sheet, ord"
         with (
             connection.cursor() as cursor,
             cursor.copy(
-                f"COPY {STAGE} (school_id, procedure_id, participants, failed, marks_3, marks_4, marks_5, "
-                "mean_score) FROM STDIN"
+                f"COPY {STAGE} (school_id, procedure_id, {', '.join(VALUE_FIELDS)}{preview}) FROM STDIN"
             ) as copy,
         ):
             write_row = copy.write_row
-            for school, procedure, *values in self.buffer:
-                write_row((school, ids[procedure], *values))
+            if self.apply:
+                for school, procedure, *values in self.buffer:
+                    write_row((school, ids[procedure], *values))
+            else:
+                sheet = self.sheet_index
+                for place, (school, procedure, *values) in enumerate(self.buffer, start=self.rows):
+                    write_row((school, ids[procedure], *values, procedure, sheet, place))
+        self.staged[self.sheet_index] += len(self.buffer)
         self.rows += len(self.buffer)
         self.buffer.clear()
         if self.apply:
@@ -165,17 +238,38 @@ class CopyWriter(Writer):
             self._wait()
             created, updated = self.written["created"], self.written["updated"]
         else:
-            with connection.cursor() as cursor:
-                # A temporary table has no statistics; the preview's join needs them.
-                cursor.execute(f"ANALYZE {STAGE}")
-                cursor.execute(_PREVIEW_SQL)
-                created, updated = cursor.fetchone()
+            created, updated = self._preview()
         return {
             "created": created,
             "updated": updated,
             "unchanged": self.rows - created - updated,
             **self.catalog.new_counts(),
         }
+
+    def _preview(self) -> tuple[int, int]:
+        """One query: the new and changed results with their old and new values, read a slice at a time
+        (a server-side cursor) into the list of changes; what it does not return is unchanged."""
+        width = len(VALUE_FIELDS)
+        new = [0] * len(self.sheets)
+        changed = [0] * len(self.sheets)
+        with connection.cursor() as cursor:
+            # A temporary table has no statistics; the preview's join needs them.
+            cursor.execute(f"ANALYZE {STAGE}")
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_PREVIEW_SQL)
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                for sheet, school, index, is_new, *values in rows:
+                    old, staged = values[:width], values[width:]
+                    self._log(sheet, school, index, None if is_new else old, staged)
+                    if is_new:
+                        new[sheet] += 1
+                    else:
+                        changed[sheet] += 1
+        for sheet, staged in enumerate(self.staged):
+            if staged:
+                self.changes.unchanged(staged - new[sheet] - changed[sheet], self.sheets[sheet])
+        self.changes.arrange(self.sheets)
+        return sum(new), sum(changed)
 
     def close(self) -> None:
         if self.helper is not None:
@@ -200,9 +294,9 @@ class PortableWriter(Writer):
             return
         ids = self.catalog.resolve(create=self.apply)
         rows = [
-            (school, ids[procedure], (participants, failed, m3, m4, m5, Decimal(mean) if mean else None))
-            for school, procedure, participants, failed, m3, m4, m5, mean in self.buffer
+            (school, ids[procedure], _with_decimal_mean(values)) for school, procedure, *values in self.buffer
         ]
+        indexes = [row[1] for row in self.buffer]  # the file's procedure index: a change names its procedure
         self.buffer.clear()
         known = {procedure for _school, procedure, _values in rows if procedure is not None}
         existing = {}
@@ -214,15 +308,20 @@ class PortableWriter(Writer):
                 ).values_list("school_id", "procedure_id", *VALUE_FIELDS)
             }
         changed = []
-        for school, procedure, values in rows:
+        sheet = self.sheet_index
+        for (school, procedure, values), index in zip(rows, indexes, strict=True):
             old = existing.get((school, procedure)) if procedure is not None else None
             if old is None:
                 self.counts["created"] += 1
             elif old == values:
                 self.counts["unchanged"] += 1
+                if self.changes is not None:
+                    self.changes.unchanged(1, self.sheet)
                 continue
             else:
                 self.counts["updated"] += 1
+            if self.changes is not None:
+                self._log(sheet, school, index, old, values)
             changed.append((school, procedure, values))
         if self.apply and changed:
             Result.objects.bulk_create(
@@ -242,4 +341,13 @@ class PortableWriter(Writer):
 
     def finish(self) -> dict[str, int]:
         self.flush()
+        if self.changes is not None:
+            self.changes.arrange(self.sheets)
         return {**self.counts, **self.catalog.new_counts()}
+
+
+def _with_decimal_mean(values: list) -> tuple:
+    """A staged row's values as the model holds them: the mean score (text) as a Decimal."""
+    mean = values[_MEAN_PLACE]
+    values[_MEAN_PLACE] = Decimal(mean) if mean else None
+    return tuple(values)

@@ -714,7 +714,7 @@ def test_portable_writer_directly(world):
     catalog = Catalog(region=world.region, user=None)
     index = catalog.procedure_index("ВПР", "Математика", "5", "2024")
     writer = writers.PortableWriter(catalog, apply=True, batch_id=None)
-    writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26"))
+    writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26", None, None))
     assert writer.finish() == {
         "created": 1,
         "updated": 0,
@@ -723,8 +723,8 @@ def test_portable_writer_directly(world):
         "subjects_created": 1,
     }
     writer = writers.PortableWriter(catalog, apply=True, batch_id=None)
-    writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26"))
-    writer.buffer.append((world.school_a2.pk, index, 20, 1, None, None, None, None))
+    writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26", None, None))
+    writer.buffer.append((world.school_a2.pk, index, 20, 1, None, None, None, None, None, None))
     assert writer.finish() == {
         "created": 1,
         "updated": 0,

@@ -31,6 +31,14 @@ TEMPLATE_COLUMNS = (
     Column("marks_4", "«4»", required=False),
     Column("marks_5", "«5»", required=False),
     Column("mean_score", "Средний балл", required=False),
+    # ЕГЭ (#19 §3.2): optional, after every other column.
+    Column(
+        "high_scorers",
+        "Высокобалльников (80–99)",
+        aliases=("высокобалльники", "80-99 баллов"),
+        required=False,
+    ),
+    Column("hundred_scorers", "100 баллов", aliases=("стобалльники", "получили 100 баллов"), required=False),
 )
 TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
 TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)
