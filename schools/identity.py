@@ -267,3 +267,24 @@ def identifier_key(kind: str, value: str) -> str:
     if kind in (INN, OGRN):
         return _DIGITS_RE.sub("", value)
     return _SPACES_RE.sub("", value).lower()
+
+
+# A value that says which identifier kind it is: «rcoi_oge:220001». A layout whose code column holds one kind of
+# identifier (the РЦОИ export: the ОГЭ or the ЕГЭ code, decided per file) hands its codes on this way, and the
+# resolver (SchoolDirectory.find) looks the bare value up among that kind only and names the bare value in its
+# messages. Only a known kind is a prefix: «abc:1» stays a plain value. (#19 §3.5, helper H6 ↔ H1)
+KIND_SEPARATOR = ":"
+PREFIXABLE_KINDS = frozenset({FISOKO, INN, OGRN, RCOI_OGE, RCOI_EGE, CODE})
+
+
+def with_kind(kind: str, value: str) -> str:
+    """'rcoi_oge', '220001' -> 'rcoi_oge:220001'."""
+    return f"{kind}{KIND_SEPARATOR}{value}"
+
+
+def split_kind(text: str) -> tuple[str | None, str]:
+    """'rcoi_oge:220001' -> ('rcoi_oge', '220001'); a value without a known kind prefix -> (None, value)."""
+    kind, separator, value = str(text).partition(KIND_SEPARATOR)
+    if separator and kind in PREFIXABLE_KINDS:
+        return kind, value.strip()
+    return None, text

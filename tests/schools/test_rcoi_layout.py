@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.tabular import RowError, TableError
+from schools import identity
 from schools.results_import.layouts import rcoi
 from schools.results_import.layouts.template import TEMPLATE_KEYS
 
@@ -388,3 +389,21 @@ def test_the_layout_runs_without_a_report():
     """Until every caller passes a Source, a bare file name stands in for it."""
     rows = iter([HEADER, participant("7", "1", "03.06.2024", "4", "1")])
     assert len(list(rcoi.read(rows, "rcoi.csv", {}))) == 1
+
+
+@pytest.mark.parametrize(
+    "text, split",
+    [
+        ("rcoi_oge:220001", ("rcoi_oge", "220001")),
+        ("rcoi_ege: 17 ", ("rcoi_ege", "17")),
+        ("sch610001", (None, "sch610001")),
+        ("abc:1", (None, "abc:1")),  # only a known identifier kind is a prefix
+        ("name:МБОУ", (None, "name:МБОУ")),  # names are matched by name, never by a prefixed value
+    ],
+)
+def test_a_code_says_its_identifier_kind(text, split):
+    assert identity.split_kind(text) == split
+
+
+def test_kind_code_round_trips():
+    assert identity.split_kind(rcoi.kind_code("ЕГЭ", "220001")) == ("rcoi_ege", "220001")

@@ -27,8 +27,9 @@ How each template value is found (the preview shows it in ``source.report.origin
 
 School codes. A РЦОИ code is a number the centre gives a school; a school's ОГЭ and ЕГЭ codes may differ, and one
 school's ОГЭ code may be another's ЕГЭ code. So the code is handed on with the identifier kind it belongs to,
-``rcoi_oge:220001`` / ``rcoi_ege:220001`` (``kind_code``): the school resolver (``SchoolDirectory.find``) reads a
-``<identifier kind>:`` prefix as ``kinds=(<identifier kind>,)`` and names the bare code in its messages.
+``rcoi_oge:220001`` / ``rcoi_ege:220001`` (``kind_code``, ``schools.identity.with_kind``): the school resolver
+(``SchoolDirectory.find``) reads a ``<identifier kind>:`` prefix (``identity.split_kind``) as
+``kinds=(<identifier kind>,)`` and names the bare code in its messages.
 """
 
 import re
@@ -36,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.tabular import Column, RowError, TableError, cell_text, map_header, normalise_header
+from schools import identity
 
 from .base import Layout, Row
 from .template import TEMPLATE_KEYS, TEMPLATE_LABELS, in_template_order
@@ -43,8 +45,7 @@ from .template import TEMPLATE_KEYS, TEMPLATE_LABELS, in_template_order
 OGE, EGE = "ОГЭ", "ЕГЭ"
 GRADE = {OGE: "9", EGE: "11"}  # ГИА-9 and ГИА-11
 # The identifier kinds (schools.models IdentifierKind) of a РЦОИ code, by exam.
-IDENTIFIER_KIND = {OGE: "rcoi_oge", EGE: "rcoi_ege"}
-KIND_SEPARATOR = ":"
+IDENTIFIER_KIND = {OGE: identity.RCOI_OGE, EGE: identity.RCOI_EGE}
 
 # The federal table of ГИА subject codes: the «Код предмета» of the exam forms (бланки) and of the federal and
 # regional information systems (ФИС ГИА и приёма / РИС), the same numbers at ОГЭ and ЕГЭ.
@@ -145,7 +146,7 @@ BLANK_ROW = ("",) * len(TEMPLATE_KEYS)  # the values of a participant row that h
 
 def kind_code(kind: str, code: str) -> str:
     """'ОГЭ', '220001' -> 'rcoi_oge:220001': the code with the identifier kind it belongs to."""
-    return f"{IDENTIFIER_KIND[kind]}{KIND_SEPARATOR}{code}"
+    return identity.with_kind(IDENTIFIER_KIND[kind], code)
 
 
 def exam_year(text: str) -> int | None:
