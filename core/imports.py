@@ -10,7 +10,7 @@ validated and applied by Celery tasks (core.tasks) queued after the batch is com
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Protocol
@@ -25,7 +25,7 @@ from .errors import ApplicationError
 from .models import ImportBatch
 from .policies import policy_for
 from .roles import STAFF_WRITE_ROLES
-from .tabular import Column, RowError, TableError
+from .tabular import Column, RowError, SheetReport, TableError
 
 # A file with errors on every row would otherwise store millions of messages; the first ones are what a
 # user fixes first, and the total is kept in the stats.
@@ -41,6 +41,8 @@ _QUEUED_BY = "queued_by"  # who confirmed a queued apply: the write scope is che
 _UNSENT = "unsent"  # the task could not be sent (the broker was down): the sweep sends it (requeue_waiting)
 # Key of ImportBatch.stats: the file could not be read at all, so its number of rows is unknown (not 0).
 UNREAD = "unread"
+# Key of ImportBatch.stats: the file's sheets, read or not, and how each was read (SheetReport.as_dict()).
+SHEETS = "sheets"
 
 
 @dataclass
@@ -49,11 +51,18 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     error_count: int = 0  # errors found by add_error, including those beyond MAX_STORED_ERRORS
+    # Every sheet of the file, read or not, with how it was read (core.tabular.SheetReport); kept on the batch.
+    sheets: list[SheetReport] = field(default_factory=list)
+    # The sheet being read: an error added without a sheet is on it (set by an importer that reads sheets).
+    sheet: str = ""
+    sheet_index: int = 0
 
     def add_error(self, error: RowError) -> None:
         """Count an error; keep its description while under MAX_STORED_ERRORS (memory stays bounded)."""
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
+            if self.sheet and not error.sheet:
+                error = replace(error, sheet=self.sheet, sheet_index=self.sheet_index)
             self.errors.append(error)
 
     @property
@@ -195,6 +204,8 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
     batch.processed_rows = outcome.total_rows
     kept = {_OPTIONS: batch.stats[_OPTIONS]} if batch.stats.get(_OPTIONS) else {}
     batch.stats = {**outcome.stats, "errors": outcome.errors_total, **kept}
+    if outcome.sheets:
+        batch.stats[SHEETS] = [_storable_report(report.as_dict()) for report in outcome.sheets]
     batch.errors = [_storable(error.as_dict()) for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
         batch.applied_at = timezone.now()
@@ -207,6 +218,28 @@ def _storable(error: dict) -> dict:
         key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
         for key, value in error.items()
     }
+
+
+def _storable_report(report: dict) -> dict:
+    """A sheet's report quotes header cells of the file: no NUL in jsonb (see _storable)."""
+    return {
+        key: (
+            {_storable_text(k): _storable_text(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else _storable_text(value)
+        )
+        for key, value in report.items()
+    }
+
+
+def _storable_text(value):
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def batch_sheets(batch: ImportBatch) -> list[dict]:
+    """The sheets of a batch's file as stored by _record (SheetReport.as_dict); [] for older batches."""
+    sheets = batch.stats.get(SHEETS)
+    return sheets if isinstance(sheets, list) else []
 
 
 def _progress(batch: ImportBatch) -> Callable[[int], None]:

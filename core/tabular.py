@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import closing, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -52,14 +52,63 @@ class Column:
         return {normalise_header(name) for name in (self.key, self.label, *self.aliases)}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class RowError:
     row: int  # as the user sees it in the file: the header is row 1
     column: str  # the column's Russian label, or "" for the row as a whole
     message: str
+    sheet: str = ""  # the workbook's sheet the row is on; "" for a CSV file or the file as a whole
+    # The sheet's place in the workbook (0 for the first and for a CSV): errors sort in the workbook's order.
+    sheet_index: int = field(default=0, compare=False, repr=False)
+
+    def sort_key(self) -> tuple:
+        return (self.sheet_index, self.sheet, self.row, self.column, self.message)
+
+    def __lt__(self, other: "RowError") -> bool:
+        return self.sort_key() < other.sort_key()
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        """As stored on a batch: «sheet» only when the row is on a named sheet (older batches have none)."""
+        stored = {"row": self.row, "column": self.column, "message": self.message}
+        if self.sheet:
+            stored["sheet"] = self.sheet
+        return stored
+
+
+@dataclass
+class SheetReport:
+    """What the preview and the command line say about one sheet of a file: what it holds, or why it is not
+    read, and how it was read (the layout, the header row, which column became which field, where the year and
+    the subject came from). A CSV file is one sheet, named None."""
+
+    sheet: str | None
+    layout: str = ""  # the layout's name, e.g. «Шаблон портала»
+    status: str = ""  # READ | SKIPPED | UNRECOGNISED | EMPTY | FAILED
+    reason: str = ""  # Russian: why skipped / what was looked for and what was found / why it failed
+    header_row: int | None = None  # 1-based row of the (last) header row
+    columns: dict[str, str] = field(default_factory=dict)  # field label -> the header cell it was read from
+    origins: dict[str, str] = field(default_factory=dict)  # e.g. "Год" -> "из заголовка листа: «…»"
+    rows: int = 0  # data rows read
+    results: int = 0  # template rows produced
+
+    READ = "read"
+    SKIPPED = "skipped"  # recognised, but holds no results (the layout's skip says why)
+    UNRECOGNISED = "unrecognised"
+    EMPTY = "empty"
+    FAILED = "failed"  # recognised, but could not be read (its header block lacks the year…): an error
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "layout": self.layout,
+            "status": self.status,
+            "reason": self.reason,
+            "header_row": self.header_row,
+            "columns": dict(self.columns),
+            "origins": dict(self.origins),
+            "rows": self.rows,
+            "results": self.results,
+        }
 
 
 _SPACES = re.compile(r"\s+")

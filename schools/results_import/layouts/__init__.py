@@ -11,11 +11,11 @@ from typing import IO
 
 from core.tabular import TableError, cell_text, count_filled_rows, read_rows
 
-from . import fisoko, template
-from .base import Row
+from . import fisoko, template, vpr_protocol
+from .base import Row, SheetReport, Source
 
 # Tried in this order: the first that recognises the file reads it.
-LAYOUTS = (template.LAYOUT, fisoko.FLAT_LAYOUT, fisoko.REPORT_LAYOUT)
+LAYOUTS = (template.LAYOUT, *vpr_protocol.LAYOUTS, fisoko.FLAT_LAYOUT, fisoko.REPORT_LAYOUT)
 PEEK_ROWS = 100  # rows read to recognise the shape; a report's header block is a handful of rows
 
 
@@ -30,7 +30,8 @@ def open_rows(stream: IO[bytes], name: str, options: dict) -> tuple[Iterator[Row
     rows = chain(peeked, raw)
     for layout in LAYOUTS:
         if layout.recognises(header, texts):
-            return layout.read(rows, name, options), layout.labels
+            source = Source(name, None, SheetReport(None, layout=layout.name, status=SheetReport.READ))
+            return layout.read(rows, source, options), layout.labels
     filled = count_filled_rows(rows)  # the header's row among them
     raise TableError(
         "Не удалось распознать файл: это не шаблон портала и не отчёт ФИС ОКО «Статистика по отметкам». "

@@ -34,8 +34,8 @@ from core.tabular import (
     rows_with_header,
 )
 
-from .base import Layout
-from .template import in_template_order
+from .base import Layout, SheetReport, Source
+from .template import describe_header, in_template_order
 
 KIND = "ВПР"  # «Статистика по отметкам» is a ВПР report
 YEARS = range(2000, 2101)  # as Procedure's validators
@@ -229,19 +229,25 @@ def report_rows(
     year: int | None = None,
     grade: int | None = None,
     subject: str = "",
+    report: SheetReport | None = None,
 ) -> Iterator[PortalRow]:
-    """Portal rows from a report in its exported shape. ``rows`` are (line, cells as text)."""
+    """Portal rows from a report in its exported shape. ``rows`` are (line, cells as text).
+
+    ``report``, when given, is told the header row, the columns read and where year, grade and subject came from.
+    """
     iterator = iter(rows)
     block: list[list[str]] = []
     header: list[str] | None = None
-    for _line, cells in iterator:
+    header_line = 0
+    for line, cells in iterator:
         if is_report_header(cells):
-            header = cells
+            header, header_line = cells, line
             break
         block.append(cells)
     if header is None:
         raise TableError("В отчёте ФИС ОКО не найдена таблица «Группы участников».")
-    info = resolve_report_info(parse_report_info(block), year=year, grade=grade, subject=subject)
+    found = parse_report_info(block)
+    info = resolve_report_info(found, year=year, grade=grade, subject=subject)
     names = [normalise_header(cell) for cell in header]
     group_col = next(index for index, name in enumerate(names) if name == "группы участников")
     participants_col = next(
@@ -256,18 +262,27 @@ def report_rows(
         raise TableError("В таблице отчёта ФИС ОКО нет столбца «Кол-во участников».")
     marks = _marks_positions(header)
     pending: list[tuple[int, list[str]]] = []
+    marks_line, marks_header = header_line, header
     if len(marks) < len(MARKS):
         # The marks are on a second header row, under «Распределение групп баллов в %».
         for line, cells in iterator:
             sub = _marks_positions(cells)
             if len(sub) == len(MARKS):
-                marks = sub
+                marks, marks_line, marks_header = sub, line, cells
                 break
             pending.append((line, cells))
             if len(pending) > 2:
                 break
         if len(marks) < len(MARKS):
             raise TableError("В таблице отчёта ФИС ОКО нет столбцов отметок «2», «3», «4», «5».")
+    if report is not None:
+        report.header_row = marks_line
+        report.columns = {
+            "Логин (в скобках в начале строки школы)": header[group_col],
+            "Кол-во участников": header[participants_col],
+            **{f"«{mark}», %": _pick(marks_header, position) for mark, position in marks.items()},
+        }
+        report.origins = _origins(found, info, header_line)
     base = {
         "year": str(info.year),
         "kind": KIND,
@@ -290,6 +305,19 @@ def report_rows(
             {mark: _pick(cells, pos) for mark, pos in marks.items()},
             REPORT_LABELS,
         )
+
+
+def _origins(found: ReportInfo, info: ReportInfo, header_line: int) -> dict[str, str]:
+    """Where the report's year, grade and subject came from: its header block, or the values asked on upload."""
+    place = (
+        f"из шапки отчёта (строки 1–{header_line - 1})" if header_line > 2 else "из шапки отчёта (строка 1)"
+    )
+    return {
+        label: f"{place}: {getattr(info, field)}"
+        if getattr(found, field)
+        else f"указан при загрузке: {getattr(info, field)}"
+        for field, label in (("year", "Год"), ("grade", "Класс"), ("subject", "Предмет"))
+    }
 
 
 def flat_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[PortalRow]:
@@ -378,21 +406,40 @@ def _recognises_flat(header: list[str], texts: list[list[str]]) -> bool:
     return True
 
 
-def _read_report(rows: Iterator[list], name: str, options: dict):
+def _read_report(rows: Iterator[list], source: Source, options: dict):
     numbered = ((line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1))
     report = report_rows(
         numbered,
         year=options.get("year"),
         grade=options.get("grade"),
         subject=normalise_text(options.get("subject") or ""),
+        report=source.report,
     )
     return in_template_order(report)
+
+
+def _read_flat(rows: Iterator[list], source: Source, options: dict):
+    """The flat table under its header (the first non-empty row), the header described on the sheet's report."""
+    rows = iter(rows)
+    above: list[list] = []
+    for raw in rows:
+        above.append(raw)
+        cells = [cell_text(value) for value in raw]
+        if any(cells):
+            describe_header(source.report, len(above), cells, map_header(cells, FLAT_COLUMNS), FLAT_COLUMNS)
+            source.report.origins = {
+                "Год": "из столбца «Год» каждой строки",
+                "Класс": "из столбца «Класс» каждой строки",
+                "Предмет": "из столбца «Предмет» каждой строки",
+            }
+            break
+    return in_template_order(flat_rows(rows_with_header(_chain(above, rows), FLAT_COLUMNS)))
 
 
 FLAT_LAYOUT = Layout(
     name="Сводная таблица ФИС ОКО",
     recognises=_recognises_flat,
-    read=lambda rows, name, options: in_template_order(flat_rows(rows_with_header(rows, FLAT_COLUMNS))),
+    read=_read_flat,
     labels=FLAT_LABELS,
 )
 REPORT_LAYOUT = Layout(

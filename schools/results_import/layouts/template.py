@@ -15,7 +15,7 @@ from core.tabular import (
     map_header,
 )
 
-from .base import Layout, Row
+from .base import Layout, Row, SheetReport, Source
 
 TEMPLATE_COLUMNS = (
     Column("school_code", "Код ОО", aliases=("код", "логин", "логин ОО")),
@@ -31,29 +31,12 @@ TEMPLATE_COLUMNS = (
     Column("marks_4", "«4»", required=False),
     Column("marks_5", "«5»", required=False),
     Column("mean_score", "Средний балл", required=False),
-    # School identity (#19 §1): a layout that names schools only by name leaves «Код ОО» empty and fills these;
-    # the catalog then finds the school by its name within the municipality. Optional, after the others.
-    Column(
-        "school_name",
-        "Наименование ОО",
-        aliases=("ОО", "наименование", "образовательная организация", "школа"),
-        required=False,
-    ),
-    Column("municipality", "Муниципалитет", aliases=("муниципальное образование", "МО", "район"), required=False),
-    # ЕГЭ (#19 §3.2): optional, after every other column.
-    Column(
-        "high_scorers",
-        "Высокобалльников (80–99)",
-        aliases=("высокобалльники", "80-99 баллов"),
-        required=False,
-    ),
-    Column("hundred_scorers", "100 баллов", aliases=("стобалльники", "получили 100 баллов"), required=False),
 )
 TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
 TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)
 
 
-def template_rows(raw: Iterator[list], *, typed: bool) -> Iterator[Row]:
+def template_rows(raw: Iterator[list], *, typed: bool, report: SheetReport | None = None) -> Iterator[Row]:
     """Rows after the header as tuples in TEMPLATE_COLUMNS order; an absent optional column reads as ''.
 
     The hot loop of a million-row file: one C-level itemgetter picks the cells. CSV cells are text and are
@@ -71,6 +54,8 @@ def template_rows(raw: Iterator[list], *, typed: bool) -> Iterator[Row]:
     if header is None:
         raise TableError("Файл пуст: нет строки заголовка.")
     positions = map_header(header, TEMPLATE_COLUMNS)
+    if report is not None:
+        describe_header(report, line, header, positions, TEMPLATE_COLUMNS)
     width = max(positions.values()) + 1
     absent = len(positions) < len(TEMPLATE_COLUMNS)
     # An absent column reads the "" appended to each row (index -1).
@@ -84,6 +69,16 @@ def template_rows(raw: Iterator[list], *, typed: bool) -> Iterator[Row]:
         values = tuple(map(cell_text, pick(row))) if typed else pick(row)
         if any(values):
             yield line, values, ()
+
+
+def describe_header(
+    report: SheetReport, line: int, header: list[str], positions: dict[str, int], columns: tuple
+) -> None:
+    """Say on the sheet's report which header cell became which field (by the field's label)."""
+    report.header_row = line
+    report.columns = {
+        column.label: header[positions[column.key]] for column in columns if column.key in positions
+    }
 
 
 def in_template_order(rows: Iterator[tuple[int, dict[str, str], tuple[RowError, ...]]]) -> Iterator[Row]:
@@ -109,9 +104,17 @@ def header_problem(header: list[str]) -> str:
     return ""
 
 
+def _read(rows: Iterator[list], source: Source) -> Iterator[Row]:
+    source.report.origins = {
+        "Год": "из столбца «Год» каждой строки",
+        "Предмет": "из столбца «Предмет» каждой строки",
+    }
+    return template_rows(rows, typed=file_format(source.file_name) != "csv", report=source.report)
+
+
 LAYOUT = Layout(
     name="Шаблон портала",
     recognises=_recognises,
-    read=lambda rows, name, options: template_rows(rows, typed=file_format(name) != "csv"),
+    read=lambda rows, source, options: _read(rows, source),
     labels=TEMPLATE_LABELS,
 )
