@@ -31,6 +31,23 @@ TEMPLATE_COLUMNS = (
     Column("marks_4", "«4»", required=False),
     Column("marks_5", "«5»", required=False),
     Column("mean_score", "Средний балл", required=False),
+    # School identity (#19 §1): a layout that names schools only by name leaves «Код ОО» empty and fills these;
+    # the catalog then finds the school by its name within the municipality. Optional, after the others.
+    Column(
+        "school_name",
+        "Наименование ОО",
+        aliases=("ОО", "наименование", "образовательная организация", "школа"),
+        required=False,
+    ),
+    Column("municipality", "Муниципалитет", aliases=("муниципальное образование", "МО", "район"), required=False),
+    # ЕГЭ (#19 §3.2): optional, after every other column.
+    Column(
+        "high_scorers",
+        "Высокобалльников (80–99)",
+        aliases=("высокобалльники", "80-99 баллов"),
+        required=False,
+    ),
+    Column("hundred_scorers", "100 баллов", aliases=("стобалльники", "получили 100 баллов"), required=False),
 )
 TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
 TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)
