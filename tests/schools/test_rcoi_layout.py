@@ -262,7 +262,7 @@ def test_ege_decided_by_scores_above_five():
 
 @pytest.mark.parametrize("asked, kind", [("ОГЭ", "ОГЭ"), ("егэ", "ЕГЭ"), ("", "ОГЭ")])
 def test_the_kind_asked_on_upload_wins(asked, kind):
-    out, report = read([participant("7", "1", "03.06.2024", "4", "1")], options={"kind": asked})
+    out, report = read([participant("7", "1", "03.06.2024", "4", "1")], options={"exam": asked})
     assert out[0][1][2] == kind
     assert report.origins["Вид"].startswith("указан при загрузке" if asked else "ОГЭ")
 
@@ -270,7 +270,7 @@ def test_the_kind_asked_on_upload_wins(asked, kind):
 def test_oge_asked_with_primary_scores_keeps_no_marks():
     out, report = read(
         [participant("7", "1", "03.06.2024", "25", "1"), participant("7", "1", "03.06.2024", "6", "2")],
-        options={"kind": "ОГЭ"},
+        options={"exam": "ОГЭ"},
     )
     values = dict(zip(TEMPLATE_KEYS, out[0][1], strict=True))
     assert (values["participants"], values["failed"], values["marks_3"], values["mean_score"]) == (
@@ -407,3 +407,8 @@ def test_a_code_says_its_identifier_kind(text, split):
 
 def test_kind_code_round_trips():
     assert identity.split_kind(rcoi.kind_code("ЕГЭ", "220001")) == ("rcoi_ege", "220001")
+
+
+def test_an_exam_asked_on_upload_that_is_neither_oge_nor_ege_is_refused():
+    with pytest.raises(TableError, match="Экзамен выгрузки РЦОИ — ОГЭ или ЕГЭ, при загрузке указано «ВПР»."):
+        read([participant("7", "1", "03.06.2024", "4", "1")], options={"exam": "ВПР"})

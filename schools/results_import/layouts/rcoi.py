@@ -11,7 +11,7 @@ extended-answer parts) are not needed for the aggregates and are not read.
 How each template value is found (the preview shows it in ``source.report.origins``):
 
 * **Вид (ОГЭ / ЕГЭ)** — the export does not say; in this order:
-  1. the value asked on upload (option ``kind``);
+  1. the value asked on upload (option ``exam``: ОГЭ or ЕГЭ);
   2. a subject code that exists only at ЕГЭ (22 «математика базового уровня», 25 «информатика (КЕГЭ)»);
   3. the «Балл» values: when every «Балл» of the file is a whole number 2–5 the file holds ОГЭ marks (ОГЭ
      exports of many regions carry the mark in «Балл»); a «Балл» above 5 is an ЕГЭ test score (0–100).
@@ -97,6 +97,7 @@ MARK_SUBJECTS_EGE = {22}  # ЕГЭ basic maths is marked 2–5, not scored
 # Codes of the table that are not ГИА exams: the final essay (допуск к ГИА-11), refused with a reason.
 NOT_EXAMS = {20: "итоговое сочинение", 21: "итоговое изложение"}
 
+OPTION = "exam"  # the import option that names the exam when the file cannot tell (ResultsImporter.options)
 FAILED = "2"  # «Зачет» = 2: below the minimum (issue 19 §3.5); 1: passed
 PASSED = "1"
 HIGH_SCORE = 80  # ЕГЭ high scorers: 80–99 (the regional workbooks' «высокобалльники (80-99 баллов)»)
@@ -357,10 +358,18 @@ def subject_problem(text: str, code: int | None) -> str:
     return f"Неизвестный код предмета {code}: его нет в федеральной таблице кодов предметов ГИА ({known})."
 
 
+def asked_kind(text: str) -> str:
+    """The exam asked on upload: '' (not asked), ОГЭ or ЕГЭ; anything else is an error of the upload."""
+    asked = normalise_header(text or "").upper()
+    if asked and asked not in (OGE, EGE):
+        raise TableError(f"Экзамен выгрузки РЦОИ — ОГЭ или ЕГЭ, при загрузке указано «{str(text)[:40]}».")
+    return asked
+
+
 def decide_kind(aggregate: Aggregate, asked: str) -> tuple[str, str]:
     """(ОГЭ or ЕГЭ, where that came from) — see the module's docstring for the order."""
-    asked = normalise_header(asked or "").upper()
-    if asked in (OGE, EGE):
+    asked = asked_kind(asked)
+    if asked:
         return asked, f"указан при загрузке: {asked}"
     if aggregate.ege_only is not None:
         return EGE, (
@@ -442,10 +451,11 @@ def read(rows: Iterator[list], source, options: dict) -> Iterator[Row]:
     if header is None:
         raise TableError("Файл пуст: нет строки заголовка.")
     positions = map_header(header, COLUMNS)
+    asked = asked_kind(options.get(OPTION) or "")
     summed = Aggregate()
     for errors in aggregate(rows, positions, line + 1, summed):
         yield errors[0].row, BLANK_ROW, errors
-    kind, kind_origin = decide_kind(summed, options.get("kind") or "")
+    kind, kind_origin = decide_kind(summed, asked)
     if report is not None:
         report.layout = LAYOUT.name
         report.header_row = line
