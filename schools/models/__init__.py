@@ -5,7 +5,8 @@ School`` and the migrations keep working.
 - ``context`` — a school's context per year (ФИС ОКО's context forms);
 - ``results`` — procedure kinds, subjects, procedures, results;
 - ``flags`` — the ШНОР rule, computed statuses, approved lists;
-- ``teachers`` — teachers and their professional courses.
+- ``teachers`` — teachers and their professional courses;
+- ``vpr`` — ВПР conversion scales and the aggregates of ВПР participant protocols.
 """
 
 from .context import InstructionLanguage, SchoolContext, SettlementSize, SettlementType
@@ -38,6 +39,7 @@ from .results import (
     is_small_sample,
 )
 from .teachers import ProfessionalCourse, QualificationCategory, Teacher
+from .vpr import VprResultDetail, VprScale
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -67,6 +69,8 @@ __all__ = [
     "SettlementType",
     "Subject",
     "Teacher",
+    "VprResultDetail",
+    "VprScale",
     "failed_share",
     "is_small_sample",
 ]

@@ -38,11 +38,12 @@ def decide(school, year: int, status: str) -> FlagDecision:
 
 
 # Every migration that seeds a catalogue (a RunPython ``seed``, idempotent: get_or_create): procedure kinds,
-# activity kinds, risk factors. tests/test_seed_catalogues.py keeps this list equal to the migrations'.
+# activity kinds, risk factors, ВПР scales. tests/test_seed_catalogues.py keeps this list equal to the migrations'.
 SEEDING_MIGRATIONS = (
     "schools.migrations.0003_seed_procedure_kinds",
     "diagnostics.migrations.0002_seed_activity_kinds",
     "roadmaps.migrations.0002_seed_risk_factors",
+    "schools.migrations.0016_vpr_scales",
 )
 
 

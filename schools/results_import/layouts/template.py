@@ -39,7 +39,9 @@ TEMPLATE_COLUMNS = (
         aliases=("ОО", "наименование", "образовательная организация", "школа"),
         required=False,
     ),
-    Column("municipality", "Муниципалитет", aliases=("муниципальное образование", "МО", "район"), required=False),
+    Column(
+        "municipality", "Муниципалитет", aliases=("муниципальное образование", "МО", "район"), required=False
+    ),
     # ЕГЭ (#19 §3.2): optional, after every other column.
     Column(
         "high_scorers",
@@ -48,6 +50,9 @@ TEMPLATE_COLUMNS = (
         required=False,
     ),
     Column("hundred_scorers", "100 баллов", aliases=("стобалльники", "получили 100 баллов"), required=False),
+    # ВПР participant protocols (#19 §3.4): a school's distribution of primary scores and term-mark comparison
+    # as JSON (layouts/vpr_protocol.py writes it; schools.models.VprResultDetail keeps it). Optional, last.
+    Column("vpr_details", "ВПР: распределение баллов и сравнение с отметками", required=False),
 )
 TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
 TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)

@@ -1,0 +1,525 @@
+"""ВПР participant protocols from ФИС ОКО: one row per pupil, turned into one template row per school.
+
+A protocol holds each pupil's primary score («всего баллов» / «Итого баллов») and the previous term's mark —
+not the ВПР mark. The mark comes from the conversion scale of the work's year, subject and grade (ФИОКО's
+«Рекомендации по переводу первичных баллов в отметки по пятибалльной шкале»), which the importer hands over in
+``options[SCALES_OPTION]`` (reference data, schools.models.VprScale); a protocol whose scale is missing is refused
+with a message naming it. Per school the layout keeps the participants, marks «2»…«5» (the failed are «2»), the
+mean mark, the distribution of primary scores and how ВПР marks compare with the term marks (понизили /
+подтвердили / повысили / нет отметки) — no row per pupil.
+
+Three layouts, as ФИС ОКО exported them:
+
+- 2020: ``groups, user, id, code, otc, gender, klass, var-1, var-2, sum, a-1-grade…`` (``user`` the school's
+  login, ``otc`` the term mark, ``var-1`` the variant or «отсутствовал»);
+- 2021: «логин школы, регион, номер обучающегося, код обучающегося, отметка за предыдущую четверть/триместр, пол,
+  класс, вариант, всего баллов, балл за 1…»;
+- 2022: sheets «Классы» (the classes and their textbooks: no results, skipped and said so) and «Протокол»
+  («Пользователь, Код региона, Регион, Муниципалитет, Школа, Дата загрузки, Код, Вариант, 1 (1б), 2 (2б)…,
+  Наименование класса, Пол, Отметка за предыдущий триместр/ четверть/полугодие, Итого баллов»).
+
+The files name neither the year, nor the subject, nor the grade in their cells (the 2022 protocol only the upload
+date): they come from the import's options, else from the 2022 upload date (the year), else from the file's name
+as ФИС ОКО gives it («Проведение работы по математике, 5 класс. ВПР 2021.xlsx»); where each came from is told in
+the sheet's report. Pure: no ORM.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from core.tabular import RowError, TableError, cell_text, normalise_header
+
+from .base import Layout, Row, Source
+from .template import TEMPLATE_LABELS, in_template_order
+
+KIND = "ВПР"
+SCALES_OPTION = "vpr_scales"  # options key: {(year, subject key, grade): Scale}, loaded by the importer
+DETAILS_KEY = "vpr_details"  # the template column that carries a school's distribution and term comparison
+ABSENT = "отсутствовал"  # the variant cell of a pupil who did not write the work
+NO_MARK = ("", "нет отметки", "нет", "0", "-")  # the term-mark cells that mean «no mark»
+TERM_MARKS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+MAX_SCORE = 1000  # a primary score beyond any ВПР's maximum is a typo, not a pupil (ВПР maxima are 10–60)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A conversion scale: the lowest primary score of «3», «4» and «5», and the work's maximum score."""
+
+    three: int
+    four: int
+    five: int
+    max_score: int
+    title: str = ""  # «ВПР 2021, Математика, 5 класс», for messages
+
+    def mark(self, score: int) -> int:
+        if score >= self.five:
+            return 5
+        if score >= self.four:
+            return 4
+        if score >= self.three:
+            return 3
+        return 2
+
+
+def scale_key(year: int, subject: str, grade: int) -> tuple[int, str, int]:
+    """The scales' key: subject names compare as schools.subjects.normalise_subject does."""
+    return year, re.sub(r"\s+", " ", subject.replace("ё", "е").replace("Ё", "Е")).strip().lower(), grade
+
+
+def scale_problem(three: int, four: int, five: int, max_score: int) -> str:
+    """Why these bounds are not a scale ('' when they are): 0 < «3» < «4» < «5» ≤ maximum."""
+    if not 0 < three < four < five <= max_score:
+        return (
+            f"Границы шкалы должны возрастать: 0 < «3» ({three}) < «4» ({four}) < «5» ({five}) ≤ "
+            f"максимального балла ({max_score})."
+        )
+    return ""
+
+
+# --- the three header shapes -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    login: str  # the school's login column
+    variant: str  # the variant, or «отсутствовал»
+    total: str  # the primary score
+    term_prefix: str  # the term mark's column starts with this
+    required: tuple[str, ...]  # header cells (normalised) that identify the shape
+    date: str = ""  # the 2022 upload date
+
+
+SHAPE_2020 = Shape(
+    name="ВПР: протокол участников ФИС ОКО (2020)",
+    login="user",
+    variant="var-1",
+    total="sum",
+    term_prefix="otc",
+    required=("user", "code", "otc", "var-1", "sum"),
+)
+SHAPE_2021 = Shape(
+    name="ВПР: протокол участников ФИС ОКО (2021)",
+    login="логин школы",
+    variant="вариант",
+    total="всего баллов",
+    term_prefix="отметка за предыдущ",
+    required=("логин школы", "код обучающегося", "вариант", "всего баллов"),
+)
+SHAPE_2022 = Shape(
+    name="ВПР: протокол участников ФИС ОКО (2022)",
+    login="пользователь",
+    variant="вариант",
+    total="итого баллов",
+    term_prefix="отметка за предыдущ",
+    required=("пользователь", "школа", "код", "вариант", "итого баллов"),
+    date="дата загрузки",
+)
+# The 2022 workbook's other sheet: its classes and textbooks, no pupils.
+CLASSES_REQUIRED = ("пользователь", "школа", "дата загрузки")
+CLASSES_MARK = "буква (цифра) класса"
+_TASK_2022 = re.compile(r"^\d+(?:\.\d+|к\d+)?\s*\(\d+\s*б\)$")  # «1 (1б)», «11.2 (1б)», «10к1 (1б)»
+
+
+def _names(header: list[str]) -> list[str]:
+    return [normalise_header(cell) for cell in header]
+
+
+def _has(names: list[str], shape: Shape) -> bool:
+    return all(name in names for name in shape.required) and any(
+        name.startswith(shape.term_prefix) for name in names
+    )
+
+
+def _is_classes_sheet(names: list[str]) -> bool:
+    return (
+        all(name in names for name in CLASSES_REQUIRED)
+        and any(name.startswith(CLASSES_MARK) for name in names)
+        and "итого баллов" not in names
+    )
+
+
+def _recognises_2020(header: list[str], texts: list[list[str]]) -> bool:
+    names = _names(header)
+    return _has(names, SHAPE_2020) and "a-1-grade" in names
+
+
+def _recognises_2021(header: list[str], texts: list[list[str]]) -> bool:
+    names = _names(header)
+    return _has(names, SHAPE_2021) and "балл за 1" in names
+
+
+def _recognises_2022(header: list[str], texts: list[list[str]]) -> bool:
+    names = _names(header)
+    return _is_classes_sheet(names) or (
+        _has(names, SHAPE_2022) and any(_TASK_2022.match(name) for name in names)
+    )
+
+
+def _skip_2022(texts: list[list[str]], source: Source) -> str | None:
+    header = next((cells for cells in texts if any(cells)), [])
+    if _is_classes_sheet(_names(header)):
+        return "лист «Классы» протокола ВПР: классы и учебники, не результаты"
+    return None
+
+
+# --- year, subject and grade -----------------------------------------------------------------------------
+# Subjects as the names of ФИС ОКО's protocol files give them («Проведение работы по математике, 5 класс»):
+# stem -> the subject's name in the portal.
+SUBJECT_STEMS = (
+    ("математик", "Математика"),
+    ("русск", "Русский язык"),
+    ("истори", "История"),
+    ("обществозн", "Обществознание"),
+    ("биолог", "Биология"),
+    ("географ", "География"),
+    ("физик", "Физика"),
+    ("хими", "Химия"),
+    ("окружающ", "Окружающий мир"),
+    ("английск", "Английский язык"),
+    ("немецк", "Немецкий язык"),
+    ("французск", "Французский язык"),
+    ("литератур", "Литература"),
+    ("информатик", "Информатика"),
+)
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_GRADE_IN_NAME = re.compile(r"(?<!\d)(\d{1,2})\s*(?:-?й\s*)?(?:класс|кл\b|кл\.)", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})")
+LAST_SPRING_MONTH = 8  # a work uploaded January–August is of the school year ending that calendar year
+
+
+@dataclass
+class Work:
+    """The work a protocol is of, and where each part came from (for the sheet's report)."""
+
+    year: int | None = None
+    subject: str = ""
+    grade: int | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+def work_from(options: dict, file_name: str, upload_date: str = "") -> Work:
+    """Year, subject and grade: the import's options, else the 2022 upload date (year), else the file's name."""
+    work = Work()
+    base = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name.rsplit("/", 1)[-1])
+    if options.get("year"):
+        work.year, work.origins["Год"] = int(options["year"]), "из параметра загрузки «Год»"
+    else:
+        parsed = _date(upload_date)
+        if parsed is not None and parsed.month <= LAST_SPRING_MONTH:
+            work.year = parsed.year
+            work.origins["Год"] = f"из столбца «Дата загрузки»: {upload_date}"
+        elif parsed is None:
+            years = set(_YEAR_IN_NAME.findall(base))
+            if len(years) == 1:
+                work.year = int(years.pop())
+                work.origins["Год"] = f"из названия файла «{base}»"
+    if options.get("subject"):
+        work.subject, work.origins["Предмет"] = (
+            str(options["subject"]).strip(),
+            "из параметра загрузки «Предмет»",
+        )
+    else:
+        lowered = base.lower().replace("ё", "е")
+        found = {name for stem, name in SUBJECT_STEMS if stem in lowered}
+        if len(found) == 1:
+            work.subject = found.pop()
+            work.origins["Предмет"] = f"из названия файла «{base}»"
+    if options.get("grade"):
+        work.grade, work.origins["Класс"] = int(options["grade"]), "из параметра загрузки «Класс»"
+    else:
+        grades = set(_GRADE_IN_NAME.findall(base))
+        if len(grades) == 1:
+            work.grade = int(grades.pop())
+            work.origins["Класс"] = f"из названия файла «{base}»"
+    return work
+
+
+def _date(text: str) -> date | None:
+    match = _DATE.match(text.strip())
+    if match is None:
+        match_iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text.strip())
+        if match_iso is None:
+            return None
+        year, month, day = (int(part) for part in match_iso.groups())
+    else:
+        day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def missing_work(work: Work, upload_date: str = "") -> str:
+    """The Russian message for a protocol whose year, subject or grade is unknown ('' when all are known)."""
+    missing = [
+        label
+        for label, value in (("год", work.year), ("предмет", work.subject), ("класс", work.grade))
+        if not value
+    ]
+    if not missing:
+        return ""
+    autumn = ""
+    if not work.year and _date(upload_date) is not None:
+        autumn = (
+            f" Дата загрузки {upload_date} — осень: осенние ВПР пишут по материалам прошлого года, "
+            "год по дате не определить."
+        )
+    return (
+        f"В протоколе ВПР не указаны {', '.join(missing)}: их нет ни в ячейках, ни в названии файла.{autumn} "
+        "Укажите их в параметрах загрузки (Год, Класс, Предмет)."
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+@dataclass
+class SchoolTally:
+    """One school's pupils, counted: no pupil is kept."""
+
+    line: int  # the school's first row, for messages
+    marks: list[int]  # [«2», «3», «4», «5»]
+    scores: list[int]  # pupils by primary score 0…max
+    term: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # lower, same, higher, no term mark
+    absent: int = 0
+
+    @property
+    def participants(self) -> int:
+        return sum(self.marks)
+
+    def mean_mark(self) -> str:
+        if not self.participants:
+            return ""
+        total = 2 * self.marks[0] + 3 * self.marks[1] + 4 * self.marks[2] + 5 * self.marks[3]
+        return f"{total / self.participants:.2f}"
+
+    def details(self) -> str:
+        return json.dumps(
+            {
+                "scores": self.scores,
+                "lower": self.term[0],
+                "same": self.term[1],
+                "higher": self.term[2],
+                "no_term": self.term[3],
+                "absent": self.absent,
+            },
+            separators=(",", ":"),
+        )
+
+
+def tally(
+    pupils: Iterator[tuple[int, str, str, str, str]],
+    scale: Scale,
+    labels: dict[str, str],
+    sheet: str = "",
+) -> tuple[dict[str, SchoolTally], list[RowError], int]:
+    """Count pupils (line, login, variant, score, term mark as text) per school by the scale.
+
+    Returns the schools by login (lower case, in the order first seen), the rows' errors and the pupils read.
+    """
+    schools: dict[str, SchoolTally] = {}
+    errors: list[RowError] = []
+    read = 0
+    size = scale.max_score + 1
+    for line, login, variant, score_text, term_text in pupils:
+        if not (login or variant or score_text or term_text):
+            continue  # an empty row
+        read += 1
+        key = login.strip().lower()
+        if not key:
+            errors.append(RowError(line, labels["login"], "Не указан логин школы.", sheet))
+            continue
+        school = schools.get(key)
+        if school is None:
+            school = schools[key] = SchoolTally(line=line, marks=[0, 0, 0, 0], scores=[0] * size)
+        if normalise_header(variant) == ABSENT:
+            school.absent += 1
+            continue
+        score_text = score_text.strip()
+        if not score_text.isdecimal() or int(score_text) > MAX_SCORE:
+            message = (
+                "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»)."
+                if not score_text
+                else f"Ожидается первичный балл — целое число от 0, указано «{score_text[:40]}»."
+            )
+            errors.append(RowError(line, labels["total"], message, sheet))
+            continue
+        score = int(score_text)
+        if score > scale.max_score:
+            errors.append(
+                RowError(
+                    line,
+                    labels["total"],
+                    f"Первичный балл {score} больше максимального ({scale.max_score}) по шкале "
+                    f"«{scale.title}».",
+                    sheet,
+                )
+            )
+            continue
+        mark = scale.mark(score)
+        school.marks[mark - 2] += 1
+        school.scores[score] += 1
+        term = TERM_MARKS.get(term_text.strip())
+        if term is None:
+            if normalise_header(term_text) not in NO_MARK:
+                errors.append(
+                    RowError(
+                        line,
+                        labels["term"],
+                        f"Ожидается отметка 2–5 или «нет отметки», указано «{term_text.strip()[:40]}».",
+                        sheet,
+                    )
+                )
+                continue
+            school.term[3] += 1
+        elif mark < term:
+            school.term[0] += 1
+        elif mark == term:
+            school.term[1] += 1
+        else:
+            school.term[2] += 1
+    return schools, errors, read
+
+
+def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> Iterator[Row]:
+    report = source.report
+    sheet = source.sheet or ""
+    line = 0
+    header: list[str] | None = None
+    for raw in rows:
+        line += 1
+        cells = [cell_text(value) for value in raw]
+        if any(cells):
+            header = cells
+            break
+    if header is None:
+        raise TableError("Лист пуст: нет строки заголовка.")
+    names = _names(header)
+    place = {
+        "login": names.index(shape.login),
+        "variant": names.index(shape.variant),
+        "total": names.index(shape.total),
+        "term": next(index for index, name in enumerate(names) if name.startswith(shape.term_prefix)),
+    }
+    labels = {key: header[index] for key, index in place.items()}
+    report.header_row = line
+    report.columns = {
+        "Код ОО (логин ФИС ОКО)": labels["login"],
+        "Отсутствовал (вариант)": labels["variant"],
+        "Первичный балл": labels["total"],
+        "Отметка за предыдущий период": labels["term"],
+    }
+    date_at = names.index(shape.date) if shape.date and shape.date in names else None
+    width = max(place.values()) + 1
+    first = list(_pupils(rows, line, place, width, date_at))
+    upload_date = next((row[5] for row in first if row[5]), "")
+    work = work_from(options, source.file_name, upload_date)
+    problem = missing_work(work, upload_date)
+    if problem:
+        raise TableError(problem)
+    assert work.year is not None and work.grade is not None  # noqa: S101  (missing_work checked them)
+    report.origins.update(work.origins)
+    scales = options.get(SCALES_OPTION) or {}
+    scale = scales.get(scale_key(work.year, work.subject, work.grade))
+    if scale is None:
+        raise TableError(
+            f"Нет шкалы перевода первичных баллов в отметки для ВПР {work.year}, «{work.subject}», "
+            f"{work.grade} класс: протокол не загружен. Добавьте шкалу в справочник «Шкалы перевода ВПР» "
+            "(по рекомендациям ФИОКО этого года) и загрузите файл снова."
+        )
+    report.origins["Шкала"] = (
+        f"«{scale.title}»: «3» от {scale.three}, «4» от {scale.four}, «5» от {scale.five}"
+    )
+    schools, errors, read = tally(
+        ((number, login, variant, total, term) for number, login, variant, total, term, _date in first),
+        scale,
+        labels,
+        sheet,
+    )
+    report.rows = read
+    for error in errors:
+        yield error.row, (), (error,)
+    if errors:
+        return
+    common = {"year": str(work.year), "kind": KIND, "subject": work.subject, "grade": str(work.grade)}
+    for login, school in schools.items():
+        values = {
+            **common,
+            "school_code": login,
+            "participants": str(school.participants),
+            "failed": str(school.marks[0]),
+            "marks_3": str(school.marks[1]),
+            "marks_4": str(school.marks[2]),
+            "marks_5": str(school.marks[3]),
+            "mean_score": school.mean_mark(),
+            DETAILS_KEY: school.details(),
+        }
+        yield from in_template_order(iter([(school.line, values, ())]))
+
+
+def _pupils(
+    rows: Iterator[list], line: int, place: dict[str, int], width: int, date_at: int | None
+) -> Iterator[tuple[int, str, str, str, str, str]]:
+    """(line, login, variant, score, term mark, upload date) as text, per row after the header."""
+    login, variant, total, term = place["login"], place["variant"], place["total"], place["term"]
+    for raw in rows:
+        line += 1
+        if len(raw) < width:
+            raw = [*raw, *[None] * (width - len(raw))]
+        stamp = ""
+        if date_at is not None and date_at < len(raw):
+            value = raw[date_at]
+            stamp = value.strftime("%d.%m.%Y") if isinstance(value, datetime | date) else cell_text(value)
+        yield (
+            line,
+            cell_text(raw[login]),
+            cell_text(raw[variant]),
+            cell_text(raw[total]),
+            cell_text(raw[term]),
+            stamp,
+        )
+
+
+def parse_details(text: str) -> tuple[dict | None, str]:
+    """A template row's ВПР details (as ``SchoolTally.details`` writes them) checked: (details, '') or
+    (None, the Russian problem)."""
+    try:
+        details = json.loads(text)
+    except ValueError:
+        return None, "Ожидается JSON с распределением баллов и сравнением с отметками за период."
+    counts = ("lower", "same", "higher", "no_term", "absent")
+    if (
+        not isinstance(details, dict)
+        or not isinstance(details.get("scores"), list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in details["scores"])
+        or not all(
+            isinstance(details.get(key), int) and not isinstance(details.get(key), bool) and details[key] >= 0
+            for key in counts
+        )
+    ):
+        return None, "Ожидаются scores (список чисел), lower, same, higher, no_term и absent (числа от 0)."
+    return {"scores": details["scores"], **{key: details[key] for key in counts}}, ""
+
+
+_LABELS = {**TEMPLATE_LABELS}
+
+LAYOUT_2020 = Layout(
+    name=SHAPE_2020.name,
+    recognises=_recognises_2020,
+    read=lambda rows, source, options: _read(SHAPE_2020, rows, source, options),
+    labels=_LABELS,
+)
+LAYOUT_2021 = Layout(
+    name=SHAPE_2021.name,
+    recognises=_recognises_2021,
+    read=lambda rows, source, options: _read(SHAPE_2021, rows, source, options),
+    labels=_LABELS,
+)
+LAYOUT_2022 = Layout(
+    name=SHAPE_2022.name,
+    recognises=_recognises_2022,
+    read=lambda rows, source, options: _read(SHAPE_2022, rows, source, options),
+    labels=_LABELS,
+    skip=_skip_2022,
+)
+LAYOUTS = (LAYOUT_2020, LAYOUT_2021, LAYOUT_2022)

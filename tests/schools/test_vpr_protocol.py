@@ -1,0 +1,392 @@
+"""ВПР participant protocols (#19 §3.4): the three ФИС ОКО layouts (2020, 2021, 2022 with its «Классы» sheet),
+built here in their real shape with pupils whose marks, distribution and term comparison the test knows; the
+conversion scale as reference data; a protocol without its scale refused; a second load changes nothing."""
+
+import io
+import types
+
+import openpyxl
+import pytest
+
+from core.imports import import_batch_apply, import_batch_create
+from core.models import ImportBatch
+from core.tabular import RowError, SheetReport
+from schools.models import Result, VprResultDetail, VprScale
+from schools.results_import import importer
+from schools.results_import.layouts import vpr_protocol
+from schools.results_import.layouts.base import Source
+from schools.results_import.layouts.vpr_protocol import Scale, tally, work_from
+
+SCALE = Scale(three=5, four=10, five=15, max_score=20, title="ВПР 2024, Математика, 5 класс")
+
+# (login, variant, primary score, term mark): sch610001 — six wrote, one absent; sch610002 — two wrote.
+PUPILS = [
+    ("sch610001", "1", 4, "3"),  # «2», lower
+    ("sch610001", "2", 5, "3"),  # «3», same
+    ("sch610001", "1", 12, "5"),  # «4», lower
+    ("sch610001", "2", 15, "4"),  # «5», higher
+    ("sch610001", "1", 20, "нет отметки"),  # «5», no term mark
+    ("sch610001", "отсутствовал", None, "4"),  # absent
+    ("sch610001", "2", 9, "2"),  # «3», higher
+    ("sch610002", "1", 0, "2"),  # «2», same
+    ("sch610002", "2", 10, None),  # «4», no term mark
+]
+SCORES_1 = [0] * 21
+for _score in (4, 5, 9, 12, 15, 20):
+    SCORES_1[_score] = 1
+SCORES_2 = [0] * 21
+SCORES_2[0] = SCORES_2[10] = 1
+# (code, participants, «2», «3», «4», «5», mean)
+EXPECTED = [
+    ("sch610001", 6, 1, 2, 1, 2, "3.67"),
+    ("sch610002", 2, 1, 0, 1, 0, "3.00"),
+]
+# (code, scores, lower, same, higher, no term, absent)
+EXPECTED_DETAILS = [
+    ("sch610001", SCORES_1, 2, 1, 2, 1, 1),
+    ("sch610002", SCORES_2, 0, 1, 0, 1, 0),
+]
+
+
+def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GROUPS = "22-RU-ALT,EAST,VPR_22,vpr2020.ma5,vpr2020.ru5"
+
+
+def protocol_2020() -> bytes:
+    """The 2020 layout: English header, ``user`` the login, ``otc`` the term mark, ``var-1`` the variant."""
+    header = ["groups", "user", "id", "code", "otc", "gender", "klass", "var-1", "var-2", "sum"]
+    header += [f"a-{n}-grade" for n in range(1, 4)] + ["Учебник"]
+    rows = [header]
+    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+        rows.append(
+            [
+                GROUPS,
+                login,
+                number,
+                60000 + number,
+                term,
+                "м",
+                "нет",
+                variant,
+                None,
+                score,
+                "1",
+                "0",
+                "X",
+                None,
+            ]
+        )
+    return workbook_bytes({"Sheet1": rows})
+
+
+def protocol_2021() -> bytes:
+    """The 2021 layout: Russian header, every cell text (as ФИС ОКО exported it)."""
+    header = [
+        "логин школы",
+        "регион",
+        "номер обучающегося",
+        "код обучающегося",
+        "отметка за предыдущую четверть/триместр",
+        "пол",
+        "класс",
+        "вариант",
+        "всего баллов",
+        "балл за 1",
+        "балл за 2",
+        "Учебник",
+        "Др.уч. автор",
+        "Др.уч. название",
+    ]
+    rows = [header]
+    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+        rows.append(
+            [
+                login,
+                "СПО Алтайский край",
+                str(number),
+                str(50000 + number),
+                term,
+                "ж",
+                "НЕТ",
+                variant,
+                None if score is None else str(score),
+                "1",
+                "0",
+                "Никольский С.М. и др. Математика 5 класс",
+                None,
+                None,
+            ]
+        )
+    return workbook_bytes({"Sheet": rows})
+
+
+def protocol_2022() -> bytes:
+    """The 2022 layout: sheets «Классы» (no results) and «Протокол» (tasks as «1 (1б)», «Итого баллов»)."""
+    place = ["22", "reg220000 | Алтайский край", "reg22_m001 | Алейский муниципальный район"]
+    classes = [
+        [
+            "Пользователь",
+            "Код региона",
+            "Регион",
+            "Муниципалитет",
+            "Школа",
+            "Дата загрузки",
+            'Буква (цифра) класса. Введите "нет" - если отсутствует',
+            "Основной учебник по предмету",
+            "Другое (автор учебника)",
+            "Другое (название учебника)",
+        ],
+        [
+            "sch610001",
+            *place,
+            'sch610001 | МБОУ "Каштановская СОШ"',
+            "17.03.2024 05:09:18",
+            "нет",
+            "ma5.8 | …",
+        ],
+    ]
+    protocol = [
+        [
+            "Пользователь",
+            "Код региона",
+            "Регион",
+            "Муниципалитет",
+            "Школа",
+            "Дата загрузки",
+            "Код",
+            "Вариант",
+            "1 (1б)",
+            "2 (2б)",
+            "11.1 (1б)",
+            "Наименование класса",
+            "Пол",
+            "Отметка за предыдущий триместр/ четверть/полугодие",
+            "Итого баллов",
+        ]
+    ]
+    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+        protocol.append(
+            [
+                login,
+                22,
+                place[1],
+                place[2],
+                f'{login} | МБОУ "Школа"',
+                "17.03.2024 05:09:18",
+                50000 + number,
+                variant if variant == "отсутствовал" else int(variant),
+                1,
+                0,
+                "X",
+                "нет",
+                "м",
+                int(term) if term and term.isdigit() else term,
+                0 if score is None else score,  # 2022 writes 0 for the absent
+            ]
+        )
+    return workbook_bytes({"Классы": classes, "Протокол": protocol})
+
+
+# --- pure ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("score", "mark"), [(0, 2), (4, 2), (5, 3), (9, 3), (10, 4), (14, 4), (15, 5), (20, 5)]
+)
+def test_a_scale_gives_the_mark_of_its_band(score, mark):
+    assert SCALE.mark(score) == mark
+
+
+@pytest.mark.parametrize(
+    ("options", "name", "date", "expected"),
+    [
+        ({}, "Проведение работы по математике, 5 класс. ВПР 2021.xlsx", "", (2021, "Математика", 5)),
+        ({}, "Проведение работы по истории, 11 класс. ВПР 2021.xlsx", "", (2021, "История", 11)),
+        ({}, "Математика.xlsx", "17.03.2022 05:09:18", (2022, "Математика", None)),
+        ({}, "История.xlsx", "15.10.2022 10:00:00", (None, "История", None)),  # autumn: no year by date
+        ({"year": 2020, "grade": 5, "subject": "Математика"}, "x.xlsx", "", (2020, "Математика", 5)),
+        ({}, "protocol.xlsx", "", (None, "", None)),
+    ],
+)
+def test_the_work_comes_from_the_options_the_upload_date_or_the_file_name(options, name, date, expected):
+    work = work_from(options, name, date)
+    assert (work.year, work.subject, work.grade) == expected
+
+
+def test_pupils_are_counted_per_school_by_the_scale():
+    labels = {"login": "user", "total": "sum", "term": "otc"}
+    rows = [
+        (n, login, variant, "" if score is None else str(score), term or "")
+        for n, (login, variant, score, term) in enumerate(PUPILS, start=2)
+    ]
+    schools, errors, read = tally(iter(rows), SCALE, labels)
+    assert errors == []
+    assert read == 9
+    assert [(code, s.participants, *s.marks, s.mean_mark()) for code, s in schools.items()] == [
+        (code, n, m2, m3, m4, m5, mean) for code, n, m2, m3, m4, m5, mean in EXPECTED
+    ]
+    assert [(code, s.scores, *s.term, s.absent) for code, s in schools.items()] == [
+        (code, scores, lo, same, hi, none, absent)
+        for code, scores, lo, same, hi, none, absent in EXPECTED_DETAILS
+    ]
+
+
+def test_a_bad_pupil_row_names_its_row_and_column():
+    labels = {
+        "login": "логин школы",
+        "total": "всего баллов",
+        "term": "отметка за предыдущую четверть/триместр",
+    }
+    rows = [
+        (2, "sch1", "1", "21", "4"),
+        (3, "sch1", "1", "", "4"),
+        (4, "sch1", "1", "7", "отл"),
+        (5, "", "1", "7", "4"),
+    ]
+    _schools, errors, _read = tally(iter(rows), SCALE, labels, "Лист1")
+    assert errors == [
+        RowError(
+            2,
+            "всего баллов",
+            "Первичный балл 21 больше максимального (20) по шкале «ВПР 2024, Математика, 5 класс».",
+            "Лист1",
+        ),
+        RowError(
+            3,
+            "всего баллов",
+            "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»).",
+            "Лист1",
+        ),
+        RowError(
+            4,
+            "отметка за предыдущую четверть/триместр",
+            "Ожидается отметка 2–5 или «нет отметки», указано «отл».",
+            "Лист1",
+        ),
+        RowError(5, "логин школы", "Не указан логин школы.", "Лист1"),
+    ]
+
+
+def test_the_classes_sheet_is_recognised_and_skipped_with_its_reason():
+    book = openpyxl.load_workbook(io.BytesIO(protocol_2022()))
+    classes = [[str(cell or "") for cell in row] for row in book["Классы"].iter_rows(values_only=True)]
+    protocol = [[str(cell or "") for cell in row] for row in book["Протокол"].iter_rows(values_only=True)]
+    layout = vpr_protocol.LAYOUT_2022
+    source = Source("x.xlsx", "Классы", SheetReport("Классы"))
+    assert layout.recognises(classes[0], classes) and layout.recognises(protocol[0], protocol)
+    assert layout.skip(classes, source) == "лист «Классы» протокола ВПР: классы и учебники, не результаты"
+    assert layout.skip(protocol, source) is None
+    assert not vpr_protocol.LAYOUT_2020.recognises(protocol[0], protocol)
+    assert not vpr_protocol.LAYOUT_2021.recognises(protocol[0], protocol)
+
+
+# --- through the importer -----------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def flags_task(monkeypatch):
+    monkeypatch.setattr(importer, "recompute_flags_task", types.SimpleNamespace(delay=lambda **kwargs: None))
+
+
+@pytest.fixture
+def scale(db):
+    return VprScale.objects.create(
+        year=2024, subject="Математика", grade=5, three_from=5, four_from=10, five_from=15, max_score=20
+    )
+
+
+def preview(data: bytes, name: str, world, options=None) -> ImportBatch:
+    return import_batch_create(
+        kind="results",
+        file=io.BytesIO(data),
+        name=name,
+        region=world.region,
+        user=world.users["methodist"],
+        options=options,
+    )
+
+
+def upload(data: bytes, name: str, world, options=None) -> ImportBatch:
+    batch = preview(data, name, world, options)
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    return import_batch_apply(batch=batch, user=world.users["methodist"])
+
+
+def stored() -> list[tuple]:
+    return [
+        (code, n, m2, m3, m4, m5, f"{mean:.2f}")
+        for code, n, m2, m3, m4, m5, mean in Result.objects.order_by("school__code").values_list(
+            "school__code", "participants", "failed", "marks_3", "marks_4", "marks_5", "mean_score"
+        )
+    ]
+
+
+def stored_details() -> list[tuple]:
+    return list(
+        VprResultDetail.objects.order_by("result__school__code").values_list(
+            "result__school__code", "scores", "lower", "same", "higher", "no_term", "absent"
+        )
+    )
+
+
+LAYOUT_FILES = [
+    pytest.param(
+        protocol_2020, "Математика.xlsx", {"year": 2024, "grade": 5, "subject": "Математика"}, id="2020"
+    ),
+    pytest.param(protocol_2021, "Проведение работы по математике, 5 класс. ВПР 2024.xlsx", None, id="2021"),
+    pytest.param(protocol_2022, "Математика.xlsx", {"grade": 5, "subject": "Математика"}, id="2022"),
+]
+
+
+@pytest.mark.parametrize(("build", "name", "options"), LAYOUT_FILES)
+def test_a_protocol_loads_its_schools_marks_distribution_and_comparison(world, scale, build, name, options):
+    batch = upload(build(), name, world, options)
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert batch.stats["created"] == 2
+    assert batch.stats["vpr_details_created"] == 2
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    procedure = Result.objects.select_related("procedure__kind", "procedure__subject").first().procedure
+    assert (procedure.kind.code, procedure.subject.name, procedure.grade, procedure.year) == (
+        "ВПР",
+        "Математика",
+        5,
+        2024,
+    )
+
+    again = preview(build(), name, world, options)
+    assert again.status == ImportBatch.Status.VALIDATED, again.errors
+    assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 2)
+    assert (again.stats["vpr_details_created"], again.stats["vpr_details_updated"]) == (0, 0)
+    assert again.stats["vpr_details_unchanged"] == 2
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+
+
+@pytest.mark.parametrize(("build", "name", "options"), LAYOUT_FILES)
+def test_a_protocol_without_its_scale_is_refused_naming_the_scale(world, build, name, options):
+    batch = preview(build(), name, world, options)
+    assert batch.status == ImportBatch.Status.INVALID
+    messages = [error["message"] for error in batch.errors]
+    assert any(
+        "Нет шкалы перевода первичных баллов в отметки для ВПР 2024, «Математика», 5 класс" in message
+        for message in messages
+    ), messages
+    assert Result.objects.count() == 0
+
+
+def test_a_changed_scale_changes_the_marks_on_the_next_load(world, scale):
+    upload(protocol_2021(), "Проведение работы по математике, 5 класс. ВПР 2024.xlsx", world)
+    scale.three_from = 6
+    scale.save()
+    batch = upload(protocol_2021(), "Проведение работы по математике, 5 класс. ВПР 2024.xlsx", world)
+    assert (batch.stats["created"], batch.stats["updated"], batch.stats["unchanged"]) == (0, 1, 1)
+    # sch610001's pupil with 5 points now has «2»: two «2», one «3»
+    assert stored()[0] == ("sch610001", 6, 2, 1, 1, 2, "3.50")
