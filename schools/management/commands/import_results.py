@@ -21,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="Год — для отчёта ФИС ОКО, в шапке которого его нет")
         parser.add_argument("--grade", type=int, help="Класс — для отчёта ФИС ОКО, в шапке которого его нет")
         parser.add_argument("--subject", help="Предмет — для отчёта ФИС ОКО, в шапке которого его нет")
+        parser.add_argument(
+            "--exam",
+            choices=("ОГЭ", "ЕГЭ"),
+            help="ОГЭ или ЕГЭ — для выгрузки РЦОИ (иначе по кодам предметов и баллам)",
+        )
 
     def handle(
         self,
@@ -30,11 +35,12 @@ class Command(BaseCommand):
         year: int | None,
         grade: int | None,
         subject: str | None,
+        exam: str | None = None,
         **options,
     ):
         if not file.is_file():
             raise CommandError(f"Файл не найден: {file}")
-        asked = {"year": year, "grade": grade, "subject": (subject or "").strip()}
+        asked = {"year": year, "grade": grade, "subject": (subject or "").strip(), "exam": exam}
         try:
             region_obj = region_for_command(region)
             batch = import_file(
