@@ -21,7 +21,9 @@ from .catalog import Catalog
 from .layouts import open_rows
 from .layouts.base import Row
 from .layouts.template import TEMPLATE_COLUMNS, TEMPLATE_KEYS
+from .layouts.vpr_protocol import SCALES_OPTION
 from .validation import BLANK, MAX_COUNT, check_row
+from .vpr_details import VprDetails, load_scales
 from .writers import CopyWriter, PortableWriter, Writer
 
 # Rows per COPY / bulk_create and per progress report: ~1 MB buffered, ~100 round trips per million rows.
@@ -32,6 +34,7 @@ LIST_YEARS_AFFECTED = (1, 2, 3)
 # The ЕГЭ extras' places in a row (optional columns, after the others; found by key, not by position).
 _HIGH = TEMPLATE_KEYS.index("high_scorers")
 _HUNDRED = TEMPLATE_KEYS.index("hundred_scorers")
+_VPR = TEMPLATE_KEYS.index("vpr_details")  # a ВПР protocol's aggregates (vpr_details.py)
 _MEAN = re.compile(r"^[0-9]{1,4}(?:[.,][0-9]{1,2})?$")  # a mean score as stored: up to 9999.99
 
 
@@ -89,7 +92,10 @@ class ResultsImporter:
         options: dict | None = None,
     ) -> ImportOutcome:
         options = options or {}
+        # ВПР protocols convert primary scores by the scales (reference data): the pure layouts get them here.
+        options = {**options, SCALES_OPTION: load_scales()}
         catalog = Catalog(region=region, user=user)
+        vpr = VprDetails()
         outcome = ImportOutcome()
         writer_class = CopyWriter if connection.vendor == "postgresql" else PortableWriter
         writer = writer_class(catalog, apply=apply, batch_id=getattr(batch, "pk", None))
@@ -97,11 +103,12 @@ class ResultsImporter:
             # Both writers write chunk by chunk: an error further down undoes them with the transaction.
             with transaction.atomic() if apply else contextlib.nullcontext():
                 rows, labels = open_rows(stream, name, options)
-                duplicates = self._validate(rows, labels, catalog, writer, outcome, progress)
+                duplicates = self._validate(rows, labels, catalog, writer, outcome, progress, vpr)
                 if duplicates:
                     self._report_duplicates(duplicates, outcome, catalog, stream, name, options)
                 if outcome.ok:
                     outcome.stats = writer.finish()
+                    outcome.stats.update(vpr.write(catalog, apply=apply))
                     outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)
                 elif apply:
                     raise _Undo
@@ -130,6 +137,7 @@ class ResultsImporter:
         writer: "Writer",
         outcome: ImportOutcome,
         progress: Callable[[int], None] | None,
+        vpr: VprDetails | None = None,
     ) -> list[tuple[int, int]]:
         """One pass: every row checked, good rows handed to the writer while the file has no error.
 
@@ -221,6 +229,9 @@ class ResultsImporter:
                     duplicates.append((line, key))
                 else:
                     outcome.error_count += 1  # counted, not described
+                clean = False
+                continue
+            if vpr is not None and values[_VPR] and not vpr.add(line, key, values[_VPR], labels, outcome):
                 clean = False
                 continue
             if clean:

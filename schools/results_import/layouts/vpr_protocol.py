@@ -395,11 +395,15 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
     if header is None:
         raise TableError("Лист пуст: нет строки заголовка.")
     names = _names(header)
+    if _is_classes_sheet(names):
+        raise TableError(
+            "Лист «Классы» протокола ВПР — классы и учебники, не результаты: результаты на листе «Протокол»."
+        )
     place = {
-        "login": names.index(shape.login),
-        "variant": names.index(shape.variant),
-        "total": names.index(shape.total),
-        "term": next(index for index, name in enumerate(names) if name.startswith(shape.term_prefix)),
+        "login": _place(names, header, shape.login),
+        "variant": _place(names, header, shape.variant),
+        "total": _place(names, header, shape.total),
+        "term": _place(names, header, shape.term_prefix, prefix=True),
     }
     labels = {key: header[index] for key, index in place.items()}
     report.header_row = line
@@ -455,6 +459,17 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
             DETAILS_KEY: school.details(),
         }
         yield from in_template_order(iter([(school.line, values, ())]))
+
+
+def _place(names: list[str], header: list[str], wanted: str, *, prefix: bool = False) -> int:
+    for index, name in enumerate(names):
+        if name == wanted or (prefix and name.startswith(wanted)):
+            return index
+    raise TableError(
+        f"В протоколе ВПР нет столбца «{wanted}{'…' if prefix else ''}». Заголовок: "
+        + ", ".join(f"«{cell}»" for cell in header[:12] if cell)
+        + "."
+    )
 
 
 def _pupils(
