@@ -10,7 +10,7 @@ class SchoolsConfig(AppConfig):
         from core.navigation import allowed, register_menu_entry
         from core.policies import CHANGE
 
-        from . import audit, importers, results_import, teacher_import  # noqa: F401  (they register their import kinds)
+        from . import audit, importers, panels_context, results_import, teacher_import  # noqa: F401  (they register their import kinds)
         from .models import ApprovedList, FlagDecision, FlagRule, Teacher
         from .selectors import regions_writable_by
 
@@ -25,3 +25,4 @@ class SchoolsConfig(AppConfig):
             register_menu_entry(order=order, title=title, url_name=url_name, shown=shown)
 
         audit.register()
+        panels_context.register()

@@ -1,4 +1,4 @@
-"""Import of the schools registry from .xlsx/.csv: every row validated, all or nothing, upsert by code."""
+"""The registry in the portal's own template (.xlsx/.csv): every row validated, all or nothing, upsert by code."""
 
 import re
 from collections.abc import Callable
@@ -8,13 +8,13 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.imports import ImportOutcome, register_importer
+from core.imports import ImportOutcome
 from core.plural import count_noun
 from core.policies import SYSTEM, is_system
 from core.tabular import Column, RowError, iter_table, normalise_header, normalise_text
 
-from .models import Municipality, Region, School, SchoolType
-from .policies import municipality_policy
+from ..models import Municipality, Region, School, SchoolType
+from ..policies import municipality_policy
 
 COLUMNS = (
     Column("code", "Код ОО", aliases=("код", "логин", "логин ФИС ОКО", "school_code")),
@@ -296,6 +296,3 @@ class _Plan:
             "unchanged": self.unchanged,
             "municipalities_created": len(self.new_municipalities),
         }
-
-
-register_importer(SchoolImporter())
