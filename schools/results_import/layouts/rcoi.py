@@ -275,7 +275,7 @@ def aggregate(
         if failed:
             group.failed += 1
         group.total += score
-        if score.__class__ is int and 2 <= score <= 5:
+        if isinstance(score, int) and 2 <= score <= 5:
             group.marks[score] += 1
             if failed != (score == 2) and len(group.clash) < 3:
                 group.clash.append(line)
