@@ -11,11 +11,18 @@ from typing import IO
 
 from core.tabular import TableError, cell_text, count_filled_rows, read_rows
 
-from . import fisoko, template, vpr_protocol
+from . import ege_region, fisoko, oge_region, template, vpr_protocol
 from .base import Row, SheetReport, Source
 
 # Tried in this order: the first that recognises the file reads it.
-LAYOUTS = (template.LAYOUT, *vpr_protocol.LAYOUTS, fisoko.FLAT_LAYOUT, fisoko.REPORT_LAYOUT)
+LAYOUTS = (
+    template.LAYOUT,
+    ege_region.LAYOUT,
+    oge_region.LAYOUT,
+    *vpr_protocol.LAYOUTS,
+    fisoko.FLAT_LAYOUT,
+    fisoko.REPORT_LAYOUT,
+)
 PEEK_ROWS = 100  # rows read to recognise the shape; a report's header block is a handful of rows
 
 
