@@ -17,10 +17,12 @@ from typing import IO, Protocol
 
 from django.conf import settings
 from django.core.files.base import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .changes import ChangeLog
 from .errors import ApplicationError
 from .models import ImportBatch
 from .policies import policy_for
@@ -41,8 +43,21 @@ _QUEUED_BY = "queued_by"  # who confirmed a queued apply: the write scope is che
 _UNSENT = "unsent"  # the task could not be sent (the broker was down): the sweep sends it (requeue_waiting)
 # Key of ImportBatch.stats: the file could not be read at all, so its number of rows is unknown (not 0).
 UNREAD = "unread"
+# Key of ImportBatch.stats: what the import changes record by record (core.changes.ChangeLog.summary()), with
+# «stored» when every new and changed record is in a stored CSV file (changes_file_name), and «preview» when an
+# apply kept the list its preview made.
+CHANGES = "changes"
+# Keys of ImportBatch.stats that count writes: a batch whose every such count is 0 changes nothing and cannot
+# be confirmed. An importer that writes something else counts it under a key ending in one of these.
+_WRITES = ("created", "updated")
+NOTHING_TO_CHANGE = (
+    "Файл ничего не изменит: все его записи уже есть в портале с теми же значениями. Подтверждать нечего."
+)
 # Key of ImportBatch.stats: the file's sheets, read or not, and how each was read (SheetReport.as_dict()).
 SHEETS = "sheets"
+# Key of ImportBatch.stats: names of schools the file gives that matched none or several, each once, with the
+# candidates to pick from in the preview (ImportOutcome.unmatched; schools.results_import.catalog).
+UNMATCHED = "unmatched"
 
 
 @dataclass
@@ -51,8 +66,12 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     error_count: int = 0  # errors found by add_error, including those beyond MAX_STORED_ERRORS
+    # What the import changes record by record (core.changes); kept on the batch by _record.
+    changes: ChangeLog | None = None
     # Every sheet of the file, read or not, with how it was read (core.tabular.SheetReport); kept on the batch.
     sheets: list[SheetReport] = field(default_factory=list)
+    # Names of schools matched to none or several ({name, municipality, candidates: [{id, text, code}], rows}).
+    unmatched: list[dict] = field(default_factory=list)
     # The sheet being read: an error added without a sheet is on it (set by an importer that reads sheets).
     sheet: str = ""
     sheet_index: int = 0
@@ -195,6 +214,7 @@ def _run(
                 total_rows=error.rows or 0,
                 errors=[RowError(row=0, column="", message=str(error))],
                 stats={} if error.rows is not None else {UNREAD: 1},
+                sheets=error.sheets,
             )
 
 
@@ -203,13 +223,73 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
     batch.total_rows = outcome.total_rows
     batch.processed_rows = outcome.total_rows
     kept = {_OPTIONS: batch.stats[_OPTIONS]} if batch.stats.get(_OPTIONS) else {}
+    previous = batch.stats.get(CHANGES)
     batch.stats = {**outcome.stats, "errors": outcome.errors_total, **kept}
     if outcome.sheets:
         batch.stats[SHEETS] = [_storable_report(report.as_dict()) for report in outcome.sheets]
+    if outcome.unmatched:
+        batch.stats[UNMATCHED] = [_storable_report(entry) for entry in outcome.unmatched]
+    _record_changes(batch, outcome, status, previous)
     batch.errors = [_storable(error.as_dict()) for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
         batch.applied_at = timezone.now()
     batch.save()
+
+
+def _record_changes(batch: ImportBatch, outcome: ImportOutcome, status: str, previous: dict | None) -> None:
+    """Keep what the import changes: the summary in the stats, every listed record in a stored CSV file.
+
+    Only a file without errors has a list. An apply that lists nothing itself (the results' set-based write
+    on PostgreSQL) keeps the list its preview made, marked as the preview's."""
+    log = outcome.changes
+    name = f"imports/changes/{batch.pk}.csv"
+    earlier = previous.get("stored") if previous else None  # the preview's file, if it stored one
+    if log is None or not outcome.ok:
+        if status == ImportBatch.Status.APPLIED and previous:
+            batch.stats[CHANGES] = {**previous, "preview": True}
+        elif earlier:
+            default_storage.delete(earlier if isinstance(earlier, str) else name)
+        if log is not None:
+            log.close()
+        return
+    summary = _storable_changes(log.summary())
+    spilled = log.spilled()
+    if earlier:  # the preview's list, replaced by the apply's
+        default_storage.delete(earlier if isinstance(earlier, str) else name)
+    if spilled is not None:
+        default_storage.delete(name)  # a stale file of a batch with this number in a lost database
+        saved = default_storage.save(name, File(spilled, name=name))
+        summary["stored"] = True if saved == name else saved  # a storage that renames: the name it chose
+    log.close()
+    batch.stats[CHANGES] = summary
+
+
+def changes_file_name(batch: ImportBatch) -> str:
+    """Where every new and changed record of a batch is kept (a CSV file in the default storage)."""
+    stored = (batch_changes(batch) or {}).get("stored")
+    return stored if isinstance(stored, str) else f"imports/changes/{batch.pk}.csv"
+
+
+def _storable_changes(summary: dict) -> dict:
+    """Records quote the file's cells: no NUL in jsonb (see _storable)."""
+    for row in summary["rows"]:
+        row["entity"] = [_storable_text(value) for value in row["entity"]]
+        row["fields"] = [[_storable_text(value) for value in field] for field in row["fields"]]
+        row["sheet"] = _storable_text(row["sheet"])
+    for sheet in summary["sheets"]:
+        sheet["sheet"] = _storable_text(sheet["sheet"])
+    return summary
+
+
+def batch_changes(batch: ImportBatch) -> dict | None:
+    """What a batch changes (would change) record by record, as _record stored it; None for older batches."""
+    changes = batch.stats.get(CHANGES)
+    return changes if isinstance(changes, dict) else None
+
+
+def changes_nothing(stats: dict) -> bool:
+    """A checked file that would write nothing: no count of writes (``_WRITES``) above 0."""
+    return not any(value for key, value in stats.items() if isinstance(value, int) and key.endswith(_WRITES))
 
 
 def _storable(error: dict) -> dict:
@@ -234,6 +314,12 @@ def _storable_report(report: dict) -> dict:
 
 def _storable_text(value):
     return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def batch_unmatched(batch: ImportBatch) -> list[dict]:
+    """The names a batch's file gave that matched no school or several, as _record stored them; [] if none."""
+    unmatched = batch.stats.get(UNMATCHED)
+    return unmatched if isinstance(unmatched, list) else []
 
 
 def batch_sheets(batch: ImportBatch) -> list[dict]:
@@ -388,7 +474,12 @@ def _waiting(batch: ImportBatch, waiting_for: str) -> bool:
 
 
 def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
-    """A web confirmation: applied now if the file is small, by a Celery task after commit if large."""
+    """A web confirmation: applied now if the file is small, by a Celery task after commit if large.
+
+    A file whose preview found nothing to change is not confirmed (a command or import_batch_apply may still
+    apply it: it writes nothing)."""
+    if batch.status == ImportBatch.Status.VALIDATED and changes_nothing(batch.stats):
+        raise ApplicationError(NOTHING_TO_CHANGE, code="import_changes_nothing")
     if batch.file.size <= async_threshold_bytes():
         return import_batch_apply(batch=batch, user=user)
     from .tasks import import_batch_apply_task
@@ -400,6 +491,8 @@ def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
                 "Эту загрузку нельзя применить: она уже загружена или содержит ошибки.",
                 code="import_not_applicable",
             )
+        if changes_nothing(locked.stats):
+            raise ApplicationError(NOTHING_TO_CHANGE, code="import_changes_nothing")
         locked.status = ImportBatch.Status.PROCESSING
         locked.stats = {**locked.stats, _QUEUED: "apply", _QUEUED_BY: getattr(user, "pk", None)}
         locked.save(update_fields=["status", "stats", "updated_at"])

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/apply/", views.import_apply, name="apply"),
     path("<int:pk>/errors.csv", views.import_errors_csv, name="errors"),
+    path("<int:pk>/changes.csv", views.import_changes_csv, name="changes"),
 ]

@@ -5,19 +5,26 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .changes import csv_header, csv_line
 from .errors import ApplicationError
 from .exports import csv_download
 from .forms import ImportUploadForm
 from .imports import (
     IMPORTERS,
+    NOTHING_TO_CHANGE,
+    batch_changes,
     batch_queued_for,
+    batch_sheets,
+    changes_file_name,
+    changes_nothing,
     get_importer,
     import_batch_confirm,
     import_batch_submit,
@@ -111,8 +118,35 @@ def import_detail(request, pk: int):
             "importer": IMPORTERS.get(batch.kind),
             "errors": batch.errors[:PREVIEW_ERRORS_SHOWN],
             "errors_hidden": max(0, batch.stats.get("errors", 0) - PREVIEW_ERRORS_SHOWN),
+            **_sheets_context(batch),
+            **_changes_context(batch),
         },
     )
+
+
+def _changes_context(batch: ImportBatch) -> dict:
+    """What the batch changes record by record (templates/imports/_changes.html), and whether there is
+    anything to confirm."""
+    changes = batch_changes(batch)
+    nothing = batch.status == ImportBatch.Status.VALIDATED and changes_nothing(batch.stats)
+    context: dict = {"changes": changes, "changes_nothing": nothing, "nothing_message": NOTHING_TO_CHANGE}
+    if changes:
+        rows = changes.get("rows", [])
+        context["changes_hidden"] = max(0, changes.get("listed", 0) - len(rows))
+        context["changes_sheets_named"] = any(sheet.get("sheet") for sheet in changes.get("sheets", []))
+    return context
+
+
+def _sheets_context(batch: ImportBatch) -> dict:
+    """Every sheet of the file and how it was read (templates/imports/_sheets.html, #19 §2); the sheets that
+    hold something and are not loaded (not recognised), repeated beside «Подтвердить»."""
+    sheets = batch_sheets(batch)
+    return {
+        "sheets": sheets,
+        "sheets_named": any(sheet.get("sheet") for sheet in sheets),
+        "sheets_not_loaded": [sheet for sheet in sheets if sheet.get("status") == "unrecognised"],
+        "errors_sheets_named": any(error.get("sheet") for error in batch.errors),
+    }
 
 
 @login_required
@@ -138,9 +172,45 @@ def import_apply(request, pk: int):
 @login_required
 def import_errors_csv(request, pk: int):
     batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    if any(error.get("sheet") for error in batch.errors):  # a workbook's errors name their sheet (#19 §2)
+        return csv_download(
+            (
+                [error.get("sheet", ""), error["row"] or "", error["column"], error["message"]]
+                for error in batch.errors
+            ),
+            header=["Лист", "Строка", "Столбец", "Ошибка"],
+            filename=f"oshibki-zagruzki-{batch.pk}.csv",
+            delimiter=";",
+        )
     return csv_download(
         ([error["row"] or "", error["column"], error["message"]] for error in batch.errors),
         header=["Строка", "Столбец", "Ошибка"],
         filename=f"oshibki-zagruzki-{batch.pk}.csv",
+        delimiter=";",
+    )
+
+
+@login_required
+def import_changes_csv(request, pk: int):
+    """Every new and changed record of a batch (the preview shows the first ones): the policy's view scope."""
+    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    changes = batch_changes(batch) or {}
+    filename = f"izmeneniya-zagruzki-{batch.pk}.csv"
+    stored = changes_file_name(batch)
+    if changes.get("stored") and default_storage.exists(stored):
+        response = FileResponse(
+            default_storage.open(stored, "rb"), content_type="text/csv; charset=utf-8", as_attachment=True
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    # Nothing listed (or the stored file is gone): the records kept on the batch, under the same header.
+    fields = changes.get("fields", [])
+    return csv_download(
+        (
+            csv_line(row["sheet"], row["status"], row["entity"], row["fields"], fields)
+            for row in changes.get("rows", [])
+        ),
+        header=csv_header(changes.get("entities", []), fields),
+        filename=filename,
         delimiter=";",
     )

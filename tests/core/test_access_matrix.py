@@ -105,6 +105,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "imports:template": methodists_only,
     "imports:detail": methodists_edit,  # the uploader and the region's methodologists
     "imports:errors": methodists_edit,
+    "imports:changes": methodists_edit,  # every new and changed record of the batch (#19 §4)
     "imports:apply": post_only,
     "api_keys:list": methodists_only,
     "api_keys:revoke": post_only,
@@ -215,6 +216,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "imports:detail": ("batch", VIEW),
     "imports:errors": ("batch", VIEW),
+    "imports:changes": ("batch", VIEW),
     "api_keys:list": (ClientKey, CHANGE),
     "audit:changes": (AuthEvent, VIEW),
     "audit:logins": (AuthEvent, VIEW),
@@ -291,6 +293,7 @@ KWARGS = {
     "imports:detail": lambda o: {"pk": o["batch"].pk},
     "imports:apply": lambda o: {"pk": o["batch"].pk},
     "imports:errors": lambda o: {"pk": o["batch"].pk},
+    "imports:changes": lambda o: {"pk": o["batch"].pk},
     "api_keys:revoke": lambda o: {"pk": o["key"].pk},
 }
 

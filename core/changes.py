@@ -1,0 +1,168 @@
+"""What an import would change, record by record: new, changed (old → new, field by field) and unchanged, per
+sheet of the file. Every importer fills a ChangeLog while it compares the file with what the database holds;
+core.imports keeps its summary on the batch (the totals and the first ROWS_SHOWN changed records) and its full
+list as a stored CSV file, which the preview offers as a download.
+
+Memory stays bounded whatever the file's size: only the first ROWS_SHOWN records are kept in memory, the rest
+go straight to a temporary file on disk. No ORM here: the importers hand in plain values.
+
+An importer calls ``new``, ``changed`` and ``unchanged`` for every record of a file without errors; a record
+is named by ``entity`` (e.g. the school's code and the procedure) and a sheet (None for a CSV file).
+"""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from .exports import safe_row
+
+# Changed records shown on the preview page; all of them are in the download.
+ROWS_SHOWN = 200
+
+NEW = "new"
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+STATUS_LABELS = {NEW: "новая", CHANGED: "изменится"}
+EMPTY = "—"
+
+SHEET_HEADER = "Лист"
+STATUS_HEADER = "Что"
+
+
+def display(value) -> str:
+    """A value as the preview prints it: dates as ДД.ММ.ГГГГ, decimals with a comma, «да»/«нет», «—» for none."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, Decimal):
+        # 3.3 and 3.30 are the same mean score: the database's numeric(6, 2) and a file's text print alike.
+        return f"{value.quantize(Decimal('0.01')):f}".replace(".", ",")
+    return str(value)
+
+
+class ChangeLog:
+    """New, changed and unchanged records of one import, counted per sheet, the changed ones listed.
+
+    ``entities`` are the headers of what names a record (e.g. «Код ОО», «Процедура»), ``fields`` the headers of
+    the values compared, in the order the preview and the download print them.
+    """
+
+    def __init__(self, *, entities: Sequence[str], fields: Sequence[str], shown: int = ROWS_SHOWN):
+        self.entities = tuple(entities)
+        self.fields = tuple(fields)
+        self.shown = shown
+        self.sheets: dict[str | None, dict[str, int]] = {}
+        self.rows: list[dict] = []  # the first ``shown`` new and changed records
+        self.listed = 0  # new and changed records, all of them (in the spill file)
+        self._spill: Any = None  # a text file on disk (tempfile), opened on the first record listed
+        self._writer: Any = None  # csv writer of it
+
+    # --- filling -----------------------------------------------------------------------------------------
+    def new(self, entity: Sequence, values: dict[str, object], sheet: str | None = None) -> None:
+        """A record the import adds, with the values it gets (labels of ``fields``; empty ones are left out)."""
+        fields = [[label, EMPTY, display(values[label])] for label in self.fields if label in values]
+        self._list(NEW, entity, [field for field in fields if field[2] != EMPTY], sheet)
+
+    def changed(
+        self, entity: Sequence, changes: dict[str, tuple[object, object]], sheet: str | None = None
+    ) -> None:
+        """A record the import updates: {field label: (old, new)} of the fields that differ."""
+        fields = [
+            [label, display(changes[label][0]), display(changes[label][1])]
+            for label in self.fields
+            if label in changes
+        ]
+        self._list(CHANGED, entity, fields, sheet)
+
+    def unchanged(self, count: int = 1, sheet: str | None = None) -> None:
+        self._counts(sheet)[UNCHANGED] += count
+
+    def arrange(self, sheets: Sequence[str | None]) -> None:
+        """Put the sheets counted in the file's order (``sheets``; others after them)."""
+        place = {sheet: index for index, sheet in enumerate(sheets)}
+        self.sheets = dict(sorted(self.sheets.items(), key=lambda item: place.get(item[0], len(place))))
+
+    def _counts(self, sheet: str | None) -> dict[str, int]:
+        counts = self.sheets.get(sheet)
+        if counts is None:
+            counts = self.sheets[sheet] = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
+        return counts
+
+    def _list(self, status: str, entity: Sequence, fields: list[list[str]], sheet: str | None) -> None:
+        self._counts(sheet)[status] += 1
+        entity = [display(value) for value in entity]
+        self.listed += 1
+        if len(self.rows) < self.shown:
+            self.rows.append({"sheet": sheet, "status": status, "entity": entity, "fields": fields})
+        if self._writer is None:
+            # utf-8-sig: Excel reads Cyrillic from a CSV only after a BOM; «;» is what it splits on in Russia.
+            self._spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._spill, delimiter=";", lineterminator="\r\n")
+            self._writer.writerow(self.header())
+        self._writer.writerow(csv_line(sheet, status, entity, fields, self.fields))
+
+    # --- reading -----------------------------------------------------------------------------------------
+    def totals(self) -> dict[str, int]:
+        return {
+            status: sum(counts[status] for counts in self.sheets.values())
+            for status in (NEW, CHANGED, UNCHANGED)
+        }
+
+    def header(self) -> list[str]:
+        return csv_header(self.entities, self.fields)
+
+    def summary(self) -> dict:
+        """What the batch keeps (JSON): the headers, the counts per sheet and in all, the first records."""
+        return {
+            "entities": list(self.entities),
+            "fields": list(self.fields),
+            "sheets": [{"sheet": sheet, **counts} for sheet, counts in self.sheets.items()],
+            **self.totals(),
+            "rows": self.rows,
+            "listed": self.listed,
+        }
+
+    def spilled(self) -> IO[bytes] | None:
+        """The full list as a CSV file's bytes (opened anew, from its start); None when nothing is listed."""
+        if self._spill is None:
+            return None
+        self._spill.flush()
+        self._spill.seek(0)
+        return self._spill.buffer
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = self._writer = None
+
+
+def csv_header(entities: Iterable[str], fields: Iterable[str]) -> list[str]:
+    header = [SHEET_HEADER, *entities, STATUS_HEADER]
+    for label in fields:
+        header += [f"{label}: было", f"{label}: стало"]
+    return header
+
+
+def csv_line(
+    sheet: str | None,
+    status: str,
+    entity: Sequence[str],
+    fields: Sequence[Sequence[str]],
+    labels: Sequence[str],
+) -> list[str]:
+    """One record of the download: the sheet, what names it, new/changed, then «было» and «стало» of each field
+    (empty for a field the record does not change). Cells that would start a formula are made text."""
+    values = {label: (old, new) for label, old, new in fields}
+    line = [sheet or "", *entity, STATUS_LABELS[status]]
+    for label in labels:
+        old, new = values.get(label, ("", ""))
+        line += [old if old != EMPTY or status == CHANGED else "", new]
+    return safe_row(line)
