@@ -100,6 +100,9 @@ def test_exam_year(text, year):
         ("NaN", None),
         ("1e2", 100),
         ("1e3", None),
+        ("²", None),
+        ("9" * 5000, None),
+        ("٤", 4),  # Arabic-Indic four: a decimal digit int() reads
     ],
 )
 def test_parse_score(text, value):
@@ -412,3 +415,15 @@ def test_kind_code_round_trips():
 def test_an_exam_asked_on_upload_that_is_neither_oge_nor_ege_is_refused():
     with pytest.raises(TableError, match="Экзамен выгрузки РЦОИ — ОГЭ или ЕГЭ, при загрузке указано «ВПР»."):
         read([participant("7", "1", "03.06.2024", "4", "1")], options={"exam": "ВПР"})
+
+
+def test_an_xlsx_row_with_text_and_typed_cells_mixed():
+    out, _ = read([["0220001", None, None, None, None, "1", "2023-06-06T00:00:00", None, None, 4.0, 1.0]])
+    assert out[0][1][:8] == ("rcoi_oge:0220001", "2023", "ОГЭ", "Русский язык", "9", "1", "0", "0")
+
+
+def test_strange_digits_never_crash():
+    out, _ = read(
+        [participant("7", "²", "03.06.2024", "²", "1"), participant("7", "1" * 5000, "03.06.2024", "4", "1")]
+    )
+    assert [[error.column for error in row[2]] for row in out] == [["Код предмета", "Балл"], ["Код предмета"]]

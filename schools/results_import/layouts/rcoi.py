@@ -169,7 +169,7 @@ def exam_year(text: str) -> int | None:
 
 def parse_score(text: str) -> Decimal | int | None:
     """'72' -> 72, '4,0' -> Decimal('4.0'), '72,5' -> Decimal('72.5'); anything else, or outside 0–100 -> None."""
-    if text.isdigit():
+    if text.isdecimal() and len(text) < 4:  # int() of «²» fails, of 5,000 digits too
         value = int(text)
         return value if value <= FULL_SCORE else None
     cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
@@ -238,7 +238,13 @@ def aggregate(
         date_text = raw[date_at]
         score_text = raw[score_at]
         passed = raw[passed_at]
-        if school.__class__ is not str:  # an .xlsx export: typed cells
+        if not (
+            school.__class__ is str
+            and subject_text.__class__ is str
+            and date_text.__class__ is str
+            and score_text.__class__ is str
+            and passed.__class__ is str
+        ):  # an .xlsx export: typed cells
             school, subject_text, date_text, score_text, passed = map(
                 cell_text, (school, subject_text, date_text, score_text, passed)
             )
@@ -253,7 +259,11 @@ def aggregate(
         year = years.get(date_text, -1)
         if year == -1:
             year = years[date_text] = exam_year(date_text)
-        score = int(score_text) if score_text.isdigit() else parse_score(score_text.strip())
+        score = (
+            int(score_text)
+            if score_text.isdecimal() and len(score_text) < 4
+            else parse_score(score_text.strip())
+        )
         if (
             not school
             or subject not in SUBJECTS
@@ -294,7 +304,7 @@ def _subject_code(text: str) -> int | None:
     cleaned = text.strip()
     if cleaned.endswith((",0", ".0")):
         cleaned = cleaned[:-2]
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 4 else None
+    return int(cleaned) if cleaned.isdecimal() and len(cleaned) <= 4 else None
 
 
 def _row_errors(
