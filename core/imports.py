@@ -58,6 +58,9 @@ SHEETS = "sheets"
 # Key of ImportBatch.stats: names of schools the file gives that matched none or several, each once, with the
 # candidates to pick from in the preview (ImportOutcome.unmatched; schools.results_import.catalog).
 UNMATCHED = "unmatched"
+# Key of ImportBatch.stats: names of schools the file gives that matched none or several, each once, with the
+# candidates to pick from in the preview (ImportOutcome.unmatched; schools.results_import.catalog).
+UNMATCHED = "unmatched"
 
 
 @dataclass
@@ -70,6 +73,8 @@ class ImportOutcome:
     changes: ChangeLog | None = None
     # Every sheet of the file, read or not, with how it was read (core.tabular.SheetReport); kept on the batch.
     sheets: list[SheetReport] = field(default_factory=list)
+    # Names of schools matched to none or several ({name, municipality, candidates: [{id, text, code}], rows}).
+    unmatched: list[dict] = field(default_factory=list)
     # Names of schools matched to none or several ({name, municipality, candidates: [{id, text, code}], rows}).
     unmatched: list[dict] = field(default_factory=list)
     # The sheet being read: an error added without a sheet is on it (set by an importer that reads sheets).
@@ -229,6 +234,8 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
         batch.stats[SHEETS] = [_storable_report(report.as_dict()) for report in outcome.sheets]
     if outcome.unmatched:
         batch.stats[UNMATCHED] = [_storable_report(entry) for entry in outcome.unmatched]
+    if outcome.unmatched:
+        batch.stats[UNMATCHED] = [_storable_report(entry) for entry in outcome.unmatched]
     _record_changes(batch, outcome, status, previous)
     batch.errors = [_storable(error.as_dict()) for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
@@ -314,6 +321,12 @@ def _storable_report(report: dict) -> dict:
 
 def _storable_text(value):
     return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def batch_unmatched(batch: ImportBatch) -> list[dict]:
+    """The names a batch's file gave that matched no school or several, as _record stored them; [] if none."""
+    unmatched = batch.stats.get(UNMATCHED)
+    return unmatched if isinstance(unmatched, list) else []
 
 
 def batch_unmatched(batch: ImportBatch) -> list[dict]:

@@ -1,5 +1,6 @@
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -9,7 +10,8 @@ from core.policies import CHANGE, policy_for
 from core.services import model_update
 from core.tasks import enqueue
 
-from .models import Municipality, Region, School
+from .identity import identifier_key
+from .models import Municipality, Region, School, SchoolIdentifier
 from .policies import APPROVE_LIST, MANAGE_TEACHERS, flag_rule_policy
 from .tasks import recompute_flags_task
 
@@ -313,3 +315,59 @@ def subject_get_or_create(name: str):
         subject.full_clean(exclude=["normalized_name"])
         subject.save()
     return subject
+
+
+# --- a school's identifiers (#19 §1) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def school_identifier_add(
+    *, school: School, kind: str, value: str, user, source: str = ""
+) -> SchoolIdentifier:
+    """Record that ``school`` is known as ``value`` of ``kind`` (a ФИС ОКО login, ИНН, a name seen in a file…).
+
+    Idempotent: the same key of the same kind on the same school returns the identifier it has. A key of another
+    kind than a name held by another school of the region is refused with an ApplicationError naming that
+    school. ``user`` must be allowed to change the school (SchoolPolicy); a command passes ``SYSTEM``."""
+    policy_for(School).require(user, CHANGE, school)
+    identifier = SchoolIdentifier(school=school, kind=kind, value=value.strip(), source=source.strip()[:500])
+    identifier.fill_derived()
+    if not identifier.key:
+        raise ApplicationError("Пустой идентификатор школы.", code="identifier_empty")
+    existing = SchoolIdentifier.objects.filter(school=school, kind=kind, key=identifier.key).first()
+    if existing is not None:
+        return existing
+    try:  # clean() says which school holds the key; the constraints say it again, less precisely
+        identifier.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), code="identifier_taken") from error
+    identifier.save()
+    return identifier
+
+
+@transaction.atomic
+def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int], source: str, user) -> int:
+    """Keep identifiers an import learnt, ``found[(kind, value)] = school id``, in one statement: those of
+    schools the user may change, not held yet (a key another school holds of the same kind is skipped, never
+    moved). Returns how many were added."""
+    if not found:
+        return 0
+    editable = set(
+        policy_for(School)
+        .instances(user, CHANGE)
+        .filter(pk__in=set(found.values()))
+        .values_list("pk", flat=True)
+    )
+    rows = []
+    for (kind, value), school_id in found.items():
+        if school_id not in editable:
+            continue
+        identifier = SchoolIdentifier(
+            school_id=school_id, region=region, kind=kind, value=value.strip(), source=source[:500]
+        )
+        identifier.key = identifier_key(kind, identifier.value)
+        if identifier.key:
+            rows.append(identifier)
+    before = SchoolIdentifier.objects.filter(region=region).count()
+    SchoolIdentifier.objects.bulk_create(rows, ignore_conflicts=True)
+    return SchoolIdentifier.objects.filter(region=region).count() - before

@@ -3,14 +3,22 @@ new subjects and procedures created on demand.
 """
 
 from core.plural import count_noun
+from core.policies import SYSTEM
 from core.tabular import (
     normalise_text,
     parse_int,
 )
 
+from .. import identity
 from ..models import Procedure, ProcedureKind, Region, School, Subject
+from ..selectors_identity import MAX_CANDIDATES, SchoolDirectory
+from ..services import school_identifiers_learn
 from ..subjects import display_subject, normalise_subject
 from .layouts import fisoko
+from .layouts.template import TEMPLATE_KEYS
+
+SCHOOL_NAME = TEMPLATE_KEYS.index("school_name")
+MUNICIPALITY = TEMPLATE_KEYS.index("municipality")
 
 MAX_SUBJECT_LENGTH = 255  # Subject.name
 
@@ -33,9 +41,19 @@ class Catalog:
         # code in lower case -> (id, may the user write it, municipality): the one lookup per row
         self.schools: dict[str, tuple[int, bool, str]] = {}
         self._codes: dict[int, str] = {}
+        self._entries: dict[int, tuple[int, bool, str]] = {}
         for pk, code, municipality in in_region:
-            self.schools[code.lower()] = (pk, writable is None or pk in writable, municipality)
+            entry = self.schools[code.lower()] = (pk, writable is None or pk in writable, municipality)
+            self._entries[pk] = entry
             self._codes[pk] = code
+        # Every other identifier a single school holds (ФИС ОКО logins, ИНН, РЦОИ codes) is a key of the same dict,
+        # so a row carrying one stays on the fast path; a school's own code wins over another's identifier.
+        self.directory = SchoolDirectory(region)
+        for key, pk in self.directory.keys().items():
+            self.schools.setdefault(key, self._entries[pk])
+        self._resolved: dict[tuple[str, str, str], tuple[tuple[int, bool, str] | None, str]] = {}
+        self.learnt: dict[tuple[str, str], int] = {}  # (kind, value as written) -> school id, kept on apply
+        self.unmatched: dict[tuple[str, str], dict] = {}  # (name, municipality) -> what the preview offers
         self.kinds = {
             kind_key(code): (pk, code)
             for pk, code in ProcedureKind.objects.filter(is_active=True).values_list("pk", "code")
@@ -135,6 +153,98 @@ class Catalog:
 
     def school_code(self, pk: int) -> str:
         return self._codes.get(pk, str(pk))
+
+    # --- schools by any identifier or by name (#19 §1) --------------------------------------------------
+    def school_of(self, values: tuple[str, ...]) -> tuple[int, bool, str] | None:
+        """The school a row names, if it is known (what ``school_for`` resolved for a row like it)."""
+        code = values[0].strip()
+        school = self.schools.get(code.lower())
+        if school is None:
+            school = self._resolved.get(
+                (code, values[SCHOOL_NAME].strip(), values[MUNICIPALITY].strip()), (None, "")
+            )[0]
+        return school
+
+    def school_for(self, code: str, name: str, municipality: str) -> tuple[tuple[int, bool, str] | None, str]:
+        """The school of a row the fast path did not find: (entry, "") or (None, the Russian message).
+
+        By code: any identifier, then a ФИС ОКО login's digits under the other prefix (learnt, kept on apply). By
+        name: within the row's municipality (the whole region when the file gives none or names one the region
+        does not have). Resolved once per distinct (code, name, municipality)."""
+        key = (code, name, municipality)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(code, name, municipality)
+        if found[0] is None and (name, municipality) in self.unmatched:
+            self.unmatched[(name, municipality)]["rows"] += 1
+        return found
+
+    def _resolve(self, code: str, name: str, municipality: str) -> tuple[tuple[int, bool, str] | None, str]:
+        directory = self.directory
+        if code:
+            match = directory.match(code)
+            _kind, shown = identity.split_kind(code)
+            if len(match.ids) == 1:
+                pk = match.ids[0]
+                if match.by_digits:
+                    self.learnt[(identity.FISOKO, code)] = pk
+                entry = self.schools[code.lower()] = self._entries[pk]  # later rows: the fast path
+                return entry, ""
+            if match.ids:
+                return None, (
+                    f"Код «{shown[:40]}» принадлежит нескольким школам: {directory.describe_many(match.ids)}."
+                )
+            if not name:
+                return None, (
+                    f"Школа с кодом «{shown[:40]}» не найдена в регионе «{self.region.name}»: проверьте код или "
+                    "сначала загрузите реестр школ."
+                )
+        if not name:
+            return None, "Обязательное поле не заполнено."
+        municipality_id = directory.municipality(municipality) if municipality else None
+        ids = directory.find_by_name(name, municipality_id)
+        if len(ids) == 1:
+            return self._entries[ids[0]], ""
+        where = (
+            f"в муниципалитете «{directory.municipalities[municipality_id]}»"
+            if municipality_id is not None
+            else f"в регионе «{self.region.name}»"
+            + (f" (муниципалитет «{municipality[:80]}» не распознан)" if municipality else "")
+        )
+        candidates = ids[:MAX_CANDIDATES] if ids else directory.candidates(name, municipality_id)
+        self.unmatched[(name, municipality)] = {
+            "name": name,
+            "municipality": municipality,
+            "municipality_id": municipality_id,
+            "several": len(ids) > 1,
+            "candidates": [
+                {"id": pk, "text": directory.describe(pk), "code": directory.codes[pk]} for pk in candidates
+            ],
+            "rows": 0,
+        }
+        if ids:
+            return None, (
+                f"Наименованию «{name[:120]}» {where} соответствуют несколько школ: {directory.describe_many(ids)}. "
+                "Выберите школу в предпросмотре."
+            )
+        similar = f" Похожие: {directory.describe_many(candidates)}." if candidates else ""
+        return None, (
+            f"Школа «{name[:120]}» не найдена {where}.{similar} Выберите школу в предпросмотре или добавьте это "
+            "наименование школе."
+        )
+
+    def unmatched_list(self) -> list[dict]:
+        """Distinct names that matched no school or several, each once, for the preview's pick (in file order)."""
+        return list(self.unmatched.values())
+
+    def store_learnt(self, *, file_name: str, user) -> int:
+        """Keep the logins matched by their digits as the schools' identifiers (on apply, in its transaction)."""
+        return school_identifiers_learn(
+            region=self.region,
+            found=self.learnt,
+            source=f"сопоставлено по цифрам логина при загрузке {file_name}",
+            user=user if user is not None else SYSTEM,
+        )
 
 
 def kind_key(text: str) -> str:

@@ -10,7 +10,7 @@ from core.tabular import (
     parse_int,
 )
 
-from .catalog import Catalog
+from .catalog import MUNICIPALITY, SCHOOL_NAME, Catalog
 from .layouts.template import TEMPLATE_KEYS, TEMPLATE_LABELS
 
 MAX_COUNT = 2_147_483_647  # Result's counts are PositiveIntegerField: a larger number would fail the write
@@ -19,6 +19,8 @@ COUNT_KEYS = ("participants", "failed", "marks_3", "marks_4", "marks_5")
 # ЕГЭ extras (#19 §3.2): optional, found by key; a layout's labels may not name them.
 EXTRA_KEYS = ("high_scorers", "hundred_scorers")
 _EXTRA_PLACES = tuple(TEMPLATE_KEYS.index(key) for key in EXTRA_KEYS)
+
+NAME_LABEL = TEMPLATE_LABELS["school_name"]
 
 BLANK = object()  # a row of spaces only: not a row at all
 
@@ -40,26 +42,20 @@ def check_row(
         return BLANK
     before = outcome.error_count
     code = values[0]
+    name = values[SCHOOL_NAME]
     school = catalog.schools.get(code.lower())
+    # A row names its school by code or, when a layout has no codes, by name (#19 §1).
+    school_label = labels["school_code"] if code or not name else labels.get("school_name", NAME_LABEL)
     if school is None:
+        school, message = catalog.school_for(code, name, values[MUNICIPALITY])
+        if school is None:
+            outcome.add_error(RowError(line, school_label, message))
+    if school is not None and not school[1]:
         outcome.add_error(
             RowError(
                 line,
-                labels["school_code"],
-                (
-                    f"Школа с кодом «{code[:40]}» не найдена в регионе «{catalog.region.name}»: проверьте код или "
-                    "сначала загрузите реестр школ."
-                    if code
-                    else "Обязательное поле не заполнено."
-                ),
-            )
-        )
-    elif not school[1]:
-        outcome.add_error(
-            RowError(
-                line,
-                labels["school_code"],
-                f"Нет прав на загрузку результатов школы «{code}» (муниципалитет «{school[2]}»).",
+                school_label,
+                f"Нет прав на загрузку результатов школы «{code or name}» (муниципалитет «{school[2]}»).",
             )
         )
     if procedure.__class__ is not int:

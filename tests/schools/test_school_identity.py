@@ -1,0 +1,315 @@
+"""A school found by any identifier (#19 §1): the directory, the service, and the results import by login digits
+and by name within the municipality — with exact counts."""
+
+import io
+import types
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from core.errors import ApplicationError
+from core.imports import batch_unmatched, import_batch_create
+from core.models import ImportBatch
+from core.policies import SYSTEM
+from schools.flags import flags_recompute_years
+from schools.models import FlagDecision, IdentifierKind, Result, SchoolIdentifier
+from schools.results_import import importer
+from schools.selectors_identity import SchoolDirectory
+from schools.services import school_identifier_add
+from tests.factories import MunicipalityFactory, SchoolFactory
+from tests.schools.test_results_import import csv_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Код ОО", "Год", "Вид", "Предмет", "Класс", "Участников", "Неудовлетворительно"]
+NAMED = [*HEADER, "Наименование ОО", "Муниципалитет"]
+
+
+@pytest.fixture(autouse=True)
+def flags_task(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        importer, "recompute_flags_task", types.SimpleNamespace(delay=lambda **kw: calls.append(kw))
+    )
+    return calls
+
+
+def results():
+    return sorted(
+        Result.objects.values_list(
+            "school__code", "procedure__kind__code", "procedure__year", "participants", "failed"
+        )
+    )
+
+
+# --- the directory ---------------------------------------------------------------------------------------
+
+
+def test_directory_finds_by_code_identifier_and_login_digits(world):
+    school_identifier_add(
+        school=world.school_a2, kind=IdentifierKind.INN, value="6100 000 002", user=SYSTEM, source="тест"
+    )
+    directory = SchoolDirectory(world.region)
+    a1, a2 = world.school_a1.pk, world.school_a2.pk
+    assert directory.find("SCH610001") == [a1]  # School.code, any case
+    assert directory.find("6100000002") == [a2]  # ИНН, spaces ignored
+    assert directory.match("edu610001").ids == (a1,)  # the digits of sch610001
+    assert directory.match("edu610001").by_digits is True
+    assert directory.match("sch610001").by_digits is False
+    assert directory.find("edu999999") == []
+    assert directory.find("sch230001") == []  # a school of another region
+    assert directory.find("rcoi_oge:6100000002") == []  # that kind only: the ИНН is not a РЦОИ code
+
+
+def test_digits_do_not_match_a_school_holding_another_login_of_that_prefix(world):
+    school_identifier_add(school=world.school_a1, kind=IdentifierKind.FISOKO, value="edu619999", user=SYSTEM)
+    directory = SchoolDirectory(world.region)
+    assert directory.find("edu619999") == [world.school_a1.pk]
+    assert directory.find("edu610001") == []  # sch610001's school is edu619999 since 2022, not edu610001
+
+
+def test_digits_shared_by_two_schools_match_none(world):
+    SchoolFactory(municipality=world.mun_b, code="edu610001", name="МБОУ «Другая СОШ»")
+    directory = SchoolDirectory(world.region)
+    # edu610001 is a code itself; sch610001 is a code too: both found directly, no digits rule
+    assert directory.find("edu610001") != directory.find("sch610001")
+    school_identifier_add(school=world.school_b1, kind=IdentifierKind.FISOKO, value="sch610555", user=SYSTEM)
+    SchoolFactory(municipality=world.mun_b, code="x610555", name="МБОУ «Третья СОШ»")
+    SchoolIdentifier.objects.create(
+        school=world.school_a2, kind=IdentifierKind.FISOKO, value="sch0610555", source="тест"
+    )
+    directory = SchoolDirectory(world.region)
+    assert directory.find("edu610555") == [world.school_b1.pk]  # 0610555 has other digits
+    assert directory.find("edu0610555") == [world.school_a2.pk]
+
+
+def test_directory_names_and_municipalities(world):
+    twin = SchoolFactory(municipality=world.mun_b, code="sch610102", name="МБОУ «Каштановская СОШ»")
+    directory = SchoolDirectory(world.region)
+    a1 = world.school_a1.pk
+    full = "Муниципальное бюджетное общеобразовательное учреждение «Каштановская средняя общеобразовательная школа»"
+    assert directory.find_by_name(full, world.mun_a.pk) == [a1]
+    assert directory.find_by_name(full, world.mun_b.pk) == [twin.pk]
+    assert directory.find_by_name(full, None) == sorted([a1, twin.pk])
+    assert directory.find_by_name("МКОУ Каштановская СОШ", world.mun_a.pk) == [a1]  # without the legal form
+    assert directory.find_by_name("МБОУ «Каштановская ООШ»", world.mun_a.pk) == []
+    assert directory.municipality("reg61_m001 | Обливский муниципальный район") == world.mun_a.pk
+    assert directory.municipality("Отдел образования Администрации Обливского района") == world.mun_a.pk
+    assert directory.municipality("Тацинский район") == world.mun_b.pk
+    assert directory.municipality("город Облив") is None  # a city is not the district of the same stem
+    assert directory.municipality("Ленинградский район") is None  # another region's
+    assert directory.describe(a1) == "sch610001 «МБОУ «Каштановская СОШ»» (Обливский район)"
+    assert directory.candidates("МБОУ «Каштановская СШ»", world.mun_a.pk) == [a1, world.school_a2.pk]
+
+
+# --- the service -----------------------------------------------------------------------------------------
+
+
+def test_identifier_add_is_idempotent_and_refuses_another_schools_key(world):
+    methodist = world.users["methodist"]
+    first = school_identifier_add(
+        school=world.school_a1, kind=IdentifierKind.FISOKO, value="EDU610001", user=methodist, source="форма"
+    )
+    again = school_identifier_add(
+        school=world.school_a1, kind=IdentifierKind.FISOKO, value=" edu610001", user=methodist
+    )
+    assert again.pk == first.pk
+    assert (first.key, first.region_id, first.source) == ("edu610001", world.region.pk, "форма")
+    with pytest.raises(ApplicationError) as refused:
+        school_identifier_add(
+            school=world.school_a2, kind=IdentifierKind.FISOKO, value="edu610001", user=methodist
+        )
+    assert refused.value.message == "«edu610001» уже принадлежит школе sch610001 «МБОУ «Каштановская СОШ»»."
+    # a name may be shared by two schools of the region
+    school_identifier_add(school=world.school_a1, kind=IdentifierKind.NAME, value="СОШ №1", user=methodist)
+    school_identifier_add(school=world.school_a2, kind=IdentifierKind.NAME, value="СОШ № 1", user=methodist)
+    assert SchoolIdentifier.objects.count() == 3
+
+
+def test_identifier_add_checks_the_school_policy(world):
+    with pytest.raises(PermissionDenied):
+        school_identifier_add(
+            school=world.school_b1, kind=IdentifierKind.INN, value="1", user=world.users["school_admin"]
+        )
+    assert SchoolIdentifier.objects.count() == 0
+
+
+# --- the results import ----------------------------------------------------------------------------------
+
+
+def test_edu_logins_find_sch_schools_and_are_kept_on_apply(world):
+    data = csv_bytes(
+        [
+            ["edu610001", "2022", "ОГЭ", "Математика", "9", "20", "10"],
+            ["edu610001", "2022", "ОГЭ", "Русский язык", "9", "20", "1"],
+            ["edu610002", "2022", "ОГЭ", "Математика", "9", "10", "0"],
+        ],
+        header=HEADER,
+    )
+    batch = upload(data, world, name="oge_2022.csv")
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert batch.stats["created"] == 3
+    assert batch.stats["identifiers_learnt"] == 2
+    assert results() == [
+        ("sch610001", "ОГЭ", 2022, 20, 1),
+        ("sch610001", "ОГЭ", 2022, 20, 10),
+        ("sch610002", "ОГЭ", 2022, 10, 0),
+    ]
+    assert sorted(SchoolIdentifier.objects.values_list("school__code", "kind", "value", "source")) == [
+        ("sch610001", "fisoko", "edu610001", "сопоставлено по цифрам логина при загрузке oge_2022.csv"),
+        ("sch610002", "fisoko", "edu610002", "сопоставлено по цифрам логина при загрузке oge_2022.csv"),
+    ]
+    again = upload(data, world, name="oge_2022.csv")  # the second time: found directly, nothing learnt
+    assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 3)
+    assert "identifiers_learnt" not in again.stats
+    assert SchoolIdentifier.objects.count() == 2
+
+
+def test_a_preview_learns_nothing(world):
+    batch = import_batch_create(
+        kind="results",
+        file=io.BytesIO(
+            csv_bytes([["edu610001", "2022", "ОГЭ", "Математика", "9", "20", "10"]], header=HEADER)
+        ),
+        name="oge.csv",
+        region=world.region,
+        user=world.users["methodist"],
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED
+    assert SchoolIdentifier.objects.count() == 0
+
+
+def test_criterion_2_across_the_login_change(world):
+    """2021 file with sch logins, 2022 file with edu logins: one school, both years low → list 2023, criterion 2."""
+    upload(csv_bytes([["sch610001", "2021", "ОГЭ", "Математика", "9", "50", "27"]], header=HEADER), world)
+    batch = upload(
+        csv_bytes([["edu610001", "2022", "ОГЭ", "Математика", "9", "100", "43"]], header=HEADER), world
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert results() == [("sch610001", "ОГЭ", 2021, 50, 27), ("sch610001", "ОГЭ", 2022, 100, 43)]
+    flags_recompute_years(years=[2023])
+    decision = FlagDecision.objects.get(school=world.school_a1, list_year=2023)
+    assert (decision.status, decision.criteria) == ("shnor", "2")
+
+
+def test_schools_named_only_by_name_within_their_municipality(world):
+    SchoolFactory(municipality=world.mun_b, code="sch610102", name="МБОУ «Каштановская СОШ»")  # a namesake
+    rows = [
+        [
+            "",
+            "2023",
+            "ЕГЭ",
+            "Русский язык",
+            "11",
+            "12",
+            "1",
+            "Муниципальное бюджетное общеобразовательное учреждение «Каштановская средняя общеобразовательная школа»",
+            "Отдел образования Администрации Обливского района",
+        ],
+        ["", "2023", "ЕГЭ", "Русский язык", "11", "8", "0", 'МБОУ "Каштановская СОШ"', "Тацинский район"],
+        [
+            "",
+            "2023",
+            "ЕГЭ",
+            "Русский язык",
+            "11",
+            "5",
+            "0",
+            "МБОУ «Тацинская СОШ № 1»",
+            "",
+        ],  # no municipality
+    ]
+    batch = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert results() == [
+        ("sch610001", "ЕГЭ", 2023, 12, 1),
+        ("sch610101", "ЕГЭ", 2023, 5, 0),
+        ("sch610102", "ЕГЭ", 2023, 8, 0),
+    ]
+
+
+def test_a_name_matching_none_or_several_is_a_row_error_naming_candidates(world):
+    twin = SchoolFactory(municipality=world.mun_b, code="sch610102", name="МБОУ «Каштановская СОШ»")
+    rows = [
+        ["", "2023", "ЕГЭ", "Русский язык", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""],
+        ["", "2023", "ЕГЭ", "Математика", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""],
+        ["", "2023", "ЕГЭ", "Русский язык", "11", "9", "1", "МБОУ «Солонецкая ООШ»", "Обливский район"],
+    ]
+    batch = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    assert batch.status == ImportBatch.Status.INVALID
+    several = (
+        "Наименованию «МБОУ «Каштановская СОШ»» в регионе «Ростовская область» соответствуют несколько школ: "
+        "sch610001 «МБОУ «Каштановская СОШ»» (Обливский район); sch610102 «МБОУ «Каштановская СОШ»» "
+        "(Тацинский район). Выберите школу в предпросмотре."
+    )
+    none = (
+        "Школа «МБОУ «Солонецкая ООШ»» не найдена в муниципалитете «Обливский район». Похожие: "
+        "sch610002 «МБОУ «Солонецкая СОШ»» (Обливский район); sch610001 «МБОУ «Каштановская СОШ»» "
+        "(Обливский район). Выберите школу в предпросмотре или добавьте это наименование школе."
+    )
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (2, "Наименование ОО", several),
+        (3, "Наименование ОО", several),
+        (4, "Наименование ОО", none),
+    ]
+    assert batch_unmatched(batch) == [
+        {
+            "name": "МБОУ «Каштановская СОШ»",
+            "municipality": "",
+            "municipality_id": None,
+            "several": True,
+            "candidates": [
+                {
+                    "id": world.school_a1.pk,
+                    "text": "sch610001 «МБОУ «Каштановская СОШ»» (Обливский район)",
+                    "code": "sch610001",
+                },
+                {
+                    "id": twin.pk,
+                    "text": "sch610102 «МБОУ «Каштановская СОШ»» (Тацинский район)",
+                    "code": "sch610102",
+                },
+            ],
+            "rows": 2,
+        },
+        {
+            "name": "МБОУ «Солонецкая ООШ»",
+            "municipality": "Обливский район",
+            "municipality_id": world.mun_a.pk,
+            "several": False,
+            "candidates": [
+                {
+                    "id": world.school_a2.pk,
+                    "text": "sch610002 «МБОУ «Солонецкая СОШ»» (Обливский район)",
+                    "code": "sch610002",
+                },
+                {
+                    "id": world.school_a1.pk,
+                    "text": "sch610001 «МБОУ «Каштановская СОШ»» (Обливский район)",
+                    "code": "sch610001",
+                },
+            ],
+            "rows": 1,
+        },
+    ]
+    assert Result.objects.count() == 0
+
+
+def test_a_code_not_found_names_the_code(world):
+    batch = upload(
+        csv_bytes([["edu999999", "2022", "ОГЭ", "Математика", "9", "20", "10"]], header=HEADER), world
+    )
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (
+            2,
+            "Код ОО",
+            "Школа с кодом «edu999999» не найдена в регионе «Ростовская область»: проверьте код или сначала "
+            "загрузите реестр школ.",
+        )
+    ]
+
+
+def test_a_municipality_written_otherwise_in_the_registry(world):
+    MunicipalityFactory(region=world.region, name="город Облив")
+    directory = SchoolDirectory(world.region)
+    assert directory.municipality("г. Облив") != directory.municipality("Обливский район")
