@@ -251,8 +251,10 @@ def test_a_bad_pupil_row_names_its_row_and_column():
         (3, "sch1", "1", "", "4"),
         (4, "sch1", "1", "7", "отл"),
         (5, "", "1", "7", "4"),
+        (6, "sch1", "", "", ""),  # a line with nothing written: did not write the work
     ]
-    _schools, errors, _read = tally(iter(rows), SCALE, labels, "Лист1")
+    schools, errors, read = tally(iter(rows), SCALE, labels, "Лист1")
+    assert (read, schools["sch1"].absent, schools["sch1"].participants) == (5, 1, 0)
     assert errors == [
         RowError(
             2,

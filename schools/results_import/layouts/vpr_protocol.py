@@ -332,10 +332,12 @@ def tally(
         school = schools.get(key)
         if school is None:
             school = schools[key] = SchoolTally(line=line, marks=[0, 0, 0, 0], scores=[0] * size)
-        if normalise_header(variant) == ABSENT:
+        score_text = score_text.strip()
+        # «отсутствовал», or a pupil's line with nothing written in it (no variant, score or term mark: the 2020
+        # export has such lines): the pupil did not write the work.
+        if normalise_header(variant) == ABSENT or not (variant.strip() or score_text or term_text.strip()):
             school.absent += 1
             continue
-        score_text = score_text.strip()
         if not score_text.isdecimal() or int(score_text) > MAX_SCORE:
             message = (
                 "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»)."
@@ -356,21 +358,21 @@ def tally(
                 )
             )
             continue
+        term = TERM_MARKS.get(term_text.strip())
+        if term is None and normalise_header(term_text) not in NO_MARK:
+            errors.append(
+                RowError(
+                    line,
+                    labels["term"],
+                    f"Ожидается отметка 2–5 или «нет отметки», указано «{term_text.strip()[:40]}».",
+                    sheet,
+                )
+            )
+            continue
         mark = scale.mark(score)
         school.marks[mark - 2] += 1
         school.scores[score] += 1
-        term = TERM_MARKS.get(term_text.strip())
         if term is None:
-            if normalise_header(term_text) not in NO_MARK:
-                errors.append(
-                    RowError(
-                        line,
-                        labels["term"],
-                        f"Ожидается отметка 2–5 или «нет отметки», указано «{term_text.strip()[:40]}».",
-                        sheet,
-                    )
-                )
-                continue
             school.term[3] += 1
         elif mark < term:
             school.term[0] += 1
