@@ -39,6 +39,9 @@ class TableError(Exception):
     def __init__(self, message: str, *, rows: int | None = None):
         super().__init__(message)
         self.rows = rows
+        self.sheets: list[
+            SheetReport
+        ] = []  # the file's sheets as far as they were read (an importer sets it)
 
 
 @dataclass(frozen=True)
@@ -880,6 +883,18 @@ def read_xlsx_rows(stream: IO[bytes], sheet: int = 0) -> Iterator[list]:
 
 def iter_xlsx(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     return rows_with_header(read_xlsx_rows(stream), columns)
+
+
+def read_sheets(stream: IO[bytes], name: str) -> Iterator[tuple[str | None, Iterator[list], int]]:
+    """Every sheet of a file, in the workbook's order, as (its name, its raw rows, how many sheets the file has);
+    a CSV file is one sheet named None. The workbook is opened once; each sheet is measured just before it is
+    read (XlsxWorkbook), so one sheet at a time is built in memory."""
+    if file_format(name) == "csv":
+        yield None, read_csv_rows(stream), 1
+        return
+    workbook = XlsxWorkbook(stream)
+    for sheet in workbook.sheet_names:
+        yield sheet, workbook.rows(sheet), len(workbook.sheet_names)
 
 
 def read_rows(stream: IO[bytes], name: str) -> Iterator[list]:

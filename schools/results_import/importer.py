@@ -10,9 +10,7 @@ from typing import IO
 from django.db import DatabaseError, connection, transaction
 
 from core.imports import MAX_STORED_ERRORS, ImportOption, ImportOutcome, register_importer
-from core.tabular import (
-    RowError,
-)
+from core.tabular import RowError, SheetReport, TableError
 from core.tasks import enqueue
 from schools.tasks import recompute_flags_task
 
@@ -102,21 +100,26 @@ class ResultsImporter:
         try:
             # Both writers write chunk by chunk: an error further down undoes them with the transaction.
             with transaction.atomic() if apply else contextlib.nullcontext():
-                rows, labels = open_rows(stream, name, options)
+                # Every sheet of a workbook, one after the other; errors name the sheet they are on (#19 §2).
+                rows, labels = open_rows(
+                    stream, name, options, reports=outcome.sheets, on_sheet=_sheet_setter(outcome)
+                )
                 duplicates = self._validate(rows, labels, catalog, writer, outcome, progress, vpr)
                 if duplicates:
                     self._report_duplicates(duplicates, outcome, catalog, stream, name, options)
-                outcome.unmatched = catalog.unmatched_list()
                 if outcome.ok:
                     outcome.stats = writer.finish()
-                    if apply and catalog.learnt:  # logins matched by their digits become identifiers (#19 §1)
-                        outcome.stats["identifiers_learnt"] = catalog.store_learnt(file_name=name, user=user)
                     outcome.stats.update(vpr.write(catalog, apply=apply))
                     outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)
                 elif apply:
                     raise _Undo
         except _Undo:
             pass
+        except TableError as error:
+            error.sheets = outcome.sheets  # the file is refused, its sheets still said (core.imports._run)
+            with contextlib.suppress(DatabaseError):
+                writer.close()
+            raise
         except BaseException:
             with contextlib.suppress(DatabaseError):
                 writer.close()
@@ -144,12 +147,13 @@ class ResultsImporter:
     ) -> list[tuple[int, int]]:
         """One pass: every row checked, good rows handed to the writer while the file has no error.
 
-        Returns the duplicates found, as (line, key); the row each repeats is looked up afterwards.
+        Returns the duplicates found, as (line, key, sheet index); the row each repeats is looked up afterwards.
+        The check spans the file's sheets: one school and procedure on two sheets is a duplicate too.
         """
         schools = catalog.schools
         procedure_of: dict[tuple[str, str, str, str], int | list] = {}
         seen: set[int] = set()  # (procedure index << 32) | school id: one int per row
-        duplicates: list[tuple[int, int]] = []
+        duplicates: list[tuple[int, int, int]] = []
         buffered = writer.buffer.append
         mean_ok = _MEAN.match
         chunk = CHUNK_ROWS
@@ -229,7 +233,7 @@ class ResultsImporter:
             seen.add(key)
             if len(seen) == size:
                 if len(duplicates) < MAX_STORED_ERRORS:
-                    duplicates.append((line, key))
+                    duplicates.append((line, key, outcome.sheet_index))
                 else:
                     outcome.error_count += 1  # counted, not described
                 clean = False
@@ -249,7 +253,7 @@ class ResultsImporter:
 
     def _report_duplicates(
         self,
-        duplicates: list[tuple[int, int]],
+        duplicates: list[tuple[int, int, int]],
         outcome: ImportOutcome,
         catalog: "Catalog",
         stream: IO[bytes],
@@ -260,30 +264,53 @@ class ResultsImporter:
 
         Keeping a line number beside every key would cost ~40 MB more for a million rows than the set alone.
         """
-        wanted = {key for _line, key in duplicates}
-        first_line: dict[int, int] = {}
+        wanted = {key for _line, key, _sheet in duplicates}
+        first_line: dict[int, tuple[int, int]] = {}  # key -> (sheet index, line) of its first row
+        sheets = outcome.sheets
+        labels_of: dict[int, dict[str, str]] = {}
+        where = ImportOutcome()  # only its sheet index: which sheet the second read is on
         stream.seek(0)
-        rows, labels = open_rows(stream, name, options)
+        rows, labels = open_rows(stream, name, options, on_sheet=_sheet_setter(where))
         for line, values, row_errors in rows:
+            if where.sheet_index not in labels_of:
+                labels_of[where.sheet_index] = dict(labels)
             if row_errors:
                 continue
             code, year, kind, subject, grade = values[:5]
-            school = catalog.school_of(values)
+            school = catalog.schools.get(code.strip().lower())
             procedure = catalog.procedure_of.get((kind, subject, grade, year))
             if school is None or procedure.__class__ is not int:
                 continue
             key = (procedure << 32) | school[0]
             if key in wanted and key not in first_line:
-                first_line[key] = line
-        for line, key in duplicates:
+                first_line[key] = (where.sheet_index, line)
+        for line, key, index in duplicates:
+            sheet = (sheets[index].sheet if index < len(sheets) else None) or ""
+            first_index, first = first_line.get(key, (index, "?"))
+            first_sheet = (sheets[first_index].sheet if first_index < len(sheets) else None) or ""
+            place = (
+                f"в строке {first}" if first_index == index else f"на листе «{first_sheet}», в строке {first}"
+            )
             outcome.add_error(
                 RowError(
                     line,
-                    labels["school_code"],
+                    labels_of.get(index, labels).get("school_code", "Код ОО"),
                     f"Результат школы «{catalog.school_code(key & 0xFFFFFFFF)}» по процедуре "
-                    f"«{catalog.titles[key >> 32]}» уже встречался в строке {first_line.get(key, '?')}.",
+                    f"«{catalog.titles[key >> 32]}» уже встречался {place}.",
+                    sheet=sheet,
+                    sheet_index=index,
                 )
             )
+
+
+def _sheet_setter(outcome: ImportOutcome) -> Callable[[SheetReport, int], None]:
+    """The sheet being read, kept on the outcome: the errors added meanwhile name it (index -1: all read)."""
+
+    def started(report: SheetReport, index: int) -> None:
+        outcome.sheet = report.sheet or ""
+        outcome.sheet_index = max(index, 0)
+
+    return started
 
 
 class _Undo(Exception):

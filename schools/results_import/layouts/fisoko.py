@@ -290,7 +290,11 @@ def report_rows(
         "grade": str(info.grade),
         "mean_score": "",
     }
+    scanned = 0  # data rows under the header, aggregates included (the sheet's report says how many)
     for line, cells in _chain(pending, iterator):
+        if report is not None and any(cells):
+            scanned += 1
+            report.rows = scanned
         if is_report_header(cells):
             continue  # the header repeated (a report pasted page by page)
         cell = cells[group_col] if group_col < len(cells) else ""
