@@ -107,8 +107,11 @@ class ResultsImporter:
                 duplicates = self._validate(rows, labels, catalog, writer, outcome, progress, vpr)
                 if duplicates:
                     self._report_duplicates(duplicates, outcome, catalog, stream, name, options)
+                outcome.unmatched = catalog.unmatched_list()
                 if outcome.ok:
                     outcome.stats = writer.finish()
+                    if apply and catalog.learnt:  # logins matched by their digits become identifiers (#19 §1)
+                        outcome.stats["identifiers_learnt"] = catalog.store_learnt(file_name=name, user=user)
                     outcome.stats.update(vpr.write(catalog, apply=apply))
                     outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)
                 elif apply:
@@ -277,7 +280,7 @@ class ResultsImporter:
             if row_errors:
                 continue
             code, year, kind, subject, grade = values[:5]
-            school = catalog.schools.get(code.strip().lower())
+            school = catalog.school_of(values)
             procedure = catalog.procedure_of.get((kind, subject, grade, year))
             if school is None or procedure.__class__ is not int:
                 continue
