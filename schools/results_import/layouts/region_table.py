@@ -18,7 +18,7 @@ The subject header may be one row above the per-subject columns or two (a row «
 subject's columns: its text is in the group's first column. An empty cell is 0. Totals and subtotals are
 formulas (a reader gives their cached value, or nothing when the file was never recalculated): they are never
 schools; where they hold numbers, each is checked against the sum of its schools, and a disagreement is a warning
-on the sheet's report (``_close``). A school's municipality is the row's own, or the nearest municipality row
+on the sheet's report, line «Итоги» (``_close``). A school's municipality is the row's own, or the nearest municipality row
 above it; the school is named by ``school_name`` + ``municipality`` and ``school_code`` stays empty (contract
 §B: the catalog resolves the school by its identifiers, then by name within the municipality).
 """
@@ -40,6 +40,7 @@ _DECIMAL = re.compile(r"^\d{1,4}(?:[.,]\d+)?$")
 _TOTAL = re.compile(r"^(всего|итого)\b")
 YEARS = range(2000, 2101)
 MAX_NOTES = 20  # disagreeing totals named on the sheet's report; the rest counted
+TOTALS = "Итоги"  # the sheet report's line on the totals' check
 
 SCHOOL_HEADERS = (
     "образовательная организация (школа)",
@@ -272,6 +273,7 @@ def _data_rows(
     region_totals: list[_Block] = []
     subtotal: _Block | None = None  # the current municipality row's numbers and its schools' sums
     broken: set[int] = set()  # subjects with a wrong school row: their totals are not checked
+    totals_seen: list[_Block] = []  # the municipalities' subtotals met (each closed once)
     notes: list[str] = []
 
     def all_rows() -> Iterator[tuple[int, list[str]]]:
@@ -314,6 +316,7 @@ def _data_rows(
             _close(subtotal, layout, broken, notes)
             municipality = name_m
             subtotal = _Block(line, name_m, _total_values(cells, layout, spec))
+            totals_seen.append(subtotal)
             continue
         if name_m and name_m != municipality:
             # The municipality written on every school row (no subtotal rows): a new one ends the previous block.
@@ -336,14 +339,20 @@ def _data_rows(
     for total in region_totals:
         total.sums = overall
         _close(total, layout, broken, notes)
+    checked = sum(len(block.values) for block in (*totals_seen, *region_totals))
     if notes:
         shown = notes[:MAX_NOTES]
         more = f" … и ещё {len(notes) - MAX_NOTES}." if len(notes) > MAX_NOTES else ""
-        report.reason = (
-            (report.reason + " " if report.reason else "")
-            + "Внимание: итоги листа не сходятся с суммой школ (итоги не загружаются, загружаются строки школ): "
+        report.origins[TOTALS] = (
+            "ВНИМАНИЕ: не сходятся с суммой школ (итоги не загружаются, загружаются строки школ): "
             + " ".join(shown)
             + more
+        )
+    elif checked:
+        report.origins[TOTALS] = f"сверены с суммой строк школ ({checked} чисел): сходятся"
+    else:
+        report.origins[TOTALS] = (
+            "не сверены: в строках итогов нет количеств для сверки (формулы без вычисленных значений или проценты)"
         )
 
 
@@ -363,7 +372,8 @@ def _total_values(cells: list[str], layout: Layout, spec: Spec) -> dict[tuple[in
 
 
 def _close(block: _Block | None, layout: Layout, broken: set[int], notes: list[str]) -> None:
-    """A total that disagrees with the sum of its schools: a warning on the sheet's report, not an error.
+    """A total that disagrees with the sum of its schools: a warning on the sheet's report (its «Итоги» line,
+    shown by the preview and the command), not an error.
 
     Totals are not stored, the schools' rows are. The real workbooks have typed totals one off from their
     schools (ЕАО 2023 «ВСЕГО по региону», обществознание «не преодолен min порог» 186 against 187), and
@@ -474,11 +484,11 @@ def _school_rows(
             )
         if spec.finish is not None and not errors:
             counts, messages = spec.finish(group.subject, counts)
-            errors.extend(RowError(line, f"{group.header}", message, sheet) for message in messages)
+            errors.extend(RowError(line, _span(group), message, sheet) for message in messages)
         if not errors:
             problem = _disjoint_problem(counts, group)
             if problem:
-                errors.append(RowError(line, f"{group.header}", problem, sheet))
+                errors.append(RowError(line, _span(group), problem, sheet))
         values = {
             "school_code": "",
             "school_name": school,
@@ -491,6 +501,12 @@ def _school_rows(
             **{key: "" if value is None else str(value) for key, value in counts.items()},
         }
         yield index, (line, tuple(values.get(key, "") for key in TEMPLATE_KEYS), tuple(errors))
+
+
+def _span(group: Group) -> str:
+    """A subject's columns as an error names them: «Химия (T–X)»."""
+    positions = sorted(group.columns.values())
+    return f"{group.header} ({column_letter(positions[0])}–{column_letter(positions[-1])})"
 
 
 def _disjoint_problem(counts: dict[str, int | None], group: Group) -> str:
