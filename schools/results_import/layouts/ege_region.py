@@ -9,8 +9,10 @@ Base maths. ЕГЭ base maths is marked 2–5, not on the 100-point scale: the w
 and its «не преодолен min порог» are those marked «2» (its minimum is the mark «3»), its «средний балл» is the
 mean mark (3.18 … 4.27 in the real files) and its high scorers and hundreds are empty. So base maths keeps failed
 and the mean as given, and its high scorers and hundreds are left unset (a number there is an error: the file
-mixes scales). The minimum of base maths — 7 primary points, the mark «3» — is set each year by Рособрнадзор's
-order on the minimum scores (e.g. приказ Рособрнадзора от 30.11.2022 № 1277 for 2023, not confirmed here).
+mixes scales). Source for the scale: «ЕГЭ по базовой математике оценивается по пятибалльной системе
+оценивания. Для получения аттестата участнику экзамена необходимо набрать не менее трех баллов» (Комитет
+образования г. Читы, https://edu-chita.ru/news/8124, 27.05.2025); the order of Рособрнадзор that sets it each year
+was not found here, so it is not cited.
 """
 
 from core.tabular import normalise_header, normalise_text
