@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Municipality, ProfessionalCourse, Region, School, SchoolIdentifier, Teacher
+from .models import Municipality, ProfessionalCourse, Region, School, SchoolIdentifier, Teacher, VprScale
 
 
 @admin.register(Region)
@@ -89,3 +89,13 @@ class TeacherAdmin(admin.ModelAdmin):
     filter_horizontal = ["subjects"]
     inlines = [ProfessionalCourseInline]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(VprScale)
+class VprScaleAdmin(admin.ModelAdmin):
+    """ВПР conversion scales (reference data): region methodologists load them as the «vpr_scales» import."""
+
+    list_display = ["year", "subject", "grade", "three_from", "four_from", "five_from", "max_score"]
+    list_filter = ["year", "grade"]
+    search_fields = ["subject", "source"]
+    fields = ["year", "subject", "grade", "three_from", "four_from", "five_from", "max_score", "source"]

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from core.policies import CHANGE, VIEW, Policy, is_system, may_act, policy_for, register_policy
 from core.roles import ALL_ROLES, SCHOOL_WRITE_ROLES, STAFF_READ_ROLES, STAFF_WRITE_ROLES
 
-from .models import ApprovedList, FlagDecision, FlagRule, Municipality, Region, School
+from .models import ApprovedList, FlagDecision, FlagRule, Municipality, Region, School, VprScale
 
 MANAGE_TEACHERS = "manage_teachers"
 OVERSEE = "oversee"
@@ -152,3 +152,23 @@ def municipality_policy() -> MunicipalityPolicy:
     policy = policy_for(Municipality)
     assert isinstance(policy, MunicipalityPolicy)  # noqa: S101 - registered above
     return policy
+
+
+@register_policy(VprScale)
+class VprScalePolicy(Policy):
+    """ВПР conversion scales are reference data for the whole portal (ФИОКО's recommendations, the same for every
+    region): everybody with a role reads them; a methodologist holding the role over a whole region changes them
+    (the «vpr_scales» import, the admin) — a municipal grant does not, as for the region's ШНОР rule."""
+
+    read_roles = ALL_ROLES
+    write_roles = STAFF_WRITE_ROLES
+    messages = {**Policy.messages, CHANGE: "Менять шкалы перевода ВПР может только методист региона."}  # noqa: RUF012
+
+    def scope(self, queryset, user, roles, action):
+        return queryset if self.can_anywhere(user, action or VIEW) else queryset.none()
+
+    def can_anywhere(self, user, action):
+        scope = self.reach_scope(user, self.roles(action))
+        if action == VIEW:
+            return not scope.is_empty
+        return scope.everything or bool(scope.region_ids)

@@ -25,4 +25,4 @@ The package, in the order a file goes through it:
 - ``writers`` — COPY and upserts on PostgreSQL, ``bulk_create`` elsewhere.
 """
 
-from . import importer  # noqa: F401  (registers the «results» import kind)
+from . import importer, vpr_scales  # noqa: F401  (register the «results» and «vpr_scales» import kinds)

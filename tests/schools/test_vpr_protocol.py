@@ -392,3 +392,85 @@ def test_a_changed_scale_changes_the_marks_on_the_next_load(world, scale):
     assert (batch.stats["created"], batch.stats["updated"], batch.stats["unchanged"]) == (0, 1, 1)
     # sch610001's pupil with 5 points now has «2»: two «2», one «3»
     assert stored()[0] == ("sch610001", 6, 2, 1, 1, 2, "3.50")
+
+
+# --- the scales: reference data, who edits them, their import -------------------------------------------------
+SCALES_HEADER = ["Год", "Предмет", "Класс", "«3» от", "«4» от", "«5» от", "Максимальный балл", "Источник"]
+
+
+def scales_file(*rows) -> bytes:
+    return workbook_bytes({"Шкалы": [SCALES_HEADER, *rows]})
+
+
+def test_the_seeded_scales_cite_their_source(db):
+    seeded = VprScale.objects.order_by("grade", "subject").values_list(
+        "year", "subject", "grade", "three_from", "four_from", "five_from", "max_score"
+    )
+    assert list(seeded) == [
+        (2021, "Математика", 4, 6, 10, 15, 20),
+        (2021, "Математика", 5, 7, 11, 15, 20),
+        (2021, "История", 11, 7, 13, 18, 21),
+    ]
+    assert all("ФИОКО" in source for source in VprScale.objects.values_list("source", flat=True))
+
+
+def test_a_region_methodologist_loads_scales_and_a_second_load_changes_nothing(world):
+    data = scales_file(
+        [2022, "Математика", 5, 5, 10, 15, 20, "проверка"],
+        [2021, "математика", 5, 7, 11, 15, 20, "ФИОКО, описание ВПР 2021 по математике, 5 класс, таблица 5"],
+    )
+    user = world.users["regional_methodist"]
+    batch = import_batch_create(
+        kind="vpr_scales", file=io.BytesIO(data), name="s.xlsx", region=world.region, user=user
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    assert (batch.stats["created"], batch.stats["updated"], batch.stats["unchanged"]) == (1, 1, 0)
+    import_batch_apply(batch=batch, user=user)
+    scale = VprScale.objects.get(year=2022, subject_key="математика", grade=5)
+    assert (scale.three_from, scale.four_from, scale.five_from, scale.max_score) == (5, 10, 15, 20)
+    again = import_batch_create(
+        kind="vpr_scales", file=io.BytesIO(data), name="s.xlsx", region=world.region, user=user
+    )
+    assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 2)
+
+
+def test_a_municipal_methodologist_may_not_change_scales(world):
+    data = scales_file([2022, "Математика", 5, 5, 10, 15, 20, ""])
+    batch = import_batch_create(
+        kind="vpr_scales",
+        file=io.BytesIO(data),
+        name="s.xlsx",
+        region=world.region,
+        user=world.users["methodist"],
+    )
+    assert batch.status == ImportBatch.Status.INVALID
+    assert [error["message"] for error in batch.errors] == [
+        "Загружать шкалы перевода ВПР может только методист региона."
+    ]
+    assert not VprScale.objects.filter(year=2022).exists()
+
+
+def test_a_bad_scale_row_is_refused_with_its_row_and_column(world):
+    data = scales_file(
+        [2022, "Математика", 5, 10, 5, 15, 20, ""],
+        [2022, "История", 12, 5, 10, 15, 20, ""],
+        [2022, "Математика", 6, 5, 10, 15, 20, ""],
+        [2022, "математика ", 6, 5, 10, 15, 20, ""],
+    )
+    batch = import_batch_create(
+        kind="vpr_scales",
+        file=io.BytesIO(data),
+        name="s.xlsx",
+        region=world.region,
+        user=world.users["regional_methodist"],
+    )
+    assert [(error["row"], error["column"], error["message"]) for error in batch.errors] == [
+        (
+            2,
+            "«3» от",
+            "Границы шкалы должны возрастать: 0 < «3» (10) < «4» (5) < «5» (15) ≤ максимального балла (20).",
+        ),
+        (3, "Класс", "Ожидается целое число от 1 до 11, указано «12»."),
+        (5, "Предмет", "Шкала ВПР 2022, «Математика», 6 класс уже была в строке 4."),
+    ]
+    assert not VprScale.objects.filter(year=2022).exists()
