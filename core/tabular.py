@@ -11,6 +11,7 @@ import io
 import operator
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -885,14 +886,201 @@ def iter_xlsx(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[
     return rows_with_header(read_xlsx_rows(stream), columns)
 
 
+# --- .xls (Excel 97–2003): measured before it is read --------------------------------------------------------
+#
+# calamine builds EVERY sheet of an .xls as a dense grid when the workbook is opened (tried on python-calamine
+# 0.9.1: a 5.6 KB file of one cell at A1 and one at IV65536 took 529 MB on opening, three such sheets 1.5 GB). So
+# the BIFF8 records of the file's «Workbook» stream (olefile reads the compound file) are scanned first, in the
+# stream's order as calamine reads it: the used range of every worksheet (from A1 to its last cell; calamine skips
+# BLANK/MULBLANK cells, so they are not counted), the cell records themselves, and the text the cells hold (a
+# shared string counted at every use, 3 bytes a UTF-16 character at most in UTF-8) — with the .xlsx limits, over
+# the whole workbook since it is built at once. [MS-XLS] 2.4 gives the records: BOF 0x0809 (dt 0x0010 a
+# worksheet), EOF 0x000A, SST 0x00FC + CONTINUE 0x003C, LABELSST 0x00FD, LABEL 0x0204, RSTRING 0x00D6, NUMBER
+# 0x0203, RK 0x027E, MULRK 0x00BD, BOOLERR 0x0205, FORMULA 0x0006 and its STRING 0x0207.
+
+XLS_BROKEN = (
+    "Не удалось прочитать файл Excel 97–2003 (.xls): он повреждён, защищён паролем или сохранён в формате "
+    "старше Excel 95. Откройте его в Excel и сохраните как «Книга Excel (.xlsx)» или как CSV."
+)
+_XLS_BOF, _XLS_EOF, _XLS_SST, _XLS_CONTINUE, _XLS_FILEPASS = 0x0809, 0x000A, 0x00FC, 0x003C, 0x002F
+_XLS_LABELSST, _XLS_LABEL, _XLS_RSTRING, _XLS_STRING, _XLS_MULRK = 0x00FD, 0x0204, 0x00D6, 0x0207, 0x00BD
+_XLS_CELLS = {0x0203, 0x027E, 0x0205, 0x0006, _XLS_LABELSST, _XLS_LABEL, _XLS_RSTRING}
+_XLS_WORKSHEET = 0x0010
+
+
+def is_xls(stream: IO[bytes]) -> bool:
+    """An OLE2 compound file: what Excel 97–2003 saves."""
+    stream.seek(0)
+    signature = stream.read(len(_XLS_SIGNATURE))
+    stream.seek(0)
+    return signature == _XLS_SIGNATURE
+
+
+def _xls_stream(stream: IO[bytes]) -> bytes:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(stream)
+        for name in ("Workbook", "Book"):  # BIFF8, then BIFF5 (as calamine looks for them)
+            if ole.exists(name):
+                return ole.openstream(name).read()
+    except Exception as error:  # olefile raises OSError, ValueError, struct.error… on a damaged file
+        raise TableError(XLS_BROKEN) from error
+    raise TableError(XLS_BROKEN)
+
+
+def _sst_lengths(parts: list[bytes]) -> list[int]:
+    """The characters of each shared string ([MS-XLS] 2.4.265 SST, 2.5.293 XLUnicodeRichExtendedString): a string's
+    characters may go on in a CONTINUE record, which then starts with its own «high byte» flag."""
+    if not parts or len(parts[0]) < 8:
+        raise TableError(XLS_BROKEN)
+    unique = struct.unpack_from("<I", parts[0], 4)[0]
+    lengths: list[int] = []
+    part, at = 0, 8
+
+    def skip(count: int) -> None:  # bytes with no flag byte at a boundary (headers, runs, extensions)
+        nonlocal part, at
+        while count:
+            if at >= len(parts[part]):
+                part, at = part + 1, 0
+                if part >= len(parts):
+                    raise TableError(XLS_BROKEN)
+            step = min(count, len(parts[part]) - at)
+            at, count = at + step, count - step
+
+    def read(size: int) -> bytes:
+        nonlocal part, at
+        if at + size > len(parts[part]):  # a header is never split: it starts the next record
+            part, at = part + 1, 0
+            if part >= len(parts) or size > len(parts[part]):
+                raise TableError(XLS_BROKEN)
+        value = parts[part][at : at + size]
+        at += size
+        return value
+
+    for _ in range(min(unique, sum(map(len, parts)) // 3)):
+        characters, flags = struct.unpack("<HB", read(3))
+        runs = struct.unpack("<H", read(2))[0] if flags & 0x08 else 0
+        extension = struct.unpack("<I", read(4))[0] if flags & 0x04 else 0
+        wide, left = flags & 0x01, characters
+        while left:
+            if at >= len(parts[part]):
+                part, at = part + 1, 1
+                if part >= len(parts) or not parts[part]:
+                    raise TableError(XLS_BROKEN)
+                wide = parts[part][0] & 0x01
+            step = min(left, (len(parts[part]) - at) // (2 if wide else 1))
+            if step == 0:
+                raise TableError(XLS_BROKEN)
+            at, left = at + step * (2 if wide else 1), left - step
+        skip(4 * runs + extension)
+        lengths.append(characters)
+    return lengths
+
+
+def measure_xls(data: bytes) -> None:
+    """Refuse an .xls workbook calamine would build over the limits (see above); TableError says why."""
+    size, at = len(data), 0
+    if size < 4 or struct.unpack_from("<H", data, 0)[0] != _XLS_BOF:
+        raise TableError(XLS_BROKEN)
+    dense = cells = text = 0
+    rows = columns = 0  # of the worksheet being read: its used range from A1
+    in_sheet = False
+    sst: list[bytes] | None = None
+    strings: list[int] = []
+    while at + 4 <= size:
+        kind, length = struct.unpack_from("<HH", data, at)
+        body, at = at + 4, at + 4 + length
+        if at > size:
+            raise TableError(XLS_BROKEN)
+        if sst is not None:
+            if kind == _XLS_CONTINUE:
+                sst.append(data[body:at])
+                continue
+            strings, sst = _sst_lengths(sst), None
+            if 3 * sum(strings) > XLSX_MAX_SHARED_STRINGS_BYTES:
+                raise TableError(_too_large_archive())
+        if kind == _XLS_BOF:
+            in_sheet = length >= 4 and struct.unpack_from("<H", data, body + 2)[0] == _XLS_WORKSHEET
+            rows = columns = 0
+        elif kind == _XLS_EOF:
+            if in_sheet:
+                dense += rows * columns
+            in_sheet = False
+        elif kind == _XLS_SST:
+            sst = [data[body:at]]
+        elif kind == _XLS_FILEPASS:
+            raise TableError(XLS_BROKEN)  # encrypted
+        elif kind == _XLS_STRING and length >= 2:
+            text += 3 * struct.unpack_from("<H", data, body)[0]
+        elif kind in _XLS_CELLS or kind == _XLS_MULRK:
+            if length < 6:
+                raise TableError(XLS_BROKEN)
+            row, column = struct.unpack_from("<HH", data, body)
+            count = 1
+            if kind == _XLS_MULRK:
+                last = struct.unpack_from("<H", data, at - 2)[0]
+                count, column = max(last - column + 1, 1), max(last, column)
+            elif kind == _XLS_LABELSST and length >= 10:
+                index = struct.unpack_from("<I", data, body + 6)[0]
+                text += 3 * strings[index] if index < len(strings) else 0
+            elif kind in (_XLS_LABEL, _XLS_RSTRING) and length >= 8:
+                text += 3 * struct.unpack_from("<H", data, body + 6)[0]
+            cells += count
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+        if dense + rows * columns > XLSX_MAX_CELLS or cells > XLSX_MAX_CELLS:
+            raise TableError(_too_many_xls_cells())
+        if text > XLSX_MAX_TEXT_BYTES:
+            raise TableError(
+                f"В ячейках файла Excel больше {_mb(XLSX_MAX_TEXT_BYTES)} текста: разделите файл на части или "
+                "сохраните его как CSV."
+            )
+
+
+def _too_many_xls_cells() -> str:
+    return (
+        f"Файл Excel 97–2003 (.xls) читается целиком, всеми листами сразу, а из него читается не больше "
+        f"{_thousands(XLSX_MAX_CELLS)} ячеек на все листы (считая от A1 до последней заполненной ячейки листа). "
+        "Удалите лишнее (и значения далеко за таблицей), разделите файл на части или сохраните его как .xlsx или CSV."
+    )
+
+
+class XlsWorkbook:
+    """An .xls file: measured (measure_xls), then opened by calamine, which builds all its sheets at once."""
+
+    def __init__(self, stream: IO[bytes]):
+        measure_xls(_xls_stream(stream))
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            path = getattr(stream, "name", None)
+            if isinstance(path, str) and os.path.isfile(path):
+                self._calamine = CalamineWorkbook.from_path(path)
+            else:
+                stream.seek(0)
+                self._calamine = CalamineWorkbook.from_filelike(stream)
+            self.sheet_names = list(self._calamine.sheet_names)
+        except (CalamineError, ValueError, OSError) as error:
+            raise TableError(XLS_BROKEN) from error
+
+    def rows(self, name: str) -> Iterator[list]:
+        from python_calamine import CalamineError
+
+        try:
+            rows = self._calamine.get_sheet_by_name(name).iter_rows()
+        except (CalamineError, ValueError, OSError) as error:
+            raise TableError(XLS_BROKEN) from error
+        yield from rows
+
+
 def read_sheets(stream: IO[bytes], name: str) -> Iterator[tuple[str | None, Iterator[list], int]]:
     """Every sheet of a file, in the workbook's order, as (its name, its raw rows, how many sheets the file has);
-    a CSV file is one sheet named None. The workbook is opened once; each sheet is measured just before it is
-    read (XlsxWorkbook), so one sheet at a time is built in memory."""
+    a CSV file is one sheet named None. The workbook is opened once; an .xlsx sheet is measured just before it is
+    read (XlsxWorkbook), so one sheet at a time is built in memory; an .xls is measured whole (XlsWorkbook)."""
     if file_format(name) == "csv":
         yield None, read_csv_rows(stream), 1
         return
-    workbook = XlsxWorkbook(stream)
+    workbook = XlsWorkbook(stream) if is_xls(stream) else XlsxWorkbook(stream)
     for sheet in workbook.sheet_names:
         yield sheet, workbook.rows(sheet), len(workbook.sheet_names)
 

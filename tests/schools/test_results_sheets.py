@@ -286,3 +286,66 @@ def test_a_csv_file_is_one_sheet(world):
         "Год": "из столбца «Год» каждой строки",
         "Предмет": "из столбца «Предмет» каждой строки",
     }
+
+
+# --- .xls (Excel 97–2003) ------------------------------------------------------------------------------------
+
+
+def xls_workbook(sheets: dict[str, list[list]]) -> bytes:
+    """The same sheets saved as Excel 97–2003 (BIFF8) does, by xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for title, rows in sheets.items():
+        sheet = book.add_sheet(title)
+        for row_number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                if value is not None:
+                    sheet.write(row_number, column, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_xls_workbook_is_read_sheet_by_sheet_like_an_xlsx(world, tmp_path):
+    data = xls_workbook({"Математика": MATH, "Пусто": [], "Пояснения": NOTES, "Русский язык": RUSSIAN})
+    batch = load(tmp_path, data, world, name="fisoko.xls")
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert (batch.total_rows, batch.stats["created"]) == (4, 4)
+    assert stored() == [row for row in EXPECTED if row[1] != "История"]
+    assert summary(batch) == [
+        ("Математика", "read", REPORT_NAME, 5, 2),
+        ("Пусто", "empty", "", 0, 0),
+        ("Пояснения", "unrecognised", "", 1, 0),
+        ("Русский язык", "read", REPORT_NAME, 5, 2),
+    ]
+    again = load(tmp_path, data, world, name="fisoko.xls")
+    assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 4)
+
+
+def test_an_xls_is_measured_before_calamine_builds_it(world, tmp_path, monkeypatch):
+    """calamine builds every sheet of an .xls as a dense grid on opening: a cell at IV65536 would take 512 MB."""
+    import xlwt
+
+    from core import tabular
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Лист1")
+    sheet.write(0, 0, "Код ОО")
+    sheet.write(65535, 255, "x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    batch = load(tmp_path, buffer.getvalue(), world, name="far.xls")
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.errors[0]["message"].startswith("Файл Excel 97–2003 (.xls) читается целиком, всеми листами")
+    # Text: a shared string counted at every use, 3 bytes a character — 3 cells × 30,000 «ё» (the string runs
+    # over CONTINUE records) are 270,000 bytes.
+    data = xls_workbook({"Лист1": [["ё" * 30000], ["ё" * 30000], ["ё" * 30000]]})
+    monkeypatch.setattr(tabular, "XLSX_MAX_TEXT_BYTES", 270_000)
+    tabular.measure_xls(tabular._xls_stream(io.BytesIO(data)))
+    monkeypatch.setattr(tabular, "XLSX_MAX_TEXT_BYTES", 269_999)
+    with pytest.raises(tabular.TableError, match="текста"):
+        tabular.measure_xls(tabular._xls_stream(io.BytesIO(data)))
+    # Not an .xls inside: refused with a message, never a crash.
+    broken = load(tmp_path, tabular._XLS_SIGNATURE + b"\0" * 600, world, name="broken.xls")
+    assert broken.errors[0]["message"] == tabular.XLS_BROKEN
