@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.db import transaction
+from django.utils.text import capfirst
 
+from core.changes import ChangeLog
 from core.imports import ImportOption, ImportOutcome, register_importer
 from core.plural import count_noun
 from core.roles import STAFF_WRITE_ROLES
@@ -43,6 +45,18 @@ COLUMNS = (
     Column("indicator", "Целевой показатель", aliases=("показатель", "indicator"), required=False),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
+# A preview names an item by its number and compares the values a row gives, headed by the model's names (#19 §4).
+CHANGE_FIELDS = (
+    "activity",
+    "start_date",
+    "end_date",
+    "all_year",
+    "responsible_text",
+    "result_kind",
+    "expected_result",
+    "target_indicator",
+)
+CHANGE_LABELS = {name: capfirst(RoadmapItem._meta.get_field(name).verbose_name) for name in CHANGE_FIELDS}
 RESULT_KINDS = {normalise_header(label): value for value, label in ResultKind.choices}
 TEXT_LIMITS = {"number": 16, "responsible": 500, "result": 500, "indicator": 255}
 
@@ -130,7 +144,7 @@ class RoadmapItemImporter:
                 continue
             changed = {k: v for k, v in row.values.items() if getattr(item, k) != v}
             if changed:
-                updates.append((item, changed))
+                updates.append((item, changed, row))
             else:
                 unchanged += 1
         outcome = ImportOutcome(
@@ -138,6 +152,8 @@ class RoadmapItemImporter:
             errors=errors,
             stats={"created": len(creates), "updated": len(updates), "unchanged": unchanged},
         )
+        if outcome.ok:
+            outcome.changes = _changes(creates, updates, unchanged)
         if apply and outcome.ok:
             self._apply(roadmap, creates, updates)
         return outcome
@@ -219,11 +235,32 @@ class RoadmapItemImporter:
             item = RoadmapItem(roadmap=roadmap, position=position + offset, **row.values)
             item.full_clean()
             item.save()
-        for item, changed in updates:
+        for item, changed, _row in updates:
             for field, value in changed.items():
                 setattr(item, field, value)
             item.full_clean()
             item.save(update_fields=[*changed, "updated_at"])
+
+
+def _changes(creates: list[ItemRow], updates: list, unchanged: int) -> ChangeLog:
+    """The items the file adds and changes (old → new), in the file's order (#19 §4)."""
+    log = ChangeLog(entities=(LABELS["number"],), fields=tuple(CHANGE_LABELS.values()))
+    kinds = dict(ResultKind.choices)
+    listed = [(row.line, row.values, None) for row in creates]
+    listed += [(row.line, changed, item) for item, changed, row in updates]
+    for _line, values, item in sorted(listed, key=lambda entry: entry[0]):
+        shown = {key: value for key, value in values.items() if key in CHANGE_LABELS}
+        if item is None:
+            shown["result_kind"] = kinds.get(shown["result_kind"], shown["result_kind"])
+            log.new((values["number"],), {CHANGE_LABELS[key]: value for key, value in shown.items()})
+            continue
+        differences = {key: (getattr(item, key), value) for key, value in shown.items()}
+        if "result_kind" in differences:
+            old, new = differences["result_kind"]
+            differences["result_kind"] = (kinds.get(old, old), kinds.get(new, new))
+        log.changed((item.number,), {CHANGE_LABELS[key]: value for key, value in differences.items()})
+    log.unchanged(unchanged)
+    return log
 
 
 register_importer(RoadmapItemImporter())

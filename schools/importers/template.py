@@ -8,6 +8,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.changes import ChangeLog
 from core.imports import ImportOutcome
 from core.plural import count_noun
 from core.policies import SYSTEM, is_system
@@ -26,6 +27,15 @@ COLUMNS = (
     Column("director", "Директор", aliases=("руководитель", "ФИО директора"), required=False),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
+# A school's values a preview compares, by model field: the file's column headers name them.
+CHANGE_FIELDS = {
+    "name": LABELS["name"],
+    "municipality": LABELS["municipality"],
+    "short_name": LABELS["short_name"],
+    "school_type": LABELS["type"],
+    "address": LABELS["address"],
+    "director": LABELS["director"],
+}
 OPTIONAL_FIELDS = {
     "short_name": "short_name",
     "type": "school_type",
@@ -121,6 +131,8 @@ class SchoolImporter:
             rows.append(row)
         plan = self._plan(rows, region, user, errors)
         outcome = ImportOutcome(total_rows=total, errors=errors, stats=plan.stats())
+        if outcome.ok:
+            outcome.changes = plan.changes()
         if apply and outcome.ok:
             self._apply(plan, region)
         return outcome
@@ -296,3 +308,26 @@ class _Plan:
             "unchanged": self.unchanged,
             "municipalities_created": len(self.new_municipalities),
         }
+
+    def changes(self) -> ChangeLog:
+        """The schools the file adds and changes (old → new), in the file's order (#19 §4)."""
+        log = ChangeLog(entities=(LABELS["code"],), fields=tuple(CHANGE_FIELDS.values()))
+        listed = [(row.line, row, None, None) for row in self.creates]
+        listed += [(row.line, row, school, changes) for school, row, changes in self.updates]
+        for _line, row, school, changes in sorted(listed, key=lambda item: item[0]):
+            if school is None:
+                values = {"name": row.name, "municipality": row.municipality, **row.optional}
+                log.new((row.code,), {CHANGE_FIELDS[key]: value for key, value in values.items()})
+                continue
+            log.changed(
+                (school.code,),
+                {
+                    CHANGE_FIELDS[key]: (
+                        school.municipality.name if key == "municipality" else getattr(school, key),
+                        value,
+                    )
+                    for key, value in changes.items()
+                },
+            )
+        log.unchanged(self.unchanged)
+        return log

@@ -8,6 +8,7 @@ from typing import IO
 from django.db import transaction
 from django.utils import timezone
 
+from core.changes import ChangeLog
 from core.imports import ImportOutcome, register_importer
 from core.roles import SCHOOL_WRITE_ROLES
 from core.tabular import (
@@ -53,6 +54,9 @@ COURSE_COLUMNS = (
     ),
 )
 COURSE_LABELS = {column.key: column.label for column in COURSE_COLUMNS}
+# A preview names a course by the school, the teacher and the course with its dates, and compares these (#19 §4).
+COURSE_CHANGE_ENTITIES = ("Код ОО", "Педагог", "Курс")
+COURSE_CHANGE_FIELDS = {key: COURSE_LABELS[key] for key in ("title", "provider", "hours", "certificate")}
 
 
 # --- courses ------------------------------------------------------------------------------------------
@@ -137,6 +141,8 @@ class CourseImporter:
             errors.append(RowError(0, "", "В файле нет строк с курсами."))
         plan = self._plan(rows, region, user, errors)
         outcome = ImportOutcome(total_rows=total, errors=errors, stats=plan.stats())
+        if outcome.ok:
+            outcome.changes = plan.changes()
         if apply and outcome.ok:
             self._apply(plan)
         return outcome
@@ -222,9 +228,11 @@ class CourseImporter:
                 resolved.append((row, school_id))
         teachers: dict[tuple, int] = {}
         by_last_first: dict[tuple, list[int]] = {}
+        plan.school_codes = schools.code_of
         for pk, school_id, last, first, middle in Teacher.objects.filter(
             school_id__in={school_id for _row, school_id in resolved}
         ).values_list("pk", "school_id", "last_name", "first_name", "middle_name"):
+            plan.teachers[pk] = (school_id, " ".join(part for part in (last, first, middle) if part))
             teachers.setdefault((school_id, last.lower(), first.lower(), middle.lower()), pk)
             by_last_first.setdefault((school_id, last.lower(), first.lower()), []).append(pk)
         matched: list[tuple[CourseRow, int]] = []
@@ -295,6 +303,7 @@ class CourseImporter:
             }
             if changes:
                 plan.updates.append((course, changes))
+                plan.lines[course.pk] = row.line
             else:
                 plan.unchanged += 1
         return plan
@@ -337,9 +346,55 @@ class _CoursePlan:
         self.creates: list[tuple[CourseRow, int]] = []
         self.updates: list[tuple[ProfessionalCourse, dict]] = []
         self.unchanged = 0
+        self.teachers: dict[int, tuple[int, str]] = {}  # id -> (school id, full name), for the preview
+        self.school_codes: dict[int, str] = {}  # id -> code, for the preview
+        self.lines: dict[int, int] = {}  # a course to update -> its line in the file
 
     def stats(self) -> dict[str, int]:
         return {"created": len(self.creates), "updated": len(self.updates), "unchanged": self.unchanged}
+
+    def changes(self) -> ChangeLog:
+        """The courses the file adds and changes (old → new), in the file's order (#19 §4)."""
+        log = ChangeLog(entities=COURSE_CHANGE_ENTITIES, fields=tuple(COURSE_CHANGE_FIELDS.values()))
+        # (line, teacher id, the course's title and dates, {field: (old, new)}; old None for a new course)
+        listed: list[tuple[int, int, str, date, date, dict, bool]] = [
+            (
+                row.line,
+                teacher_id,
+                row.title,
+                row.start_date,
+                row.end_date,
+                {key: (None, getattr(row, key)) for key in COURSE_CHANGE_FIELDS},
+                True,
+            )
+            for row, teacher_id in self.creates
+        ]
+        listed += [
+            (
+                self.lines[course.pk],
+                course.teacher_id,
+                course.title,
+                course.start_date,
+                course.end_date,
+                {key: (getattr(course, key), value) for key, value in changes.items()},
+                False,
+            )
+            for course, changes in self.updates
+        ]
+        for _line, teacher_id, title, start, end, values, new in sorted(listed, key=lambda item: item[0]):
+            school_id, teacher = self.teachers[teacher_id]
+            entity = (
+                self.school_codes.get(school_id, ""),
+                teacher,
+                f"{title}, {start:%d.%m.%Y}–{end:%d.%m.%Y}",
+            )
+            labelled = {COURSE_CHANGE_FIELDS[key]: value for key, value in values.items()}
+            if new:
+                log.new(entity, {label: after for label, (_before, after) in labelled.items()})
+            else:
+                log.changed(entity, labelled)
+        log.unchanged(self.unchanged)
+        return log
 
 
 register_importer(CourseImporter())

@@ -66,6 +66,9 @@ class PersonName:
     def key(self) -> tuple[str, str, str]:
         return (self.last.lower(), self.first.lower(), self.middle.lower())
 
+    def full(self) -> str:
+        return " ".join(part for part in (self.last, self.first, self.middle) if part)
+
 
 def _check_name_header(values: dict[str, str], full_label: str) -> None:
     """The header has a way to give names: «ФИО», or «Фамилия» and «Имя»."""
@@ -163,10 +166,10 @@ class Schools:
 
     def __init__(self, region: Region, user):
         self.region = region
-        self.by_code: dict[str, int] = {
-            code.lower(): pk
-            for pk, code in School.objects.filter(municipality__region=region).values_list("pk", "code")
-        }
+        self.code_of: dict[int, str] = dict(
+            School.objects.filter(municipality__region=region).values_list("pk", "code")
+        )
+        self.by_code: dict[str, int] = {code.lower(): pk for pk, code in self.code_of.items()}
         self.writable: set[int] | None = None  # a command (user None) writes every school of the region
         if user is not None:
             self.writable = set(

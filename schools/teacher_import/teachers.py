@@ -7,6 +7,7 @@ from typing import IO
 from django.db import transaction
 from django.utils import timezone
 
+from core.changes import ChangeLog
 from core.imports import ImportOutcome, register_importer
 from core.plural import count_noun
 from core.roles import SCHOOL_WRITE_ROLES
@@ -53,6 +54,18 @@ TEACHER_COLUMNS = (
     Column("is_active", "Работает", aliases=("работает в школе",), required=False),
 )
 TEACHER_LABELS = {column.key: column.label for column in TEACHER_COLUMNS}
+# A preview names a teacher by the school and the name, and compares these fields (#19 §4).
+TEACHER_CHANGE_ENTITIES = ("Код ОО", "Педагог")
+TEACHER_CHANGE_FIELDS = {
+    "last_name": "Фамилия",
+    "first_name": "Имя",
+    "middle_name": "Отчество",
+    "position": TEACHER_LABELS["position"],
+    "subjects": TEACHER_LABELS["subjects"],
+    "category": TEACHER_LABELS["category"],
+    "experience_years": TEACHER_LABELS["experience_years"],
+    "is_active": TEACHER_LABELS["is_active"],
+}
 
 _CATEGORY_WORDS = {
     "без категории": QualificationCategory.NONE,
@@ -181,6 +194,8 @@ class TeacherImporter:
             errors.append(RowError(0, "", "В файле нет строк с педагогами."))
         plan = self._plan(rows, region, user, errors)
         outcome = ImportOutcome(total_rows=total, errors=errors, stats=plan.stats())
+        if outcome.ok:
+            outcome.changes = plan.changes()
         if apply and outcome.ok:
             self._apply(plan)
         return outcome
@@ -271,7 +286,11 @@ class TeacherImporter:
             teacher__school_id__in=school_ids
         ).values_list("teacher_id", "subject_id"):
             current_subjects.setdefault(teacher_id, set()).add(subject_id)
-        plan.subjects = dict(Subject.objects.values_list("normalized_name", "pk"))
+        for key, pk, subject_name in Subject.objects.values_list("normalized_name", "pk", "name"):
+            plan.subjects[key] = pk
+            plan.subject_names[pk] = subject_name
+        plan.school_codes = schools.code_of
+        plan.current_subjects = current_subjects
         for row, school_id in resolved:
             for key, spelling in (row.subjects or {}).items():
                 if key not in plan.subjects:
@@ -366,6 +385,9 @@ class _TeacherPlan:
         self.unchanged = 0
         self.subjects: dict[str, int] = {}  # normalised name -> id, as in the database
         self.new_subjects: dict[str, str] = {}  # normalised name -> the first spelling in the file
+        self.subject_names: dict[int, str] = {}  # id -> name, for the preview
+        self.school_codes: dict[int, str] = {}  # id -> code, for the preview
+        self.current_subjects: dict[int, set[int]] = {}  # teacher id -> subject ids, as in the database
 
     def stats(self) -> dict[str, int]:
         return {
@@ -374,6 +396,50 @@ class _TeacherPlan:
             "unchanged": self.unchanged,
             "subjects_created": len(self.new_subjects),
         }
+
+    def changes(self) -> ChangeLog:
+        """The teachers the file adds and changes (old → new), in the file's order (#19 §4)."""
+        log = ChangeLog(entities=TEACHER_CHANGE_ENTITIES, fields=tuple(TEACHER_CHANGE_FIELDS.values()))
+        listed = [(row.line, row, school_id, None, None, False) for row, school_id in self.creates]
+        listed += [
+            (row.line, row, teacher.school_id, teacher, changes, subjects_change)
+            for teacher, row, changes, subjects_change in self.updates
+        ]
+        for _line, row, school_id, teacher, changes, subjects_change in sorted(
+            listed, key=lambda item: item[0]
+        ):
+            entity = (self.school_codes.get(school_id, ""), row.name.full())
+            if teacher is None:
+                values = {
+                    "last_name": row.name.last,
+                    "first_name": row.name.first,
+                    "middle_name": row.name.middle,
+                    "position": row.position or DEFAULT_POSITION,
+                    "subjects": self._subject_list(row.subjects),
+                    "category": QualificationCategory(row.category or QualificationCategory.NONE).label,
+                    "experience_years": row.experience_years,
+                    "is_active": True if row.is_active is None else row.is_active,
+                }
+                log.new(entity, {TEACHER_CHANGE_FIELDS[key]: value for key, value in values.items()})
+                continue
+            differences = {key: (getattr(teacher, key), value) for key, value in changes.items()}
+            if "category" in differences:
+                old, new = differences["category"]
+                differences["category"] = (QualificationCategory(old).label, QualificationCategory(new).label)
+            if subjects_change:
+                current = sorted(self.subject_names[pk] for pk in self.current_subjects.get(teacher.pk, ()))
+                differences["subjects"] = (", ".join(current), self._subject_list(row.subjects))
+            log.changed(entity, {TEACHER_CHANGE_FIELDS[key]: value for key, value in differences.items()})
+        log.unchanged(self.unchanged)
+        return log
+
+    def _subject_list(self, subjects: dict[str, str] | None) -> str:
+        """The subjects of a row as the portal will name them: the stored name, or the file's spelling."""
+        names = (
+            self.subject_names[self.subjects[key]] if key in self.subjects else spelling
+            for key, spelling in (subjects or {}).items()
+        )
+        return ", ".join(sorted(names))
 
 
 register_importer(TeacherImporter())
