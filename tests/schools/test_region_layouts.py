@@ -424,3 +424,21 @@ def test_oge_table_in_percent_gives_counts():
         ("3", "0", "1", "2", "0"),
         ("3", "0", "2", "1", "0"),
     ]
+
+
+def test_a_mean_below_what_the_hundreds_give_is_an_error():
+    """The real Забайкальский 2023 sheet's chemistry «получили 100 баллов» is =SUM() of the columns before it:
+    3 «hundreds» of 3 participants with a mean of 56.67 — no silent wrong value."""
+    spec = sheet_2022()
+    spec.municipalities[0].schools[0].values[0] = [3, _, _, 3, 56.67]
+    spec.municipalities[0].schools[1].values[0] = [7, _, 2, 1, 37.15]  # (100 + 160) / 7 = 37.14…: possible
+    rows, _reports = read(workbook_bytes([spec], applications_first=False))
+    assert [error for _l, _v, errors in rows for error in errors] == [
+        (
+            "2022",
+            8,
+            "Русский язык (E–I)",
+            "Средний балл 56.67 меньше возможного: 3 — «получили 100 баллов» из 3 участников дают в среднем не "
+            "меньше 100.00. Проверьте столбцы предмета.",
+        )
+    ]

@@ -486,7 +486,7 @@ def _school_rows(
             counts, messages = spec.finish(group.subject, counts)
             errors.extend(RowError(line, _span(group), message, sheet) for message in messages)
         if not errors:
-            problem = _disjoint_problem(counts, group)
+            problem = _disjoint_problem(counts, group) or _mean_problem(counts, mean, group)
             if problem:
                 errors.append(RowError(line, _span(group), problem, sheet))
         values = {
@@ -521,6 +521,30 @@ def _disjoint_problem(counts: dict[str, int | None], group: Group) -> str:
             "это разные участники, их не может быть больше, чем всех."
         )
     return ""
+
+
+def _mean_problem(counts: dict[str, int | None], mean: str, group: Group) -> str:
+    """A mean below what the high scorers and hundreds alone give: scores are not negative, so the mean is at
+    least (100 × hundreds + 80 × high scorers) / participants. It catches a column that is not what it says (the
+    real Забайкальский 2023 sheet's «получили 100 баллов» for chemistry is a formula =SUM(T:V) of the columns
+    before it: 3 «hundreds» of 3 participants with a mean of 56.67)."""
+    high, hundred = counts.get("high_scorers") or 0, counts.get("hundred_scorers") or 0
+    participants = counts.get("participants") or 0
+    if not (high or hundred) or not participants or not mean:
+        return ""
+    floor = Decimal(100 * hundred + 80 * high) / participants
+    value = Decimal(mean.replace(" ", "").replace(",", "."))
+    if value + Decimal("0.005") >= floor:  # the mean may be rounded to hundredths
+        return ""
+    parts = " и ".join(
+        f"{count} — «{group.titles[key]}»"
+        for key, count in (("hundred_scorers", hundred), ("high_scorers", high))
+        if count
+    )
+    return (
+        f"Средний балл {_mean(mean)} меньше возможного: {parts} из {participants} участников дают в среднем не "
+        f"меньше {floor.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}. Проверьте столбцы предмета."
+    )
 
 
 def _mean(text: str) -> str:
