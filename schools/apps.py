@@ -10,7 +10,14 @@ class SchoolsConfig(AppConfig):
         from core.navigation import allowed, register_menu_entry
         from core.policies import CHANGE
 
-        from . import audit, importers, panels_context, results_import, teacher_import  # noqa: F401  (they register their import kinds)
+        from . import (  # noqa: F401  (they register their import kinds)
+            audit,
+            importers,
+            panels_context,
+            panels_vpr,
+            results_import,
+            teacher_import,
+        )
         from .models import ApprovedList, FlagDecision, FlagRule, Teacher
         from .selectors import regions_writable_by
 
@@ -26,3 +33,4 @@ class SchoolsConfig(AppConfig):
 
         audit.register()
         panels_context.register()
+        panels_vpr.register()

@@ -474,3 +474,24 @@ def test_a_bad_scale_row_is_refused_with_its_row_and_column(world):
         (5, "Предмет", "Шкала ВПР 2022, «Математика», 6 класс уже была в строке 4."),
     ]
     assert not VprScale.objects.filter(year=2022).exists()
+
+
+def test_the_school_card_shows_how_vpr_marks_compare_with_term_marks(world, scale, client):
+    upload(protocol_2021(), "Проведение работы по математике, 5 класс. ВПР 2024.xlsx", world)
+    client.force_login(world.users["methodist"])
+    page = client.get(f"/schools/{world.school_a1.pk}/").content.decode()
+    assert "ВПР: отметки и отметки за предыдущий период" in page
+    # sch610001: 2 lower, 1 same, 2 higher of the 5 with a term mark; 1 without; 1 absent
+    row = page.split('id="vpr-comparison"')[1].split("</tbody>")[0]
+    cells = [cell.split(">", 1)[1] for cell in row.split("<td")[1:]]
+    assert [cell.split("</td>")[0] for cell in cells] == [
+        "2024",
+        "Математика",
+        "5",
+        "6",
+        "2 (40,0&nbsp;%)",
+        "1 (20,0&nbsp;%)",
+        "2 (40,0&nbsp;%)",
+        "1",
+        "1",
+    ]
