@@ -5,7 +5,7 @@ context forms (``layouts.py`` reads them without the ORM, ``registry.py`` matche
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from core.imports import ImportOutcome, register_importer
+from core.imports import ImportOption, ImportOutcome, register_importer
 from core.tabular import XlsxWorkbook, file_format, read_csv_rows
 
 from ..models import Region
@@ -23,6 +23,17 @@ class SchoolImporter(TemplateImporter):
         "сбора контекстных данных об ОО 2021 и 2022 годов. Школы находятся по логину (sch… и edu… с теми же "
         "цифрами), ИНН, кодам РЦОИ или наименованию в муниципалитете; новые создаются только для строк, "
         "не совпавших ни с одной школой. Персональные данные форм (ФИО директора, телефон, почта) не загружаются.",
+    )
+
+    options = (
+        ImportOption(
+            "skip_unknown",
+            "Форма ФИС ОКО 2021 года: школы, которых нет в реестре и для которых не определён муниципалитет — "
+            "1: пропустить, перечислив их; пусто: считать ошибкой",
+            int,
+            0,
+            1,
+        ),
     )
 
     def run(
@@ -49,7 +60,10 @@ class SchoolImporter(TemplateImporter):
                 progress=progress,
                 batch=batch,
             )
-        return run_registry(parsed, region=region, user=user, apply=apply, file_name=name)
+        skip_unknown = bool((options or {}).get("skip_unknown"))
+        return run_registry(
+            parsed, region=region, user=user, apply=apply, file_name=name, skip_unknown=skip_unknown
+        )
 
 
 def _sheets(stream: IO[bytes], name: str) -> list[tuple[str, Callable[[], Iterator[list]]]]:

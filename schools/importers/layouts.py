@@ -317,6 +317,32 @@ def code_value(text: str) -> str:
     return "" if normalise_header(text) in NO_VALUE else text
 
 
+# --- addresses ---
+_ADDRESS_TOKENS = re.compile(r"[\w-]+\.?")
+_DISTRICT_TOKEN = re.compile(r"^(?:район\w*|р-о?н\.?|округ\w*)$", re.IGNORECASE)
+_CITY_TOKEN = re.compile(r"^(?:г\.?|город)$", re.IGNORECASE)
+
+
+def address_municipalities(address: str) -> list[str]:
+    """Phrases of an address that may name its municipality, most specific first: «Немецкий национальный район»,
+    «Тальменский район», «г. Бийск» (also «г.Бийск», «Бийск г», «р-н», «р-он»). Pure; the directory decides."""
+    tokens = _ADDRESS_TOKENS.findall(address)
+    found: list[str] = []
+    for index, token in enumerate(tokens):
+        if _DISTRICT_TOKEN.match(token) and index:
+            if index > 1:
+                found.append(f"{tokens[index - 2]} {tokens[index - 1]} район")
+            found.append(f"{tokens[index - 1]} район")
+        elif _CITY_TOKEN.match(token):
+            if index + 1 < len(tokens):
+                found.append(f"г. {tokens[index + 1].rstrip('.')}")
+            if index:
+                found.append(f"г. {tokens[index - 1]}")
+        elif token.lower().startswith("г.") and len(token) > 3:
+            found.append(f"г. {token[2:].rstrip('.')}")
+    return found
+
+
 # --- reading ------------------------------------------------------------------------------------------------
 SheetRows = tuple[str, Callable[[], Iterator[list]]]
 

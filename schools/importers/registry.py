@@ -23,7 +23,7 @@ from ..identity import identifier_key, normalise_school_name, split_labelled
 from ..models import IdentifierKind, Municipality, Region, School, SchoolContext, SchoolIdentifier
 from ..policies import municipality_policy
 from ..selectors_identity import SchoolDirectory
-from .layouts import CONTEXT_2021, CONTEXT_KEYS, LOGINS, RegistryEntry, RegistryFile
+from .layouts import CONTEXT_2021, CONTEXT_KEYS, LOGINS, RegistryEntry, RegistryFile, address_municipalities
 
 PREVIEW_ROWS = 200  # rows of the «what changes» table kept on the batch; the counts cover every row
 
@@ -44,7 +44,6 @@ COLUMN_OF_KIND = {
 # от 29.06.2012 № ММВ-7-6/435@ (structure of the ИНН). A school is an organisation.
 INN_PATTERN = re.compile(r"^\d{10}$")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_.\-/]{1,32}$")
-_DISTRICT_WORDS = re.compile(r"район|округ|город|\bг\.|зато", re.IGNORECASE)
 
 
 @dataclass
@@ -64,6 +63,8 @@ class _Plan:
     file: RegistryFile
     decisions: list[_Decision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # rows left out on request (``skip_unknown``)
+    skip_unknown: bool = False
     existing_contexts: dict[int, SchoolContext] = field(default_factory=dict)
 
     def stats(self) -> dict:
@@ -86,6 +87,7 @@ class _Plan:
             "contexts_updated": contexts.count("updated"),
             "contexts_unchanged": contexts.count("unchanged"),
             "identifiers_refused": len(self.warnings),
+            "skipped": len(self.skipped),
         }
 
 
@@ -94,13 +96,17 @@ BY_DIGITS = "по цифрам логина"
 BY_NAME = "по наименованию в муниципалитете"
 
 
-def run_registry(parsed: RegistryFile, *, region: Region, user, apply: bool, file_name: str) -> ImportOutcome:
+def run_registry(
+    parsed: RegistryFile, *, region: Region, user, apply: bool, file_name: str, skip_unknown: bool = False
+) -> ImportOutcome:
     """Plan the file against the region's registry; write it when ``apply`` and no row failed."""
     errors: list[RowError] = []
-    plan = _plan(parsed, region, user, errors, file_name)
+    plan = _plan(parsed, region, user, errors, file_name, skip_unknown)
     stats = plan.stats()
     stats["registry"] = _preview(plan, region)
-    outcome = ImportOutcome(total_rows=sum(1 for e in parsed.entries if e.lines), stats=stats)
+    outcome = ImportOutcome(
+        total_rows=sum(1 for e in parsed.entries if e.lines), stats=stats, sheets=list(parsed.sheets)
+    )
     for error in sorted(errors):
         outcome.add_error(error)
     if apply and outcome.ok:
@@ -143,7 +149,9 @@ def _entry_identifiers(
     return found, errors
 
 
-def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], file_name: str) -> _Plan:
+def _plan(
+    parsed: RegistryFile, region: Region, user, errors: list[RowError], file_name: str, skip_unknown: bool
+) -> _Plan:
     actor = SYSTEM if user is None else user
     may_create_municipality = municipality_policy().can_create_in(actor, region)
     if is_system(actor):
@@ -175,7 +183,7 @@ def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], fi
         )
     }
     codes = {s["code"].lower(): pk for pk, s in schools.items()}
-    plan = _Plan(file=parsed)
+    plan = _Plan(file=parsed, skip_unknown=skip_unknown)
     # Claims of this file: (kind, key) -> (school id or a new school's login, where), to refuse two rows that
     # give one identifier to two schools, and a school met twice.
     claims: dict[tuple[str, str], tuple[object, str]] = {}
@@ -207,7 +215,7 @@ def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], fi
             )
             continue
         if decision.school_id is None:
-            if not _place_new(decision, entry, line, directory, region, may_create_municipality, errors):
+            if not _place_new(plan, decision, entry, line, region, may_create_municipality, errors):
                 continue
             code = entry.login
             if code.lower() in codes or code.lower() in new_codes:
@@ -351,21 +359,20 @@ def _resolve(
 
 
 def _municipality_from_address(address: str, directory: SchoolDirectory) -> int | None:
-    """The 2021 form has no municipality column: «…, Алтайский край, Тальменский район, село …» names it."""
-    for part in address.split(","):
-        part = part.strip()
-        if part and _DISTRICT_WORDS.search(part):
-            found = directory.municipality(part)
-            if found is not None:
-                return found
+    """The 2021 form has no municipality column: «…, Алтайский край, Тальменский район, село …» or «… г. Бийск,
+    ул. …» names it. The first phrase naming a municipality the region has wins."""
+    for phrase in address_municipalities(address):
+        found = directory.municipality(phrase)
+        if found is not None:
+            return found
     return None
 
 
 def _place_new(
+    plan: _Plan,
     decision: _Decision,
     entry: RegistryEntry,
     line: int,
-    directory: SchoolDirectory,
     region: Region,
     may_create_municipality: bool,
     errors: list[RowError],
@@ -377,13 +384,19 @@ def _place_new(
     if decision.municipality_id is not None:
         return True
     if not entry.municipality:
+        school = f"«{_short(entry)}» (логин «{entry.login}»)"
+        if plan.skip_unknown:
+            plan.skipped.append(
+                f"{entry.where}: школа {school} не найдена в реестре и не создана — муниципалитет не определён."
+            )
+            return False
         errors.append(
             RowError(
                 line,
                 "Логин",
-                f"Школа «{_short(entry)}» (логин «{entry.login}») не найдена в реестре, а создать её нельзя: "
-                "в форме 2021 года нет муниципалитета, и по адресу он не определён. Загрузите сначала список "
-                "логинов ФИС ОКО или реестр школ.",
+                f"Школа {school} не найдена в реестре, а создать её нельзя: в форме 2021 года нет муниципалитета, "
+                "и по адресу он не определён. Загрузите сначала список логинов ФИС ОКО или реестр школ, либо "
+                "загрузите форму с отметкой «пропустить школы, которых нет в реестре».",
                 sheet=entry.sheet,
             )
         )
@@ -458,7 +471,7 @@ def _describe(directory: SchoolDirectory, school_id: int | None, entry: Registry
 
 
 def _preview(plan: _Plan, region: Region) -> dict:
-    """What the batch page shows: how each sheet was read, and per school what is attached or created."""
+    """What the batch page shows per school: what is attached or created (the sheets go in ImportOutcome.sheets)."""
     directory_names = dict(
         School.objects.filter(
             pk__in=[d.school_id for d in plan.decisions if d.school_id][:PREVIEW_ROWS]
@@ -495,9 +508,9 @@ def _preview(plan: _Plan, region: Region) -> dict:
         "layout": plan.file.layout,
         "year": plan.file.year,
         "year_origin": plan.file.year_origin,
-        "sheets": [report.as_dict() for report in plan.file.sheets],
         "changes": rows,
         "warnings": plan.warnings[:PREVIEW_ROWS],
+        "skipped": plan.skipped[:PREVIEW_ROWS],
     }
 
 

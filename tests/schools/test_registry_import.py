@@ -39,6 +39,7 @@ ZERO = {
     "contexts_updated": 0,
     "contexts_unchanged": 0,
     "identifiers_refused": 0,
+    "skipped": 0,
 }
 
 
@@ -332,13 +333,37 @@ def test_form_2021_context_and_municipality_from_the_address(altai):
     assert SchoolContext.objects.get(school=boarding).boarding_school is True
 
 
-def test_form_2021_school_without_a_municipality_is_a_row_error(altai):
+def test_form_2021_school_without_a_municipality_is_a_row_error_or_skipped_on_request(altai):
     world, *_rest = altai
     lost = School2021("ksh220099", "КГБОУ «Дальняя школа»", "", "658000, Алтайский край, с. Дальнее")
-    outcome = run(form_2021_xlsx([lost]), world.region)
+    known = School2021("sch224052", "МБОУ «Воеводская СОШ»", "", "Целинный район")
+    data = form_2021_xlsx([lost, known])
+    outcome = run(data, world.region)
     assert [(e.sheet, e.row, e.column) for e in outcome.errors] == [(SHEET_2021, 2, "Логин")]
     assert "не найдена в реестре, а создать её нельзя" in outcome.errors[0].message
     assert not School.objects.filter(code="ksh220099").exists()
+    assert SchoolContext.objects.count() == 0  # all or nothing
+
+    skipped = get_importer("schools").run(
+        stream=io.BytesIO(data),
+        name="f.xlsx",
+        region=world.region,
+        user=None,
+        apply=True,
+        options={"skip_unknown": 1},
+    )
+    assert skipped.errors == []
+    assert counts(skipped) == {
+        **ZERO,
+        "updated": 1,
+        "matched_by_identifier": 1,
+        "contexts_created": 1,
+        "skipped": 1,
+    }
+    assert skipped.stats["registry"]["skipped"] == [
+        f"лист «{SHEET_2021}», строка 2: школа «КГБОУ «Дальняя школа»» (логин «ksh220099») не найдена в реестре "
+        "и не создана — муниципалитет не определён."
+    ]
 
 
 def test_no_personal_data_is_stored(altai):

@@ -15,6 +15,7 @@ from schools.importers.layouts import (
     RUSSIAN_ONLY,
     TOWN,
     VILLAGE,
+    address_municipalities,
     parse_value,
     read_registry,
     recognise,
@@ -249,3 +250,21 @@ def test_a_template_file_is_not_a_registry_file():
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert read(buffer.getvalue()) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "phrases"),
+    [
+        (
+            "658015, Алтайский край, Тальменский район, село Озерки, ул. Майская, 100",
+            ["край Тальменский район", "Тальменский район"],
+        ),
+        ("658130, Алтайский край, город Алейск, ул. Им.В.Олешко, 70", ["г. Алейск", "г. край"]),
+        ("658480, Алтайский край, г.Змеиногорск, ул.Ленина, 30", ["г. Змеиногорск", "г. край"]),
+        ("656008, Алтайский край, Барнаул г, Анатолия ул, д. 193", ["г. Анатолия", "г. Барнаул"]),
+        ("659780, Алтайский край, Родинский р-он, с.Родино", ["край Родинский район", "Родинский район"]),
+        ("658870, Алтайский край, ННР, с. Гальбштадт", []),
+    ],
+)
+def test_address_municipalities(address, phrases):
+    assert address_municipalities(address) == phrases

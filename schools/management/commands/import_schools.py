@@ -8,6 +8,33 @@ from core.management_utils import report_batch
 from core.models import ImportBatch
 from schools.selectors import region_for_command
 
+REGISTRY_COUNTS = (
+    ("matched_by_identifier", "школ найдено по идентификатору"),
+    ("matched_by_digits", "по цифрам логина"),
+    ("matched_by_name", "по наименованию"),
+    ("municipalities_created", "новых муниципалитетов"),
+    ("identifiers_attached", "идентификаторов добавлено"),
+    ("contexts_created", "контекст: новых"),
+    ("contexts_updated", "изменённых"),
+    ("contexts_unchanged", "без изменений"),
+    ("identifiers_refused", "не принято значений"),
+    ("skipped", "пропущено строк"),
+)
+
+
+def report_registry(command, batch: ImportBatch) -> None:
+    """A ФИС ОКО registry file: how its schools were found, what was attached, what was left out and why."""
+    registry = batch.stats.get("registry")
+    if not isinstance(registry, dict):
+        return
+    year = f", год {registry['year']} ({registry['year_origin']})" if registry.get("year") else ""
+    command.stdout.write(f"{registry.get('layout')}{year}.")
+    command.stdout.write(
+        "; ".join(f"{label}: {batch.stats.get(key, 0)}" for key, label in REGISTRY_COUNTS) + "."
+    )
+    for line in [*registry.get("warnings", []), *registry.get("skipped", [])]:
+        command.stderr.write(f"  {line}")
+
 
 class Command(BaseCommand):
     help = "Загрузить реестр школ из .xlsx или .csv (все строки проверяются; при ошибке ничего не меняется)."
@@ -15,15 +42,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--region", help="Регион (можно не указывать, пока в базе один регион)")
+        parser.add_argument(
+            "--skip-unknown",
+            action="store_true",
+            help="Форма ФИС ОКО 2021 года: пропустить (перечислив) школы, которых нет в реестре и для которых "
+            "не определён муниципалитет, вместо ошибки",
+        )
 
-    def handle(self, *args, file: Path, region: str | None, **options):
+    def handle(self, *args, file: Path, region: str | None, skip_unknown: bool = False, **options):
         if not file.is_file():
             raise CommandError(f"Файл не найден: {file}")
         try:
             region_obj = region_for_command(region)
-            batch = import_file(kind="schools", path=file, region=region_obj)
+            batch = import_file(
+                kind="schools",
+                path=file,
+                region=region_obj,
+                options={"skip_unknown": 1} if skip_unknown else None,
+            )
         except ApplicationError as error:
             raise CommandError(error.message) from error
         report_batch(self, batch)
+        report_registry(self, batch)
         if batch.status != ImportBatch.Status.APPLIED:
             raise CommandError("Загрузка отклонена.")
