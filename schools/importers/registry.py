@@ -40,8 +40,10 @@ COLUMN_OF_KIND = {
     identity.RCOI_OGE: "Код ОГЭ",
     identity.RCOI_EGE: "Код ЕГЭ",
 }
-# ИНН of an organisation is 10 digits (a person's is 12): Налоговый кодекс РФ, ст. 84 п. 7 and Приказ ФНС России
-# от 29.06.2012 № ММВ-7-6/435@ (structure of the ИНН). A school is an organisation.
+# ИНН of an organisation is 10 digits, a person's 12: Приказ ФНС России от 29.06.2012 № ММВ-7-6/435@ «Об утверждении
+# Порядка и условий присвоения, применения, а также изменения ИНН» (issued under п. 7 ст. 84 НК РФ). Confirmed from
+# a summary of the order (viacademia.ru/library/nalog/440-mmv-7-6-435), not from its own text. A school is an
+# organisation; the control digit is not checked.
 INN_PATTERN = re.compile(r"^\d{10}$")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_.\-/]{1,32}$")
 
