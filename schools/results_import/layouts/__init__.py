@@ -18,7 +18,7 @@ from typing import IO
 
 from core.tabular import TableError, cell_text, count_filled_rows, read_sheets
 
-from . import ege_region, fisoko, oge_region, template, vpr_protocol
+from . import ege_region, fisoko, oge_region, rcoi, template, vpr_protocol
 from .base import Row, SheetReport, Source
 
 # Tried in this order: the first that recognises the file reads it.
@@ -26,6 +26,7 @@ LAYOUTS = (
     template.LAYOUT,
     ege_region.LAYOUT,
     oge_region.LAYOUT,
+    rcoi.LAYOUT,
     *vpr_protocol.LAYOUTS,
     fisoko.FLAT_LAYOUT,
     fisoko.REPORT_LAYOUT,
