@@ -196,3 +196,41 @@ def test_a_file_with_errors_lists_no_changes(world):
     batch = preview(world, csv_text(MATHS_2_CHANGED, "sch610001;2024;ВПР;Математика;5;27;50;;;;"))
     assert batch.status == ImportBatch.Status.INVALID
     assert "changes" not in batch.stats
+
+
+def xlsx_sheets(sheets: dict[str, list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in [HEADER, *rows]:
+            sheet.append([int(cell) if cell.isdigit() else cell for cell in row.split(";")])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_lists_changes_per_sheet(client, world):
+    load(world, csv_text(MATHS, MATHS_2))
+    batch = import_batch_create(
+        kind="results",
+        file=io.BytesIO(xlsx_sheets({"ВПР": [MATHS, MATHS_2_CHANGED], "ОГЭ": [RUSSIAN]})),
+        name="results.xlsx",
+        region=world.region,
+        user=world.users["methodist"],
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    changes = batch.stats["changes"]
+    assert changes["sheets"] == [
+        {"sheet": "ВПР", "new": 0, "changed": 1, "unchanged": 1},
+        {"sheet": "ОГЭ", "new": 1, "changed": 0, "unchanged": 0},
+    ]
+    assert [row["sheet"] for row in changes["rows"]] == ["ВПР", "ОГЭ"]
+    assert [{**row, "sheet": None} for row in changes["rows"]] == EXPECTED_ROWS
+    client.force_login(world.users["methodist"])
+    html = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert '<td>ВПР</td><td class="num">0</td><td class="num">1</td><td class="num">1</td>' in html
+    assert '<td>ОГЭ</td><td class="num">1</td><td class="num">0</td><td class="num">0</td>' in html
+    assert '<tr class="change--changed"><td>ВПР</td><td>sch610002</td>' in html
