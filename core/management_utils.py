@@ -9,6 +9,7 @@ _SHEET_STATUS = {
     "skipped": "пропущен",
     "unrecognised": "НЕ РАСПОЗНАН",
     "empty": "пустой лист",
+    "failed": "не прочитан",
 }
 
 
