@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
-from core.imports import import_batch_apply, import_batch_create
+from core.imports import batch_sheets, import_batch_apply, import_batch_create
 from core.models import ImportBatch
 from schools.models import Result, SchoolIdentifier
 from schools.results_import import importer
@@ -178,6 +178,17 @@ def test_oge_export_preview_then_apply_then_the_same_file_again(codes):
     assert preview.status == ImportBatch.Status.VALIDATED, preview.errors
     assert (preview.stats["created"], preview.stats["updated"], preview.stats["unchanged"]) == (3, 0, 0)
     assert not Result.objects.exists()
+    (sheet,) = batch_sheets(preview)
+    assert {key: sheet[key] for key in ("sheet", "layout", "status", "header_row", "rows", "results")} == {
+        "sheet": None,
+        "layout": "Выгрузка РЦОИ (участники ГИА)",
+        "status": "read",
+        "header_row": 1,
+        "rows": 9,
+        "results": 3,
+    }
+    assert sheet["origins"]["Вид"] == "ОГЭ: все значения в столбце «Балл» — отметки от 2 до 5"
+    assert sheet["columns"]["Код ОО (код РЦОИ школы)"] == "Код ОУ"
     applied = import_batch_apply(batch=preview, user=codes.users["regional_methodist"])
     assert applied.status == ImportBatch.Status.APPLIED, applied.errors
     assert stored() == OGE_STORED

@@ -469,7 +469,7 @@ def read(rows: Iterator[list], source, options: dict) -> Iterator[Row]:
     if report is not None:
         report.layout = LAYOUT.name
         report.header_row = line
-        report.columns = {LABELS[key]: header[position] for key, position in positions.items() if key in USED}
+        report.columns = {label: header[positions[key]] for key, label in USED.items()}
         report.origins = {
             "Вид": kind_origin,
             "Класс": f"по виду экзамена: {kind} — {GRADE[kind]} класс",
@@ -487,7 +487,14 @@ def read(rows: Iterator[list], source, options: dict) -> Iterator[Row]:
     yield from in_template_order(template_rows(summed, kind))
 
 
-USED = ("school", "subject", "date", "score", "passed")
+# The export's columns read, by what they became (the preview's «which column became which field»).
+USED = {
+    "school": "Код ОО (код РЦОИ школы)",
+    "subject": "Предмет (код предмета ГИА)",
+    "date": "Год (год даты экзамена)",
+    "score": "Средний балл; «3», «4», «5» — если «Балл» — отметка",
+    "passed": "Неудовлетворительно («Зачет» = 2)",
+}
 
 LAYOUT = Layout(
     name="Выгрузка РЦОИ (участники ГИА)",
