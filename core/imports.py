@@ -58,9 +58,6 @@ SHEETS = "sheets"
 # Key of ImportBatch.stats: names of schools the file gives that matched none or several, each once, with the
 # candidates to pick from in the preview (ImportOutcome.unmatched; schools.results_import.catalog).
 UNMATCHED = "unmatched"
-# Key of ImportBatch.stats: names of schools the file gives that matched none or several, each once, with the
-# candidates to pick from in the preview (ImportOutcome.unmatched; schools.results_import.catalog).
-UNMATCHED = "unmatched"
 
 
 @dataclass
@@ -73,8 +70,6 @@ class ImportOutcome:
     changes: ChangeLog | None = None
     # Every sheet of the file, read or not, with how it was read (core.tabular.SheetReport); kept on the batch.
     sheets: list[SheetReport] = field(default_factory=list)
-    # Names of schools matched to none or several ({name, municipality, candidates: [{id, text, code}], rows}).
-    unmatched: list[dict] = field(default_factory=list)
     # Names of schools matched to none or several ({name, municipality, candidates: [{id, text, code}], rows}).
     unmatched: list[dict] = field(default_factory=list)
     # The sheet being read: an error added without a sheet is on it (set by an importer that reads sheets).
@@ -234,8 +229,6 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
         batch.stats[SHEETS] = [_storable_report(report.as_dict()) for report in outcome.sheets]
     if outcome.unmatched:
         batch.stats[UNMATCHED] = [_storable_report(entry) for entry in outcome.unmatched]
-    if outcome.unmatched:
-        batch.stats[UNMATCHED] = [_storable_report(entry) for entry in outcome.unmatched]
     _record_changes(batch, outcome, status, previous)
     batch.errors = [_storable(error.as_dict()) for error in sorted(outcome.errors)[:MAX_STORED_ERRORS]]
     if status == ImportBatch.Status.APPLIED:
@@ -329,12 +322,6 @@ def batch_unmatched(batch: ImportBatch) -> list[dict]:
     return unmatched if isinstance(unmatched, list) else []
 
 
-def batch_unmatched(batch: ImportBatch) -> list[dict]:
-    """The names a batch's file gave that matched no school or several, as _record stored them; [] if none."""
-    unmatched = batch.stats.get(UNMATCHED)
-    return unmatched if isinstance(unmatched, list) else []
-
-
 def batch_sheets(batch: ImportBatch) -> list[dict]:
     """The sheets of a batch's file as stored by _record (SheetReport.as_dict); [] for older batches."""
     sheets = batch.stats.get(SHEETS)
@@ -398,6 +385,24 @@ def import_batch_validate(*, batch: ImportBatch, user) -> ImportBatch:
         _record(batch, ImportOutcome(errors=[_failure()]), ImportBatch.Status.FAILED)
         raise
     _record(batch, outcome, ImportBatch.Status.VALIDATED if outcome.ok else ImportBatch.Status.INVALID)
+    return batch
+
+
+def import_batch_recheck(*, batch: ImportBatch, user) -> ImportBatch:
+    """Check a previewed file again after what the portal knows has changed (a school picked for a name in the
+    preview, #19 §1): now if small, by the validation task after commit if large. Only a preview (checked or
+    refused, not applied) is checked again."""
+    if batch.status not in (ImportBatch.Status.VALIDATED, ImportBatch.Status.INVALID):
+        raise ApplicationError("Проверить заново можно только файл, который ещё не загружен.")
+    batch.status = ImportBatch.Status.PROCESSING
+    batch.processed_rows = 0
+    batch.stats = {**batch.stats, _QUEUED: "validate"}
+    batch.save(update_fields=["status", "processed_rows", "stats"])
+    if batch.file.size <= async_threshold_bytes():
+        return import_batch_validate(batch=batch, user=user)
+    from .tasks import import_batch_validate_task
+
+    transaction.on_commit(lambda: _send(import_batch_validate_task, batch.pk))
     return batch
 
 

@@ -14,6 +14,7 @@ class SchoolsConfig(AppConfig):
             audit,
             importers,
             panels_context,
+            panels_identity,
             panels_vpr,
             results_import,
             teacher_import,
@@ -33,4 +34,5 @@ class SchoolsConfig(AppConfig):
 
         audit.register()
         panels_context.register()
+        panels_identity.register()
         panels_vpr.register()

@@ -20,6 +20,9 @@ CODE_KINDS = (
     identity.RCOI_OGE,
     identity.RCOI_EGE,
 )
+# The source of a name a user picked for a school in an import's preview: it outranks names the school merely
+# shares with another (a namesake in the region), so the pick settles the match for good.
+PICKED_SOURCE = "выбрано пользователем"
 MAX_CANDIDATES = 5  # schools a row error or the preview names for a name that matches none or several
 
 
@@ -40,6 +43,7 @@ class SchoolDirectory:
         self._logins: dict[str, set[tuple[str, int]]] = defaultdict(set)
         self._prefixes: dict[int, set[str]] = defaultdict(set)  # school id -> login prefixes it holds
         self._names: dict[str, set[int]] = defaultdict(set)  # normalised name -> ids
+        self._picked: dict[str, set[int]] = defaultdict(set)  # names users picked a school for -> ids
         self._bare_names: dict[str, set[int]] = defaultdict(set)  # the same without the legal form
         self.school_municipality: dict[int, int] = {}
         self.codes: dict[int, str] = {}
@@ -57,13 +61,15 @@ class SchoolDirectory:
                 if text:
                     self._add_name(text, pk)
         identifiers = SchoolIdentifier.objects.filter(region_id=self.region_id).values_list(
-            "school_id", "kind", "value", "key"
+            "school_id", "kind", "value", "key", "source"
         )
-        for school_id, kind, value, key in identifiers:
+        for school_id, kind, value, key, source in identifiers:
             if school_id not in self.school_municipality:  # moved to another region since: not this one's
                 continue
             if kind == identity.NAME:
                 self._add_name(value, school_id)
+                if source.startswith(PICKED_SOURCE):
+                    self._picked[identity.normalise_school_name(value)].add(school_id)
             else:
                 self._add(kind, value, school_id, key)
         self.municipalities: dict[int, str] = {}
@@ -156,12 +162,17 @@ class SchoolDirectory:
 
     def find_by_name(self, name: str, municipality_id: int | None) -> list[int]:
         """Schools whose name (any name: full, short, seen in files) normalises as ``name`` does, within the
-        municipality when given; failing that, the same without the legal form (МКОУ became МБОУ, or a file
-        omits it)."""
+        municipality when given — a name a user picked a school for first; failing that, the same without the
+        legal form (МКОУ became МБОУ, or a file omits it)."""
         key = identity.normalise_school_name(name)
         if not key:
             return []
-        for index, lookup in ((self._names, key), (self._bare_names, identity.without_legal_form(key))):
+        tiers = (
+            (self._picked, key),
+            (self._names, key),
+            (self._bare_names, identity.without_legal_form(key)),
+        )
+        for index, lookup in tiers:
             ids = index.get(lookup, set())
             if municipality_id is not None:
                 ids = {pk for pk in ids if self.school_municipality[pk] == municipality_id}
@@ -212,3 +223,8 @@ class SchoolDirectory:
         ids = list(ids)
         shown = "; ".join(self.describe(pk) for pk in ids[:MAX_CANDIDATES])
         return shown + (f" и ещё {len(ids) - MAX_CANDIDATES}" if len(ids) > MAX_CANDIDATES else "")
+
+
+def school_identifiers(user, school: School) -> list[SchoolIdentifier]:
+    """The names ``school`` is known by (logins, ИНН, РЦОИ codes, names seen in files) that ``user`` may see."""
+    return list(SchoolIdentifier.objects.visible_to(user).filter(school=school).order_by("kind", "value"))

@@ -6,13 +6,16 @@ from simple_history.utils import bulk_create_with_history
 
 from core.access import require_editable
 from core.errors import ApplicationError
+from core.imports import batch_unmatched, import_batch_recheck
+from core.models import ImportBatch
 from core.policies import CHANGE, policy_for
 from core.services import model_update
 from core.tasks import enqueue
 
 from .identity import identifier_key
-from .models import Municipality, Region, School, SchoolIdentifier
+from .models import IdentifierKind, Municipality, Region, School, SchoolIdentifier
 from .policies import APPROVE_LIST, MANAGE_TEACHERS, flag_rule_policy
+from .selectors_identity import PICKED_SOURCE
 from .tasks import recompute_flags_task
 
 
@@ -371,3 +374,43 @@ def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int
     before = SchoolIdentifier.objects.filter(region=region).count()
     SchoolIdentifier.objects.bulk_create(rows, ignore_conflicts=True)
     return SchoolIdentifier.objects.filter(region=region).count() - before
+
+
+def import_names_pick(*, batch, picks: dict[int, int], user):
+    """Keep the schools a user picked in an import's preview for names that matched none or several
+    (``picks[index in batch_unmatched(batch)] = school id``, each among that name's candidates) as the schools'
+    names (kind «name», source «выбрано пользователем …»), then check the file again: it now matches, and next
+    year's file with the same names matches by itself. A pick outranks a namesake; an earlier pick of the same
+    name for another school of the same municipality (of the region, when the file gave none) is replaced."""
+    policy_for(ImportBatch).require(user, CHANGE, batch)
+    unmatched = batch_unmatched(batch)
+    chosen: list[tuple[dict, School]] = []
+    for index, school_id in picks.items():
+        if not 0 <= index < len(unmatched):
+            raise ApplicationError("Такого наименования в проверке файла нет: обновите страницу.")
+        entry = unmatched[index]
+        if school_id not in {candidate["id"] for candidate in entry["candidates"]}:
+            raise ApplicationError(f"Школа не из предложенных для «{entry['name']}»: обновите страницу.")
+        school = School.objects.select_related("municipality").get(pk=school_id)
+        if school.municipality.region_id != batch.region_id:
+            raise ApplicationError("Школа из другого региона.")
+        chosen.append((entry, school))
+    if not chosen:
+        raise ApplicationError("Не выбрано ни одной школы.", code="nothing_picked")
+    who = getattr(user, "get_full_name", lambda: "")() or getattr(user, "username", "")
+    source = f"{PICKED_SOURCE} {who} при загрузке {batch.original_name}".strip()
+    with transaction.atomic():
+        for entry, school in chosen:
+            key = identifier_key(IdentifierKind.NAME, entry["name"])
+            rivals = SchoolIdentifier.objects.filter(
+                region_id=batch.region_id, kind=IdentifierKind.NAME, key=key, source__startswith=PICKED_SOURCE
+            ).exclude(school=school)
+            if entry.get("municipality_id"):
+                rivals = rivals.filter(school__municipality_id=entry["municipality_id"])
+            for rival in rivals.select_related("school"):
+                policy_for(School).require(user, CHANGE, rival.school)
+                rival.delete()
+            school_identifier_add(
+                school=school, kind=IdentifierKind.NAME, value=entry["name"], user=user, source=source
+            )
+    return import_batch_recheck(batch=batch, user=user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_teachers
+from . import views, views_identity, views_teachers
 from .views_flags import approved_lists, rule, statuses
 
 app_name = "schools"
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.school_list, name="list"),
     path("<int:pk>/", views.school_detail, name="detail"),
     path("<int:pk>/edit/", views.school_edit, name="edit"),
+    # an import's preview: the school picked for a name that matched none or several (#19 §1)
+    path("imports/<int:pk>/pick/", views_identity.import_pick, name="import_pick"),
     # teachers
     path("teachers/", views_teachers.teacher_list, name="teachers"),
     path("teachers/<int:pk>/", views_teachers.teacher_detail, name="teacher_detail"),

@@ -313,3 +313,86 @@ def test_a_municipality_written_otherwise_in_the_registry(world):
     MunicipalityFactory(region=world.region, name="город Облив")
     directory = SchoolDirectory(world.region)
     assert directory.municipality("г. Облив") != directory.municipality("Обливский район")
+
+
+# --- the preview's pick ----------------------------------------------------------------------------------
+
+
+def test_preview_pick_keeps_the_choice_and_the_file_then_matches(world, client):
+    twin = SchoolFactory(municipality=world.mun_b, code="sch610102", name="МБОУ «Каштановская СОШ»")
+    rows = [
+        ["", "2023", "ЕГЭ", "Русский язык", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""],
+        ["", "2023", "ЕГЭ", "Математика", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""],
+        ["", "2023", "ЕГЭ", "Русский язык", "11", "9", "1", "Солонецкая школа", "Обливский район"],
+    ]
+    user = world.users["regional_methodist"]
+    client.force_login(user)
+    batch = upload(csv_bytes(rows, header=NAMED), world, user=user, name="ege_2023.csv")
+    assert batch.status == ImportBatch.Status.INVALID
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert page.count('<select name="pick-') == 2  # each distinct name once
+    assert page.count("<option value=") == 2 + 2 + 2  # «не выбрана» + two candidates, twice
+    assert f'<option value="{twin.pk}">sch610102 «МБОУ «Каштановская СОШ»» (Тацинский район)</option>' in page
+    assert f'action="/schools/imports/{batch.pk}/pick/"' in page
+
+    response = client.post(
+        f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(twin.pk), "pick-1": str(world.school_a2.pk)}
+    )
+    assert response.status_code == 302
+    assert response.url == f"/imports/{batch.pk}/"
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALIDATED
+    assert batch.errors == []
+    assert "unmatched" not in batch.stats
+    assert batch.stats["created"] == 3
+    names = SchoolIdentifier.objects.filter(kind=IdentifierKind.NAME).order_by("value")
+    source = f"выбрано пользователем {user.get_full_name()} при загрузке ege_2023.csv"
+    assert [(n.school.code, n.value, n.source) for n in names] == [
+        ("sch610102", "МБОУ «Каштановская СОШ»", source),
+        ("sch610002", "Солонецкая школа", source),
+    ]
+    assert client.post(f"/imports/{batch.pk}/apply/").status_code == 302
+    assert results() == [
+        ("sch610002", "ЕГЭ", 2023, 9, 1),
+        ("sch610102", "ЕГЭ", 2023, 12, 1),
+        ("sch610102", "ЕГЭ", 2023, 12, 1),
+    ]
+    # next year's file with the same names matches by itself
+    next_year = [[cell.replace("2023", "2024") for cell in row] for row in rows]
+    again = upload(csv_bytes(next_year, header=NAMED), world, user=user, name="ege_2024.csv")
+    assert again.status == ImportBatch.Status.APPLIED, again.errors
+    assert again.stats["created"] == 3
+
+
+def test_preview_pick_refuses_a_school_not_offered_and_other_users(world, client):
+    rows = [["", "2023", "ЕГЭ", "Русский язык", "11", "9", "1", "Солонецкая школа", "Обливский район"]]
+    batch = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    client.force_login(world.users["regional_methodist"])
+    response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(world.school_b1.pk)})
+    assert response.status_code == 302
+    messages = [m.message for m in response.wsgi_request._messages]
+    assert messages == ["Школа не из предложенных для «Солонецкая школа»: обновите страницу."]
+    assert SchoolIdentifier.objects.count() == 0
+    client.force_login(world.users["analyst"])
+    assert (
+        client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(world.school_a2.pk)}).status_code
+        == 404
+    )
+    assert SchoolIdentifier.objects.count() == 0
+
+
+def test_the_card_shows_the_schools_identifiers(world, client):
+    school_identifier_add(
+        school=world.school_a1,
+        kind=IdentifierKind.FISOKO,
+        value="edu610001",
+        user=SYSTEM,
+        source="форма 2022",
+    )
+    client.force_login(world.users["methodist"])
+    page = client.get(f"/schools/{world.school_a1.pk}/").content.decode()
+    assert "<td>Логин ФИС ОКО</td><td>edu610001</td><td>форма 2022</td>" in page
+    assert page.count("Изменить идентификаторы") == 0  # not staff: no admin
+    client.force_login(world.users["superuser"])
+    page = client.get(f"/schools/{world.school_a1.pk}/").content.decode()
+    assert f'<a href="/admin/schools/school/{world.school_a1.pk}/change/">Изменить идентификаторы</a>' in page
