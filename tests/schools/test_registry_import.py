@@ -7,7 +7,14 @@ import io
 
 import pytest
 
-from core.imports import get_importer, import_batch_apply, import_batch_create
+from core.errors import ApplicationError
+from core.imports import (
+    changes_nothing,
+    get_importer,
+    import_batch_apply,
+    import_batch_confirm,
+    import_batch_create,
+)
 from core.models import ImportBatch
 from schools.models import Municipality, School, SchoolContext, SchoolIdentifier
 from schools.selectors_context import comparable_schools
@@ -395,6 +402,14 @@ def test_the_preview_through_a_batch_and_the_page(altai, client):
     applied = import_batch_apply(batch=batch, user=user)
     assert applied.status == ImportBatch.Status.APPLIED
     assert applied.stats["created"] == 2
+
+    # The same file again changes nothing: the preview says so and «Подтвердить» is refused.
+    again = import_batch_create(
+        kind="schools", file=io.BytesIO(LOGINS), name="logins.xlsx", region=world.region, user=user
+    )
+    assert changes_nothing(again.stats)
+    with pytest.raises(ApplicationError):
+        import_batch_confirm(batch=again, user=user)
 
 
 def test_comparable_schools_and_the_card(altai, client):
