@@ -55,7 +55,8 @@ COURSE_COLUMNS = (
 )
 COURSE_LABELS = {column.key: column.label for column in COURSE_COLUMNS}
 # A preview names a course by the school, the teacher and the course with its dates, and compares these (#19 §4).
-COURSE_CHANGE_ENTITIES = ("Код ОО", "Педагог", "Курс")
+# The teacher is named by the file's row, never by the name (teachers.TEACHER_CHANGE_ENTITIES).
+COURSE_CHANGE_ENTITIES = ("Код ОО", "Строка файла", "Курс")
 COURSE_CHANGE_FIELDS = {key: COURSE_LABELS[key] for key in ("title", "provider", "hours", "certificate")}
 
 
@@ -232,7 +233,7 @@ class CourseImporter:
         for pk, school_id, last, first, middle in Teacher.objects.filter(
             school_id__in={school_id for _row, school_id in resolved}
         ).values_list("pk", "school_id", "last_name", "first_name", "middle_name"):
-            plan.teachers[pk] = (school_id, " ".join(part for part in (last, first, middle) if part))
+            plan.teachers[pk] = school_id
             teachers.setdefault((school_id, last.lower(), first.lower(), middle.lower()), pk)
             by_last_first.setdefault((school_id, last.lower(), first.lower()), []).append(pk)
         matched: list[tuple[CourseRow, int]] = []
@@ -346,7 +347,7 @@ class _CoursePlan:
         self.creates: list[tuple[CourseRow, int]] = []
         self.updates: list[tuple[ProfessionalCourse, dict]] = []
         self.unchanged = 0
-        self.teachers: dict[int, tuple[int, str]] = {}  # id -> (school id, full name), for the preview
+        self.teachers: dict[int, int] = {}  # id -> school id, for the preview
         self.school_codes: dict[int, str] = {}  # id -> code, for the preview
         self.lines: dict[int, int] = {}  # a course to update -> its line in the file
 
@@ -381,11 +382,10 @@ class _CoursePlan:
             )
             for course, changes in self.updates
         ]
-        for _line, teacher_id, title, start, end, values, new in sorted(listed, key=lambda item: item[0]):
-            school_id, teacher = self.teachers[teacher_id]
+        for line, teacher_id, title, start, end, values, new in sorted(listed, key=lambda item: item[0]):
             entity = (
-                self.school_codes.get(school_id, ""),
-                teacher,
+                self.school_codes.get(self.teachers[teacher_id], ""),
+                line,
                 f"{title}, {start:%d.%m.%Y}–{end:%d.%m.%Y}",
             )
             labelled = {COURSE_CHANGE_FIELDS[key]: value for key, value in values.items()}

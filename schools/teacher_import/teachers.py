@@ -54,12 +54,14 @@ TEACHER_COLUMNS = (
     Column("is_active", "Работает", aliases=("работает в школе",), required=False),
 )
 TEACHER_LABELS = {column.key: column.label for column in TEACHER_COLUMNS}
-# A preview names a teacher by the school and the name, and compares these fields (#19 §4).
-TEACHER_CHANGE_ENTITIES = ("Код ОО", "Педагог")
+# A preview names a teacher by the school and the file's row, never by the name (like the errors: the batch is
+# seen by the region's staff, wider than the teachers' own scope), and compares these fields (#19 §4). A name
+# whose spelling changes (case) is said to change, without quoting it.
+TEACHER_CHANGE_ENTITIES = ("Код ОО", "Строка файла")
+NAME_FIELDS = ("last_name", "first_name", "middle_name")
+NAME_CHANGE = ("прежнее написание", "написание из файла")
 TEACHER_CHANGE_FIELDS = {
-    "last_name": "Фамилия",
-    "first_name": "Имя",
-    "middle_name": "Отчество",
+    "name": "ФИО",
     "position": TEACHER_LABELS["position"],
     "subjects": TEACHER_LABELS["subjects"],
     "category": TEACHER_LABELS["category"],
@@ -408,12 +410,9 @@ class _TeacherPlan:
         for _line, row, school_id, teacher, changes, subjects_change in sorted(
             listed, key=lambda item: item[0]
         ):
-            entity = (self.school_codes.get(school_id, ""), row.name.full())
+            entity = (self.school_codes.get(school_id, ""), row.line)
             if teacher is None:
                 values = {
-                    "last_name": row.name.last,
-                    "first_name": row.name.first,
-                    "middle_name": row.name.middle,
                     "position": row.position or DEFAULT_POSITION,
                     "subjects": self._subject_list(row.subjects),
                     "category": QualificationCategory(row.category or QualificationCategory.NONE).label,
@@ -422,7 +421,13 @@ class _TeacherPlan:
                 }
                 log.new(entity, {TEACHER_CHANGE_FIELDS[key]: value for key, value in values.items()})
                 continue
-            differences = {key: (getattr(teacher, key), value) for key, value in changes.items()}
+            differences = {
+                key: (getattr(teacher, key), value)
+                for key, value in changes.items()
+                if key not in NAME_FIELDS
+            }
+            if any(key in NAME_FIELDS for key in changes):
+                differences["name"] = NAME_CHANGE
             if "category" in differences:
                 old, new = differences["category"]
                 differences["category"] = (QualificationCategory(old).label, QualificationCategory(new).label)
