@@ -33,6 +33,7 @@ from core.tabular import (
     read_rows,
 )
 from schools.models import Region, School, Teacher
+from schools.selectors_identity import SchoolDirectory
 from schools.teacher_import.rows import SCHOOL_COLUMN, PersonName, name_columns, parse_name
 
 from . import deficits as deficit_rules
@@ -410,19 +411,32 @@ class _SchoolCodes:
     def __init__(self, region: Region, participating: set[int]):
         self.region = region
         self.participating = participating
-        self.by_code = {
-            code.lower(): pk
-            for pk, code in School.objects.filter(municipality__region=region).values_list("pk", "code")
-        }
+        # Any identifier of the school (a ФИС ОКО login of either prefix, ИНН, РЦОИ code), not only its code (#19 §1).
+        self.directory = SchoolDirectory(region)
+        self.by_code = {code.lower(): pk for pk, code in self.directory.codes.items()}
         self._missing: set[str] = set()
         self._elsewhere: set[str] | None = None
 
     def note_codes(self, codes) -> None:
-        self._missing.update(code.lower() for code in codes if code.lower() not in self.by_code)
+        self._missing.update(
+            code.lower()
+            for code in codes
+            if code.lower() not in self.by_code and not self.directory.find(code)
+        )
 
     def resolve(self, line: int, code: str, errors: list[RowError]) -> int | None:
         label, shown = SCHOOL_COLUMN.label, code[:40]
         pk = self.by_code.get(code.lower())
+        if pk is None:
+            match = self.directory.match(code)
+            if len(match.ids) == 1:
+                pk = self.by_code[code.lower()] = match.ids[0]
+            elif match.ids:
+                several = self.directory.describe_many(match.ids)
+                errors.append(
+                    RowError(line, label, f"Код «{shown}» принадлежит нескольким школам: {several}.")
+                )
+                return None
         if pk is None:
             if code.lower() in self._elsewhere_codes():
                 errors.append(RowError(line, label, f"Школа с кодом «{shown}» относится к другому региону."))

@@ -23,6 +23,7 @@ from core.tabular import (
 
 from ..models import Region, School
 from ..policies import MANAGE_TEACHERS
+from ..selectors_identity import SchoolDirectory
 
 PROGRESS_EVERY = 1000
 MAX_NAME_LENGTH = 150  # Teacher.last_name, first_name, middle_name
@@ -65,9 +66,6 @@ class PersonName:
 
     def key(self) -> tuple[str, str, str]:
         return (self.last.lower(), self.first.lower(), self.middle.lower())
-
-    def full(self) -> str:
-        return " ".join(part for part in (self.last, self.first, self.middle) if part)
 
 
 def _check_name_header(values: dict[str, str], full_label: str) -> None:
@@ -166,9 +164,9 @@ class Schools:
 
     def __init__(self, region: Region, user):
         self.region = region
-        self.code_of: dict[int, str] = dict(
-            School.objects.filter(municipality__region=region).values_list("pk", "code")
-        )
+        # Any identifier of the school (a ФИС ОКО login of either prefix, ИНН, РЦОИ code), not only its code (#19 §1).
+        self.directory = SchoolDirectory(region)
+        self.code_of: dict[int, str] = dict(self.directory.codes)
         self.by_code: dict[str, int] = {code.lower(): pk for pk, code in self.code_of.items()}
         self.writable: set[int] | None = None  # a command (user None) writes every school of the region
         if user is not None:
@@ -183,12 +181,28 @@ class Schools:
 
     def note_codes(self, codes) -> None:
         """Codes the file uses; those not in the region are looked up elsewhere at once."""
-        self._missing.update(code.lower() for code in codes if code.lower() not in self.by_code)
+        for code in codes:
+            if code.lower() not in self.by_code:
+                match = self.directory.match(code)
+                if len(match.ids) == 1:
+                    self.by_code[code.lower()] = match.ids[0]
+                elif not match.ids:
+                    self._missing.add(code.lower())
 
     def resolve(self, line: int, code: str, errors: list[RowError]) -> int | None:
         pk = self.by_code.get(code.lower())
         label = SCHOOL_COLUMN.label
         shown = code[:40]
+        if pk is None:
+            match = self.directory.match(code)
+            if len(match.ids) == 1:
+                pk = self.by_code[code.lower()] = match.ids[0]
+            elif match.ids:
+                several = self.directory.describe_many(match.ids)
+                errors.append(
+                    RowError(line, label, f"Код «{shown}» принадлежит нескольким школам: {several}.")
+                )
+                return None
         if pk is None:
             if code.lower() in self._elsewhere_codes():
                 errors.append(RowError(line, label, f"Школа с кодом «{shown}» относится к другому региону."))

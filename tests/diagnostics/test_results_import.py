@@ -17,9 +17,12 @@ from core.imports import (
     importer_write_roles,
 )
 from core.models import ImportBatch
+from core.policies import SYSTEM
 from core.roles import STAFF_WRITE_ROLES
 from diagnostics import services
 from diagnostics.models import DiagnosticResult
+from schools.models import IdentifierKind
+from schools.services import school_identifier_add
 from tests.factories import SchoolFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
@@ -366,3 +369,23 @@ def test_template_has_the_default_blocks():
     rows = get_importer("diagnostics").template_rows()
     assert rows[0][:3] == ["Код ОО", "ФИО педагога", "Предметный"]
     assert len(rows[0]) == 8 and all(len(row) == 8 for row in rows)
+
+
+def test_a_school_is_found_by_any_identifier(world, diag):
+    """#19 §1: a 2022+ ФИС ОКО login (edu…) finds the school known as sch… by the same digits; an ИНН finds its
+    school too."""
+    school_identifier_add(school=world.school_a2, kind=IdentifierKind.INN, value="6100000002", user=SYSTEM)
+    campaign = diag["campaign"]
+    batch = upload(
+        csv_bytes("EDU610001;Журавлёва Анна Сергеевна;10;40;90", "6100000002;Арбузова Анна Сергеевна;5;;"),
+        world,
+        campaign,
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stats(batch) == (4, 0, 0)
+    assert scores(campaign) == {
+        ("Журавлёва", "subject"): Decimal(10),
+        ("Журавлёва", "methodical"): Decimal(40),
+        ("Журавлёва", "digital"): Decimal(90),
+        ("Арбузова", "subject"): Decimal(5),
+    }

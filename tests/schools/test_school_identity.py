@@ -12,12 +12,14 @@ from core.imports import batch_unmatched, import_batch_create
 from core.models import ImportBatch
 from core.policies import SYSTEM
 from schools.flags import flags_recompute_years
-from schools.models import FlagDecision, IdentifierKind, Result, SchoolIdentifier
+from schools.models import FlagDecision, IdentifierKind, ProfessionalCourse, Result, SchoolIdentifier, Teacher
 from schools.results_import import importer
 from schools.selectors_identity import SchoolDirectory
 from schools.services import school_identifier_add
 from tests.factories import MunicipalityFactory, SchoolFactory
 from tests.schools.test_results_import import csv_bytes, upload
+from tests.schools.test_teacher_import import courses_csv, teachers_csv
+from tests.schools.test_teacher_import import upload as upload_teachers
 
 pytestmark = pytest.mark.django_db
 
@@ -396,3 +398,43 @@ def test_the_card_shows_the_schools_identifiers(world, client):
     client.force_login(world.users["superuser"])
     page = client.get(f"/schools/{world.school_a1.pk}/").content.decode()
     assert f'<a href="/admin/schools/school/{world.school_a1.pk}/change/">Изменить идентификаторы</a>' in page
+
+
+# --- the other importers ---------------------------------------------------------------------------------
+
+
+def test_teachers_and_courses_find_schools_by_any_identifier(world):
+    school_identifier_add(school=world.school_a2, kind=IdentifierKind.RCOI_OGE, value="610002", user=SYSTEM)
+    batch = upload_teachers(
+        teachers_csv("edu610001;Иванова;Мария;Петровна;;;;;", "610002;Петрова;Анна;Ивановна;;;;;"), world
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert sorted(Teacher.objects.values_list("school__code", "last_name")) == [
+        ("sch610001", "Иванова"),
+        ("sch610002", "Петрова"),
+    ]
+    courses = upload_teachers(
+        courses_csv(
+            "EDU610001;Иванова Мария Петровна;Функциональная грамотность;ИРО;36;01.02.2025;10.02.2025;"
+        ),
+        world,
+        kind="courses",
+    )
+    assert courses.status == ImportBatch.Status.APPLIED, courses.errors
+    assert list(ProfessionalCourse.objects.values_list("teacher__school__code", "title")) == [
+        ("sch610001", "Функциональная грамотность")
+    ]
+
+
+def test_a_code_held_by_two_schools_is_named_in_the_teachers_import(world):
+    school_identifier_add(school=world.school_a1, kind=IdentifierKind.RCOI_OGE, value="7777", user=SYSTEM)
+    school_identifier_add(school=world.school_a2, kind=IdentifierKind.RCOI_EGE, value="7777", user=SYSTEM)
+    batch = upload_teachers(teachers_csv("7777;Иванова;Мария;Петровна;;;;;"), world)
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (
+            2,
+            "Код ОО",
+            "Код «7777» принадлежит нескольким школам: sch610001 «МБОУ «Каштановская СОШ»» (Обливский район); "
+            "sch610002 «МБОУ «Солонецкая СОШ»» (Обливский район).",
+        )
+    ]
