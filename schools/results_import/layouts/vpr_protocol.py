@@ -335,7 +335,9 @@ def tally(
         score_text = score_text.strip()
         # «отсутствовал», or a pupil's line with nothing written in it (no variant, score or term mark: the 2020
         # export has such lines): the pupil did not write the work.
-        if normalise_header(variant) == ABSENT or not (variant.strip() or score_text or term_text.strip()):
+        variant = variant.strip()
+        absent = variant and not variant.isdigit() and normalise_header(variant) == ABSENT
+        if absent or not (variant or score_text or term_text.strip()):
             school.absent += 1
             continue
         if not score_text.isdecimal() or int(score_text) > MAX_SCORE:
