@@ -427,3 +427,10 @@ def test_strange_digits_never_crash():
         [participant("7", "²", "03.06.2024", "²", "1"), participant("7", "1" * 5000, "03.06.2024", "4", "1")]
     )
     assert [[error.column for error in row[2]] for row in out] == [["Код предмета", "Балл"], ["Код предмета"]]
+
+
+def test_informatics_on_paper_and_on_computers_is_one_procedure():
+    out, _ = read(
+        [participant("7", "5", "20.06.2021", "60", "1"), participant("7", "25", "24.06.2021", "41", "2")]
+    )
+    assert [row[1][:7] for row in out] == [("rcoi_ege:7", "2021", "ЕГЭ", "Информатика", "11", "2", "1")]

@@ -93,6 +93,7 @@ SUBJECTS: dict[int, str] = {
 }
 EGE_NAMES = {2: "Математика (профильный уровень)"}  # the same code, the ЕГЭ's name
 EGE_ONLY = {22, 25}  # no such ОГЭ exam
+SAME_SUBJECT = {25: 5}  # informatics on paper and on computers: one procedure, summed together
 MARK_SUBJECTS_EGE = {22}  # ЕГЭ basic maths is marked 2–5, not scored
 # Codes of the table that are not ГИА exams: the final essay (допуск к ГИА-11), refused with a reason.
 NOT_EXAMS = {20: "итоговое сочинение", 21: "итоговое изложение"}
@@ -276,7 +277,7 @@ def aggregate(
             continue
         if subject in EGE_ONLY and aggregate.ege_only is None:
             aggregate.ege_only = subject
-        key = (school, subject, year)
+        key = (school, SAME_SUBJECT.get(subject, subject), year)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(line)
