@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.imports import ImportOutcome
@@ -185,6 +186,14 @@ def _plan(
         )
     }
     codes = {s["code"].lower(): pk for pk, s in schools.items()}
+    # Codes are unique across regions: a new school's login held by a school of another region (one query).
+    logins = {entry.login.lower() for entry in parsed.entries if entry.login}
+    taken_elsewhere = set(
+        School.objects.annotate(code_lower=Lower("code"))
+        .filter(code_lower__in=logins)
+        .exclude(municipality__region=region)
+        .values_list("code_lower", flat=True)
+    )
     plan = _Plan(file=parsed, skip_unknown=skip_unknown)
     # Claims of this file: (kind, key) -> (school id or a new school's login, where), to refuse two rows that
     # give one identifier to two schools, and a school met twice.
@@ -219,6 +228,13 @@ def _plan(
         if decision.school_id is None:
             if not _place_new(plan, decision, entry, line, region, may_create_municipality, errors):
                 continue
+            if decision.municipality_id is not None and decision.municipality_id not in writable:
+                name = directory.municipalities.get(decision.municipality_id, "")
+                message = (
+                    f"Нет прав на изменение школ муниципалитета «{name}»: школа «{_short(entry)}» не создана."
+                )
+                errors.append(RowError(line, "Муниципалитет", message, sheet=entry.sheet))
+                continue
             code = entry.login
             if code.lower() in codes or code.lower() in new_codes:
                 errors.append(
@@ -227,7 +243,7 @@ def _plan(
                     )
                 )
                 continue
-            if School.objects.filter(code__iexact=code).exists():
+            if code.lower() in taken_elsewhere:
                 errors.append(
                     RowError(
                         line, "Логин", f"Школа с кодом «{code}» уже есть в другом регионе.", sheet=entry.sheet

@@ -141,6 +141,50 @@ def test_logins_list_attaches_matches_creates_and_a_second_load_changes_nothing(
     assert snapshot() == state
 
 
+def test_a_municipality_named_by_its_department_is_the_registry_one(altai):
+    world, tselinny, *_rest = altai
+    data = logins_xlsx(
+        [("sch224888", "МБОУ «Малая ООШ»", "Комитет по образованию Администрации Целинного района")]
+    )
+    outcome = run(data, world.region)
+    assert outcome.errors == []
+    assert counts(outcome) == {**ZERO, "created": 1}
+    assert School.objects.get(code="sch224888").municipality == tselinny
+
+
+def test_schools_beyond_the_users_reach_are_row_errors(altai):
+    world, *_rest = altai
+    methodist = world.users["methodist"]  # a methodist of «Обливский район»
+    state = snapshot()
+    outcome = run(LOGINS, world.region, user=methodist)
+    assert [(e.row, e.column, e.message) for e in outcome.errors] == [
+        (2, "", "Школа sch224145 «МБОУ СОШ № 7» (г. Алейск) относится к муниципалитету вне вашего доступа."),
+        (
+            3,
+            "",
+            "Школа alt-0002 «Муниципальное бюджетное общеобразовательное учреждение «Побединская средняя "
+            "общеобразовательная школа»» (Целинный район) относится к муниципалитету вне вашего доступа.",
+        ),
+        (
+            4,
+            "",
+            "Школа sch224052 «МБОУ «Воеводская СОШ»» (Целинный район) относится к муниципалитету вне вашего доступа.",
+        ),
+        (
+            5,
+            "Муниципалитет",
+            "Нет прав на изменение школ муниципалитета «Целинный район»: школа «МБОУ «Новая ООШ»» не создана.",
+        ),
+        (
+            6,
+            "Муниципалитет",
+            "Муниципалитет «Хабарский район» не найден в регионе «Ростовская область», а создавать "
+            "муниципалитеты может только региональный методист.",
+        ),
+    ]
+    assert snapshot() == state
+
+
 def _voevodskaya_2022(**changes) -> School2022:
     values = dict(
         login="edu224052",  # the 2022 login: the same digits as the school's sch224052
