@@ -99,12 +99,26 @@ _PHRASES = tuple(
 )
 
 
+# Latin letters that look Cyrillic, typed by mistake inside a Russian word («Cош» with a Latin C, seen in
+# ФИС ОКО's 2022 form): read as the Cyrillic letter when the word has Cyrillic letters too.
+_HOMOGLYPHS = str.maketrans("aceopxykmtbh", "асеорхукмтвн")
+_CYRILLIC_RE = re.compile("[а-я]")
+_LATIN_RE = re.compile("[a-z]")
+
+
 def _clean(text: str) -> str:
     """Lower case, ё→е, quotes and punctuation as spaces, «№ 5» → «№5», spaces collapsed."""
     text = _NUMBER_RE.sub("№", str(text or ""))
     text = text.lower().replace("ё", "е")
     text = _QUOTES_RE.sub(" ", text)
     text = _SEPARATORS_RE.sub(" ", text)
+    if _LATIN_RE.search(text) and _CYRILLIC_RE.search(text):
+        text = " ".join(
+            "-".join(
+                part.translate(_HOMOGLYPHS) if _CYRILLIC_RE.search(part) else part for part in word.split("-")
+            )
+            for word in text.split()
+        )
     return _SPACES_RE.sub(" ", text).strip()
 
 
@@ -124,6 +138,26 @@ def without_legal_form(key: str) -> str:
     words = key.split(" ")
     kept = [word for word in words if word not in LEGAL_FORM_ABBREVIATIONS]
     return " ".join(kept)
+
+
+# What a name may carry after the school itself: «им. Героя … Смирнова», «г. Новоалтайска», «Шипуновского района»,
+# «Шипуновск. р-на Алт. кр.», «Алтайского края». ФИС ОКО's 2022 form writes them, its login list does not.
+_NAME_TAILS = (
+    re.compile(r"(?:^|\s)им(?:\s.*)?$"),
+    re.compile(r"\s(?:г|города)\s\S+.*$"),
+    re.compile(r"\s\S+\s(?:района|р-на|муниципального|округа)(?:\s.*)?$"),
+    re.compile(r"\s\S+\s(?:края|кр|области|обл)$"),
+)
+
+
+def core_school_name(key: str) -> str:
+    """A name's key without its legal form and without what may follow the school itself (whom it is named
+    after, the town or district it is in): «мбоу сош №4 им в в бианки» and «мбоу сош №10 г новоалтайска» →
+    «сош №4», «сош №10». The resolver's last resort, taken only when it points to one school."""
+    core = without_legal_form(key)
+    for tail in _NAME_TAILS:
+        core = tail.sub("", core)
+    return core.strip()
 
 
 # --- municipalities ---------------------------------------------------------------------------------------

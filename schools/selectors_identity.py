@@ -45,6 +45,9 @@ class SchoolDirectory:
         self._names: dict[str, set[int]] = defaultdict(set)  # normalised name -> ids
         self._picked: dict[str, set[int]] = defaultdict(set)  # names users picked a school for -> ids
         self._bare_names: dict[str, set[int]] = defaultdict(set)  # the same without the legal form
+        self._core_names: dict[str, set[int]] = defaultdict(
+            set
+        )  # … and without «им. …», the town, the district
         self.school_municipality: dict[int, int] = {}
         self.codes: dict[int, str] = {}
         self.titles: dict[int, str] = {}
@@ -107,6 +110,9 @@ class SchoolDirectory:
             bare = identity.without_legal_form(key)
             if bare:
                 self._bare_names[bare].add(pk)
+            core = identity.core_school_name(key)
+            if core:
+                self._core_names[core].add(pk)
 
     def remember(self, kind: str, value: str, pk: int) -> None:
         """Learn an identifier while the directory is in use (a pick in the preview, a digits match)."""
@@ -163,7 +169,9 @@ class SchoolDirectory:
     def find_by_name(self, name: str, municipality_id: int | None) -> list[int]:
         """Schools whose name (any name: full, short, seen in files) normalises as ``name`` does, within the
         municipality when given — a name a user picked a school for first; failing that, the same without the
-        legal form (МКОУ became МБОУ, or a file omits it)."""
+        legal form (МКОУ became МБОУ, or a file omits it); failing that, without whom it is named after and the
+        town or district it adds (identity.core_school_name) — the first tier that finds any school decides, so a
+        lax tier never adds a namesake to a strict match."""
         key = identity.normalise_school_name(name)
         if not key:
             return []
@@ -171,8 +179,11 @@ class SchoolDirectory:
             (self._picked, key),
             (self._names, key),
             (self._bare_names, identity.without_legal_form(key)),
+            (self._core_names, identity.core_school_name(key)),
         )
         for index, lookup in tiers:
+            if index is self._core_names and municipality_id is None:
+                break  # the lax tier only within a municipality: region-wide «сош №5» says too little
             ids = index.get(lookup, set())
             if municipality_id is not None:
                 ids = {pk for pk in ids if self.school_municipality[pk] == municipality_id}

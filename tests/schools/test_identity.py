@@ -11,6 +11,7 @@ from schools.identity import (
     OGRN,
     RCOI_EGE,
     MunicipalityKey,
+    core_school_name,
     identifier_key,
     login_digits,
     login_prefix,
@@ -230,3 +231,24 @@ def test_split_labelled(text, parts):
 )
 def test_identifier_key(kind, value, key):
     assert identifier_key(kind, value) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("МБОУ «Шипуновская СОШ №2» Шипуновск. р-на Алт. кр.", "шипуновская сош №2"),
+        ("МКОУ «Осколковская СОШ им. В.П. Карташова»", "осколковская сош"),
+        ("МБОУ «Завьяловская СОШ №1» Завьяловского района", "завьяловская сош №1"),
+        ("МБОУ «СОШ №10 г. Новоалтайска Алтайского края»", "сош №10"),
+        ("МБОУ «Гимназия №27 имени Героя Советского Союза В.Е. Смирнова»", "гимназия №27"),
+        ("МКОУ «СОШ с. Дубовое»", "сош с дубовое"),  # a village is the school's own name
+        ("МБОУ СОШ №5", "сош №5"),
+    ],
+)
+def test_core_school_name(text, core):
+    assert core_school_name(normalise_school_name(text)) == core
+
+
+def test_latin_look_alikes_inside_a_russian_word():
+    assert normalise_school_name("МБОУ Cош №6") == normalise_school_name("МБОУ СОШ №6")  # a Latin C
+    assert normalise_school_name("МБОУ «IT-лицей»") == "мбоу it-лицей"  # a Latin word stays Latin

@@ -95,6 +95,10 @@ def test_directory_names_and_municipalities(world):
     assert directory.find_by_name(full, None) == sorted([a1, twin.pk])
     assert directory.find_by_name("МКОУ Каштановская СОШ", world.mun_a.pk) == [a1]  # without the legal form
     assert directory.find_by_name("МБОУ «Каштановская ООШ»", world.mun_a.pk) == []
+    # whom it is named after and its district, only within a municipality
+    named = "МБОУ «Каштановская СОШ им. А.С. Пушкина» Обливского района"
+    assert directory.find_by_name(named, world.mun_a.pk) == [a1]
+    assert directory.find_by_name(named, None) == []
     assert directory.municipality("reg61_m001 | Обливский муниципальный район") == world.mun_a.pk
     assert directory.municipality("Отдел образования Администрации Обливского района") == world.mun_a.pk
     assert directory.municipality("Тацинский район") == world.mun_b.pk
