@@ -399,10 +399,30 @@ def _place_new(
     if not entry.login:
         errors.append(RowError(line, "Логин", "Обязательное поле не заполнено.", sheet=entry.sheet))
         return False
+    if not (entry.full_name or entry.name).strip():
+        errors.append(
+            RowError(
+                line,
+                "Наименование",
+                f"Школа с логином «{entry.login}» не найдена в реестре, а создать её нельзя: не указано наименование.",
+                sheet=entry.sheet,
+            )
+        )
+        return False
     if decision.municipality_id is not None:
         return True
-    if not entry.municipality:
+    if not split_labelled(entry.municipality)[1].strip():
         school = f"«{_short(entry)}» (логин «{entry.login}»)"
+        if plan.file.layout != CONTEXT_2021:
+            errors.append(
+                RowError(
+                    line,
+                    "Муниципалитет",
+                    f"Школа {school} не найдена в реестре, а создать её нельзя: не указан муниципалитет.",
+                    sheet=entry.sheet,
+                )
+            )
+            return False
         if plan.skip_unknown:
             plan.skipped.append(
                 f"{entry.where}: школа {school} не найдена в реестре и не создана — муниципалитет не определён."

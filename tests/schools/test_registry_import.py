@@ -474,3 +474,23 @@ def test_comparable_schools_and_the_card(altai, client):
     assert "Контекст по годам (формы ФИС ОКО)" in page
     assert "Населённый пункт сельского типа" in page
     assert "Школ региона в таком же населённом пункте (2022, тот же тип и размер): 1." in page
+
+
+@pytest.mark.parametrize("value", [None, "", -1, 1.5, " | ", "x" * 600, "=SUM(A1)", "reg22_m0 |", "sch 1"])
+def test_odd_cells_never_crash_and_a_refused_file_writes_nothing(altai, value):
+    """Every cell of every layout odd at once: the import answers (row errors or a load), never raises."""
+    world, *_rest = altai
+    odd_2022 = School2022(
+        value, value, value, value, value, value, value, value, settlement=value, size=value
+    )
+    odd_2021 = School2021(value, value, value, value, settlement=value, size=value, pupils=value, speed=value)
+    for data in (
+        logins_xlsx([(value, value, value), ("sch1", value, "Целинный район")]),
+        form_2022_xlsx([odd_2022]),
+        form_2021_xlsx([odd_2021]),
+    ):
+        for user in (None, world.users["methodist"]):
+            state = snapshot()
+            outcome = run(data, world.region, user=user)
+            if outcome.errors:
+                assert snapshot() == state
