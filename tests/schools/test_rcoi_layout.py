@@ -30,11 +30,11 @@ def participant(code, subject, date, score, passed, name="МБОУ СОШ"):
     return [code, name, "СОШ", "Обливский район", "1", subject, date, "10", "5", score, passed]
 
 
-def read(rows, options=None, header=HEADER):
+def read(rows, options=None, header=HEADER, name="rcoi.csv"):
     report = SimpleNamespace(
         layout="", header_row=None, columns={}, origins={}, rows=0, results=0, status="", reason=""
     )
-    source = SimpleNamespace(file_name="rcoi.csv", sheet=None, report=report)
+    source = SimpleNamespace(file_name=name, sheet=None, report=report)
     out = list(rcoi.read(iter([header, *rows]), source, options or {}))
     return out, report
 
@@ -377,7 +377,7 @@ def test_empty_lines_and_short_rows():
 
 
 def test_typed_cells_of_an_xlsx_export():
-    out, _ = read([[220001, "МБОУ", "СОШ", "район", 1, 1.0, "2023-06-06", 10, 5, 4.0, 1]])
+    out, _ = read([[220001, "МБОУ", "СОШ", "район", 1, 1.0, "2023-06-06", 10, 5, 4.0, 1]], name="rcoi.xlsx")
     assert out[0][1][:8] == ("rcoi_oge:220001", "2023", "ОГЭ", "Русский язык", "9", "1", "0", "0")
 
 
@@ -418,7 +418,10 @@ def test_an_exam_asked_on_upload_that_is_neither_oge_nor_ege_is_refused():
 
 
 def test_an_xlsx_row_with_text_and_typed_cells_mixed():
-    out, _ = read([["0220001", None, None, None, None, "1", "2023-06-06T00:00:00", None, None, 4.0, 1.0]])
+    out, _ = read(
+        [["0220001", None, None, None, None, "1", "2023-06-06T00:00:00", None, None, 4.0, 1.0]],
+        name="rcoi.xls",
+    )
     assert out[0][1][:8] == ("rcoi_oge:0220001", "2023", "ОГЭ", "Русский язык", "9", "1", "0", "0")
 
 
@@ -434,3 +437,19 @@ def test_informatics_on_paper_and_on_computers_is_one_procedure():
         [participant("7", "5", "20.06.2021", "60", "1"), participant("7", "25", "24.06.2021", "41", "2")]
     )
     assert [row[1][:7] for row in out] == [("rcoi_ege:7", "2021", "ЕГЭ", "Информатика", "11", "2", "1")]
+
+
+def test_a_group_whose_first_row_is_wrong_names_its_first_good_row():
+    out, report = read(
+        [
+            participant("7", "1", "03.06.2024", "x", "1"),
+            participant("8", "1", "03.06.2024", "x", "1"),
+            participant("7", "1", "03.06.2024", "4", "1"),
+        ]
+    )
+    assert [(line, values[0], [error.column for error in errors]) for line, values, errors in out] == [
+        (2, "", ["Балл"]),
+        (3, "", ["Балл"]),
+        (4, "rcoi_oge:7", []),
+    ]
+    assert report.results == 1

@@ -35,8 +35,9 @@ school's ОГЭ code may be another's ЕГЭ code. So the code is handed on with
 import re
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import itemgetter
 
-from core.tabular import Column, RowError, TableError, cell_text, map_header, normalise_header
+from core.tabular import Column, RowError, TableError, cell_text, file_format, map_header, normalise_header
 from schools import identity
 
 from .base import Layout, Row
@@ -143,6 +144,7 @@ _DATE = re.compile(
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 YEARS = range(2000, 2101)  # as Procedure's validators
 _SCORE_LIMIT = Decimal(100)
+_SCORES = {str(value): value for value in range(FULL_SCORE + 1)}  # «Балл» as a CSV writes it, read at once
 BLANK_ROW = ("",) * len(TEMPLATE_KEYS)  # the values of a participant row that has errors
 
 
@@ -202,6 +204,9 @@ class _Group:
         self.clash: list[int] = []  # rows whose mark (if «Балл» is one) contradicts «Зачет»
 
 
+_WRONG = _Group(0)  # the group of rows whose school, subject or date is wrong: never summed
+
+
 class Aggregate:
     """What a pass over the export found: groups and the facts the kind is decided from."""
 
@@ -213,80 +218,68 @@ class Aggregate:
 
 
 def aggregate(
-    rows: Iterable[list[str]], positions: dict[str, int], first_line: int, aggregate: Aggregate
+    rows: Iterable[list],
+    positions: dict[str, int],
+    first_line: int,
+    aggregate: Aggregate,
+    *,
+    typed: bool = False,
 ) -> Iterator[tuple[RowError, ...]]:
     """Sum the participant rows into ``aggregate``; yield each wrong row's errors as found.
 
-    ``rows`` are the rows under the header (cells as the reader gives them), the first of them at ``first_line``.
+    ``rows`` are the rows under the header as the reader gives them (text from a CSV; typed cells from an .xlsx,
+    ``typed``), the first of them at ``first_line``. The hot loop of a 100,000-participant export: a row costs
+    one dict look-up of its (school, subject, date) text, which thousands of rows share, and one of its score.
     """
-    school_at = positions["school"]
-    subject_at = positions["subject"]
-    date_at = positions["date"]
-    score_at = positions["score"]
-    passed_at = positions["passed"]
+    pick = itemgetter(
+        positions["school"], positions["subject"], positions["date"], positions["score"], positions["passed"]
+    )
     width = max(positions.values()) + 1
-    groups = aggregate.groups
-    years: dict[str, int | None] = {}  # a file holds a handful of distinct dates
-    subjects: dict[str, int | None] = {}
+    by_text: dict[tuple[str, str, str], _Group] = {}  # raw cells -> their group, _WRONG when one is wrong
+    scores = _SCORES
     line = first_line - 1
     count = 0
     for raw in rows:
         line += 1
         if len(raw) < width:
             raw = [*raw, *[""] * (width - len(raw))]
-        school = raw[school_at]
-        subject_text = raw[subject_at]
-        date_text = raw[date_at]
-        score_text = raw[score_at]
-        passed = raw[passed_at]
-        if not (
-            school.__class__ is str
-            and subject_text.__class__ is str
-            and date_text.__class__ is str
-            and score_text.__class__ is str
-            and passed.__class__ is str
-        ):  # an .xlsx export: typed cells
-            school, subject_text, date_text, score_text, passed = map(
-                cell_text, (school, subject_text, date_text, score_text, passed)
-            )
-        school = school.strip()
-        passed = passed.strip()
+        cells = pick(raw)
+        if typed:
+            cells = tuple(map(cell_text, cells))
+        school, subject_text, date_text, score_text, passed = cells
         if not (school or subject_text or date_text or score_text or passed) and not any(map(cell_text, raw)):
             continue  # an empty line
         count += 1
-        subject = subjects.get(subject_text, -1)
-        if subject == -1:
-            subject = subjects[subject_text] = _subject_code(subject_text)
-        year = years.get(date_text, -1)
-        if year == -1:
-            year = years[date_text] = exam_year(date_text)
-        score = (
-            int(score_text)
-            if score_text.isdecimal() and len(score_text) < 4
-            else parse_score(score_text.strip())
-        )
-        if (
-            not school
-            or subject not in SUBJECTS
-            or year is None
-            or score is None
-            or score > FULL_SCORE
-            or (passed != FAILED and passed != PASSED)
-        ):
-            yield _row_errors(line, school, subject_text, subject, date_text, year, score_text, score, passed)
-            continue
-        if subject in EGE_ONLY and aggregate.ege_only is None:
-            aggregate.ege_only = subject
-        key = (school, SAME_SUBJECT.get(subject, subject), year)
-        group = groups.get(key)
+        group = by_text.get((school, subject_text, date_text))
         if group is None:
-            group = groups[key] = _Group(line)
+            group = _group_of(aggregate, school, subject_text, date_text, line)
+            by_text[(school, subject_text, date_text)] = group
+        score: int | Decimal | None = scores.get(score_text)
+        if score is None:
+            score = parse_score(score_text.strip())
+        if passed != FAILED and passed != PASSED:
+            passed = passed.strip()
+        if group is _WRONG or score is None or (passed != FAILED and passed != PASSED):
+            yield _row_errors(
+                line,
+                school.strip(),
+                subject_text,
+                _subject_code(subject_text),
+                date_text,
+                exam_year(date_text),
+                score_text,
+                score,
+                passed,
+            )
+            continue
+        if not group.participants:
+            group.line = line  # a group may be met first on a wrong row: its line is its first good one
         group.participants += 1
         failed = passed == FAILED
         if failed:
             group.failed += 1
         group.total += score
-        if isinstance(score, int) and 2 <= score <= 5:
+        if 2 <= score <= 5 and isinstance(score, int):
             group.marks[score] += 1
             if failed != (score == 2) and len(group.clash) < 3:
                 group.clash.append(line)
@@ -299,6 +292,23 @@ def aggregate(
             else:
                 group.high += 1
     aggregate.rows = count
+
+
+def _group_of(aggregate: Aggregate, school: str, subject_text: str, date_text: str, line: int) -> _Group:
+    """The group of a (school, subject, date) as written; _WRONG when one of them is wrong. Spellings of one
+    school, subject and year («7» and « 7», informatics 5 and 25, two exam days) share the group."""
+    school = school.strip()
+    subject = _subject_code(subject_text)
+    year = exam_year(date_text)
+    if not school or subject is None or subject not in SUBJECTS or year is None:
+        return _WRONG
+    if subject in EGE_ONLY and aggregate.ege_only is None:
+        aggregate.ege_only = subject
+    key = (school, SAME_SUBJECT.get(subject, subject), year)
+    group = aggregate.groups.get(key)
+    if group is None:
+        group = aggregate.groups[key] = _Group(line)
+    return group
 
 
 def _subject_code(text: str) -> int | None:
@@ -398,6 +408,8 @@ def template_rows(
     """The groups as template rows (line, values by key, errors), by school, subject and year."""
     grade = GRADE[kind]
     for (school, subject, year), group in sorted(aggregate.groups.items(), key=lambda item: item[1].line):
+        if not group.participants:
+            continue  # every row of it was wrong (and said so)
         name = EGE_NAMES.get(subject, SUBJECTS[subject]) if kind == EGE else SUBJECTS[subject]
         marked = kind == OGE or subject in MARK_SUBJECTS_EGE
         values = {
@@ -437,6 +449,14 @@ def _mean(total: int | Decimal, count: int) -> str:
 # --- the layout ---------------------------------------------------------------------------------------------
 
 
+def _typed(name: str) -> bool:
+    """A CSV reader gives text; any other reader (.xlsx, .xls) typed cells (numbers, dates, None)."""
+    try:
+        return file_format(name) != "csv"
+    except TableError:
+        return True
+
+
 def recognises(header: list[str], texts: list[list[str]]) -> bool:
     names = {normalise_header(cell) for cell in header}
     if "код предмета" not in names or "зачет" not in names:
@@ -464,7 +484,8 @@ def read(rows: Iterator[list], source, options: dict) -> Iterator[Row]:
     positions = map_header(header, COLUMNS)
     asked = asked_kind(options.get(OPTION) or "")
     summed = Aggregate()
-    for errors in aggregate(rows, positions, line + 1, summed):
+    typed = _typed(source if isinstance(source, str) else getattr(source, "file_name", ""))
+    for errors in aggregate(rows, positions, line + 1, summed, typed=typed):
         yield errors[0].row, BLANK_ROW, errors
     kind, kind_origin = decide_kind(summed, asked)
     if report is not None:
@@ -484,7 +505,7 @@ def read(rows: Iterator[list], source, options: dict) -> Iterator[Row]:
                 "средний балл — среднее значение «Балл»"
             )
         report.rows = summed.rows
-        report.results = len(summed.groups)
+        report.results = sum(1 for group in summed.groups.values() if group.participants)
     yield from in_template_order(template_rows(summed, kind))
 
 
