@@ -90,7 +90,7 @@ def protocol_2020() -> bytes:
     return workbook_bytes({"Sheet1": rows})
 
 
-def protocol_2021() -> bytes:
+def protocol_2021(pupils=PUPILS) -> bytes:
     """The 2021 layout: Russian header, every cell text (as ФИС ОКО exported it)."""
     header = [
         "логин школы",
@@ -109,7 +109,7 @@ def protocol_2021() -> bytes:
         "Др.уч. название",
     ]
     rows = [header]
-    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+    for number, (login, variant, score, term) in enumerate(pupils, start=1):
         rows.append(
             [
                 login,
@@ -502,3 +502,18 @@ def test_the_school_card_shows_how_vpr_marks_compare_with_term_marks(world, scal
         "1",
         "1",
     ]
+
+
+def test_a_protocol_that_changes_only_the_term_comparison_updates_the_details(world, scale):
+    name = "Проведение работы по математике, 5 класс. ВПР 2024.xlsx"
+    upload(protocol_2021(), name, world)
+    pupils = [
+        *PUPILS[:-1],
+        ("sch610002", "2", 10, "4"),
+    ]  # the «4» pupil now has a term «4»: same, not «no mark»
+    batch = preview(protocol_2021(pupils), name, world)
+    assert (batch.stats["created"], batch.stats["updated"], batch.stats["unchanged"]) == (0, 0, 2)
+    assert (batch.stats["vpr_details_updated"], batch.stats["vpr_details_unchanged"]) == (1, 1)
+    import_batch_apply(batch=batch, user=world.users["methodist"])
+    assert stored() == EXPECTED
+    assert stored_details()[1] == ("sch610002", SCORES_2, 0, 2, 0, 0, 0)
