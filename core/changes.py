@@ -72,15 +72,26 @@ class ChangeLog:
         self._list(NEW, entity, [field for field in fields if field[2] != EMPTY], sheet)
 
     def changed(
-        self, entity: Sequence, changes: dict[str, tuple[object, object]], sheet: str | None = None
+        self,
+        entity: Sequence,
+        changes: dict[str, tuple[object, object]],
+        sheet: str | None = None,
+        *,
+        counted: bool = True,
+        instead_of_unchanged: bool = False,
     ) -> None:
-        """A record the import updates: {field label: (old, new)} of the fields that differ."""
+        """A record the import updates: {field label: (old, new)} of the fields that differ.
+
+        A second line about a record already listed (more of its values, compared later) is not ``counted``
+        again; a record counted unchanged that turns out to change is counted changed ``instead_of_unchanged``."""
         fields = [
             [label, display(changes[label][0]), display(changes[label][1])]
             for label in self.fields
             if label in changes
         ]
-        self._list(CHANGED, entity, fields, sheet)
+        if instead_of_unchanged:
+            self._counts(sheet)[UNCHANGED] -= 1
+        self._list(CHANGED, entity, fields, sheet, counted=counted)
 
     def unchanged(self, count: int = 1, sheet: str | None = None) -> None:
         self._counts(sheet)[UNCHANGED] += count
@@ -96,8 +107,10 @@ class ChangeLog:
             counts = self.sheets[sheet] = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
         return counts
 
-    def _list(self, status: str, entity: Sequence, fields: list[list[str]], sheet: str | None) -> None:
-        self._counts(sheet)[status] += 1
+    def _list(
+        self, status: str, entity: Sequence, fields: list[list[str]], sheet: str | None, counted: bool = True
+    ) -> None:
+        self._counts(sheet)[status] += counted
         entity = [display(value) for value in entity]
         self.listed += 1
         if len(self.rows) < self.shown:

@@ -121,6 +121,7 @@ class ResultsImporter:
                     if apply and catalog.learnt:  # logins matched by their digits become identifiers (#19 §1)
                         outcome.stats["identifiers_learnt"] = catalog.store_learnt(file_name=name, user=user)
                     outcome.stats.update(vpr.write(catalog, apply=apply))
+                    writer.list_vpr_changes(vpr.by_key)  # a preview lists the aggregates that change (#19 §4)
                     outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)
                 elif apply:
                     raise _Undo
@@ -249,9 +250,12 @@ class ResultsImporter:
                     outcome.error_count += 1  # counted, not described
                 clean = False
                 continue
-            if vpr is not None and values[_VPR] and not vpr.add(line, key, values[_VPR], labels, outcome):
-                clean = False
-                continue
+            if vpr is not None and values[_VPR]:
+                if not vpr.add(line, key, values[_VPR], labels, outcome):
+                    clean = False
+                    continue
+                # A preview names the sheet of the aggregates' change (writers.list_vpr_changes).
+                writer.sheet_of[key] = writer.sheet_index
             if clean:
                 buffered((school[0], procedure, *parsed))
         if progress is not None:

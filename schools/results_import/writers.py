@@ -14,8 +14,9 @@ from django.utils.text import capfirst
 from core.changes import ChangeLog
 from core.errors import ApplicationError
 
-from ..models import Procedure, Result, School
+from ..models import Procedure, Result, School, VprResultDetail
 from .catalog import Catalog
+from .vpr_details import FIELDS as VPR_FIELDS
 
 STAGE = "results_import_stage"
 
@@ -36,7 +37,10 @@ _MEAN_PLACE = VALUE_FIELDS.index("mean_score")
 # A preview's list of changes: a result is named by its school and procedure; its values are VALUE_FIELDS,
 # headed by the model's names of them (a field added to VALUE_FIELDS shows up in the preview by itself).
 CHANGE_ENTITIES = ("Код ОО", "Процедура")
-CHANGE_FIELDS = tuple(capfirst(Result._meta.get_field(name).verbose_name) for name in VALUE_FIELDS)
+VALUE_LABELS = tuple(capfirst(Result._meta.get_field(name).verbose_name) for name in VALUE_FIELDS)
+# A ВПР protocol's aggregates of a result (vpr_details.py) are listed after the result's own values.
+VPR_LABELS = tuple(f"ВПР: {VprResultDetail._meta.get_field(name).verbose_name}" for name in VPR_FIELDS)
+CHANGE_FIELDS = (*VALUE_LABELS, *VPR_LABELS)
 # Rows fetched at a time from the preview's query of changed results (memory stays bounded).
 FETCH_ROWS = 5_000
 
@@ -54,6 +58,11 @@ class Writer:
         self.sheets: list[str | None] = [None]
         self.staged: list[int] = [0]
         self.changes = None if apply else ChangeLog(entities=CHANGE_ENTITIES, fields=CHANGE_FIELDS)
+        # A preview's results listed as new and as changed, by the importer's key (procedure index << 32 | school
+        # id), and the sheet of each result with ВПР aggregates: the aggregates' changes are listed after them.
+        self.listed_new: set[int] = set()
+        self.listed_changed: set[int] = set()
+        self.sheet_of: dict[int, int] = {}
 
     def set_sheet(self, sheet: str | None) -> None:
         """The rows buffered from now on come from ``sheet``: what is buffered is flushed first."""
@@ -75,20 +84,61 @@ class Writer:
     def _log(self, sheet_index: int, school: int, procedure_index: int, old, new) -> None:
         """One new (``old`` None) or changed result in the preview's list of changes."""
         sheet = self.sheets[sheet_index]
+        key = (procedure_index << 32) | school
         if old is None:
+            self.listed_new.add(key)
             self.changes.new(
-                self._entity(school, procedure_index), dict(zip(CHANGE_FIELDS, new, strict=True)), sheet
+                self._entity(school, procedure_index), dict(zip(VALUE_LABELS, new, strict=True)), sheet
             )
             return
+        self.listed_changed.add(key)
         self.changes.changed(
             self._entity(school, procedure_index),
             {
                 label: (before, after)
-                for label, before, after in zip(CHANGE_FIELDS, old, new, strict=True)
+                for label, before, after in zip(VALUE_LABELS, old, new, strict=True)
                 if before != after
             },
             sheet,
         )
+
+    def list_vpr_changes(self, wanted: dict[int, dict]) -> None:
+        """In a preview, after finish(): the ВПР aggregates (``wanted``: the importer's key -> the aggregates) that
+        change for results that exist — one query. A new result's are new with it and not listed again; a result
+        unchanged in itself whose aggregates change counts as changed; a changed one gets a second line."""
+        if self.changes is None or not wanted:
+            return
+        ids = self.catalog.procedure_ids
+        keys = {
+            (key & 0xFFFFFFFF, ids[key >> 32]): key
+            for key in wanted
+            if key not in self.listed_new and ids[key >> 32] is not None
+        }
+        if not keys:
+            return
+        existing = {
+            (school, procedure): values
+            for school, procedure, *values in VprResultDetail.objects.filter(
+                result__school_id__in={school for school, _procedure in keys},
+                result__procedure_id__in={procedure for _school, procedure in keys},
+            ).values_list("result__school_id", "result__procedure_id", *VPR_FIELDS)
+        }
+        for pair, key in sorted(keys.items(), key=lambda item: item[1]):
+            old = existing.get(pair)
+            details = wanted[key]
+            differences = {
+                label: (old[place] if old is not None else None, details[name])
+                for place, (label, name) in enumerate(zip(VPR_LABELS, VPR_FIELDS, strict=True))
+                if old is None or old[place] != details[name]
+            }
+            if not differences:
+                continue
+            sheet = self.sheets[self.sheet_of.get(key, 0)]
+            entity = self._entity(key & 0xFFFFFFFF, key >> 32)
+            if key in self.listed_changed:
+                self.changes.changed(entity, differences, sheet, counted=False)
+            else:
+                self.changes.changed(entity, differences, sheet, instead_of_unchanged=True)
 
     def flush(self) -> None:
         raise NotImplementedError

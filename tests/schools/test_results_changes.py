@@ -37,18 +37,18 @@ def csv_text(*rows: str) -> bytes:
     return ("\n".join([HEADER, *rows]) + "\n").encode()
 
 
-def preview(world, data: bytes) -> ImportBatch:
+def preview(world, data: bytes, name: str = "results.csv") -> ImportBatch:
     return import_batch_create(
         kind="results",
         file=io.BytesIO(data),
-        name="results.csv",
+        name=name,
         region=world.region,
         user=world.users["methodist"],
     )
 
 
-def load(world, data: bytes) -> ImportBatch:
-    batch = import_batch_apply(batch=preview(world, data), user=world.users["methodist"])
+def load(world, data: bytes, name: str = "results.csv") -> ImportBatch:
+    batch = import_batch_apply(batch=preview(world, data, name), user=world.users["methodist"])
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     return batch
 
@@ -234,3 +234,41 @@ def test_a_workbook_lists_changes_per_sheet(client, world):
     assert '<td>ВПР</td><td class="num">0</td><td class="num">1</td><td class="num">1</td>' in html
     assert '<td>ОГЭ</td><td class="num">1</td><td class="num">0</td><td class="num">0</td>' in html
     assert '<tr class="change--changed"><td>ВПР</td><td>sch610002</td>' in html
+
+
+def test_a_vpr_protocol_lists_the_aggregates_that_change(world):
+    """A result unchanged in itself whose ВПР aggregates (понизили/подтвердили/…) change counts as changed, with
+    old → new of each aggregate; on both databases (tests/schools/test_vpr_protocol.py builds the protocol)."""
+    from schools.models import VprResultDetail, VprScale
+    from tests.schools.test_vpr_protocol import protocol_2021
+
+    VprScale.objects.create(
+        year=2024, subject="Математика", grade=5, three_from=5, four_from=10, five_from=15, max_score=20
+    )
+    name = "Проведение работы по математике, 5 класс. ВПР 2024.xlsx"
+    load(
+        world, protocol_2021(), name
+    )  # sch610001 and sch610002: (lower, same, higher) (2, 1, 2) and (0, 1, 0)
+    VprResultDetail.objects.filter(result__school__code="sch610002").update(lower=3, same=0)
+    batch = import_batch_create(
+        kind="results",
+        file=io.BytesIO(protocol_2021()),
+        name=name,
+        region=world.region,
+        user=world.users["methodist"],
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    assert (batch.stats["updated"], batch.stats["unchanged"], batch.stats["vpr_details_updated"]) == (0, 2, 1)
+    changes = batch.stats["changes"]
+    assert (changes["new"], changes["changed"], changes["unchanged"], changes["listed"]) == (0, 1, 1, 1)
+    assert changes["rows"] == [
+        {
+            "sheet": changes["sheets"][0]["sheet"],
+            "status": "changed",
+            "entity": ["sch610002", "ВПР, Математика, 5 кл., 2024"],
+            "fields": [
+                ["ВПР: понизили (отметка ВПР ниже отметки за период)", "3", "0"],
+                ["ВПР: подтвердили", "0", "1"],
+            ],
+        }
+    ]
