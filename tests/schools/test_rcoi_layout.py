@@ -1,6 +1,7 @@
 """The РЦОИ participant export's layout, pure: recognising the header, reading dates, scores and subject codes,
 deciding ОГЭ/ЕГЭ, aggregating participants into template rows, and every row error (no database)."""
 
+import random
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -453,3 +454,24 @@ def test_a_group_whose_first_row_is_wrong_names_its_first_good_row():
         (4, "rcoi_oge:7", []),
     ]
     assert report.results == 1
+
+
+CELLS = ("", " ", "1", "2", "5", "100", "4,5", "-1", "²", "٤", "1e9", "nan", "Infinity", "06.06.2023")
+CELLS += ("2023.06.06", "31.02.2023", "x", "\x00", "2,0", " 2 ", "0", "22", "25", "20")
+
+
+@pytest.mark.parametrize(
+    "name, typed", [("rcoi.csv", ()), ("rcoi.xlsx", (None, 4.0, 2.5, float("nan"), True, 10**30))]
+)
+def test_random_rows_never_crash(name, typed):
+    """Whatever the cells, a row is summed or said wrong; only a file-level TableError may end the reading."""
+    rng = random.Random(19)
+    cells = CELLS + typed
+    for _ in range(1500):
+        rows = [[rng.choice(cells) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(0, 5))]
+        try:
+            out, _ = read(rows, options={"exam": rng.choice(["", "ОГЭ", "ЕГЭ"])}, name=name)
+        except TableError:
+            continue
+        for _line, values, errors in out:
+            assert errors or values[5].isdigit()
