@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.changes import ChangeLog
 from core.imports import ImportOption, ImportOutcome, register_importer
 from core.policies import policy_for
 from core.roles import STAFF_WRITE_ROLES
@@ -50,6 +51,9 @@ BASE_COLUMNS = (
     ID_COLUMN,
 )
 LABELS = {column.key: column.label for column in BASE_COLUMNS}
+# A preview's list of changes (core.changes): a score is named by the school, the file's row and the block.
+CHANGE_ENTITIES = ("Код ОО", "Строка файла", "Блок компетенций")
+SCORE_LABEL = "Балл"
 # Headers a file may carry beside the data (a row number, the school's name…): read past, not an error.
 IGNORED_HEADERS = frozenset(
     normalise_header(text)
@@ -144,6 +148,8 @@ class DiagnosticsResultsImporter:
             errors.append(RowError(0, "", "В файле нет строк с баллами."))
         plan = self._plan(campaign, rows, region, errors)
         outcome = ImportOutcome(total_rows=total, errors=errors, stats=plan.stats())
+        if outcome.ok:
+            outcome.changes = plan.changes({pk: block.name for pk, block in by_pk.items()})
         if apply and outcome.ok:
             self._apply(campaign, plan)
         return outcome
@@ -296,13 +302,17 @@ class DiagnosticsResultsImporter:
                 campaign=campaign, teacher_id__in=[teacher_id for _row, teacher_id in matched]
             )
         }
+        plan.school_codes = schools.directory.codes
+        plan.school_of = school_of
         for row, teacher_id in matched:
             for block_id, score in row.scores.items():
                 result = stored.get((teacher_id, block_id))
                 if result is None:
                     plan.creates.append((teacher_id, block_id, score))
+                    plan.listed.append((row.line, teacher_id, block_id, None, score))
                 elif result.score != score:
                     plan.updates.append((result, score))
+                    plan.listed.append((row.line, teacher_id, block_id, result.score, score))
                 else:
                     plan.unchanged += 1
         return plan
@@ -400,9 +410,31 @@ class _Plan:
         self.creates: list[tuple[int, int, Decimal]] = []
         self.updates: list[tuple[DiagnosticResult, Decimal]] = []
         self.unchanged = 0
+        # For the preview (#19 §4): (line, teacher id, block id, old score or None, new score) of each score
+        # added or changed, the teachers' schools and the schools' codes.
+        self.listed: list[tuple[int, int, int, Decimal | None, Decimal]] = []
+        self.school_of: dict[int, int] = {}
+        self.school_codes: dict[int, str] = {}
 
     def stats(self) -> dict[str, int]:
         return {"created": len(self.creates), "updated": len(self.updates), "unchanged": self.unchanged}
+
+    def changes(self, block_names: dict[int, str]) -> ChangeLog:
+        """The scores the file adds and changes (old → new), a line per teacher and block, in the file's order.
+        A teacher is named by the school and the file's row, never by the name (as the errors are)."""
+        log = ChangeLog(entities=CHANGE_ENTITIES, fields=(SCORE_LABEL,))
+        for line, teacher_id, block_id, old, new in self.listed:
+            entity = (
+                self.school_codes.get(self.school_of.get(teacher_id, 0), ""),
+                line,
+                block_names[block_id],
+            )
+            if old is None:
+                log.new(entity, {SCORE_LABEL: new})
+            else:
+                log.changed(entity, {SCORE_LABEL: (old, new)})
+        log.unchanged(self.unchanged)
+        return log
 
 
 class _SchoolCodes:

@@ -163,6 +163,45 @@ def test_a_changed_score_is_updated_and_an_empty_cell_keeps_the_stored_one(world
     assert stored[("Журавлёва", "methodical")] == Decimal("40.5")  # the empty cell changed nothing
 
 
+def test_the_preview_lists_the_scores_that_change_without_names(world, diag):
+    """#19 §4: a line per teacher and block, new and changed (old → new), unchanged counted; the teacher named by
+    the school and the file's row, never by the name."""
+    campaign = diag["campaign"]
+    upload(GOOD, world, campaign)
+    batch = import_batch_create(
+        kind="diagnostics",
+        file=io.BytesIO(
+            csv_bytes(
+                "sch610001;Журавлёва Анна Сергеевна;10;42;59.96",
+                "SCH610001;воробьёва ольга ивановна;18;30;",
+            )
+        ),
+        name="scores.csv",
+        region=world.region,
+        user=world.users["methodist"],
+        options={"campaign": campaign.pk},
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    changes = batch.stats["changes"]
+    assert (changes["new"], changes["changed"], changes["unchanged"], changes["listed"]) == (1, 1, 3, 2)
+    assert changes["entities"] == ["Код ОО", "Строка файла", "Блок компетенций"]
+    assert changes["rows"] == [
+        {
+            "sheet": None,
+            "status": "changed",
+            "entity": ["sch610001", "2", "Методический"],
+            "fields": [["Балл", "40,50", "42,00"]],
+        },
+        {
+            "sheet": None,
+            "status": "new",
+            "entity": ["sch610001", "3", "Методический"],
+            "fields": [["Балл", "—", "30,00"]],
+        },
+    ]
+    assert not any(name.lower() in str(changes).lower() for name in NAMES)
+
+
 def test_xlsx_with_name_parts_typed_cells_and_teacher_ids(world, diag):
     campaign = diag["campaign"]
     rows = [
