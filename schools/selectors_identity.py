@@ -166,12 +166,13 @@ class SchoolDirectory:
     def find(self, value: str, kinds=None) -> list[int]:
         return list(self.match(value, kinds).ids)
 
-    def find_by_name(self, name: str, municipality_id: int | None) -> list[int]:
+    def find_by_name(self, name: str, municipality_id: int | None, *, picked_only: bool = False) -> list[int]:
         """Schools whose name (any name: full, short, seen in files) normalises as ``name`` does, within the
         municipality when given — a name a user picked a school for first; failing that, the same without the
         legal form (МКОУ became МБОУ, or a file omits it); failing that, without whom it is named after and the
         town or district it adds (identity.core_school_name) — the first tier that finds any school decides, so a
-        lax tier never adds a namesake to a strict match."""
+        lax tier never adds a namesake to a strict match. Region-wide (``municipality_id`` None) only the picked
+        and the exact names; ``picked_only`` (a municipality the region does not have) only the picked."""
         key = identity.normalise_school_name(name)
         if not key:
             return []
@@ -182,8 +183,12 @@ class SchoolDirectory:
             (self._core_names, identity.core_school_name(key)),
         )
         for index, lookup in tiers:
-            if index is self._core_names and municipality_id is None:
-                break  # the lax tier only within a municipality: region-wide «сош №5» says too little
+            if picked_only and index is not self._picked:
+                break
+            if municipality_id is None and index in (self._bare_names, self._core_names):
+                # The lax tiers only within a municipality: region-wide, «МАОУ СОШ №1» of a town the region
+                # does not know would be taken for another town's «МБОУ СОШ №1».
+                break
             ids = index.get(lookup, set())
             if municipality_id is not None:
                 ids = {pk for pk in ids if self.school_municipality[pk] == municipality_id}

@@ -169,8 +169,9 @@ class Catalog:
         """The school of a row the fast path did not find: (entry, "") or (None, the Russian message).
 
         By code: any identifier, then a ФИС ОКО login's digits under the other prefix (learnt, kept on apply). By
-        name: within the row's municipality (the whole region when the file gives none or names one the region
-        does not have). Resolved once per distinct (code, name, municipality)."""
+        name: within the row's municipality; when the file gives none, the whole region by the exact name; when it
+        names one the region does not have, only a name a user picked. Resolved once per distinct (code, name,
+        municipality)."""
         key = (code, name, municipality)
         found = self._resolved.get(key)
         if found is None:
@@ -202,7 +203,11 @@ class Catalog:
         if not name:
             return None, "Обязательное поле не заполнено."
         municipality_id = directory.municipality(municipality) if municipality else None
-        ids = directory.find_by_name(name, municipality_id)
+        # A municipality the region does not have: only a name a user picked a school for; the school may be in
+        # a municipality missing from the registry, where a namesake elsewhere must not take its results.
+        ids = directory.find_by_name(
+            name, municipality_id, picked_only=bool(municipality) and municipality_id is None
+        )
         if len(ids) == 1:
             return self._entries[ids[0]], ""
         where = (

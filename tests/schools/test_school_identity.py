@@ -442,3 +442,43 @@ def test_a_code_held_by_two_schools_is_named_in_the_teachers_import(world):
             "sch610002 «МБОУ «Солонецкая СОШ»» (Обливский район).",
         )
     ]
+
+
+def test_a_namesake_elsewhere_never_takes_a_rows_results(world):
+    """Real ЕГЭ workbook: «МАОУ "СОШ №1"» of a town the registry lacks must not be taken for another town's «МБОУ
+    СОШ №1»: lax name tiers only within a known municipality; an unknown municipality — only a user's pick."""
+    rows = [
+        [
+            "",
+            "2023",
+            "ЕГЭ",
+            "Русский язык",
+            "11",
+            "12",
+            "1",
+            "МАОУ «Каштановская СОШ»",
+            "Комитет образования г. Энск",
+        ],
+        ["", "2023", "ЕГЭ", "Математика", "11", "12", "1", "МАОУ «Каштановская СОШ»", ""],
+        [
+            "",
+            "2023",
+            "ЕГЭ",
+            "Химия",
+            "11",
+            "12",
+            "1",
+            "МБОУ «Каштановская СОШ»",
+            "Комитет образования г. Энск",
+        ],
+    ]
+    batch = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    assert batch.status == ImportBatch.Status.INVALID
+    region = "не найдена в регионе «Ростовская область»"
+    assert [(e["row"], e["message"].split(region)[0]) for e in batch.errors] == [
+        (2, "Школа «МАОУ «Каштановская СОШ»» "),
+        (3, "Школа «МАОУ «Каштановская СОШ»» "),
+        (4, "Школа «МБОУ «Каштановская СОШ»» "),
+    ]
+    assert "(муниципалитет «Комитет образования г. Энск» не распознан)" in batch.errors[0]["message"]
+    assert [entry["candidates"][0]["code"] for entry in batch_unmatched(batch)] == ["sch610001"] * 3
