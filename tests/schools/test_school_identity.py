@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied
 from core.errors import ApplicationError
 from core.imports import batch_unmatched, import_batch_create
 from core.models import ImportBatch
-from core.policies import SYSTEM
+from core.policies import SYSTEM, policy_for
 from schools.flags import flags_recompute_years
 from schools.models import FlagDecision, IdentifierKind, ProfessionalCourse, Result, SchoolIdentifier, Teacher
 from schools.results_import import importer
 from schools.selectors_identity import SchoolDirectory
 from schools.services import school_identifier_add
 from tests.factories import MunicipalityFactory, SchoolFactory
+from tests.policy_table import check_table
 from tests.schools.test_results_import import csv_bytes, upload
 from tests.schools.test_teacher_import import courses_csv, teachers_csv
 from tests.schools.test_teacher_import import upload as upload_teachers
@@ -482,3 +483,41 @@ def test_a_namesake_elsewhere_never_takes_a_rows_results(world):
     ]
     assert "(муниципалитет «Комитет образования г. Энск» не распознан)" in batch.errors[0]["message"]
     assert [entry["candidates"][0]["code"] for entry in batch_unmatched(batch)] == ["sch610001"] * 3
+
+
+def test_identifier_policy_table(world):
+    """Who sees and changes a school's identifiers: whoever reads the school sees them; its methodists change
+    them (the default policy through the identifier's school)."""
+    for school in (world.school_a1, world.school_b1, world.school_other):
+        school_identifier_add(school=school, kind=IdentifierKind.INN, value=school.code[-6:], user=SYSTEM)
+    everything = {"sch610001", "sch610101", "sch230001"}
+    region = {"sch610001", "sch610101"}
+    check_table(
+        policy_for(SchoolIdentifier),
+        world.users,
+        {
+            "view": {
+                "methodist": {"sch610001"},
+                "regional_methodist": region,
+                "head": {"sch610001"},
+                "school_admin": {"sch610001"},
+                "mentor": set(),
+                "tutor": set(),
+                "analyst": region,
+                "superuser": everything,
+                "nobody": set(),
+            },
+            "change": {
+                "methodist": {"sch610001"},
+                "regional_methodist": region,
+                "head": set(),
+                "school_admin": set(),
+                "mentor": set(),
+                "tutor": set(),
+                "analyst": set(),
+                "superuser": everything,
+                "nobody": set(),
+            },
+        },
+        key=lambda identifier: identifier.school.code,
+    )
