@@ -88,6 +88,8 @@ def _rows(
             raise _on_sheet_error(error, report, count) from error
         report.results = produced
         report.rows = report.rows or produced
+        # The sheet's grid is freed before the next sheet is built: one sheet in memory at a time.
+        del rows, raw
     if on_sheet is not None:
         on_sheet(SheetReport(None), -1)
     if not any(report.status == SheetReport.READ for report in reports):
