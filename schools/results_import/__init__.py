@@ -16,8 +16,11 @@ capped at MAX_STORED_ERRORS.
 
 The package, in the order a file goes through it:
 
-- ``layouts/`` — recognising the file's layout from its first rows (``open_rows``) and reading its rows in the
-  template's column order: ``template`` (the portal's template), ``fisoko`` (ФИС ОКО's flat table and report);
+- ``layouts/`` — every sheet of the file (.csv is one, .xlsx and .xls all of theirs, one after the other)
+  recognised on its own from its first rows (``open_rows``) and read in the template's column order; each sheet
+  said in a ``SheetReport`` (read and how, skipped and why, empty, not recognised) that the preview and the
+  command list: ``template`` (the portal's template), ``fisoko`` (ФИС ОКО's flat table and report), and the
+  other layouts in ``LAYOUTS``;
 - ``importer`` — ``ResultsImporter``: the pass over the rows (the fast path of the validation inline), all or
   nothing, the recompute after commit;
 - ``validation`` — a row's checks with their Russian messages (the slow path);

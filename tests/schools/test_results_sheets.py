@@ -223,6 +223,25 @@ def test_errors_name_their_sheet_and_a_bad_sheet_writes_nothing(world, tmp_path,
     assert not Result.objects.exists()  # the good sheet is not written either: all or nothing
 
 
+def test_the_error_list_download_names_the_sheet(world, client):
+    user = world.users["methodist"]
+    bad = [*RUSSIAN[:-1], ["(sch610002) МБОУ «Солонецкая СОШ»", None, 10, None, 30, 40, 20]]
+    data = workbook({"Математика": MATH, "Русский язык": bad})
+    batch = import_batch_create(
+        kind="results", file=io.BytesIO(data), name="fisoko.xlsx", region=world.region, user=user
+    )
+    assert batch.status == ImportBatch.Status.INVALID
+    client.force_login(user)
+    download = client.get(reverse("imports:errors", args=[batch.pk])).content
+    assert download.decode("utf-8-sig").splitlines() == [
+        "Лист;Строка;Столбец;Ошибка",
+        "Русский язык;13;«2»;Не заполнен процент отметок «2».",
+    ]
+    page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert '<th>Лист</th><th class="num">Строка</th>' in page
+    assert '<td>Русский язык</td><td class="num">13</td>' in page
+
+
 def test_the_duplicate_check_spans_sheets(world, tmp_path):
     batch = load(tmp_path, workbook({"Математика": MATH, "Математика (2)": MATH}), world)
     assert batch.status == ImportBatch.Status.INVALID
