@@ -27,12 +27,12 @@ class SchoolImporter(TemplateImporter):
 
     options = (
         ImportOption(
-            "skip_unknown",
-            "Форма ФИС ОКО 2021 года: школы, которых нет в реестре и для которых не определён муниципалитет — "
-            "1: пропустить, перечислив их; пусто: считать ошибкой",
+            "year",
+            "Форма ФИС ОКО: год контекстных данных (весна учебного года), если в файле нет листа или заголовка с "
+            "«…ГГГГ/ГГГГ учебном году» и его нет в имени файла",
             int,
-            0,
-            1,
+            2000,
+            2100,
         ),
     )
 
@@ -48,7 +48,8 @@ class SchoolImporter(TemplateImporter):
         batch=None,
         options: dict | None = None,
     ) -> ImportOutcome:
-        parsed = read_registry(_sheets(stream, name))
+        year = (options or {}).get("year")
+        parsed = read_registry(_sheets(stream, name), year=int(year) if year else None, file_name=name)
         if parsed is None:
             stream.seek(0)
             return super().run(
@@ -60,10 +61,7 @@ class SchoolImporter(TemplateImporter):
                 progress=progress,
                 batch=batch,
             )
-        skip_unknown = bool((options or {}).get("skip_unknown"))
-        return run_registry(
-            parsed, region=region, user=user, apply=apply, file_name=name, skip_unknown=skip_unknown
-        )
+        return run_registry(parsed, region=region, user=user, apply=apply, file_name=name)
 
 
 def _sheets(stream: IO[bytes], name: str) -> list[tuple[str, Callable[[], Iterator[list]]]]:

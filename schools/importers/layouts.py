@@ -16,12 +16,13 @@ pattern below matches those columns, and ``PERSONAL_COLUMNS`` names them so the 
 """
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from core.tabular import RowError, SheetReport, cell_text, normalise_header, parse_int
 
-from ..identity import split_labelled
+from ..identity import CITY as CITY_KIND
+from ..identity import DISTRICT, municipality_key, split_labelled
 
 LOGINS = "ФИС ОКО: список логинов ОО"
 CONTEXT_2021 = "ФИС ОКО: контекстные данные об ОО (форма 2021 года)"
@@ -321,15 +322,52 @@ def code_value(text: str) -> str:
 _ADDRESS_TOKENS = re.compile(r"[\w-]+\.?")
 _DISTRICT_TOKEN = re.compile(r"^(?:район\w*|р-о?н\.?|округ\w*)$", re.IGNORECASE)
 _CITY_TOKEN = re.compile(r"^(?:г\.?|город)$", re.IGNORECASE)
+_DISTRICT_WORD = "район"
+# Abbreviations rewritten before the address is cut into words: «м.р.» (муниципальный район), «г.о.» (городской
+# округ: in a region's registry a town), «р.п.»/«пгт» (a worker settlement: usually a district's centre).
+_ABBREVIATIONS = (
+    (re.compile(r"(?<!\w)м\.\s?р(?:-н|\.)?(?!\w)", re.IGNORECASE), " район "),
+    (re.compile(r"(?<!\w)г\.\s?о\.?(?!\w)", re.IGNORECASE), " г. "),
+    (re.compile(r"(?<!\w)(?:р\.\s?п\.?|рп\.?|пгт\.?|рабочий посел[её]к)\s*", re.IGNORECASE), " рп "),
+    # «Локтевскийрайон», «Павловскийрайон»: the district word glued to its name
+    (re.compile(r"(?<=[кн]ий)(?=р[а-я]{1,5}н(?![а-я]))", re.IGNORECASE), " "),
+)
+_SETTLEMENT_MARK = "рп"
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
+
+
+def _is_district_word(token: str) -> bool:
+    """«район», «р-н», «р-он» and the typos of the real forms: «раон», «райо», «райрн», «раонй», «роайон»."""
+    if _DISTRICT_TOKEN.match(token):
+        return True
+    word = token.lower().rstrip(".")
+    return word.startswith("р") and 3 <= len(word) <= 7 and _edit_distance(word, _DISTRICT_WORD) <= 2
+
+
+def _address_tokens(address: str) -> list[str]:
+    text = str(address)
+    for pattern, replacement in _ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    return _ADDRESS_TOKENS.findall(text)
 
 
 def address_municipalities(address: str) -> list[str]:
     """Phrases of an address that may name its municipality, most specific first: «Немецкий национальный район»,
-    «Тальменский район», «г. Бийск» (also «г.Бийск», «Бийск г», «р-н», «р-он»). Pure; the directory decides."""
-    tokens = _ADDRESS_TOKENS.findall(address)
+    «Тальменский район», «г. Бийск» (also «г.Бийск», «Бийск г», «р-н», «р-он», «м.р.», «г.о.» and the district
+    word misspelt or glued to the name). Pure; the directory decides."""
+    tokens = _address_tokens(address)
     found: list[str] = []
     for index, token in enumerate(tokens):
-        if _DISTRICT_TOKEN.match(token) and index:
+        if index and _is_district_word(token) and tokens[index - 1].lower() != _SETTLEMENT_MARK:
             if index > 1:
                 found.append(f"{tokens[index - 2]} {tokens[index - 1]} район")
             found.append(f"{tokens[index - 1]} район")
@@ -341,6 +379,105 @@ def address_municipalities(address: str) -> list[str]:
         elif token.lower().startswith("г.") and len(token) > 3:
             found.append(f"г. {token[2:].rstrip('.')}")
     return found
+
+
+def _settlements(address: str) -> list[str]:
+    """Towns and worker settlements an address names («г. Камень-на-Оби», «р.п. Благовещенка»)."""
+    tokens = _address_tokens(address)
+    found = []
+    for index, token in enumerate(tokens[:-1]):
+        if token.lower() == _SETTLEMENT_MARK or _CITY_TOKEN.match(token):
+            found.append(tokens[index + 1].rstrip("."))
+        elif token.lower().startswith("г.") and len(token) > 3:
+            found.append(token[2:].rstrip("."))
+    return found
+
+
+def _kind_and_words(name: str) -> tuple[str | None, str]:
+    """«Павловский район» -> (DISTRICT, "павловский"), «г. Барнаул» -> (CITY, "барнаул"), else (None, name)."""
+    text = " ".join(name.lower().replace("ё", "е").replace("-", " ").split())
+    if text.endswith(" район"):
+        return DISTRICT, text.removesuffix(" район")
+    if text.startswith(("г. ", "г ")):
+        return CITY_KIND, text.split(" ", 1)[1]
+    return None, text
+
+
+_DISTRICT_STEM = re.compile(r"(?:ский|цкий|ской|ный|ной)$")
+
+
+def address_municipality(address: str, municipalities: Mapping[int, str]) -> tuple[int | None, str]:
+    """The municipality (of ``municipalities``: id -> name) an address names, and how it was told; (None, "") when
+    no rule below gives exactly one. Rules, in order, each only when it points to one municipality:
+
+    1. a phrase «X район», «г. X» (``address_municipalities``) that is a municipality's name however written;
+    2. a municipality's name written in full without its «г.» («656015 Барнаул, …», «ЗАТО Сибирский»);
+    3. the initials of a municipality of several words («ННР» — Немецкий национальный район);
+    4. a district written with a typo: its name one or two letters off a single district («Павлорвский район»);
+    5. a town or worker settlement that is not a municipality itself, by the district named after it
+       («г. Камень-на-Оби» — Каменский район, «р.п. Благовещенка» — Благовещенский район).
+    """
+    keys = {pk: municipality_key(name) for pk, name in municipalities.items()}
+
+    def by_key(phrase: str) -> set[int]:
+        key = municipality_key(phrase)
+        if not key.base:
+            return set()
+        exact = {pk for pk, other in keys.items() if other == key}
+        return exact or {pk for pk, other in keys.items() if other.base == key.base}
+
+    phrases = address_municipalities(address)
+    for phrase in phrases:
+        ids = by_key(phrase)
+        if len(ids) == 1:
+            return next(iter(ids)), f"по адресу: «{phrase}»"
+    lowered = str(address).lower().replace("ё", "е")
+    named = {}
+    for pk, name in municipalities.items():
+        bare = re.sub(r"^(?:г\.|город)\s*", "", name.strip()).lower().replace("ё", "е")
+        if len(bare) >= 4 and re.search(rf"(?<![\w-]){re.escape(bare)}(?![\w-])", lowered):
+            named[pk] = bare
+    if len(named) == 1:
+        ((pk, bare),) = named.items()
+        return pk, f"по адресу: «{municipalities[pk]}» (написано «{bare}»)"
+    initials = {
+        pk: "".join(word[0] for word in name.split()).upper()
+        for pk, name in municipalities.items()
+        if len(name.split()) >= 2
+    }
+    for token in re.findall(r"(?<!\w)[А-ЯЁ]{2,5}(?!\w)", str(address)):
+        ids = {pk for pk, letters in initials.items() if letters == token}
+        if len(ids) == 1:
+            pk = next(iter(ids))
+            return pk, f"по адресу: «{token}» — «{municipalities[pk]}»"
+    districts = {pk: key for pk, key in keys.items() if key.kind == DISTRICT}
+    for phrase in phrases:
+        kind, written = _kind_and_words(phrase)
+        if kind is None or len(written) < 6:
+            continue
+        near = {
+            pk
+            for pk, name in municipalities.items()
+            if _kind_and_words(name)[0] == kind and _edit_distance(written, _kind_and_words(name)[1]) <= 2
+        }
+        if len(near) == 1:
+            pk = next(iter(near))
+            return pk, f"по адресу с опечаткой: «{phrase}» — «{municipalities[pk]}»"
+    for settlement in _settlements(address):
+        if by_key(f"г. {settlement}"):
+            continue
+        place = settlement.lower().replace("ё", "е")
+        centre = set()
+        for pk, name in municipalities.items():
+            if districts.get(pk) is None:
+                continue
+            stem = _DISTRICT_STEM.sub("", name.split()[0].lower().replace("ё", "е"))
+            if len(stem) >= 4 and place.startswith(stem):
+                centre.add(pk)
+        if len(centre) == 1:
+            pk = next(iter(centre))
+            return pk, f"по адресу: «{settlement}» — центр района «{municipalities[pk]}»"
+    return None, ""
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -428,11 +565,17 @@ def _year(header: list[str]) -> tuple[int | None, str]:
     return None, ""
 
 
-def read_registry(sheets: list[SheetRows]) -> RegistryFile | None:
+def read_registry(
+    sheets: list[SheetRows], *, year: int | None = None, file_name: str = ""
+) -> RegistryFile | None:
     """Read a workbook's sheets (name, a function that opens its rows) as a registry file of ФИС ОКО, or return
     None when no sheet is of a registry layout (the portal's own template is read by ``template.py``).
 
-    Every sheet is accounted for in ``sheets``: read, or why not."""
+    A context form's year comes from its header («… в 2021/2022 учебном году»: the 2022 form has it only on
+    «ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО»); without it, from ``year`` (asked on upload), else from the file's name
+    (one year 2000–2099 in it); the sheets' reports and the preview say which. Every sheet is accounted for in
+    ``sheets``: read, or why not."""
+    given = year
     opened: list[tuple[str, Iterator[list], int, list[str], str | None]] = []
     reports: list[SheetReport] = []
     for name, open_rows in sheets:
@@ -449,7 +592,7 @@ def read_registry(sheets: list[SheetRows]) -> RegistryFile | None:
     layout = CONTEXT_2022 if CONTEXT_2022 in layouts else sorted(layouts)[0]
     entries: dict[str, RegistryEntry] = {}
     order: list[RegistryEntry] = []
-    year: int | None = None
+    year = None
     origin = ""
     for name, rows, line, header, sheet_layout in opened:
         if sheet_layout != layout:
@@ -510,6 +653,26 @@ def read_registry(sheets: list[SheetRows]) -> RegistryFile | None:
                 )
             _fill(entry, values, layout)
             report.results += 1
+    if layout != LOGINS and year is not None and given is not None and given != year:
+        order.append(
+            RegistryEntry(
+                sheet=opened[0][0],
+                line=opened[0][2],
+                errors=[
+                    RowError(
+                        opened[0][2],
+                        "Год",
+                        f"Указан год {given}, а в файле — {year} ({origin}).",
+                        sheet=opened[0][0],
+                    )
+                ],
+            )
+        )
+    if layout != LOGINS and year is None:
+        year, origin = year_from_upload(given, file_name)
+        for report in reports:
+            if year is not None and report.status == SheetReport.READ:
+                report.origins["Год"] = origin
     if layout != LOGINS and year is None:
         order.append(
             RegistryEntry(
@@ -519,13 +682,30 @@ def read_registry(sheets: list[SheetRows]) -> RegistryFile | None:
                     RowError(
                         opened[0][2],
                         "Обучающихся",
-                        "Не удалось определить год: в заголовке нет «… в ГГГГ/ГГГГ учебном году».",
+                        "Не удалось определить год: в заголовке нет «… в ГГГГ/ГГГГ учебном году» (у формы 2022 "
+                        "года он на листе «ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО»), в имени файла года нет — укажите год "
+                        "при загрузке.",
                         sheet=opened[0][0],
                     )
                 ],
             )
         )
     return RegistryFile(layout=layout, year=year, year_origin=origin, entries=order, sheets=reports)
+
+
+_FILE_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def year_from_upload(given: int | None, file_name: str) -> tuple[int | None, str]:
+    """A context form's year when its header has none: the one asked on upload, else the only year 2000–2099 the
+    file's name holds («fisoko_context_form_2022_altai.xlsx»); with where it came from (Russian)."""
+    if given is not None:
+        return given, f"указан при загрузке: {given}"
+    years = set(_FILE_YEAR.findall(str(file_name)))
+    if len(years) == 1:
+        found = int(next(iter(years)))
+        return found, f"из имени файла «{file_name[:120]}»: {found}"
+    return None, ""
 
 
 def _fill(entry: RegistryEntry, values: dict[str, object], layout: str) -> None:

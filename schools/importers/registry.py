@@ -24,7 +24,15 @@ from ..identity import identifier_key, normalise_school_name, split_labelled
 from ..models import IdentifierKind, Municipality, Region, School, SchoolContext, SchoolIdentifier
 from ..policies import municipality_policy
 from ..selectors_identity import SchoolDirectory
-from .layouts import CONTEXT_2021, CONTEXT_KEYS, LOGINS, RegistryEntry, RegistryFile, address_municipalities
+from .layouts import (
+    CONTEXT_2021,
+    CONTEXT_KEYS,
+    LOGINS,
+    RegistryEntry,
+    RegistryFile,
+    address_municipalities,
+    address_municipality,
+)
 
 PREVIEW_ROWS = 200  # rows of the «what changes» table kept on the batch; the counts cover every row
 
@@ -66,8 +74,11 @@ class _Plan:
     file: RegistryFile
     decisions: list[_Decision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # rows left out on request (``skip_unknown``)
-    skip_unknown: bool = False
+    # Rows of a 2021 form whose school is not in the registry and whose address names no municipality: not loaded,
+    # listed (the rest of the form loads; see README «Загрузка данных»).
+    skipped: list[str] = field(default_factory=list)
+    # Identifiers the file gives to two or more schools (and no school holds yet): attached to none, listed.
+    ambiguous: list[str] = field(default_factory=list)
     existing_contexts: dict[int, SchoolContext] = field(default_factory=dict)
 
     def stats(self) -> dict:
@@ -90,6 +101,7 @@ class _Plan:
             "contexts_updated": contexts.count("updated"),
             "contexts_unchanged": contexts.count("unchanged"),
             "identifiers_refused": len(self.warnings),
+            "identifiers_ambiguous": len(self.ambiguous),
             "skipped": len(self.skipped),
         }
 
@@ -99,12 +111,10 @@ BY_DIGITS = "по цифрам логина"
 BY_NAME = "по наименованию в муниципалитете"
 
 
-def run_registry(
-    parsed: RegistryFile, *, region: Region, user, apply: bool, file_name: str, skip_unknown: bool = False
-) -> ImportOutcome:
+def run_registry(parsed: RegistryFile, *, region: Region, user, apply: bool, file_name: str) -> ImportOutcome:
     """Plan the file against the region's registry; write it when ``apply`` and no row failed."""
     errors: list[RowError] = []
-    plan = _plan(parsed, region, user, errors, file_name, skip_unknown)
+    plan = _plan(parsed, region, user, errors, file_name)
     stats = plan.stats()
     stats["registry"] = _preview(plan, region)
     outcome = ImportOutcome(
@@ -152,9 +162,7 @@ def _entry_identifiers(
     return found, errors
 
 
-def _plan(
-    parsed: RegistryFile, region: Region, user, errors: list[RowError], file_name: str, skip_unknown: bool
-) -> _Plan:
+def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], file_name: str) -> _Plan:
     actor = SYSTEM if user is None else user
     may_create_municipality = municipality_policy().can_create_in(actor, region)
     if is_system(actor):
@@ -194,7 +202,8 @@ def _plan(
         .exclude(municipality__region=region)
         .values_list("code_lower", flat=True)
     )
-    plan = _Plan(file=parsed, skip_unknown=skip_unknown)
+    plan = _Plan(file=parsed)
+    ambiguous = _ambiguous(parsed, held, directory, plan)
     # Claims of this file: (kind, key) -> (school id or a new school's login, where), to refuse two rows that
     # give one identifier to two schools, and a school met twice.
     claims: dict[tuple[str, str], tuple[object, str]] = {}
@@ -209,6 +218,11 @@ def _plan(
         if row_errors:
             errors.extend(row_errors)
             continue
+        identifiers = [
+            (kind, value)
+            for kind, value in identifiers
+            if (kind, identifier_key(kind, value)) not in ambiguous
+        ]
         decision = _resolve(entry, line, identifiers, directory, schools, errors)
         if decision is None:
             continue
@@ -313,6 +327,49 @@ def _plan(
     return plan
 
 
+_HOW_MANY = {2: "двух", 3: "трёх", 4: "четырёх"}
+
+
+def _ambiguous(
+    parsed: RegistryFile, held: dict[tuple[str, str], int], directory: SchoolDirectory, plan: _Plan
+) -> set[tuple[str, str]]:
+    """Identifiers (ИНН, РЦОИ codes) the file gives to two or more of its rows while no school holds them yet.
+
+    ФИС ОКО's export is what it is (the Altai 2022 form gives one ИНН to Кытмановская СОШ №1 and №2): such a
+    value cannot tell the schools apart, so it is attached to none of them and said, and the rows load by their
+    other identifiers. A value a school already holds is not ambiguous: a row giving it to another school is a row
+    error naming both (``_plan``), which a person has to settle."""
+    rows: dict[tuple[str, str], list[RegistryEntry]] = {}
+    for entry in parsed.entries:
+        if entry.errors:
+            continue
+        for kind, value in (
+            (identity.INN, entry.inn),
+            (identity.RCOI_OGE, entry.rcoi_oge),
+            (identity.RCOI_EGE, entry.rcoi_ege),
+        ):
+            if value:
+                holders = rows.setdefault((kind, identifier_key(kind, value)), [])
+                if entry not in holders:
+                    holders.append(entry)
+    found: set[tuple[str, str]] = set()
+    for (kind, key), entries in rows.items():
+        if len(entries) < 2 or (kind, key) in held:
+            continue
+        found.add((kind, key))
+        value = {identity.INN: entries[0].inn, identity.RCOI_OGE: entries[0].rcoi_oge}.get(
+            kind, entries[0].rcoi_ege
+        )
+        named = [f"«{_short(e)}» (логин «{e.login}», строка {e.lines.get(e.sheet, e.line)})" for e in entries]
+        listed = ", ".join(named[:-1]) + " и " + named[-1]
+        count = _HOW_MANY.get(len(entries), str(len(entries)))
+        plan.ambiguous.append(
+            f"{KIND_LABELS[kind]} {value} указан у {count} школ (лист «{entries[0].sheet}»): {listed}; "
+            "не присвоен ни одной."
+        )
+    return found
+
+
 def _resolve(
     entry: RegistryEntry,
     line: int,
@@ -378,12 +435,14 @@ def _resolve(
 
 def _municipality_from_address(address: str, directory: SchoolDirectory) -> int | None:
     """The 2021 form has no municipality column: «…, Алтайский край, Тальменский район, село …» or «… г. Бийск,
-    ул. …» names it. The first phrase naming a municipality the region has wins."""
+    ул. …» names it. The first phrase naming a municipality the region has wins; else the rules of
+    ``layouts.address_municipality`` (a name without «г.», initials, a typo, a district's centre), each only when
+    it points to one municipality."""
     for phrase in address_municipalities(address):
         found = directory.municipality(phrase)
         if found is not None:
             return found
-    return None
+    return address_municipality(address, directory.municipalities)[0]
 
 
 def _place_new(
@@ -423,20 +482,13 @@ def _place_new(
                 )
             )
             return False
-        if plan.skip_unknown:
-            plan.skipped.append(
-                f"{entry.where}: школа {school} не найдена в реестре и не создана — муниципалитет не определён."
-            )
-            return False
-        errors.append(
-            RowError(
-                line,
-                "Логин",
-                f"Школа {school} не найдена в реестре, а создать её нельзя: в форме 2021 года нет муниципалитета, "
-                "и по адресу он не определён. Загрузите сначала список логинов ФИС ОКО или реестр школ, либо "
-                "загрузите форму с отметкой «пропустить школы, которых нет в реестре».",
-                sheet=entry.sheet,
-            )
+        # A context form is about the context of schools the registry has: a school it lacks, whose address names
+        # no municipality, cannot be created — its row is listed as not loaded (with a count on the preview and in
+        # the command's output), and the rest of the form loads. Loading the login list or the registry first and
+        # the form again adds that school's context (the rest is unchanged).
+        plan.skipped.append(
+            f"{entry.where}: школа {school} не найдена в реестре, и по адресу «{entry.address[:120]}» "
+            "муниципалитет не определён — строка не загружена."
         )
         return False
     if not may_create_municipality:
@@ -549,6 +601,7 @@ def _preview(plan: _Plan, region: Region) -> dict:
         "changes": rows,
         "warnings": plan.warnings[:PREVIEW_ROWS],
         "skipped": plan.skipped[:PREVIEW_ROWS],
+        "ambiguous": plan.ambiguous[:PREVIEW_ROWS],
     }
 
 

@@ -46,6 +46,7 @@ ZERO = {
     "contexts_updated": 0,
     "contexts_unchanged": 0,
     "identifiers_refused": 0,
+    "identifiers_ambiguous": 0,
     "skipped": 0,
 }
 
@@ -318,20 +319,66 @@ def test_an_inn_held_by_another_school_is_a_row_error_naming_both_and_nothing_is
     assert snapshot() == state
 
 
-def test_one_code_given_to_two_schools_in_the_file_is_a_row_error_naming_both(altai):
-    world, *_rest = altai
+def test_a_code_the_file_gives_to_two_schools_is_attached_to_none_and_said(altai):
+    """ФИС ОКО's export gave one ИНН to Кытмановская СОШ №1 and №2 and one ОГЭ code to two schools (#19 §1): a
+    department cannot correct it, so the value is attached to neither, said, and the rest of the file loads."""
+    world, _tselinny, _aleysk, voevodskaya, pobedinskaya, _seventh = altai
+    form = [FORM_2022[0], School2022(**{**FORM_2022[2].__dict__, "oge": 5811, "inn": "2287003893"})]
+    outcome = run(form_2022_xlsx(form), world.region)
+    assert outcome.errors == []
+    assert counts(outcome) == {
+        **ZERO,
+        "updated": 2,
+        "matched_by_digits": 1,
+        "matched_by_name": 1,
+        # edu224052 and its ЕГЭ code 5811 to Воеводская, edu224058 to Побединская; ИНН and ОГЭ code to none
+        "identifiers_attached": 3,
+        "contexts_created": 2,
+        "identifiers_ambiguous": 2,
+    }
+    assert outcome.stats["registry"]["ambiguous"] == [
+        f'ИНН 2287003893 указан у двух школ (лист «{SHEET_2022_GENERAL}»): «МБОУ "Воеводская сош"» (логин '
+        '«edu224052», строка 2) и «МБОУ "Побединская СОШ"» (логин «edu224058», строка 3); не присвоен ни одной.',
+        f'Код РЦОИ (ОГЭ) 5811 указан у двух школ (лист «{SHEET_2022_GENERAL}»): «МБОУ "Воеводская сош"» '
+        '(логин «edu224052», строка 2) и «МБОУ "Побединская СОШ"» (логин «edu224058», строка 3); '
+        "не присвоен ни одной.",
+    ]
+    assert sorted(
+        SchoolIdentifier.objects.exclude(kind="name").values_list("school__code", "kind", "value")
+    ) == [
+        ("alt-0002", "fisoko", "edu224058"),
+        ("sch224052", "fisoko", "edu224052"),
+        ("sch224052", "rcoi_ege", "5811"),
+    ]
+    assert SchoolContext.objects.filter(year=2022).count() == 2
+    # The same file again: nothing to change, the same two values said again.
+    state = snapshot()
+    again = run(form_2022_xlsx(form), world.region)
+    assert counts(again)["identifiers_attached"] == 0
+    assert counts(again)["identifiers_ambiguous"] == 2
+    assert (counts(again)["contexts_unchanged"], counts(again)["unchanged"]) == (2, 2)
+    assert snapshot() == state
+
+
+def test_a_code_two_rows_give_while_a_school_holds_it_is_a_row_error_naming_both(altai):
+    """A value the registry already gives to a school is not ambiguous: another row giving it is a person's
+    question, a row error naming both schools; nothing is written."""
+    world, _tselinny, _aleysk, voevodskaya, _pobedinskaya, _seventh = altai
+    SchoolIdentifier.objects.create(school=voevodskaya, region=world.region, kind="rcoi_oge", value="5811")
     form = [FORM_2022[0], School2022(**{**FORM_2022[2].__dict__, "oge": 5811, "inn": None})]
+    state = snapshot()
     outcome = run(form_2022_xlsx(form), world.region)
     assert [(e.row, e.column, e.message) for e in outcome.errors] == [
         (
             3,
-            "Код ОГЭ",
-            "Код РЦОИ (ОГЭ) «5811» в файле дан двум школам: alt-0002 «Муниципальное бюджетное общеобразовательное "
-            "учреждение «Побединская средняя общеобразовательная школа»» (Целинный район) и той, что в строке 2 "
-            f'листа «{SHEET_2022_GENERAL}» (МБОУ "Воеводская сош").',
+            "",
+            # found by the ОГЭ code the registry gives to Воеводская, which row 2 is
+            "Школа sch224052 «МБОУ «Воеводская СОШ»» (Целинный район) уже встречалась: лист «Общая информация "
+            "об ОО», строка 2, лист «ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО», строка 2.",
         )
     ]
-    assert SchoolIdentifier.objects.filter(kind="rcoi_oge").count() == 0
+    assert counts(outcome)["identifiers_ambiguous"] == 0
+    assert snapshot() == state
 
 
 def test_form_2021_context_and_municipality_from_the_address(altai):
@@ -384,37 +431,110 @@ def test_form_2021_context_and_municipality_from_the_address(altai):
     assert SchoolContext.objects.get(school=boarding).boarding_school is True
 
 
-def test_form_2021_school_without_a_municipality_is_a_row_error_or_skipped_on_request(altai):
+def test_form_2021_school_without_a_municipality_is_listed_as_not_loaded_and_the_rest_loads(altai):
+    """A context form is about the context of the registry's schools: a school it lacks whose address names no
+    municipality is listed as not loaded (counted), and the other rows load (#19 §1)."""
     world, *_rest = altai
     lost = School2021("ksh220099", "КГБОУ «Дальняя школа»", "", "658000, Алтайский край, с. Дальнее")
     known = School2021("sch224052", "МБОУ «Воеводская СОШ»", "", "Целинный район")
     data = form_2021_xlsx([lost, known])
     outcome = run(data, world.region)
-    assert [(e.sheet, e.row, e.column) for e in outcome.errors] == [(SHEET_2021, 2, "Логин")]
-    assert "не найдена в реестре, а создать её нельзя" in outcome.errors[0].message
-    assert not School.objects.filter(code="ksh220099").exists()
-    assert SchoolContext.objects.count() == 0  # all or nothing
-
-    skipped = get_importer("schools").run(
-        stream=io.BytesIO(data),
-        name="f.xlsx",
-        region=world.region,
-        user=None,
-        apply=True,
-        options={"skip_unknown": 1},
-    )
-    assert skipped.errors == []
-    assert counts(skipped) == {
+    assert outcome.errors == []
+    assert counts(outcome) == {
         **ZERO,
         "updated": 1,
         "matched_by_identifier": 1,
         "contexts_created": 1,
         "skipped": 1,
     }
-    assert skipped.stats["registry"]["skipped"] == [
-        f"лист «{SHEET_2021}», строка 2: школа «КГБОУ «Дальняя школа»» (логин «ksh220099») не найдена в реестре "
-        "и не создана — муниципалитет не определён."
+    assert outcome.stats["registry"]["skipped"] == [
+        f"лист «{SHEET_2021}», строка 2: школа «КГБОУ «Дальняя школа»» (логин «ksh220099») не найдена в реестре, "
+        "и по адресу «658000, Алтайский край, с. Дальнее» муниципалитет не определён — строка не загружена."
     ]
+    assert not School.objects.filter(code="ksh220099").exists()
+    assert SchoolContext.objects.count() == 1
+    state = snapshot()
+    again = run(data, world.region)
+    assert (counts(again)["skipped"], counts(again)["contexts_unchanged"]) == (1, 1)
+    assert snapshot() == state
+
+
+def test_form_2021_municipality_from_an_address_with_a_typo_or_initials(altai):
+    world, tselinny, *_rest = altai
+    nnr = Municipality.objects.create(region=world.region, name="Немецкий национальный район")
+    schools = [
+        School2021("ksh220101", "КГБОУ «Школа А»", "", "658000, Алтайский край, Целиннный раон, с. Марушка"),
+        School2021("ksh220102", "КГБОУ «Школа Б»", "", "658870, Алтайский край, ННР, с. Гальбштадт"),
+    ]
+    outcome = run(form_2021_xlsx(schools), world.region)
+    assert outcome.errors == []
+    assert (counts(outcome)["created"], counts(outcome)["skipped"]) == (2, 0)
+    assert dict(School.objects.filter(code__startswith="ksh").values_list("code", "municipality")) == {
+        "ksh220101": tselinny.pk,
+        "ksh220102": nnr.pk,
+    }
+
+
+def test_form_2022_without_its_education_sheet_takes_the_year_from_the_upload_or_the_file_name(altai):
+    from openpyxl import load_workbook
+
+    world, *_rest = altai
+    workbook = load_workbook(io.BytesIO(form_2022_xlsx(FORM_2022[:1])))
+    del workbook["ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО"]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+
+    refused = run(data, world.region, apply=False, name="form.xlsx")
+    assert [(e.column, e.message) for e in refused.errors] == [
+        (
+            "Обучающихся",
+            "Не удалось определить год: в заголовке нет «… в ГГГГ/ГГГГ учебном году» (у формы 2022 года он на "
+            "листе «ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО»), в имени файла года нет — укажите год при загрузке.",
+        )
+    ]
+    by_name = run(data, world.region, apply=False, name="fisoko_context_form_2022_altai.xlsx")
+    assert by_name.errors == []
+    assert (by_name.stats["registry"]["year"], by_name.stats["registry"]["year_origin"]) == (
+        2022,
+        "из имени файла «fisoko_context_form_2022_altai.xlsx»: 2022",
+    )
+    assert by_name.sheets[0].origins == {"Год": "из имени файла «fisoko_context_form_2022_altai.xlsx»: 2022"}
+    given = get_importer("schools").run(
+        stream=io.BytesIO(data),
+        name="fisoko_2022.xlsx",
+        region=world.region,
+        user=None,
+        apply=True,
+        options={"year": 2021},
+    )
+    assert given.errors == []
+    assert given.stats["registry"]["year_origin"] == "указан при загрузке: 2021"
+    assert list(SchoolContext.objects.values_list("school__code", "year", "settlement_type")) == [
+        ("sch224052", 2021, "village")
+    ]
+
+
+def test_a_year_given_on_upload_that_differs_from_the_files_is_an_error(altai):
+    world, *_rest = altai
+    outcome = get_importer("schools").run(
+        stream=io.BytesIO(form_2022_xlsx(FORM_2022[:1])),
+        name="f.xlsx",
+        region=world.region,
+        user=None,
+        apply=True,
+        options={"year": 2021},
+    )
+    assert [(e.sheet, e.row, e.column, e.message) for e in outcome.errors] == [
+        (
+            SHEET_2022_GENERAL,
+            1,
+            "Год",
+            "Указан год 2021, а в файле — 2022 (из заголовка «…2021/2022 учебном году…»: 2021/2022 учебный "
+            "год, данные весны 2022 года).",
+        )
+    ]
+    assert SchoolContext.objects.count() == 0
 
 
 def test_no_personal_data_is_stored(altai):

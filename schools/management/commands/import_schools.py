@@ -18,7 +18,8 @@ REGISTRY_COUNTS = (
     ("contexts_updated", "изменённых"),
     ("contexts_unchanged", "без изменений"),
     ("identifiers_refused", "не принято значений"),
-    ("skipped", "пропущено строк"),
+    ("identifiers_ambiguous", "неоднозначных идентификаторов"),
+    ("skipped", "не загружено строк"),
 )
 
 
@@ -32,8 +33,24 @@ def report_registry(command, batch: ImportBatch) -> None:
     command.stdout.write(
         "; ".join(f"{label}: {batch.stats.get(key, 0)}" for key, label in REGISTRY_COUNTS) + "."
     )
-    for line in [*registry.get("warnings", []), *registry.get("skipped", [])]:
+    for line in registry.get("warnings", []):
         command.stderr.write(f"  {line}")
+    ambiguous = registry.get("ambiguous", [])
+    if ambiguous:
+        command.stderr.write(
+            "ВНИМАНИЕ: идентификаторы, которые файл даёт нескольким школам, не присвоены ни одной "
+            f"({batch.stats.get('identifiers_ambiguous', len(ambiguous))}):"
+        )
+        for line in ambiguous:
+            command.stderr.write(f"  {line}")
+    skipped = registry.get("skipped", [])
+    if skipped:
+        command.stderr.write(
+            f"ВНИМАНИЕ: не загружены ({batch.stats.get('skipped', len(skipped))}): школа не найдена и "
+            "муниципалитет не определён:"
+        )
+        for line in skipped:
+            command.stderr.write(f"  {line}")
 
 
 class Command(BaseCommand):
@@ -43,13 +60,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--region", help="Регион (можно не указывать, пока в базе один регион)")
         parser.add_argument(
-            "--skip-unknown",
-            action="store_true",
-            help="Форма ФИС ОКО 2021 года: пропустить (перечислив) школы, которых нет в реестре и для которых "
-            "не определён муниципалитет, вместо ошибки",
+            "--year",
+            type=int,
+            help="Форма ФИС ОКО: год контекстных данных, если его нет ни в заголовке файла, ни в имени файла",
         )
 
-    def handle(self, *args, file: Path, region: str | None, skip_unknown: bool = False, **options):
+    def handle(self, *args, file: Path, region: str | None, year: int | None = None, **options):
         if not file.is_file():
             raise CommandError(f"Файл не найден: {file}")
         try:
@@ -58,7 +74,7 @@ class Command(BaseCommand):
                 kind="schools",
                 path=file,
                 region=region_obj,
-                options={"skip_unknown": 1} if skip_unknown else None,
+                options={"year": year} if year else None,
             )
         except ApplicationError as error:
             raise CommandError(error.message) from error
