@@ -113,6 +113,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schools:list": signed_in,
     "schools:detail": reaches_a1,
     "schools:edit": methodists_edit,
+    "schools:import_pick": post_only,  # the preview's pick of a school for a name (#19 §1)
     "schools:teachers": signed_in,
     "schools:teacher_detail": access(200, analyst=404, nobody=404),  # personal data: not the analyst
     "schools:teacher_edit": school_edit,
@@ -292,6 +293,7 @@ KWARGS = {
     "imports:template": lambda o: {"kind": "results"},
     "imports:detail": lambda o: {"pk": o["batch"].pk},
     "imports:apply": lambda o: {"pk": o["batch"].pk},
+    "schools:import_pick": lambda o: {"pk": o["batch"].pk},
     "imports:errors": lambda o: {"pk": o["batch"].pk},
     "imports:changes": lambda o: {"pk": o["batch"].pk},
     "api_keys:revoke": lambda o: {"pk": o["key"].pk},

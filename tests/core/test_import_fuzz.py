@@ -479,7 +479,11 @@ SPECS: dict[str, FuzzSpec] = {
         header=tuple(TEMPLATE_LABELS.values()),
         row=result_row(),
         primary=Result,
-        example=("sch610001", "2024", "ВПР", "Математика", "6", "25", "3", "10", "8", "4", "3,5"),
+        # the optional columns after «Средний балл» (school name and municipality, ЕГЭ extras, ВПР details) empty
+        example=(
+            ("sch610001", "2024", "ВПР", "Математика", "6", "25", "3", "10", "8", "4", "3,5")
+            + ("",) * (len(TEMPLATE_LABELS) - 11)
+        ),
         key=lambda row: (row[0].lower(), row[1], row[2].lower(), row[3].strip().lower(), row[4]),
         options=st.sampled_from(
             [
