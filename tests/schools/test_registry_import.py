@@ -614,3 +614,52 @@ def test_odd_cells_never_crash_and_a_refused_file_writes_nothing(altai, value):
             outcome = run(data, world.region, user=user)
             if outcome.errors:
                 assert snapshot() == state
+
+
+def test_the_command_says_ambiguous_identifiers_and_rows_not_loaded(altai, tmp_path):
+    from django.core.management import call_command
+
+    world, *_rest = altai
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(
+        form_2022_xlsx([FORM_2022[0], School2022(**{**FORM_2022[2].__dict__, "oge": 5811, "inn": None})])
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_schools", str(path), "--region", world.region.name, stdout=out, stderr=err)
+    assert err.getvalue().splitlines()[-2:] == [
+        "ВНИМАНИЕ: идентификаторы, которые файл даёт нескольким школам, не присвоены ни одной (1):",
+        f'  Код РЦОИ (ОГЭ) 5811 указан у двух школ (лист «{SHEET_2022_GENERAL}»): «МБОУ "Воеводская сош"» '
+        '(логин «edu224052», строка 2) и «МБОУ "Побединская СОШ"» (логин «edu224058», строка 3); '
+        "не присвоен ни одной.",
+    ]
+    assert "неоднозначных идентификаторов: 1; не загружено строк: 0." in out.getvalue()
+
+    path = tmp_path / "form2021.xlsx"
+    path.write_bytes(form_2021_xlsx([School2021("ksh220099", "КГБОУ «Дальняя школа»", "", "с. Дальнее")]))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_schools", str(path), "--region", world.region.name, stdout=out, stderr=err)
+    assert err.getvalue().splitlines()[-2:] == [
+        "ВНИМАНИЕ: не загружены (1): школа не найдена и муниципалитет не определён:",
+        f"  лист «{SHEET_2021}», строка 2: школа «КГБОУ «Дальняя школа»» (логин «ksh220099») не найдена в "
+        "реестре, и по адресу «с. Дальнее» муниципалитет не определён — строка не загружена.",
+    ]
+
+
+def test_the_preview_page_lists_ambiguous_identifiers_and_rows_not_loaded(altai, client):
+    world, *_rest = altai
+    user = world.users["regional_methodist"]
+    lost = School2021("ksh220099", "КГБОУ «Дальняя школа»", "", "с. Дальнее")
+    batch = import_batch_create(
+        kind="schools", file=io.BytesIO(form_2021_xlsx([lost])), name="f.xlsx", region=world.region, user=user
+    )
+    client.force_login(user)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "Не загружены: школа не найдена и муниципалитет не определён (1)" in page
+    assert "по адресу «с. Дальнее» муниципалитет не определён — строка не загружена." in page
+    form = [FORM_2022[0], School2022(**{**FORM_2022[2].__dict__, "oge": 5811, "inn": None})]
+    batch = import_batch_create(
+        kind="schools", file=io.BytesIO(form_2022_xlsx(form)), name="f.xlsx", region=world.region, user=user
+    )
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "Идентификаторы, которые файл даёт нескольким школам (1)" in page
+    assert "Код РЦОИ (ОГЭ) 5811 указан у двух школ" in page
