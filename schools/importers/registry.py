@@ -62,6 +62,7 @@ class _Decision:
     entry: RegistryEntry
     school_id: int | None = None  # None: a school to create
     matched_by: str = ""  # «по идентификатору», «по цифрам логина», «по наименованию»
+    via: str = ""  # the identifiers that found the school: «Код РЦОИ (ОГЭ) «5811»»
     municipality_id: int | None = None  # for a school to create: an existing municipality …
     new_municipality: str = ""  # … or one to create (its name)
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) to attach
@@ -208,6 +209,7 @@ def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], fi
     # give one identifier to two schools, and a school met twice.
     claims: dict[tuple[str, str], tuple[object, str]] = {}
     seen_schools: dict[object, str] = {}
+    seen_logins: dict[object, str] = {}
     new_codes = {}
     for entry in parsed.entries:
         if entry.errors:
@@ -230,14 +232,14 @@ def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], fi
             decision.school_id if decision.school_id is not None else f"new:{entry.login.lower()}"
         )
         if target in seen_schools:
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    f"Школа {_describe(directory, decision.school_id, entry)} уже встречалась: {seen_schools[target]}.",
-                    sheet=entry.sheet,
+            message = f"Школа {_describe(directory, decision.school_id, entry)} уже встречалась: {seen_schools[target]}."
+            if decision.via and seen_logins.get(target, entry.login.lower()) != entry.login.lower():
+                # Another school of the file (its own login) found through a code the registry gives to that one.
+                message = (
+                    f"Строка о школе «{_short(entry)}» (логин «{entry.login}») указывает {decision.via} на школу "
+                    f"{directory.describe(decision.school_id)}, которая уже встречалась: {seen_schools[target]}."
                 )
-            )
+            errors.append(RowError(line, "", message, sheet=entry.sheet))
             continue
         if decision.school_id is None:
             if not _place_new(plan, decision, entry, line, region, may_create_municipality, errors):
@@ -320,6 +322,7 @@ def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], fi
             attach.extend(_names_to_attach(entry, schools[decision.school_id], held_names))
         decision.identifiers = attach
         seen_schools[target] = f"{entry.where}"
+        seen_logins[target] = entry.login.lower()
         if parsed.year is not None and entry.context:
             decision.context = dict(entry.context)
         plan.decisions.append(decision)
@@ -405,7 +408,10 @@ def _resolve(
     if found:
         (school_id,) = found
         return _Decision(
-            entry=entry, school_id=school_id, matched_by=BY_DIGITS if by_digits else BY_IDENTIFIER
+            entry=entry,
+            school_id=school_id,
+            matched_by=BY_DIGITS if by_digits else BY_IDENTIFIER,
+            via=", ".join(found[school_id]),
         )
     municipality_id = directory.municipality(entry.municipality) if entry.municipality else None
     if municipality_id is None and entry.address:
