@@ -309,13 +309,16 @@ MB = 1024 * 1024
 # Rows × columns of a sheet's used range. Department files are thousands to tens of thousands of rows: a
 # region's results ~30,000 rows × 15 columns (0.45 M cells), a diagnostics export 20,000 teachers × ~40
 # columns (0.8 M); the portal's own results template at 100,000 rows × 11 columns is 1.1 M (bench/import.py).
-# calamine holds the grid while it reads (measured with Django loaded: 1.1 M cells of numbers and codes peak at
-# 233 MB, 2 M at 306 MB), so 1.2 M keeps an accepted file within 300 MB; larger tables go as CSV, read row by
-# row. tests/core/test_xlsx_limits.py measures the largest accepted ones.
-XLSX_MAX_CELLS = 1_200_000
-# Text held by the cells, a shared string counted at every use (calamine copies it): 32 bytes a cell on average
-# at the cell limit, where real tables hold codes, names and numbers.
-XLSX_MAX_TEXT_BYTES = 32 * MB
+# The largest are ФИС ОКО's ВПР participant protocols of a region (issue #19): the real 2020 one of Altai is
+# 25,908 rows × 50 columns (1.3 M), the issue's goal 30,000 pupils; so 31,000 rows × 60 columns (1.86 M): a
+# protocol of 30,000 pupils with its header and ~60 columns of tasks. calamine holds the grid while it reads:
+# measured (#19, VmHWM of the reading process with Django loaded, tests/core/test_xlsx_limits.py) at these
+# limits — 31,000 × 60, 44 MB of text from 200,000 shared strings — 294 MB; larger tables go as CSV, read row
+# by row.
+XLSX_MAX_CELLS = 1_860_000
+# Text held by the cells, a shared string counted at every use (calamine copies it): the real 2020 protocol
+# writes ~1,300 bytes of the pupil's ФИС ОКО «groups» in every row (35.7 MB over 25,908 rows), hence 48 MB.
+XLSX_MAX_TEXT_BYTES = 48 * MB
 # The shared strings part (calamine keeps the whole table in memory)…
 XLSX_MAX_SHARED_STRINGS_BYTES = 16 * MB
 # …and the whole archive unpacked: a 50 MB upload (IMPORT_MAX_UPLOAD_MB) of real data unpacks to ~10 times that.
@@ -646,7 +649,7 @@ def _too_many_cells(name: str, rows: int, columns: int) -> str:
         f"Лист «{name}» слишком большой: его данные занимают {_thousands(rows)} "
         f"{plural(rows, 'строку', 'строки', 'строк')} × {_thousands(columns)} "
         f"{plural(columns, 'столбец', 'столбца', 'столбцов')} или больше, а из файла Excel читается не больше "
-        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 24\u00a0000 строк × 50 столбцов). Удалите лишнее (и "
+        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 31\u00a0000 строк × 60 столбцов). Удалите лишнее (и "
         "значения далеко за таблицей), разделите файл на части или сохраните его как CSV — CSV читается любого "
         "размера."
     )

@@ -517,3 +517,29 @@ def test_a_protocol_that_changes_only_the_term_comparison_updates_the_details(wo
     import_batch_apply(batch=batch, user=world.users["methodist"])
     assert stored() == EXPECTED
     assert stored_details()[1] == ("sch610002", SCORES_2, 0, 2, 0, 0, 0)
+
+
+def test_a_work_with_variant_0_and_no_score_is_neither_a_participant_nor_absent_and_is_listed(world, scale):
+    """The real 2021 protocol of Altai, row 14927: variant «0», «всего баллов» empty, but a term mark, a class and
+    marks per task — the pupil wrote, ФИС ОКО scored nothing. Left out of the counts, named in the sheet report."""
+    pupils = [*PUPILS[:2], ("sch610001", "0", None, "4"), *PUPILS[2:]]  # file row 4
+    batch = upload(protocol_2021(pupils), "Проведение работы по математике, 5 класс. ВПР 2024.xlsx", world)
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    (sheet,) = batch.stats["sheets"]
+    assert sheet["rows"] == 10
+    assert sheet["origins"]["Не учтены"] == (
+        "1 работа с вариантом «0» и без первичного балла — не оценены ФИС ОКО: ни в участниках, ни в "
+        "отсутствовавших (строка 4)"
+    )
+
+
+def test_a_work_with_variant_0_counts_when_it_has_a_score():
+    labels = {"login": "логин школы", "total": "всего баллов", "term": "отметка"}
+    rows = [(2, "sch1", "0", "", "4"), (3, "sch1", "0", "12", "4"), (4, "sch1", "0", "", "")]
+    schools, errors, read = tally(iter(rows), SCALE, labels)
+    assert errors == []
+    assert read == 3
+    school = schools["sch1"]
+    assert (school.participants, school.marks, school.unscored, school.absent) == (1, [0, 0, 1, 0], [2, 4], 0)

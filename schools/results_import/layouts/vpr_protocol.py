@@ -30,7 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from core.plural import plural
 from core.tabular import RowError, TableError, cell_text, normalise_header
+from schools.subjects import normalise_subject
 
 from .base import Layout, Row, Source
 from .template import TEMPLATE_LABELS, in_template_order
@@ -41,6 +43,13 @@ DETAILS_KEY = "vpr_details"  # the template column that carries a school's distr
 ABSENT = "отсутствовал"  # the variant cell of a pupil who did not write the work
 NO_MARK = ("", "нет отметки", "нет", "0", "-")  # the term-mark cells that mean «no mark»
 TERM_MARKS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+# The variant cell of a work ФИС ОКО did not score. Decided from the real 2021 protocol of Altai (5 кл.,
+# математика), row 14927, the only such row among 26,139: variant «0», «всего баллов» empty — yet the pupil has a
+# term mark, a gender, a class and a mark per task (0/1, «X», «H»), where the absent pupils around it (row 14932)
+# have «отсутствовал» and nothing else. So the pupil wrote, but no variant was entered and ФИС ОКО computed no
+# primary score (the variants are 1, 2, …). Such a work is neither a participant (no score, no ВПР mark) nor absent:
+# it is left out of the counts and listed in the sheet's report («Не учтены»), never dropped silently.
+NO_VARIANT = "0"
 MAX_SCORE = 1000  # a primary score beyond any ВПР's maximum is a typo, not a pupil (ВПР maxima are 10–60)
 
 
@@ -65,8 +74,8 @@ class Scale:
 
 
 def scale_key(year: int, subject: str, grade: int) -> tuple[int, str, int]:
-    """The scales' key: subject names compare as schools.subjects.normalise_subject does."""
-    return year, re.sub(r"\s+", " ", subject.replace("ё", "е").replace("Ё", "Е")).strip().lower(), grade
+    """The scales' key: subject names compare as schools.subjects.normalise_subject does (VprScale.subject_key)."""
+    return year, normalise_subject(subject), grade
 
 
 def scale_problem(three: int, four: int, five: int, max_score: int) -> str:
@@ -282,6 +291,7 @@ class SchoolTally:
     scores: list[int]  # pupils by primary score 0…max
     term: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # lower, same, higher, no term mark
     absent: int = 0
+    unscored: list[int] = field(default_factory=list)  # lines of works ФИС ОКО did not score (see NO_VARIANT)
 
     @property
     def participants(self) -> int:
@@ -339,6 +349,9 @@ def tally(
         absent = variant and not variant.isdigit() and normalise_header(variant) == ABSENT
         if absent or not (variant or score_text or term_text.strip()):
             school.absent += 1
+            continue
+        if variant == NO_VARIANT and not score_text:
+            school.unscored.append(line)
             continue
         if not score_text.isdecimal() or int(score_text) > MAX_SCORE:
             message = (
@@ -445,6 +458,14 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
         sheet,
     )
     report.rows = read
+    unscored = sorted(line for school in schools.values() for line in school.unscored)
+    if unscored:
+        shown = ", ".join(str(line) for line in unscored[:20]) + (" …" if len(unscored) > 20 else "")
+        report.origins["Не учтены"] = (
+            f"{len(unscored)} {plural(len(unscored), 'работа', 'работы', 'работ')} с вариантом «0» и без "
+            f"первичного балла — не оценены ФИС ОКО: ни в участниках, ни в отсутствовавших "
+            f"({plural(len(unscored), 'строка', 'строки', 'строк')} {shown})"
+        )
     for error in errors:
         yield error.row, (), (error,)
     if errors:
