@@ -893,12 +893,13 @@ def iter_xlsx(stream: IO[bytes], columns: tuple[Column, ...]) -> Iterator[tuple[
 #
 # calamine builds EVERY sheet of an .xls as a dense grid when the workbook is opened (tried on python-calamine
 # 0.9.1: a 5.6 KB file of one cell at A1 and one at IV65536 took 529 MB on opening, three such sheets 1.5 GB). So
-# the BIFF8 records of the file's «Workbook» stream (olefile reads the compound file) are scanned first, in the
-# stream's order as calamine reads it: the used range of every worksheet (from A1 to its last cell; calamine skips
-# BLANK/MULBLANK cells, so they are not counted), the cell records themselves, and the text the cells hold (a
-# shared string counted at every use, 3 bytes a UTF-16 character at most in UTF-8) — with the .xlsx limits, over
-# the whole workbook since it is built at once. [MS-XLS] 2.4 gives the records: BOF 0x0809 (dt 0x0010 a
-# worksheet), EOF 0x000A, SST 0x00FC + CONTINUE 0x003C, LABELSST 0x00FD, LABEL 0x0204, RSTRING 0x00D6, NUMBER
+# the BIFF8 records of the file's «Workbook» stream (olefile reads the compound file) are scanned first, as
+# calamine reads them (the globals, then each sheet from the offset its BOUNDSHEET8 gives, to its EOF): the range
+# each sheet's DIMENSIONS declares (calamine reserves it) and its used range from A1 (calamine skips BLANK and
+# MULBLANK cells, so they are not counted), the cell records themselves, and the text the cells hold (a shared
+# string counted at every use, 3 bytes a UTF-16 character at most in UTF-8) — with the .xlsx limits, over the
+# whole workbook since it is built at once. [MS-XLS] 2.4 gives the records: BOF 0x0809, EOF 0x000A, BOUNDSHEET8
+# 0x0085, DIMENSIONS 0x0200, SST 0x00FC + CONTINUE 0x003C, LABELSST 0x00FD, LABEL 0x0204, RSTRING 0x00D6, NUMBER
 # 0x0203, RK 0x027E, MULRK 0x00BD, BOOLERR 0x0205, FORMULA 0x0006 and its STRING 0x0207.
 
 XLS_BROKEN = (
@@ -908,7 +909,7 @@ XLS_BROKEN = (
 _XLS_BOF, _XLS_EOF, _XLS_SST, _XLS_CONTINUE, _XLS_FILEPASS = 0x0809, 0x000A, 0x00FC, 0x003C, 0x002F
 _XLS_LABELSST, _XLS_LABEL, _XLS_RSTRING, _XLS_STRING, _XLS_MULRK = 0x00FD, 0x0204, 0x00D6, 0x0207, 0x00BD
 _XLS_CELLS = {0x0203, 0x027E, 0x0205, 0x0006, _XLS_LABELSST, _XLS_LABEL, _XLS_RSTRING}
-_XLS_WORKSHEET = 0x0010
+_XLS_DIMENSIONS, _XLS_BOUNDSHEET = 0x0200, 0x0085
 
 
 def is_xls(stream: IO[bytes]) -> bool:
@@ -982,38 +983,86 @@ def _sst_lengths(parts: list[bytes]) -> list[int]:
 
 
 def measure_xls(data: bytes) -> None:
-    """Refuse an .xls workbook calamine would build over the limits (see above); TableError says why."""
-    size, at = len(data), 0
-    if size < 4 or struct.unpack_from("<H", data, 0)[0] != _XLS_BOF:
+    """Refuse an .xls workbook calamine would build over the limits (see above); TableError says why.
+
+    Read as calamine reads it: the workbook globals from the stream's start to their EOF (the shared strings, and
+    BOUNDSHEET8 records giving each sheet's offset), then each sheet from its own offset to its EOF — not the
+    stream end to end, where one damaged length would hide the sheets behind it from the scan but not from
+    calamine (found by mutating a valid file)."""
+    if len(data) < 4 or struct.unpack_from("<H", data, 0)[0] != _XLS_BOF:
         raise TableError(XLS_BROKEN)
-    dense = cells = text = 0
-    rows = columns = 0  # of the worksheet being read: its used range from A1
-    in_sheet = False
-    sst: list[bytes] | None = None
+    offsets: list[int] = []
     strings: list[int] = []
+    sst: list[bytes] | None = None
+    for kind, body, end in _xls_records(data, 0):
+        if sst is not None:
+            if kind == _XLS_CONTINUE:
+                sst.append(data[body:end])
+                continue
+            strings, sst = _sst_lengths(sst), None
+            if 3 * sum(strings) > XLSX_MAX_SHARED_STRINGS_BYTES:
+                raise TableError(_too_large_archive())
+        if kind == _XLS_SST:
+            sst = [data[body:end]]
+        elif kind == _XLS_FILEPASS:
+            raise TableError(XLS_BROKEN)  # encrypted
+        elif kind == _XLS_BOUNDSHEET and end - body >= 4:
+            offsets.append(struct.unpack_from("<I", data, body)[0])
+        elif kind == _XLS_EOF:
+            break
+    if sst is not None:
+        strings = _sst_lengths(sst)
+    dense = cells = text = 0
+    for offset in offsets:
+        sheet_cells, sheet_text, sheet_dense = _measure_xls_sheet(
+            data, offset, strings, XLSX_MAX_CELLS - dense
+        )
+        dense, cells, text = dense + sheet_dense, cells + sheet_cells, text + sheet_text
+        if dense > XLSX_MAX_CELLS or cells > XLSX_MAX_CELLS:
+            raise TableError(_too_many_xls_cells())
+        if text > XLSX_MAX_TEXT_BYTES:
+            raise TableError(
+                f"В ячейках файла Excel больше {_mb(XLSX_MAX_TEXT_BYTES)} текста: разделите файл на части или "
+                "сохраните его как CSV."
+            )
+
+
+def _xls_records(data: bytes, at: int) -> Iterator[tuple[int, int, int]]:
+    """(type, start of the body, end of the body) of each BIFF record from ``at``; a record past the end of the
+    stream is a damaged file."""
+    size = len(data)
     while at + 4 <= size:
         kind, length = struct.unpack_from("<HH", data, at)
         body, at = at + 4, at + 4 + length
         if at > size:
             raise TableError(XLS_BROKEN)
-        if sst is not None:
-            if kind == _XLS_CONTINUE:
-                sst.append(data[body:at])
-                continue
-            strings, sst = _sst_lengths(sst), None
-            if 3 * sum(strings) > XLSX_MAX_SHARED_STRINGS_BYTES:
-                raise TableError(_too_large_archive())
-        if kind == _XLS_BOF:
-            in_sheet = length >= 4 and struct.unpack_from("<H", data, body + 2)[0] == _XLS_WORKSHEET
-            rows = columns = 0
-        elif kind == _XLS_EOF:
-            if in_sheet:
-                dense += rows * columns
-            in_sheet = False
-        elif kind == _XLS_SST:
-            sst = [data[body:at]]
-        elif kind == _XLS_FILEPASS:
-            raise TableError(XLS_BROKEN)  # encrypted
+        yield kind, body, at
+
+
+def _measure_xls_sheet(data: bytes, offset: int, strings: list[int], room: int) -> tuple[int, int, int]:
+    """(cell records, text bytes, cells reserved and built) of the sheet whose BOF is at ``offset``, read to its
+    EOF; stops counting the grid once it is past ``room``."""
+    if offset + 4 > len(data) or struct.unpack_from("<H", data, offset)[0] != _XLS_BOF:
+        raise TableError(XLS_BROKEN)
+    cells = text = reserved = 0
+    rows = columns = 0  # the used range from A1
+    for kind, body, end in _xls_records(data, offset):
+        length = end - body
+        if kind == _XLS_EOF:
+            break
+        if kind == _XLS_DIMENSIONS:
+            # calamine reserves room for the range a sheet's DIMENSIONS declares ([MS-XLS] 2.4.90: first row,
+            # last row + 1, first column, last column + 1), before any cell: a range declared backwards or beyond
+            # the format made it ask for 1.2 TB (found by mutating a valid file). Counted with the grids.
+            if length == 14:
+                first_row, end_row, first_column, end_column = struct.unpack_from("<IIHH", data, body)
+            elif length == 10:
+                first_row, end_row, first_column, end_column = struct.unpack_from("<HHHH", data, body)
+            else:
+                raise TableError(XLS_BROKEN)
+            if first_row > end_row or first_column > end_column or end_row > 65_536 or end_column > 256:
+                raise TableError(XLS_BROKEN)
+            reserved += (end_row - first_row + 1) * (end_column - first_column + 1)
         elif kind == _XLS_STRING and length >= 2:
             text += 3 * struct.unpack_from("<H", data, body)[0]
         elif kind in _XLS_CELLS or kind == _XLS_MULRK:
@@ -1022,7 +1071,7 @@ def measure_xls(data: bytes) -> None:
             row, column = struct.unpack_from("<HH", data, body)
             count = 1
             if kind == _XLS_MULRK:
-                last = struct.unpack_from("<H", data, at - 2)[0]
+                last = struct.unpack_from("<H", data, end - 2)[0]
                 count, column = max(last - column + 1, 1), max(last, column)
             elif kind == _XLS_LABELSST and length >= 10:
                 index = struct.unpack_from("<I", data, body + 6)[0]
@@ -1031,13 +1080,9 @@ def measure_xls(data: bytes) -> None:
                 text += 3 * struct.unpack_from("<H", data, body + 6)[0]
             cells += count
             rows, columns = max(rows, row + 1), max(columns, column + 1)
-        if dense + rows * columns > XLSX_MAX_CELLS or cells > XLSX_MAX_CELLS:
+        if reserved + rows * columns > room or cells > XLSX_MAX_CELLS:
             raise TableError(_too_many_xls_cells())
-        if text > XLSX_MAX_TEXT_BYTES:
-            raise TableError(
-                f"В ячейках файла Excel больше {_mb(XLSX_MAX_TEXT_BYTES)} текста: разделите файл на части или "
-                "сохраните его как CSV."
-            )
+    return cells, text, reserved + rows * columns
 
 
 def _too_many_xls_cells() -> str:
@@ -1053,7 +1098,7 @@ class XlsWorkbook:
 
     def __init__(self, stream: IO[bytes]):
         measure_xls(_xls_stream(stream))
-        from python_calamine import CalamineError, CalamineWorkbook
+        from python_calamine import CalamineWorkbook
 
         try:
             path = getattr(stream, "name", None)
@@ -1063,17 +1108,27 @@ class XlsWorkbook:
                 stream.seek(0)
                 self._calamine = CalamineWorkbook.from_filelike(stream)
             self.sheet_names = list(self._calamine.sheet_names)
-        except (CalamineError, ValueError, OSError) as error:
+        except BaseException as error:
+            if not _xls_failure(error):
+                raise
             raise TableError(XLS_BROKEN) from error
 
     def rows(self, name: str) -> Iterator[list]:
-        from python_calamine import CalamineError
-
         try:
-            rows = self._calamine.get_sheet_by_name(name).iter_rows()
-        except (CalamineError, ValueError, OSError) as error:
+            yield from self._calamine.get_sheet_by_name(name).iter_rows()
+        except BaseException as error:
+            if not _xls_failure(error):
+                raise
             raise TableError(XLS_BROKEN) from error
-        yield from rows
+
+
+def _xls_failure(error: BaseException) -> bool:
+    """Whether calamine failed on the file: its errors and its panics (a damaged record it indexes past —
+    pyo3's PanicException, a BaseException, found by mutating valid files) are the file's fault; an interrupt
+    or the process's exit stays what it is."""
+    from python_calamine import CalamineError
+
+    return isinstance(error, (CalamineError, ValueError, OSError)) or type(error).__name__ == "PanicException"
 
 
 def read_sheets(stream: IO[bytes], name: str) -> Iterator[tuple[str | None, Iterator[list], int]]:

@@ -368,3 +368,24 @@ def test_an_xls_is_measured_before_calamine_builds_it(world, tmp_path, monkeypat
     # Not an .xls inside: refused with a message, never a crash.
     broken = load(tmp_path, tabular._XLS_SIGNATURE + b"\0" * 600, world, name="broken.xls")
     assert broken.errors[0]["message"] == tabular.XLS_BROKEN
+
+
+def test_an_xls_declaring_a_range_backwards_is_refused_before_calamine_reserves_it(world, tmp_path):
+    """calamine reserves the range a sheet's DIMENSIONS record declares before reading a cell: a first row past
+    the last one made it ask for 1.2 TB and abort the process (found by mutating a valid file)."""
+    import struct
+
+    from core import tabular
+
+    data = bytearray(xls_workbook({"Математика": MATH}))
+    stream = tabular._xls_stream(io.BytesIO(bytes(data)))
+    assert bytes(data[512 : 512 + len(stream)]) == stream  # xlwt writes the «Workbook» stream in one piece
+    at = 0
+    while struct.unpack_from("<H", stream, at)[0] != 0x0200:  # the worksheet's DIMENSIONS
+        at += 4 + struct.unpack_from("<H", stream, at + 2)[0]
+    first_row, end_row = struct.unpack_from("<II", stream, at + 4)
+    assert (first_row, end_row) == (0, len(MATH))
+    struct.pack_into("<I", data, 512 + at + 4, 0x24000000)  # the first row far past the last
+    batch = load(tmp_path, bytes(data), world, name="backwards.xls")
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.errors == [{"row": 0, "column": "", "message": tabular.XLS_BROKEN}]
