@@ -21,6 +21,7 @@ from schools.models import (
     Subject,
 )
 from schools.services import approved_list_create, approved_list_set_inclusion
+from schools.subjects import normalise_subject
 
 from .base import DemoContext, demo_step_register
 
@@ -33,7 +34,7 @@ VPR = {
     8: ["Русский язык", "Математика", "Химия"],
 }
 OGE = ["Русский язык", "Математика", "Обществознание"]
-EGE = ["Русский язык", "Математика профильная"]
+EGE = ["Русский язык", "Математика (профильный уровень)"]  # as the ЕГЭ workbooks and РЦОИ name it
 WEAK = {"Каштановская", "Скосырская", "Парамоновская", "Мостовская"}
 IMPROVING = {"Леоновская", "Грузиновская", "Масаловская"}  # low in 2023–2024, fine since: they left the list
 DECLINING = {"Ермаковская", "Нестеркинская", "Знаменская"}  # one low procedure in 2026: at risk for 2027
@@ -73,9 +74,9 @@ def demo_results(context: DemoContext) -> None:
 
     def procedure(kind: str, subject: str, grade: int, year: int) -> Procedure:
         if subject not in subjects:
-            subjects[subject] = Subject.objects.filter(name=subject).first() or Subject.objects.create(
-                name=subject
-            )
+            subjects[subject] = Subject.objects.filter(
+                normalized_name=normalise_subject(subject)
+            ).first() or Subject.objects.create(name=subject)
         key = (kind, subject, grade, year)
         if key not in procedures:
             procedures[key] = Procedure.objects.get_or_create(
