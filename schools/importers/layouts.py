@@ -221,6 +221,9 @@ class RegistryFile:
     year_origin: str
     entries: list[RegistryEntry]
     sheets: list[SheetReport]
+    # The context fields the file has columns for: a school's context of that year is updated in these only, so a
+    # 2022 form uploaded without one of its sheets never blanks what the other sheet gave.
+    context_keys: frozenset[str] = frozenset(CONTEXT_KEYS)
 
 
 # --- recognising --------------------------------------------------------------------------------------------
@@ -592,6 +595,7 @@ def read_registry(
     layout = CONTEXT_2022 if CONTEXT_2022 in layouts else sorted(layouts)[0]
     entries: dict[str, RegistryEntry] = {}
     order: list[RegistryEntry] = []
+    present: set[str] = set()
     year = None
     origin = ""
     for name, rows, line, header, sheet_layout in opened:
@@ -618,6 +622,7 @@ def read_registry(
         else:
             fields, required = FORM_2022_EDUCATION_FIELDS, ("login", "municipality", "school", "pupils")
         positions = _positions(header, fields)
+        present |= _context_keys(positions)
         report = _report(name, layout, line, header, positions, fields)
         reports.append(report)
         missing = _missing(name, line, positions, fields, required)
@@ -690,7 +695,27 @@ def read_registry(
                 ],
             )
         )
-    return RegistryFile(layout=layout, year=year, year_origin=origin, entries=order, sheets=reports)
+    return RegistryFile(
+        layout=layout,
+        year=year,
+        year_origin=origin,
+        entries=order,
+        sheets=reports,
+        context_keys=frozenset(present),
+    )
+
+
+def _context_keys(positions: dict[str, int]) -> set[str]:
+    """The context fields a sheet's columns give (the 2022 cohorts make «cohort», its pupils and adapted ones)."""
+    keys = {key for key in positions if key in CONTEXT_KEYS}
+    if keys & {"cohort_pupils", "cohort_adapted"}:
+        keys.add("cohort")
+    for cohort in ("cohort_2006", "cohort_2007"):
+        if cohort in positions:
+            keys |= {"cohort", "cohort_pupils"}
+        if f"{cohort}_adapted" in positions:
+            keys |= {"cohort", "cohort_adapted"}
+    return keys
 
 
 _FILE_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")

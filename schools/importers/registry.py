@@ -540,7 +540,9 @@ def _plan_contexts(plan: _Plan) -> None:
         existing = plan.existing_contexts.get(decision.school_id) if decision.school_id else None
         if existing is None:
             decision.context_change = "created"
-        elif any(getattr(existing, key) != _field_value(key, decision.context) for key in CONTEXT_KEYS):
+        elif any(
+            getattr(existing, key) != _field_value(key, decision.context) for key in plan.file.context_keys
+        ):
             decision.context_change = "updated"
         else:
             decision.context_change = "unchanged"
@@ -673,7 +675,7 @@ def _apply(plan: _Plan, region: Region, file_name: str) -> None:
             new_contexts.append(context)
         else:
             changed.append(context)
-        for key in CONTEXT_KEYS:
+        for key in CONTEXT_KEYS if decision.context_change == "created" else plan.file.context_keys:
             setattr(context, key, _field_value(key, decision.context))
         context.source = source[:500]
         context.updated_at = now

@@ -664,3 +664,32 @@ def test_the_preview_page_lists_ambiguous_identifiers_and_rows_not_loaded(altai,
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "Идентификаторы, которые файл даёт нескольким школам (1)" in page
     assert "Код РЦОИ (ОГЭ) 5811 указан у двух школ" in page
+
+
+def _general_only(form: list[School2022]) -> bytes:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(form_2022_xlsx(form)))
+    del workbook["ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО"]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_form_without_one_of_its_sheets_never_blanks_what_the_other_gave(altai):
+    world, _tselinny, _aleysk, voevodskaya, *_rest = altai
+    run(form_2022_xlsx(FORM_2022[:1]), world.region)
+    full = SchoolContext.objects.get(school=voevodskaya, year=2022)
+    assert (full.pupils, full.teachers, full.settlement_size) == (163, 17, 1)
+
+    state = snapshot()
+    again = run(_general_only(FORM_2022[:1]), world.region, name="form_2022.xlsx")
+    assert (counts(again)["contexts_unchanged"], counts(again)["contexts_updated"]) == (1, 0)
+    assert snapshot() == state
+
+    bigger = run(
+        _general_only([_voevodskaya_2022(size="2) 1–5 тыс. человек")]), world.region, name="f_2022.xlsx"
+    )
+    assert counts(bigger)["contexts_updated"] == 1
+    context = SchoolContext.objects.get(school=voevodskaya, year=2022)
+    assert (context.pupils, context.teachers, context.settlement_size) == (163, 17, 2)
