@@ -43,7 +43,12 @@ class MergeReport:
             f"результатов перенесено {self.results_moved}; прочих ссылок {self.links_moved}; "
             f"шкал ВПР с новым ключом {self.scales_rekeyed}; конфликтов {len(self.conflicts)}."
         )
-        return [counts, *self.conflicts]
+        advice = []
+        if self.results_moved or self.procedures_moved or self.procedures_deleted:
+            advice.append(
+                "Результаты перенесены между процедурами: пересчитайте статусы ШНОР (manage.py recompute_flags --all)."
+            )
+        return [counts, *self.conflicts, *advice]
 
     @property
     def changed(self) -> bool:
@@ -135,7 +140,7 @@ def _fold(duplicate, kept, subject_model, procedure_model, result_model, report:
             f"Конфликт: {procedure.kind.code}, {procedure.grade} кл., {procedure.year} — у предметов "
             f"«{kept.name}» (#{kept.pk}) и «{duplicate.name}» (#{duplicate.pk}) есть результаты одних и тех же "
             f"школ ({len(left)}; id школ: {shown}). Оба результата сохранены, предмет «{duplicate.name}» "
-            f"не объединён: оставьте один из результатов и повторите объединение."
+            f"не объединён: оставьте один из результатов и повторите объединение (manage.py merge_subjects)."
         )
 
     for relation in subject_model._meta.get_fields(include_hidden=True):
@@ -177,7 +182,8 @@ def _rekey_scales(get_model, report: MergeReport) -> None:
         if work in targets and targets[work] != scale.pk:
             report.conflicts.append(
                 f"Конфликт: шкала ВПР {scale.year}, «{scale.subject}», {scale.grade} кл. (#{scale.pk}) — "
-                f"та же работа, что шкала #{targets[work]}; её ключ не изменён, оставьте одну из шкал."
+                f"та же работа, что шкала #{targets[work]}; её ключ не изменён: оставьте одну из шкал и "
+                "повторите объединение (manage.py merge_subjects)."
             )
             continue
         targets[work] = scale.pk

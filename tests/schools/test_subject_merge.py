@@ -1,8 +1,11 @@
 """schools.subject_merge: subjects re-keyed by the new synonyms, duplicates merged with their procedures and
 results, true conflicts kept and reported (#19). On PostgreSQL, with exact counts."""
 
+import io
+
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 
 from schools.models import Procedure, ProcedureKind, Result, Subject, VprScale
 from schools.subject_merge import merge_subjects
@@ -170,3 +173,20 @@ def test_the_migration_calls_the_merge_with_historical_models():
     report = merge_subjects(state.apps.get_model)
     assert report.rekeyed == 1 and report.conflicts == []
     assert list(Subject.objects.values_list("normalized_name", "name")) == [("информатика", "Информатика")]
+
+
+def test_the_command_merges_and_says_what_it_did():
+    legacy = legacy_subject("Математика профильного уровня", "математика профильного уровня")
+    maths = Subject.objects.create(name="Математика (профильный уровень)")
+    moved = proc(legacy, year=2025)
+    out = io.StringIO()
+    call_command("merge_subjects", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "Предметы: переименовано или с новым ключом 0, объединено 1; процедур перенесено 1, удалено пустых дублей 0; "
+        "результатов перенесено 0; прочих ссылок 0; шкал ВПР с новым ключом 0; конфликтов 0.",
+        "Результаты перенесены между процедурами: пересчитайте статусы ШНОР (manage.py recompute_flags --all).",
+    ]
+    assert Procedure.objects.get(pk=moved.pk).subject_id == maths.pk
+    out = io.StringIO()
+    call_command("merge_subjects", stdout=out)
+    assert out.getvalue().splitlines()[0] == "Все предметы уже под своими ключами — объединять нечего."
