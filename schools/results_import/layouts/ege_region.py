@@ -16,7 +16,7 @@ was not found here, so it is not cited.
 """
 
 from core.tabular import normalise_header, normalise_text
-from schools.subjects import display_subject, normalise_subject
+from schools.subjects import display_subject
 
 from .base import Layout, Source
 from .region_table import Spec, find_layout, find_title, header_index, read_table
@@ -27,25 +27,6 @@ GRADE = "11"
 BASE_MATHS = "Математика (базовый уровень)"
 SKIP_APPLICATIONS = "заявления на ЕГЭ, не результаты"
 
-# The workbooks' subject headers (after ", чел." and notes in brackets are dropped) -> the portal's names.
-SUBJECTS = {
-    "математика (профиль)": "Математика (профильный уровень)",
-    "математика профильная": "Математика (профильный уровень)",
-    "математика профильного уровня": "Математика (профильный уровень)",
-    "математика (профильный уровень)": "Математика (профильный уровень)",
-    "математика (профильная)": "Математика (профильный уровень)",
-    "математика (база)": BASE_MATHS,
-    "математика базовая": BASE_MATHS,
-    "математика базового уровня": BASE_MATHS,
-    "математика (базовый уровень)": BASE_MATHS,
-    "математика (базовая)": BASE_MATHS,
-    "иностранные языки": "Иностранный язык",
-    "икт": "Информатика",
-    "информатика и икт": "Информатика",
-    "информатика и икт (кегэ)": "Информатика",
-    "информатика (кегэ)": "Информатика",
-    "информатика": "Информатика",
-}
 _NOTES = ("(в т.ч.", "(в том числе")
 
 LABELS = {
@@ -67,7 +48,8 @@ LABELS = {
 
 def subject_name(header: str) -> str:
     """«Математика (профиль), чел.» -> «Математика (профильный уровень)»; «География, чел. (в т.ч. участвовавшие
-    в 2022 году)» -> «География»; «Английский язык (устный)» stays as written (its own exam day and table)."""
+    в 2022 году)» -> «География»; «Английский язык (устный)» -> «Английский язык (устная часть)» (its own exam
+    day and table). The synonyms are schools.subjects' (display_subject)."""
     text = normalise_text(header)
     for note in _NOTES:
         position = text.lower().find(note)
@@ -78,7 +60,8 @@ def subject_name(header: str) -> str:
         if text.lower().endswith(suffix):
             text = text[: -len(suffix)]
     text = text.strip().removesuffix(",").strip()
-    return SUBJECTS.get(normalise_subject(text), display_subject(text))
+    # The workbooks' spellings («Математика (профиль)», «ИКТ», «Иностранные языки») -> the portal's names.
+    return display_subject(text)
 
 
 def field_of(name: str) -> str | None:
