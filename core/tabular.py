@@ -14,6 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
@@ -498,8 +499,8 @@ def _column_number(letters: bytes) -> int:
 # Python step per cell; any other sheet tag by tag (_SheetScan.tag), where cells without «r» are placed.
 _PLAIN_ATTRIBUTES = rb'(?:\s+[\w:]+="[^"<>]*")*'
 _PLAIN_ROW = re.compile(rb'<row r="[0-9]{1,7}"' + _PLAIN_ATTRIBUTES + rb"\s*/?>")
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _PLAIN_ATTRIBUTES + rb"\s*>")
-_PLAIN_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"' + _PLAIN_ATTRIBUTES + rb"\s*/>")
+# A cell, and «/» when it is self-closing (one pass for both: #19, bench/import_vpr.py).
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _PLAIN_ATTRIBUTES + rb"\s*(/?)>")
 _PLAIN_TEXT_CELL = re.compile(
     rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?:\s+[\w:]+="[^"<>]*")*?\st="(s|inlineStr|str|d)"'
     + _PLAIN_ATTRIBUTES
@@ -567,8 +568,9 @@ class _SheetScan:
 
     def plain(self, region: bytes) -> None:
         """A piece made only of plain whole rows and cells: all with «r», so no position depends on another."""
-        cells = _PLAIN_CELL.findall(region)
-        plain = len(cells) + len(_PLAIN_EMPTY_CELL.findall(region)) + len(_PLAIN_ROW.findall(region))
+        found = _PLAIN_CELL.findall(region)
+        cells = [(letters, digits) for letters, digits, empty in found if not empty]
+        plain = len(found) + len(_PLAIN_ROW.findall(region))
         if plain != len(_ROW_OR_CELL.findall(region)) or _REPEATED_R.search(region):
             raise _PlainSheetError  # «r» twice is not XML: the tag by tag scan refuses it
         if not cells:
@@ -585,7 +587,9 @@ class _SheetScan:
         if texts:
             self.add_text(sum(len(content) for kind, content in texts if kind != b"s"))
             indices = _SHARED_INDEX.findall(b"".join(content for kind, content in texts if kind == b"s"))
-            self.add_text(sum(map(self.shared_size, indices)))
+            # Counted per distinct index (C speed), then sized once each: a protocol's 630,000 cells refer to
+            # ~1,700 shared strings (#19, bench/import_vpr.py).
+            self.add_text(sum(self.shared_size(index) * uses for index, uses in Counter(indices).items()))
 
     def tag(self, offset: int, region: bytes) -> None:
         """Any piece, tag by tag, following calamine's cells reader: a <row> or <c> without «r» continues from
