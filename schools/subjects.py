@@ -34,7 +34,7 @@ PROFILE_MATHS = "математика (профильный уровень)"
 BASE_MATHS = "математика (базовый уровень)"
 _PROFILE = {"профиль", "профильная", "профильный", "профильный уровень", "профильного уровня", "проф", "п"}
 _BASE = {"база", "базовая", "базовый", "базовый уровень", "базового уровня", "баз", "б"}
-_EXAM_NOTES = {"егэ", "кегэ"}  # say which exam, not which subject
+_EXAM_NOTES = {"егэ", "кегэ", "огэ", "гвэ", "впр"}  # say which exam, not which subject
 
 INFORMATICS = "информатика"
 _INFORMATICS = {
@@ -122,6 +122,7 @@ def _language(base: str, notes: list[str]) -> str | None:
         language, notes = words[0], [" ".join(words[2:]), *notes]  # «Английский язык устная часть»
     else:
         return None
+    notes = [note for note in notes if note not in _EXAM_NOTES]
     if any(note not in _ORAL | _WRITTEN for note in notes):
         return None
     parts = {note in _ORAL for note in notes}

@@ -190,3 +190,31 @@ def test_the_command_merges_and_says_what_it_did():
     out = io.StringIO()
     call_command("merge_subjects", stdout=out)
     assert out.getvalue().splitlines()[0] == "Все предметы уже под своими ключами — объединять нечего."
+
+
+@pytest.mark.history
+def test_tutor_assignments_and_their_history_follow_the_merged_subject():
+    """A tutor assignment protects its subject (PROTECT): the merge re-points it, and its history rows."""
+    import datetime
+
+    from mentoring.models import Order, TutorAssignment
+    from tests.factories import UserFactory
+
+    ict = legacy_subject("Информатика и ИКТ", "информатика и икт")
+    informatics = Subject.objects.create(name="Информатика")
+    teacher = TeacherFactory()
+    order = Order.objects.create(
+        municipality=teacher.school.municipality, number="12", date=datetime.date(2024, 9, 1)
+    )
+    assignment = TutorAssignment.objects.create(
+        order=order, teacher=teacher, subject=ict, tutor=UserFactory(), start_date=datetime.date(2024, 9, 1)
+    )
+    history = TutorAssignment.history.model.objects.filter(subject_id=ict.pk)
+    assert history.count() == 1
+
+    report = merge_subjects(apps.get_model)
+
+    assert (report.merged, report.links_moved, report.conflicts) == (1, 2, [])
+    assert TutorAssignment.objects.get(pk=assignment.pk).subject_id == informatics.pk
+    assert TutorAssignment.history.model.objects.filter(subject_id=informatics.pk).count() == 1
+    assert list(Subject.objects.values_list("normalized_name", flat=True)) == ["информатика"]
