@@ -362,6 +362,9 @@ def tally(
             errors.append(RowError(line, labels["total"], message, sheet))
             continue
         score = int(score_text)
+        # Over the maximum is the file's error, not the scale's: the real 2021 protocol (5 кл., математика) has
+        # «всего баллов» 21 on row 24901, whose task marks add up to 14; the maximum 20 is the sum of the task
+        # maxima in ФИОКО's description of that work (tasks 1–16: 1,1,1,1,1,2,1,1,2,2,1,1,1,1,1,2).
         if score > scale.max_score:
             errors.append(
                 RowError(
