@@ -18,7 +18,7 @@ from ..models import Region
 from .catalog import Catalog
 from .layouts import open_rows
 from .layouts.base import Row
-from .layouts.template import TEMPLATE_COLUMNS, TEMPLATE_KEYS
+from .layouts.template import TEMPLATE_KEYS, USER_COLUMNS
 from .layouts.vpr_protocol import SCALES_OPTION
 from .validation import BLANK, MAX_COUNT, check_row
 from .vpr_details import VprDetails, load_scales
@@ -39,7 +39,7 @@ _MEAN = re.compile(r"^[0-9]{1,4}(?:[.,][0-9]{1,2})?$")  # a mean score as stored
 class ResultsImporter:
     kind = "results"
     title = "Результаты оценочных процедур"
-    columns = TEMPLATE_COLUMNS
+    columns = USER_COLUMNS
     options = (
         ImportOption("year", "Год (для отчёта ФИС ОКО без заголовка)", int, 2000, 2100),
         ImportOption("grade", "Класс (для отчёта ФИС ОКО без заголовка)", int, 1, 11),
@@ -70,7 +70,7 @@ class ResultsImporter:
 
     def template_rows(self) -> list[list[str]]:
         return [
-            [column.label for column in TEMPLATE_COLUMNS],
+            [column.label for column in USER_COLUMNS],
             ["sch610001", "2024", "ВПР", "Математика", "5", "27", "5", "12", "8", "2", "3,26"],
             ["sch610001", "2024", "ОГЭ", "Русский язык", "9", "31", "2", "", "", "", ""],
             [

@@ -28,6 +28,7 @@ COLUMNS = (
     Column("source", "Источник", required=False),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
+MAX_SUBJECT = VprScale._meta.get_field("subject").max_length or 255
 FIELDS = ("subject", "three_from", "four_from", "five_from", "max_score", "source")
 BOUNDS = {"year": (2015, 2100), "grade": (1, 11), "three_from": (1, 1000), "four_from": (1, 1000)}
 BOUNDS |= {"five_from": (1, 1000), "max_score": (1, 1000)}
@@ -130,6 +131,13 @@ class VprScaleImporter:
             subject = display_subject(values.get("subject", ""))
             if not subject:
                 outcome.add_error(RowError(line, LABELS["subject"], "Обязательное поле не заполнено."))
+            elif len(subject) > MAX_SUBJECT:
+                outcome.add_error(
+                    RowError(
+                        line, LABELS["subject"], f"Слишком длинное название: больше {MAX_SUBJECT} символов."
+                    )
+                )
+                subject = ""
             if len(numbers) < len(BOUNDS) or not subject:
                 continue
             problem = scale_problem(

@@ -31,7 +31,15 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 import core.imports as imports
-from core.imports import IMPORTERS, import_batch_apply, import_batch_confirm, import_batch_submit
+from core.errors import ApplicationError
+from core.imports import (
+    IMPORTERS,
+    NOTHING_TO_CHANGE,
+    changes_nothing,
+    import_batch_apply,
+    import_batch_confirm,
+    import_batch_submit,
+)
 from core.models import ImportBatch
 from core.tabular import parse_date
 from diagnostics import services as diagnostics_services
@@ -47,10 +55,11 @@ from schools.models import (
     School,
     Subject,
     Teacher,
+    VprScale,
 )
 from schools.results_import import importer
 from schools.results_import.layouts import fisoko
-from schools.results_import.layouts.template import TEMPLATE_LABELS
+from schools.results_import.layouts.template import USER_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +154,7 @@ def fz(world, media, no_flags) -> Fuzz:
 # What any import may write: compared, row by row, before and after every step that must not write.
 WATCHED = (
     Region,
+    VprScale,
     Municipality,
     School,
     Subject,
@@ -397,6 +407,24 @@ def course_row(draw) -> list:
 
 
 @st.composite
+def vpr_scale_row(draw) -> list:
+    # Mostly a valid ascending scale; sometimes bounds out of order or beyond the maximum (refused by the rule).
+    three = draw(st.integers(1, 30))
+    four = three + draw(st.integers(-2, 10))
+    five = four + draw(st.integers(-2, 10))
+    return [
+        str(draw(st.integers(2018, 2027))),
+        draw(st.sampled_from(["Математика", "Русский язык", "История", "математика", "Окружающий мир"])),
+        str(draw(st.integers(4, 11))),
+        str(three),
+        str(four),
+        str(five),
+        str(max(five, 1) + draw(st.integers(-1, 15))),
+        draw(st.sampled_from(["", "ФИОКО, рекомендации по переводу баллов"])),
+    ]
+
+
+@st.composite
 def diagnostics_row(draw) -> list:
     # Mostly teachers of the campaign's schools; Соловьёва's school does not take part.
     code, last, first, middle = draw(st.sampled_from(TEACHERS[:4] * 3 + TEACHERS[4:]))
@@ -476,13 +504,13 @@ SPECS: dict[str, FuzzSpec] = {
         key=lambda row: row[0].lower(),
     ),
     "results": FuzzSpec(
-        header=tuple(TEMPLATE_LABELS.values()),
+        header=tuple(column.label for column in USER_COLUMNS),
         row=result_row(),
         primary=Result,
         # the optional columns after «Средний балл» (school name and municipality, ЕГЭ extras, ВПР details) empty
         example=(
             ("sch610001", "2024", "ВПР", "Математика", "6", "25", "3", "10", "8", "4", "3,5")
-            + ("",) * (len(TEMPLATE_LABELS) - 11)
+            + ("",) * (len(USER_COLUMNS) - 11)
         ),
         key=lambda row: (row[0].lower(), row[1], row[2].lower(), row[3].strip().lower(), row[4]),
         options=st.sampled_from(
@@ -558,6 +586,15 @@ SPECS: dict[str, FuzzSpec] = {
         key=lambda row: (row[0], row[1].split()[0]),
         options=_number_option("campaign"),
         valid_options={"campaign": VALID},
+    ),
+    "vpr_scales": FuzzSpec(
+        header=("Год", "Предмет", "Класс", "«3» от", "«4» от", "«5» от", "Максимальный балл", "Источник"),
+        row=vpr_scale_row(),
+        primary=VprScale,
+        # Scales serve every region: only a methodologist with a region-wide grant loads them (VprScalePolicy).
+        users=("regional_methodist",),
+        example=("2026", "Математика", "5", "7", "11", "15", "20", "ФИОКО"),
+        key=lambda row: (row[0], row[1].lower(), row[2]),
     ),
     "roadmap_items": FuzzSpec(
         header=(
@@ -857,6 +894,11 @@ def upload_and_confirm(kind: str, upload: Upload, user, fz: Fuzz) -> ImportBatch
     assert snapshot() == before, "проверка файла (предпросмотр) изменила данные"
     if batch.status == ImportBatch.Status.VALIDATED:
         preview = dict(batch.stats)
+        if changes_nothing(preview):  # the preview said «Файл ничего не изменит»: the confirmation is refused
+            with pytest.raises(ApplicationError, match=re.escape(NOTHING_TO_CHANGE)):
+                import_batch_confirm(batch=batch, user=user)
+            assert snapshot() == before, "отказ в подтверждении изменил данные"
+            return batch
         batch = import_batch_confirm(batch=batch, user=user)
         if batch.status == ImportBatch.Status.APPLIED:
             check_applied(before, preview, batch, kind)
@@ -1089,7 +1131,7 @@ def test_every_column_survives_the_worst_cells(kind, fz):
 # Each was a 500 (an exception out of the upload or the confirmation); the expected outcome is now either an
 # error of the row and column, in Russian, or — for NUL characters, which are dropped on reading — the import.
 
-RESULTS_HEADER = ";".join(TEMPLATE_LABELS.values())
+RESULTS_HEADER = ";".join(column.label for column in USER_COLUMNS)
 TEACHERS_HEADER = ";".join(SPECS["teachers"].header)
 COURSES_HEADER = ";".join(SPECS["courses"].header)
 SCHOOLS_HEADER = ";".join(SPECS["schools"].header)

@@ -144,8 +144,16 @@ def test_template_download(client, world):
     assert response["Content-Disposition"] == 'attachment; filename="shablon-results.xlsx"'
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == HEADER.split(";")
-    assert rows[1] == ["sch610001", "2024", "ВПР", "Математика", "5", "27", "5", "12", "8", "2", "3,26"]
+    # The template's eleven columns, then the optional ones a user may fill; never the portal's internal ones.
+    assert rows[0] == [
+        *HEADER.split(";"),
+        "Наименование ОО",
+        "Муниципалитет",
+        "Высокобалльников (80–99)",
+        "100 баллов",
+    ]
+    assert rows[1][:11] == ["sch610001", "2024", "ВПР", "Математика", "5", "27", "5", "12", "8", "2", "3,26"]
+    assert set(rows[1][11:]) <= {""}
 
 
 # --- the gate ----------------------------------------------------------------------------------------------

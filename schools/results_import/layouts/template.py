@@ -56,6 +56,10 @@ TEMPLATE_COLUMNS = (
 )
 TEMPLATE_LABELS = {column.key: column.label for column in TEMPLATE_COLUMNS}
 TEMPLATE_KEYS = tuple(column.key for column in TEMPLATE_COLUMNS)
+# Columns only the portal's own layouts fill (a protocol's aggregates are computed from its pupils' rows, never
+# typed): a user's file cannot set them — the template's header neither offers nor reads them.
+INTERNAL_KEYS = frozenset({"vpr_details"})
+USER_COLUMNS = tuple(column for column in TEMPLATE_COLUMNS if column.key not in INTERNAL_KEYS)
 
 
 def template_rows(raw: Iterator[list], *, typed: bool, report: SheetReport | None = None) -> Iterator[Row]:
@@ -75,11 +79,11 @@ def template_rows(raw: Iterator[list], *, typed: bool, report: SheetReport | Non
             break
     if header is None:
         raise TableError("Файл пуст: нет строки заголовка.")
-    positions = map_header(header, TEMPLATE_COLUMNS)
+    positions = map_header(header, USER_COLUMNS)
     if report is not None:
-        describe_header(report, line, header, positions, TEMPLATE_COLUMNS)
+        describe_header(report, line, header, positions, USER_COLUMNS)
     width = max(positions.values()) + 1
-    absent = len(positions) < len(TEMPLATE_COLUMNS)
+    absent = len(positions) < len(TEMPLATE_COLUMNS)  # an internal column is always absent
     # An absent column reads the "" appended to each row (index -1).
     pick = itemgetter(*(positions.get(column.key, -1) for column in TEMPLATE_COLUMNS))
     for row in raw:
@@ -105,13 +109,14 @@ def describe_header(
 
 def in_template_order(rows: Iterator[tuple[int, dict[str, str], tuple[RowError, ...]]]) -> Iterator[Row]:
     """A layout's rows (line, values by column key, errors) in the template's column order."""
+    blanks = ("",) * len(TEMPLATE_KEYS)
     for line, values, errors in rows:
-        yield line, tuple(values.get(key, "") for key in TEMPLATE_KEYS), errors
+        yield line, tuple(map(values.get, TEMPLATE_KEYS, blanks)), errors  # values.get(key, "") at C speed
 
 
 def _recognises(header: list[str], texts: list[list[str]]) -> bool:
     try:
-        map_header(header, TEMPLATE_COLUMNS)
+        map_header(header, USER_COLUMNS)
     except TableError:
         return False
     return True
@@ -120,7 +125,7 @@ def _recognises(header: list[str], texts: list[list[str]]) -> bool:
 def header_problem(header: list[str]) -> str:
     """Why ``header`` is not the template's (the message of an unrecognised file names it)."""
     try:
-        map_header(header, TEMPLATE_COLUMNS)
+        map_header(header, USER_COLUMNS)
     except TableError as error:
         return str(error)
     return ""
