@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from .exports import safe_row
+from .exports import FORMULA_STARTS, safe_cell, safe_row
 
 # Changed records shown on the preview page; all of them are in the download.
 ROWS_SHOWN = 200
@@ -64,12 +64,31 @@ class ChangeLog:
         self.listed = 0  # new and changed records, all of them (in the spill file)
         self._spill: Any = None  # a text file on disk (tempfile), opened on the first record listed
         self._writer: Any = None  # csv writer of it
+        # The «было» and «стало» cells of fields a new record does not give (the tail of its line).
+        self._absent: tuple[str, ...] = ("", "") * len(self.fields)
 
     # --- filling -----------------------------------------------------------------------------------------
     def new(self, entity: Sequence, values: dict[str, object], sheet: str | None = None) -> None:
         """A record the import adds, with the values it gets (labels of ``fields``; empty ones are left out)."""
         fields = [[label, EMPTY, display(values[label])] for label in self.fields if label in values]
         self._list(NEW, entity, [field for field in fields if field[2] != EMPTY], sheet)
+
+    def new_values(self, entity: Sequence, values: Sequence, sheet: str | None = None) -> None:
+        """As ``new``, with the values in the order of ``fields`` (the first ``len(values)`` of them; None or ""
+        for none): the hot path of a preview where every record of a large file is new. Past the first
+        ``shown`` records no field list is built: the record's line of the download is written directly, the
+        same line ``new`` writes."""
+        if len(self.rows) < self.shown:
+            self.new(entity, dict(zip(self.fields, values, strict=False)), sheet)
+            return
+        self._counts(sheet)[NEW] += 1
+        self.listed += 1
+        line = [safe_cell(sheet or ""), *map(_entity_cell, entity), STATUS_LABELS[NEW]]
+        for value in values:
+            # A count prints as its digits (never a formula); anything else as ``new`` prints and guards it.
+            line += ("", str(value) if value.__class__ is int and value >= 0 else _new_cell(value))
+        line += self._absent[2 * len(values) :]
+        (self._writer or self._open_spill()).writerow(line)
 
     def changed(
         self,
@@ -115,12 +134,15 @@ class ChangeLog:
         self.listed += 1
         if len(self.rows) < self.shown:
             self.rows.append({"sheet": sheet, "status": status, "entity": entity, "fields": fields})
-        if self._writer is None:
-            # utf-8-sig: Excel reads Cyrillic from a CSV only after a BOM; «;» is what it splits on in Russia.
-            self._spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")  # noqa: SIM115
-            self._writer = csv.writer(self._spill, delimiter=";", lineterminator="\r\n")
-            self._writer.writerow(self.header())
-        self._writer.writerow(csv_line(sheet, status, entity, fields, self.fields))
+        (self._writer or self._open_spill()).writerow(csv_line(sheet, status, entity, fields, self.fields))
+
+    def _open_spill(self) -> Any:
+        """The download's file on disk, with its header: opened on the first record listed."""
+        # utf-8-sig: Excel reads Cyrillic from a CSV only after a BOM; «;» is what it splits on in Russia.
+        self._spill = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._spill, delimiter=";", lineterminator="\r\n")
+        self._writer.writerow(self.header())
+        return self._writer
 
     # --- reading -----------------------------------------------------------------------------------------
     def totals(self) -> dict[str, int]:
@@ -155,6 +177,19 @@ class ChangeLog:
         if self._spill is not None:
             self._spill.close()
             self._spill = self._writer = None
+
+
+def _entity_cell(value) -> str:
+    """What names a record, as its line of the download prints it (display, then made safe)."""
+    if value.__class__ is str and value:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return safe_cell(display(value))
+
+
+def _new_cell(value) -> str:
+    """A new record's value, as its line of the download prints it: empty for none."""
+    shown = display(value)
+    return "" if shown == EMPTY else safe_cell(shown)
 
 
 def csv_header(entities: Iterable[str], fields: Iterable[str]) -> list[str]:

@@ -87,9 +87,8 @@ class Writer:
         key = (procedure_index << 32) | school
         if old is None:
             self.listed_new.add(key)
-            self.changes.new(
-                self._entity(school, procedure_index), dict(zip(VALUE_LABELS, new, strict=True)), sheet
-            )
+            # VALUE_LABELS are the first of the log's fields, in this order: the values go as they are.
+            self.changes.new_values(self._entity(school, procedure_index), new, sheet)
             return
         self.listed_changed.add(key)
         self.changes.changed(

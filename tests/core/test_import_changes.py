@@ -95,6 +95,53 @@ def test_the_log_keeps_the_first_records_and_spills_all_of_them_to_a_file():
     log.close()
 
 
+NEW_VALUES = [
+    (27, 5, None, 12, 0, Decimal("3.26")),
+    (0, 0, "", None, None, None),
+    (-5, 7, True, False, D(2027, 3, 1), Decimal("-1")),  # a negative number would start a formula
+    ("=1+1", "+7", "@a", "-x", "—", "СОШ"),
+    (1, 2),  # the first fields only: the rest are absent
+]
+
+
+@pytest.mark.parametrize("shown", [0, 1, 10])
+def test_new_values_writes_the_records_new_writes(shown):
+    """The hot path of a preview where all is new (new_values) keeps and writes exactly what ``new`` does."""
+    fields = ("Участников", "«2»", "«3»", "«4»", "«5»", "Средний балл", "ВПР: распределение")
+    entities = [("sch1", "ВПР Математика 5"), ("=sch2", ""), ("", "-Процедура"), (None, 17), ("sch5", "В")]
+    sheets = ["Лист 1", None, "=Лист", "", "Лист 1"]
+    logs = []
+    for fast in (False, True):
+        log = ChangeLog(entities=("Код ОО", "Процедура"), fields=fields, shown=shown)
+        for entity, values, sheet in zip(entities, NEW_VALUES, sheets, strict=True):
+            if fast:
+                log.new_values(entity, values, sheet)
+            else:
+                log.new(entity, dict(zip(fields, values, strict=False)), sheet)
+        logs.append(log)
+    (by_new, fast) = logs
+    assert fast.summary() == by_new.summary()
+    assert fast.summary()["listed"] == 5
+    assert len(fast.summary()["rows"]) == min(shown, 5)
+    assert fast.spilled().read() == by_new.spilled().read()
+    lines = list(csv.reader(io.StringIO(fast.spilled().read().decode("utf-8-sig")), delimiter=";"))
+    assert lines[3] == ["'=Лист", "—", "'-Процедура", "новая", "", "'-5", "", "7", "", "да", "", "нет"] + [
+        "",
+        "01.03.2027",
+        "",
+        "'-1,00",
+        "",
+        "",
+    ]
+    assert lines[4] == ["", "—", "17", "новая", "", "'=1+1", "", "'+7", "", "'@a", "", "'-x", "", "", ""] + [
+        "СОШ",
+        "",
+        "",
+    ]
+    for log in logs:
+        log.close()
+
+
 # --- schools ----------------------------------------------------------------------------------------------
 SCHOOLS_HEADER = "Код ОО;Наименование;Муниципалитет;Краткое наименование;Тип;Адрес;Директор"
 SCHOOL_1 = "sch610901;МБОУ «Первая СОШ»;Обливский район;Первая СОШ;СОШ;ул. Ленина, 1;"
