@@ -12,6 +12,7 @@ from schools.results_import.layouts.fisoko import (
     parse_percent,
     parse_report_info,
     recover_count,
+    recovered_count,
     report_rows,
     resolve_report_info,
     school_login,
@@ -43,6 +44,48 @@ def test_two_decimals_recover_every_count_exactly_below_ten_thousand_participant
         for count in range(participants + 1):
             printed = (Decimal(100 * count) / participants).quantize(Decimal("0.01"))  # as ФИС ОКО prints it
             assert recover_count(participants, printed) == count, (participants, count)
+
+
+def test_recovered_count_in_whole_numbers_is_the_decimal_count():
+    """The report's hot path counts in integers; it says what recover_count(parse_percent()) says, or refuses
+    what parse_percent refuses."""
+    texts = [
+        *(f"{hundredths // 100},{hundredths % 100:02d}" for hundredths in range(0, 10_001, 7)),
+        *(
+            "18.52",
+            "18.52 %",
+            " 7,5 ",
+            "100",
+            "100.0",
+            "100.000000000000001",
+            "0.5",
+            "12.5000000000000000005",
+        ),
+        *(
+            "0.000000000000005",
+            "33.333333333333333333333333",
+            "٣٣.٥",
+            "",
+            "abc",
+            "-1",
+            "100.01",
+            "1e2",
+            "18,5,2",
+        ),
+    ]
+    for participants in (None, 0, 1, 2, 3, 27, 999, 9999, 1376010, 999_999_999):
+        for text in texts:
+            try:
+                expected = (
+                    str(recover_count(participants, parse_percent(text))) if participants is not None else ""
+                )
+                if participants is None:
+                    parse_percent(text)
+            except ValueError:
+                with pytest.raises(ValueError):
+                    recovered_count(participants, text)
+                continue
+            assert recovered_count(participants, text) == expected, (participants, text)
 
 
 @pytest.mark.parametrize(

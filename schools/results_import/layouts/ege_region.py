@@ -111,7 +111,8 @@ def _mentions(texts: list[list[str]], word: str) -> bool:
 
 def recognises(header: list[str], texts: list[list[str]]) -> bool:
     """A school column and a municipality column under a title or a header that speaks of ЕГЭ."""
-    return header_index(texts) is not None and _mentions(texts, "егэ")
+    # The word first: it looks at 15 rows, the header search at all the rows peeked.
+    return _mentions(texts, "егэ") and header_index(texts) is not None
 
 
 def skip(texts: list[list[str]], source: Source) -> str | None:

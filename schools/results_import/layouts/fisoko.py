@@ -88,6 +88,9 @@ _GRADE = re.compile(r"(?<!\d)(1[01]|[1-9])\s*(?:-?\s*(?:й|го|ый|ой))?\s*(
 _GRADE_AFTER = re.compile(r"(?:класс|параллель)\s*[:№]?\s*(1[01]|[1-9])(?!\d)", re.IGNORECASE)
 _MAX_SCORE = re.compile(r"максимальный\s+(?:первичный\s+)?балл\s*:?\s*(\d{1,9})(?!\d)", re.IGNORECASE)
 _PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
+_PERCENT_PARTS = re.compile(r"^(\d{1,3})(?:[.,](\d+))?$")  # _PERCENT: the whole part and the fraction
+COUNTS_KEPT = 100_000  # recovered counts a sheet keeps for its next rows (~15 MB at most)
+_EXACT_DECIMALS = 15  # fraction digits counted in whole numbers: 9 + 3 + 15 digits fit Decimal's 28
 # Whole numbers of 9 digits at most: int() reads at most 4300 («²» not at all), the decimal context 28.
 _WHOLE = re.compile(r"^(\d{1,9})(?:[.,]0+)?$")
 _NUMBER = re.compile(r"^\d{1,9}$")
@@ -291,23 +294,28 @@ def report_rows(
         "mean_score": "",
     }
     scanned = 0  # data rows under the header, aggregates included (the sheet's report says how many)
+    login = _LOGIN.match
+    counts: dict[tuple[int | None, str], str] = {}
     for line, cells in _chain(pending, iterator):
         if report is not None and any(cells):
             scanned += 1
             report.rows = scanned
-        if is_report_header(cells):
+        school = login(cells[group_col].strip()) if group_col < len(cells) else None
+        # A school's row whose login cell is its first filled one is no header: only other rows are looked at.
+        if (school is None or (group_col and any(cell.strip() for cell in cells[:group_col]))) and (
+            is_report_header(cells)
+        ):
             continue  # the header repeated (a report pasted page by page)
-        cell = cells[group_col] if group_col < len(cells) else ""
-        school = school_login(cell)
         if school is None:
             continue  # the whole sample, the region, a municipality
         yield _portal_row(
             line,
-            school[0],
+            school.group(1),
             base,
             _pick(cells, participants_col),
             {mark: _pick(cells, pos) for mark, pos in marks.items()},
             REPORT_LABELS,
+            counts,
         )
 
 
@@ -326,6 +334,7 @@ def _origins(found: ReportInfo, info: ReportInfo, header_line: int) -> dict[str,
 
 def flat_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[PortalRow]:
     """Portal rows from the flat table (rows as read with FLAT_COLUMNS)."""
+    counts: dict[tuple[int | None, str], str] = {}
     for line, values in rows:
         base = {
             "year": values.get("year", ""),
@@ -341,6 +350,7 @@ def flat_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[PortalRow]
             values.get("participants", ""),
             {mark: values.get(f"p{mark}", "") for mark in MARKS},
             FLAT_LABELS,
+            counts,
         )
 
 
@@ -351,7 +361,10 @@ def _portal_row(
     participants_text: str,
     percents: dict[str, str],
     labels: dict[str, str],
+    counts: dict[tuple[int | None, str], str] | None = None,
 ) -> PortalRow:
+    """``counts``: the counts recovered so far on the sheet, by (participants, percentage as written) — a
+    region's schools repeat the same few (a class of 25 with 4 % of «5»); at most COUNTS_KEPT are kept."""
     values = {**base, "school_code": login, "participants": participants_text}
     errors: list[RowError] = []
     participants = None
@@ -375,8 +388,14 @@ def _portal_row(
                 errors.append(RowError(line, labels[key], "Не заполнен процент отметок «2»."))
             values[key] = ""
             continue
+        count = counts.get((participants, raw)) if counts is not None else None
+        if count is not None:
+            values[key] = count
+            continue
         try:
-            percent = parse_percent(raw)
+            values[key] = count = recovered_count(participants, raw)
+            if counts is not None and len(counts) < COUNTS_KEPT:
+                counts[(participants, raw)] = count
         except ValueError:
             errors.append(
                 RowError(
@@ -385,9 +404,27 @@ def _portal_row(
                     f"Ожидается процент от 0 до 100 (например, 18,52), указано «{raw[:40]}».",
                 )
             )
-            continue
-        values[key] = str(recover_count(participants, percent)) if participants is not None else ""
     return line, values, tuple(errors)
+
+
+def recovered_count(participants: int | None, text: str) -> str:
+    """``recover_count(participants, parse_percent(text))`` as text ("" without participants; ValueError as
+    parse_percent), in whole numbers: «18,52» is 1852 / 100, and round half up of participants × 1852 / 10,000
+    is (2 × participants × 1852 + 10,000) // 20,000 — exact, as the decimal arithmetic is, while the product
+    keeps within its 28 digits (participants have 9 digits at most; longer fractions go the decimal way)."""
+    cleaned = text.replace("%", "").replace("\u00a0", "").replace(" ", "")
+    match = _PERCENT_PARTS.match(cleaned)
+    if match is None or len(match.group(2) or "") > _EXACT_DECIMALS:
+        percent = parse_percent(text)
+        return str(recover_count(participants, percent)) if participants is not None else ""
+    whole, fraction = match.group(1), match.group(2) or ""
+    scale = 100 * 10 ** len(fraction)
+    hundredths = int(whole + fraction)
+    if hundredths > scale:  # over 100 %
+        raise ValueError(text)
+    if participants is None:
+        return ""
+    return str((2 * participants * hundredths + scale) // (2 * scale))
 
 
 def _pick(cells: list[str], position: int) -> str:
@@ -411,7 +448,17 @@ def _recognises_flat(header: list[str], texts: list[list[str]]) -> bool:
 
 
 def _read_report(rows: Iterator[list], source: Source, options: dict):
-    numbered = ((line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1))
+    # Text cells (most of a report) are cell_text's last case, taken first here.
+    numbered = (
+        (
+            line,
+            [
+                value.replace("\x00", "").strip() if value.__class__ is str else cell_text(value)
+                for value in row
+            ],
+        )
+        for line, row in enumerate(rows, start=1)
+    )
     report = report_rows(
         numbered,
         year=options.get("year"),

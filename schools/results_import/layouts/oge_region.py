@@ -70,10 +70,11 @@ def _mentions(texts: list[list[str]], *words: str) -> bool:
 
 def recognises(header: list[str], texts: list[list[str]]) -> bool:
     """The regional table's header with marks per subject, under a title or a header that speaks of ОГЭ."""
+    # The words first: they look at 15 rows, the header search at all the rows peeked.
     return (
-        header_index(texts) is not None
-        and _mentions(texts, "огэ", "гиа-9")
+        _mentions(texts, "огэ", "гиа-9")
         and not _mentions(texts, "егэ")
+        and header_index(texts) is not None
         and find_layout(texts, SPEC) is not None
     )
 
