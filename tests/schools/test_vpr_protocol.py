@@ -15,7 +15,16 @@ from schools.models import Result, VprResultDetail, VprScale
 from schools.results_import import importer
 from schools.results_import.layouts import vpr_protocol
 from schools.results_import.layouts.base import Source
-from schools.results_import.layouts.vpr_protocol import Scale, tally, work_from
+from schools.results_import.layouts.vpr_protocol import (
+    Scale,
+    Task,
+    TaskMarks,
+    checked_totals,
+    read_marks,
+    tally,
+    work_from,
+    work_tasks,
+)
 
 SCALE = Scale(three=5, four=10, five=15, max_score=20, title="ВПР 2024, Математика, 5 класс")
 
@@ -61,36 +70,52 @@ def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
 
 
 GROUPS = "22-RU-ALT,EAST,VPR_22,vpr2020.ma5,vpr2020.ru5"
+# The task maxima of ВПР 5 кл. математика (ФИОКО's description, as in the real 2021 and 2022 Altai protocols): 20.
+MAXIMA = (1, 1, 1, 1, 1, 2, 1, 1, 2, 2, 1, 1, 1, 1, 1, 2)
+HEADER_2022 = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11.1", "11.2", "12.1", "12.2", "13", "14")
+
+
+def task_marks(score) -> list[str]:
+    """Marks per task adding up to the score (each within its maximum); a task worth 0 at the end as «X» (not
+    attempted), as ФИС ОКО writes it; an absent pupil's tasks empty."""
+    if score is None:
+        return [""] * len(MAXIMA)
+    marks, left = [], score
+    for maximum in MAXIMA:
+        marks.append(min(maximum, left))
+        left -= marks[-1]
+    assert left == 0
+    return [*(str(mark) for mark in marks[:-1]), str(marks[-1]) if marks[-1] else "X"]
 
 
 def protocol_2020() -> bytes:
     """The 2020 layout: English header, ``user`` the login, ``otc`` the term mark, ``var-1`` the variant."""
+    return workbook_bytes({"Sheet1": rows_2020(PUPILS)})
+
+
+def row_marks(marks, line: int, variant: str, score) -> list[str]:
+    """A pupil's task marks: those given for the file's row, else marks adding up to the score."""
+    if marks and line in marks:
+        return list(marks[line])
+    return task_marks(None if variant == "отсутствовал" else score)
+
+
+def rows_2020(pupils, marks=None) -> list[list]:
+    """The 2020 sheet: 16 tasks «a-1-grade»…, «Учебник» where «a-17-grade» would be, trailing «a-18…20-grade»
+    left empty (the real file has 39 such columns); ``marks`` by file row replace a pupil's task marks."""
     header = ["groups", "user", "id", "code", "otc", "gender", "klass", "var-1", "var-2", "sum"]
-    header += [f"a-{n}-grade" for n in range(1, 4)] + ["Учебник"]
+    header += [f"a-{n}-grade" for n in range(1, 17)] + ["Учебник"] + [f"a-{n}-grade" for n in range(18, 21)]
     rows = [header]
-    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+    for number, (login, variant, score, term) in enumerate(pupils, start=1):
+        tasks = row_marks(marks, number + 1, variant, score)
         rows.append(
-            [
-                GROUPS,
-                login,
-                number,
-                60000 + number,
-                term,
-                "м",
-                "нет",
-                variant,
-                None,
-                score,
-                "1",
-                "0",
-                "X",
-                None,
-            ]
+            [GROUPS, login, number, 60000 + number, term, "м", "нет", variant, None, score, *tasks, None]
+            + [None] * 3
         )
-    return workbook_bytes({"Sheet1": rows})
+    return rows
 
 
-def protocol_2021(pupils=PUPILS) -> bytes:
+def protocol_2021(pupils=PUPILS, marks=None) -> bytes:
     """The 2021 layout: Russian header, every cell text (as ФИС ОКО exported it)."""
     header = [
         "логин школы",
@@ -102,8 +127,7 @@ def protocol_2021(pupils=PUPILS) -> bytes:
         "класс",
         "вариант",
         "всего баллов",
-        "балл за 1",
-        "балл за 2",
+        *(f"балл за {n}" for n in range(1, 17)),
         "Учебник",
         "Др.уч. автор",
         "Др.уч. название",
@@ -121,8 +145,7 @@ def protocol_2021(pupils=PUPILS) -> bytes:
                 "НЕТ",
                 variant,
                 None if score is None else str(score),
-                "1",
-                "0",
+                *row_marks(marks, number + 1, variant, score),
                 "Никольский С.М. и др. Математика 5 класс",
                 None,
                 None,
@@ -131,7 +154,7 @@ def protocol_2021(pupils=PUPILS) -> bytes:
     return workbook_bytes({"Sheet": rows})
 
 
-def protocol_2022() -> bytes:
+def protocol_2022(marks=None) -> bytes:
     """The 2022 layout: sheets «Классы» (no results) and «Протокол» (tasks as «1 (1б)», «Итого баллов»)."""
     place = ["22", "reg220000 | Алтайский край", "reg22_m001 | Алейский муниципальный район"]
     classes = [
@@ -166,9 +189,7 @@ def protocol_2022() -> bytes:
             "Дата загрузки",
             "Код",
             "Вариант",
-            "1 (1б)",
-            "2 (2б)",
-            "11.1 (1б)",
+            *(f"{task} ({maximum}б)" for task, maximum in zip(HEADER_2022, MAXIMA, strict=True)),
             "Наименование класса",
             "Пол",
             "Отметка за предыдущий триместр/ четверть/полугодие",
@@ -186,9 +207,10 @@ def protocol_2022() -> bytes:
                 "17.03.2024 05:09:18",
                 50000 + number,
                 variant if variant == "отсутствовал" else int(variant),
-                1,
-                0,
-                "X",
+                *(
+                    int(mark) if mark.isdigit() else mark or None
+                    for mark in row_marks(marks, number + 1, variant, score)
+                ),
                 "нет",
                 "м",
                 int(term) if term and term.isdigit() else term,
@@ -225,7 +247,7 @@ def test_the_work_comes_from_the_options_the_upload_date_or_the_file_name(option
 def test_pupils_are_counted_per_school_by_the_scale():
     labels = {"login": "user", "total": "sum", "term": "otc"}
     rows = [
-        (n, login, variant, "" if score is None else str(score), term or "")
+        (n, login, variant, "" if score is None else str(score), term or "", ())
         for n, (login, variant, score, term) in enumerate(PUPILS, start=2)
     ]
     schools, errors, read = tally(iter(rows), SCALE, labels)
@@ -247,11 +269,11 @@ def test_a_bad_pupil_row_names_its_row_and_column():
         "term": "отметка за предыдущую четверть/триместр",
     }
     rows = [
-        (2, "sch1", "1", "21", "4"),
-        (3, "sch1", "1", "", "4"),
-        (4, "sch1", "1", "7", "отл"),
-        (5, "", "1", "7", "4"),
-        (6, "sch1", "", "", ""),  # a line with nothing written: did not write the work
+        (2, "sch1", "1", "21", "4", ()),
+        (3, "sch1", "1", "", "4", ()),
+        (4, "sch1", "1", "7", "отл", ()),
+        (5, "", "1", "7", "4", ()),
+        (6, "sch1", "", "", "", ()),  # a line with nothing written: did not write the work
     ]
     schools, errors, read = tally(iter(rows), SCALE, labels, "Лист1")
     assert (read, schools["sch1"].absent, schools["sch1"].participants) == (5, 1, 0)
@@ -537,9 +559,174 @@ def test_a_work_with_variant_0_and_no_score_is_neither_a_participant_nor_absent_
 
 def test_a_work_with_variant_0_counts_when_it_has_a_score():
     labels = {"login": "логин школы", "total": "всего баллов", "term": "отметка"}
-    rows = [(2, "sch1", "0", "", "4"), (3, "sch1", "0", "12", "4"), (4, "sch1", "0", "", "")]
+    rows = [(2, "sch1", "0", "", "4", ()), (3, "sch1", "0", "12", "4", ()), (4, "sch1", "0", "", "", ())]
     schools, errors, read = tally(iter(rows), SCALE, labels)
     assert errors == []
     assert read == 3
     school = schools["sch1"]
     assert (school.participants, school.marks, school.unscored, school.absent) == (1, [0, 0, 1, 0], [2, 4], 0)
+
+
+# --- the total checked against the task marks (#19 §3.4: the real Altai 2020 rows 1704/1803, 2021 row 24901) -------
+THREE = [Task("a-1-grade"), Task("a-2-grade"), Task("a-3-grade")]
+ALL_THREE = frozenset({0, 1, 2})
+TASKS_2022 = [Task("1 (1б)", 1), Task("6 (2б)", 2)]
+
+
+@pytest.mark.parametrize(
+    ("cells", "tasks", "work", "expected"),
+    [
+        (("1", "0", "1"), THREE, ALL_THREE, TaskMarks(given=True, total=2)),
+        (("1", "X", "не пройд."), THREE, ALL_THREE, TaskMarks(given=True, total=1)),
+        (("х", "H", "2"), THREE, ALL_THREE, TaskMarks(given=True, total=2)),  # Cyrillic «х», Latin «H»
+        (("", "", ""), THREE, ALL_THREE, TaskMarks()),
+        (
+            ("1", "", "1"),
+            THREE,
+            ALL_THREE,
+            TaskMarks(given=True, problem="не выставлены баллы за задания «a-2-grade»", incomplete=True),
+        ),
+        (
+            ("1", "-1", "1"),
+            THREE,
+            ALL_THREE,
+            TaskMarks(given=True, problem="балл за задание «a-2-grade» не прочитан: «-1»"),
+        ),
+        (("1", "1", ""), THREE, frozenset({0, 1}), TaskMarks(given=True, total=2)),  # a-3 not of the work
+        (("1", "1", "2"), THREE, frozenset({0, 1}), TaskMarks(given=True, total=4)),  # yet its mark counts
+        (("1", "2"), TASKS_2022, frozenset({0, 1}), TaskMarks(given=True, total=3)),
+        (
+            ("2", "0"),
+            TASKS_2022,
+            frozenset({0, 1}),
+            TaskMarks(
+                given=True,
+                error="Балл за задание 2 больше максимального (1), указанного в заголовке.",
+                column="1 (1б)",
+            ),
+        ),
+    ],
+)
+def test_task_marks_are_summed_when_each_is_a_mark(cells, tasks, work, expected):
+    assert read_marks(cells, tasks, work) == expected
+
+
+def test_the_work_s_tasks_are_those_filled_in_most_rows():
+    rows = [("1", "0", ""), ("1", "", "2"), ("", "", ""), ("0", "1", "")]
+    assert work_tasks(rows) == frozenset({0, 1})
+
+
+def marks_with(*cells: str) -> tuple[str, ...]:
+    return (*cells, *["0"] * (len(MAXIMA) - len(cells)))
+
+
+def test_the_total_is_checked_against_the_task_marks():
+    labels = {"login": "логин школы", "total": "всего баллов", "term": "отметка"}
+    tasks = [Task(f"балл за {n}") for n in range(1, 17)]
+    gap = marks_with("1", "", "1", "1", "1", "2", "1", "1", "2", "2")  # 12 by tasks, «балл за 2» not entered
+    rows = [
+        (2, "sch1", "1", "", "4", tuple(task_marks(8))),  # the real 2020 row 1803: «sum» empty
+        (3, "sch1", "1", "21", "4", tuple(task_marks(14))),  # the real 2021 row 24901
+        (4, "sch1", "2", "15", "5", tuple(task_marks(15))),
+        (5, "sch1", "1", "16", "4", gap),  # the real 2020 row 1801: the file's total kept, said so
+        (6, "sch1", "1", "", "3", gap),  # the real 2020 row 1704: no total, marks incomplete — not counted
+        (7, "sch1", "1", "", "3", marks_with("1", "-1")),  # the real 2020 row 2872 has «-1»; no total here
+        (8, "sch1", "1", "", "3", marks_with(*["2"] * 11)),  # 22 by tasks: over the maximum
+        (9, "sch1", "отсутствовал", "", "3", tuple(task_marks(None))),
+    ]
+    schools, errors, read = tally(iter(rows), SCALE, labels, "Лист1", tasks)
+    assert read == 8
+    school = schools["sch1"]
+    assert (school.participants, school.marks, school.absent) == (4, [0, 1, 1, 2], 1)
+    assert [n for n, count in enumerate(school.scores) for _ in range(count)] == [8, 14, 15, 16]
+    assert (school.restored, school.replaced, school.unchecked, school.unknown) == (
+        [(2, 8)],
+        [(3, 21, 14)],
+        [5],
+        [6],
+    )
+    assert errors == [
+        RowError(
+            7,
+            "всего баллов",
+            "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»); балл за задание "
+            "«балл за 2» не прочитан: «-1».",
+            "Лист1",
+        ),
+        RowError(
+            8,
+            "всего баллов",
+            "Сумма баллов за задания 22 больше максимального (20) по шкале «ВПР 2024, Математика, 5 класс».",
+            "Лист1",
+        ),
+    ]
+    assert checked_totals(schools.values(), "всего баллов") == {
+        "Итог восстановлен по заданиям": "1 строка: «всего баллов» пуст, взята сумма баллов за задания — строка 2 — 8",
+        "Итог не совпал с суммой заданий": "1 строка: строка 3 — 21 в файле, 14 по заданиям; взята сумма",
+        "Итог не сверен с заданиями": (
+            "1 строка: баллы за задания неполны или не прочитаны, взят «всего баллов» из файла (строки 5)"
+        ),
+        "Не учтены без итога": (
+            "1 работа без «всего баллов» и с неполными баллами за задания — балл не определить: ни в участниках, "
+            "ни в отсутствовавших (строка 6)"
+        ),
+    }
+
+
+def test_a_2022_task_mark_over_its_header_s_maximum_is_the_row_s_error():
+    labels = {"login": "пользователь", "total": "итого баллов", "term": "отметка"}
+    rows = [(2, "sch1", "1", "3", "4", ("1", "2")), (3, "sch1", "1", "2", "4", ("2", "0"))]
+    schools, errors, read = tally(iter(rows), SCALE, labels, "Протокол", TASKS_2022)
+    assert (read, schools["sch1"].participants) == (2, 1)
+    assert errors == [
+        RowError(
+            3, "1 (1б)", "Балл за задание 2 больше максимального (1), указанного в заголовке.", "Протокол"
+        )
+    ]
+
+
+def test_a_2020_protocol_with_an_empty_sum_loads_the_sum_of_the_task_marks_and_says_so(world, scale):
+    pupils = [*PUPILS[:1], ("sch610001", "2", None, "3"), *PUPILS[2:]]  # file row 3: «sum» empty, marks for 5
+    data = workbook_bytes({"Sheet1": rows_2020(pupils, marks={3: task_marks(5)})})
+    batch = upload(data, "Математика.xlsx", world, {"year": 2024, "grade": 5, "subject": "Математика"})
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    (sheet,) = batch.stats["sheets"]
+    assert sheet["origins"]["Итог восстановлен по заданиям"] == (
+        "1 строка: «sum» пуст, взята сумма баллов за задания — строка 3 — 5"
+    )
+    assert "Итог не совпал с суммой заданий" not in sheet["origins"]
+
+
+def test_a_2021_total_that_disagrees_with_the_task_marks_gives_way_to_their_sum_and_is_reported(world, scale):
+    pupils = [
+        *PUPILS[:2],
+        ("sch610001", "1", 21, "5"),
+        *PUPILS[3:],
+    ]  # file row 4: 21 in the file, marks for 12
+    batch = upload(
+        protocol_2021(pupils, marks={4: task_marks(12)}),
+        "Проведение работы по математике, 5 класс. ВПР 2024.xlsx",
+        world,
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    (sheet,) = batch.stats["sheets"]
+    assert sheet["origins"]["Итог не совпал с суммой заданий"] == (
+        "1 строка: строка 4 — 21 в файле, 12 по заданиям; взята сумма"
+    )
+
+
+def test_a_2022_task_mark_over_its_maximum_refuses_the_protocol_naming_row_and_column(world, scale):
+    over = task_marks(4)
+    over[0] = "2"  # «1 (1б)»: 2
+    batch = preview(
+        protocol_2022(marks={3: over}), "Математика.xlsx", world, {"grade": 5, "subject": "Математика"}
+    )
+    assert batch.status == ImportBatch.Status.INVALID
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (3, "1 (1б)", "Балл за задание 2 больше максимального (1), указанного в заголовке.")
+    ]
+    assert Result.objects.count() == 0

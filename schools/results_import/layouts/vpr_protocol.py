@@ -26,7 +26,7 @@ the sheet's report. Pure: no ORM.
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -51,6 +51,98 @@ TERM_MARKS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 # it is left out of the counts and listed in the sheet's report («Не учтены»), never dropped silently.
 NO_VARIANT = "0"
 MAX_SCORE = 1000  # a primary score beyond any ВПР's maximum is a typo, not a pupil (ВПР maxima are 10–60)
+
+# --- the task marks ----------------------------------------------------------------------------------------
+# The protocol carries each task's mark beside the total («a-N-grade» 2020, «балл за N» 2021, «N (Mб)» 2022 with
+# the task's maximum M). The pupil's primary score is the sum of the task marks; the file's total is checked against
+# it, because real totals are missing or wrong where the marks are not: the Altai 5 кл. математика protocols (read
+# in full) — 2020: of 22,057 totals 22,041 equal the sum of the «a-N-grade» cells (so those are marks, not flags),
+# rows 1704 and 1803 have marks but no «sum»; 2021: of 23,705 totals 23,697 equal the sum, row 24901 says 21
+# (the scale's maximum is 20) where its marks add up to 14. In the rows that agree, «X» (not attempted), «H» and
+# «не пройд.» (topic not yet taught) count 0 — ФИС ОКО's own sums count them so. An empty task cell among marks
+# is a mark not entered, not a 0: in 2020 the ten rows with such gaps that disagree have a total above the sum by
+# at most the gaps' maxima (row 1801: 16 in the file, 11 by tasks, 4 gaps). Such a row's score is unknown.
+ZERO_MARKS = frozenset({"x", "х", "h", "н", "не пройд.", "не пройд", "не пройдено"})
+_TASK_2020 = re.compile(r"^a-\d+-grade$")
+_TASK_2021 = re.compile(r"^балл за \d+$")
+_TASK_MAXIMUM = re.compile(r"\((\d+)\s*б\)$")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task's column: its header as written and, in 2022, its maximum from the header («3 (2б)» -> 2)."""
+
+    label: str
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskMarks:
+    """What a row's task cells say: the sum when every task of the work has a readable mark."""
+
+    given: bool = False  # any task cell is filled
+    total: int | None = None  # the sum of the marks, when they can be summed
+    problem: str = ""  # why they cannot ('' when they can, or when none is given)
+    incomplete: bool = False  # the only problem is a task left empty (a mark not entered)
+    error: str = ""  # a 2022 mark above its header's maximum: the row's error
+    column: str = ""  # the column of the error
+
+
+def task_columns(header: list[str]) -> list[tuple[int, Task]]:
+    """The task columns of a protocol's header with their positions, in order (2020, 2021 or 2022 naming)."""
+    tasks = []
+    for index, cell in enumerate(header):
+        name = normalise_header(cell)
+        if _TASK_2020.match(name) or _TASK_2021.match(name):
+            tasks.append((index, Task(cell)))
+        elif _TASK_2022.match(name):
+            found = _TASK_MAXIMUM.search(name)
+            tasks.append((index, Task(cell, int(found.group(1)) if found else None)))
+    return tasks
+
+
+def work_tasks(rows: list[tuple[str, ...]]) -> frozenset[int]:
+    """The task columns that belong to the work: filled in more than half of the rows carrying any mark. The 2020
+    export has 39 «a-N-grade» columns for a 16-task work; «a-18-grade» is filled in 17 rows of 22,000."""
+    filled = [row for row in rows if any(row)]
+    width = max((len(row) for row in filled), default=0)
+    return frozenset(
+        index
+        for index in range(width)
+        if 2 * sum(1 for row in filled if index < len(row) and row[index]) > len(filled)
+    )
+
+
+def read_marks(cells: tuple[str, ...], tasks: list[Task], work: frozenset[int]) -> TaskMarks:
+    """A row's task marks summed: non-negative integers, «X»/«H»/«не пройд.» as 0, each within its maximum when
+    the header gives one. A cell that is none of these makes the marks unreadable; an empty task of the work makes
+    them incomplete; a mark above its maximum is an error naming the column."""
+    if not any(cells):
+        return TaskMarks()
+    total = 0
+    gaps = []
+    for index, task in enumerate(tasks):
+        text = cells[index].strip() if index < len(cells) else ""
+        if not text:
+            if index in work:
+                gaps.append(task.label)
+            continue
+        if normalise_header(text) in ZERO_MARKS:
+            continue
+        if not text.isdecimal():
+            return TaskMarks(given=True, problem=f"балл за задание «{task.label}» не прочитан: «{text[:20]}»")
+        mark = int(text)
+        if task.maximum is not None and mark > task.maximum:
+            return TaskMarks(
+                given=True,
+                error=f"Балл за задание {mark} больше максимального ({task.maximum}), указанного в заголовке.",
+                column=task.label,
+            )
+        total += mark
+    if gaps:
+        shown = ", ".join(f"«{label}»" for label in gaps[:5]) + (" …" if len(gaps) > 5 else "")
+        return TaskMarks(given=True, problem=f"не выставлены баллы за задания {shown}", incomplete=True)
+    return TaskMarks(given=True, total=total)
 
 
 @dataclass(frozen=True)
@@ -292,6 +384,14 @@ class SchoolTally:
     term: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # lower, same, higher, no term mark
     absent: int = 0
     unscored: list[int] = field(default_factory=list)  # lines of works ФИС ОКО did not score (see NO_VARIANT)
+    restored: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # (line, sum of tasks): no total in the file
+    replaced: list[tuple[int, int, int]] = field(default_factory=list)  # (line, file's total, sum of tasks)
+    unchecked: list[int] = field(
+        default_factory=list
+    )  # lines whose total could not be checked: marks unreadable
+    unknown: list[int] = field(default_factory=list)  # lines with no total and incomplete marks: not counted
 
     @property
     def participants(self) -> int:
@@ -318,12 +418,14 @@ class SchoolTally:
 
 
 def tally(
-    pupils: Iterator[tuple[int, str, str, str, str]],
+    pupils: Iterator[tuple[int, str, str, str, str, tuple[str, ...]]],
     scale: Scale,
     labels: dict[str, str],
     sheet: str = "",
+    tasks: list[Task] | None = None,
 ) -> tuple[dict[str, SchoolTally], list[RowError], int]:
-    """Count pupils (line, login, variant, score, term mark as text) per school by the scale.
+    """Count pupils (line, login, variant, score, term mark, task marks — as text) per school by the scale; the
+    score is the sum of the task marks where they can be summed (see read_marks), the file's total otherwise.
 
     Returns the schools by login (lower case, in the order first seen), the rows' errors and the pupils read.
     """
@@ -331,7 +433,10 @@ def tally(
     errors: list[RowError] = []
     read = 0
     size = scale.max_score + 1
-    for line, login, variant, score_text, term_text in pupils:
+    tasks = tasks or []
+    rows = list(pupils)
+    work = work_tasks([row[5] for row in rows]) if tasks else frozenset()
+    for line, login, variant, score_text, term_text, cells in rows:
         if not (login or variant or score_text or term_text):
             continue  # an empty row
         read += 1
@@ -353,25 +458,39 @@ def tally(
         if variant == NO_VARIANT and not score_text:
             school.unscored.append(line)
             continue
-        if not score_text.isdecimal() or int(score_text) > MAX_SCORE:
+        marks = read_marks(cells, tasks, work) if cells else TaskMarks()
+        if marks.error:
+            errors.append(RowError(line, marks.column, marks.error, sheet))
+            continue
+        if not score_text and marks.total is None and marks.incomplete:
+            school.unknown.append(line)  # wrote, but neither the file nor the marks give the score
+            continue
+        if (score_text or marks.total is None) and (
+            not score_text.isdecimal() or int(score_text) > MAX_SCORE
+        ):
             message = (
-                "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»)."
+                "Не указан первичный балл участника (а в столбце варианта не «отсутствовал»)"
+                + (f"; {marks.problem}." if marks.problem else ".")
                 if not score_text
                 else f"Ожидается первичный балл — целое число от 0, указано «{score_text[:40]}»."
             )
             errors.append(RowError(line, labels["total"], message, sheet))
             continue
-        score = int(score_text)
+        in_file = int(score_text) if score_text else None
+        score = marks.total if marks.total is not None else in_file
+        assert score is not None  # noqa: S101  (checked above)
         # Over the maximum is the file's error, not the scale's: the real 2021 protocol (5 кл., математика) has
         # «всего баллов» 21 on row 24901, whose task marks add up to 14; the maximum 20 is the sum of the task
-        # maxima in ФИОКО's description of that work (tasks 1–16: 1,1,1,1,1,2,1,1,2,2,1,1,1,1,1,2).
+        # maxima in ФИОКО's description of that work (tasks 1–16: 1,1,1,1,1,2,1,1,2,2,1,1,1,1,1,2). Where the
+        # marks can be summed their sum is taken; a sum over the maximum, or a total over it with no marks to
+        # check it against, stays an error.
         if score > scale.max_score:
+            origin = "Сумма баллов за задания" if marks.total is not None else "Первичный балл"
             errors.append(
                 RowError(
                     line,
                     labels["total"],
-                    f"Первичный балл {score} больше максимального ({scale.max_score}) по шкале "
-                    f"«{scale.title}».",
+                    f"{origin} {score} больше максимального ({scale.max_score}) по шкале «{scale.title}».",
                     sheet,
                 )
             )
@@ -387,6 +506,12 @@ def tally(
                 )
             )
             continue
+        if in_file is None:
+            school.restored.append((line, score))
+        elif score != in_file:
+            school.replaced.append((line, in_file, score))
+        elif marks.problem:
+            school.unchecked.append(line)
         mark = scale.mark(score)
         school.marks[mark - 2] += 1
         school.scores[score] += 1
@@ -434,8 +559,11 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
         "Отметка за предыдущий период": labels["term"],
     }
     date_at = names.index(shape.date) if shape.date and shape.date in names else None
-    width = max(place.values()) + 1
-    first = list(_pupils(rows, line, place, width, date_at))
+    columns = task_columns(header)
+    tasks = [task for _index, task in columns]
+    task_at = [index for index, _task in columns]
+    width = max([*place.values(), *task_at]) + 1
+    first = list(_pupils(rows, line, place, width, date_at, task_at))
     upload_date = next((row[5] for row in first if row[5]), "")
     work = work_from(options, source.file_name, upload_date)
     problem = missing_work(work, upload_date)
@@ -455,10 +583,14 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
         f"«{scale.title}»: «3» от {scale.three}, «4» от {scale.four}, «5» от {scale.five}"
     )
     schools, errors, read = tally(
-        ((number, login, variant, total, term) for number, login, variant, total, term, _date in first),
+        (
+            (number, login, variant, total, term, cells)
+            for number, login, variant, total, term, _date, cells in first
+        ),
         scale,
         labels,
         sheet,
+        tasks,
     )
     report.rows = read
     unscored = sorted(line for school in schools.values() for line in school.unscored)
@@ -469,6 +601,7 @@ def _read(shape: Shape, rows: Iterator[list], source: Source, options: dict) -> 
             f"первичного балла — не оценены ФИС ОКО: ни в участниках, ни в отсутствовавших "
             f"({plural(len(unscored), 'строка', 'строки', 'строк')} {shown})"
         )
+    report.origins.update(checked_totals(schools.values(), labels["total"]))
     for error in errors:
         yield error.row, (), (error,)
     if errors:
@@ -500,10 +633,60 @@ def _place(names: list[str], header: list[str], wanted: str, *, prefix: bool = F
     )
 
 
+def checked_totals(schools: Iterable[SchoolTally], total_label: str) -> dict[str, str]:
+    """The sheet report's lines on the totals checked against the task marks (read_marks): none left unsaid."""
+
+    def lines(found: list[int]) -> str:
+        return ", ".join(str(line) for line in found[:20]) + (" …" if len(found) > 20 else "")
+
+    def rows(count: int) -> str:
+        return f"{count} {plural(count, 'строка', 'строки', 'строк')}"
+
+    tallies = list(schools)
+    restored = sorted(item for school in tallies for item in school.restored)
+    replaced = sorted(item for school in tallies for item in school.replaced)
+    unchecked = sorted(line for school in tallies for line in school.unchecked)
+    unknown = sorted(line for school in tallies for line in school.unknown)
+    found: dict[str, str] = {}
+    if restored:
+        found["Итог восстановлен по заданиям"] = (
+            f"{rows(len(restored))}: «{total_label}» пуст, взята сумма баллов за задания — "
+            + ", ".join(f"строка {line} — {score}" for line, score in restored[:20])
+            + (" …" if len(restored) > 20 else "")
+        )
+    if replaced:
+        found["Итог не совпал с суммой заданий"] = (
+            f"{rows(len(replaced))}: "
+            + "; ".join(
+                f"строка {line} — {in_file} в файле, {score} по заданиям"
+                for line, in_file, score in replaced[:20]
+            )
+            + (" …" if len(replaced) > 20 else "")
+            + "; взята сумма"
+        )
+    if unchecked:
+        found["Итог не сверен с заданиями"] = (
+            f"{rows(len(unchecked))}: баллы за задания неполны или не прочитаны, взят «{total_label}» из файла "
+            f"(строки {lines(unchecked)})"
+        )
+    if unknown:
+        found["Не учтены без итога"] = (
+            f"{len(unknown)} {plural(len(unknown), 'работа', 'работы', 'работ')} без «{total_label}» и с неполными "
+            f"баллами за задания — балл не определить: ни в участниках, ни в отсутствовавших "
+            f"({plural(len(unknown), 'строка', 'строки', 'строк')} {lines(unknown)})"
+        )
+    return found
+
+
 def _pupils(
-    rows: Iterator[list], line: int, place: dict[str, int], width: int, date_at: int | None
-) -> Iterator[tuple[int, str, str, str, str, str]]:
-    """(line, login, variant, score, term mark, upload date) as text, per row after the header."""
+    rows: Iterator[list],
+    line: int,
+    place: dict[str, int],
+    width: int,
+    date_at: int | None,
+    task_at: list[int],
+) -> Iterator[tuple[int, str, str, str, str, str, tuple[str, ...]]]:
+    """(line, login, variant, score, term mark, upload date, task marks) as text, per row after the header."""
     login, variant, total, term = place["login"], place["variant"], place["total"], place["term"]
     for raw in rows:
         line += 1
@@ -520,6 +703,7 @@ def _pupils(
             cell_text(raw[total]),
             cell_text(raw[term]),
             stamp,
+            tuple(cell_text(raw[index]) for index in task_at),
         )
 
 
