@@ -6,7 +6,9 @@ not the ВПР mark. The mark comes from the conversion scale of the work's year
 ``options[SCALES_OPTION]`` (reference data, schools.models.VprScale); a protocol whose scale is missing is refused
 with a message naming it. Per school the layout keeps the participants, marks «2»…«5» (the failed are «2»), the
 mean mark, the distribution of primary scores and how ВПР marks compare with the term marks (понизили /
-подтвердили / повысили / нет отметки) — no row per pupil.
+подтвердили / повысили / нет отметки) — no row per pupil. The primary score is the sum of the pupil's task marks
+where they can be summed; the file's total is checked against it and every total restored, replaced or left
+unchecked is counted in the sheet's report (see read_marks, checked_totals).
 
 Three layouts, as ФИС ОКО exported them:
 
