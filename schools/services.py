@@ -383,6 +383,11 @@ def import_names_pick(*, batch, picks: dict[int, int], user):
     year's file with the same names matches by itself. A pick outranks a namesake; an earlier pick of the same
     name for another school of the same municipality (of the region, when the file gave none) is replaced."""
     policy_for(ImportBatch).require(user, CHANGE, batch)
+    # Refused before anything is kept: the check again below would refuse it after the names were written.
+    if batch.status not in (ImportBatch.Status.VALIDATED, ImportBatch.Status.INVALID):
+        raise ApplicationError(
+            "Файл уже загружен или проверяется: выбор школ не сохранён, обновите страницу."
+        )
     unmatched = batch_unmatched(batch)
     chosen: list[tuple[dict, School]] = []
     for index, school_id in picks.items():
@@ -391,7 +396,11 @@ def import_names_pick(*, batch, picks: dict[int, int], user):
         entry = unmatched[index]
         if school_id not in {candidate["id"] for candidate in entry["candidates"]}:
             raise ApplicationError(f"Школа не из предложенных для «{entry['name']}»: обновите страницу.")
-        school = School.objects.select_related("municipality").get(pk=school_id)
+        school = School.objects.select_related("municipality").filter(pk=school_id).first()
+        if school is None:  # removed since the preview listed it
+            raise ApplicationError(
+                f"Школы, предложенной для «{entry['name']}», больше нет: обновите страницу."
+            )
         if school.municipality.region_id != batch.region_id:
             raise ApplicationError("Школа из другого региона.")
         chosen.append((entry, school))

@@ -521,3 +521,27 @@ def test_identifier_policy_table(world):
         },
         key=lambda identifier: identifier.school.code,
     )
+
+
+def test_preview_pick_keeps_nothing_when_the_file_is_being_checked_or_a_school_is_gone(world, client):
+    rows = [["", "2023", "ЕГЭ", "Русский язык", "11", "9", "1", "Солонецкая школа", "Обливский район"]]
+    batch = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    client.force_login(world.users["regional_methodist"])
+    # a candidate removed since the preview listed it: a message, not a server error
+    batch.stats["unmatched"][0]["candidates"].append({"id": 10**9, "text": "удалена", "code": "x"})
+    batch.save(update_fields=["stats"])
+    response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(10**9)})
+    assert response.status_code == 302
+    assert [m.message for m in response.wsgi_request._messages] == [
+        "Школы, предложенной для «Солонецкая школа», больше нет: обновите страницу."
+    ]
+    # a file being checked again (a second click while the recheck is queued): nothing kept
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PROCESSING)
+    response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(world.school_a2.pk)})
+    assert response.status_code == 302
+    assert [m.message for m in response.wsgi_request._messages] == [  # the first one not shown yet
+        "Школы, предложенной для «Солонецкая школа», больше нет: обновите страницу.",
+        "Файл уже загружен или проверяется: выбор школ не сохранён, обновите страницу.",
+    ]
+    assert SchoolIdentifier.objects.count() == 0
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.PROCESSING
