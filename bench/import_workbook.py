@@ -80,7 +80,15 @@ def write_workbook(path: Path, schools: list[tuple[str, str, int]], sheets: list
         sheet.append(["Максимальный первичный балл: 20"])
         sheet.append([])
         sheet.append(
-            ["Группы участников", "Кол-во ОО", "Кол-во участников", "Распределение групп баллов в %", "", "", ""]
+            [
+                "Группы участников",
+                "Кол-во ОО",
+                "Кол-во участников",
+                "Распределение групп баллов в %",
+                "",
+                "",
+                "",
+            ]
         )
         sheet.append(["", "", "", "2", "3", "4", "5"])
         sheet.append(["Вся выборка", "37489", "1376010", "18.27", "44.89", "27.97", "8.87"])
@@ -89,7 +97,9 @@ def write_workbook(path: Path, schools: list[tuple[str, str, int]], sheets: list
         for login, name, municipality in schools:
             by_municipality.setdefault(municipality, []).append((login, name))
         for municipality, members in sorted(by_municipality.items()):
-            sheet.append([f"Район {municipality}", str(len(members)), "1000", "20.50", "40.50", "30.00", "9.00"])
+            sheet.append(
+                [f"Район {municipality}", str(len(members)), "1000", "20.50", "40.50", "30.00", "9.00"]
+            )
             for login, name in members:
                 participants = rng.randint(5, 60)
                 failed = rng.randint(0, participants // 3)
