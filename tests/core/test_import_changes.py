@@ -142,6 +142,21 @@ def test_new_values_writes_the_records_new_writes(shown):
         log.close()
 
 
+def test_a_long_list_is_written_whole_past_the_lines_gathered_in_memory():
+    log = ChangeLog(entities=("Код ОО",), fields=("Участников", "Адрес"), shown=3)
+    for number in range(2_500):  # SPILL_LINES (1,000) twice and a half
+        if number % 2:
+            log.changed((f"sch{number}",), {"Адрес": ("", f"ул. {number}")}, sheet="Лист")
+        else:
+            log.new_values((f"sch{number}",), (number,), sheet="Лист")
+    lines = list(csv.reader(io.StringIO(log.spilled().read().decode("utf-8-sig")), delimiter=";"))
+    assert len(lines) == 2_501
+    assert lines[1] == ["Лист", "sch0", "новая", "", "0", "", ""]
+    assert lines[2_500] == ["Лист", "sch2499", "изменится", "", "", "—", "ул. 2499"]
+    assert log.summary()["listed"] == 2_500
+    log.close()
+
+
 # --- schools ----------------------------------------------------------------------------------------------
 SCHOOLS_HEADER = "Код ОО;Наименование;Муниципалитет;Краткое наименование;Тип;Адрес;Директор"
 SCHOOL_1 = "sch610901;МБОУ «Первая СОШ»;Обливский район;Первая СОШ;СОШ;ул. Ленина, 1;"
