@@ -17,6 +17,7 @@ from schools.results_import.layouts import vpr_protocol
 from schools.results_import.layouts.base import Source
 from schools.results_import.layouts.vpr_protocol import (
     Scale,
+    SchoolTally,
     Task,
     TaskMarks,
     checked_totals,
@@ -154,7 +155,7 @@ def protocol_2021(pupils=PUPILS, marks=None) -> bytes:
     return workbook_bytes({"Sheet": rows})
 
 
-def protocol_2022(marks=None) -> bytes:
+def protocol_2022(marks=None, pupils=PUPILS) -> bytes:
     """The 2022 layout: sheets «Классы» (no results) and «Протокол» (tasks as «1 (1б)», «Итого баллов»)."""
     place = ["22", "reg220000 | Алтайский край", "reg22_m001 | Алейский муниципальный район"]
     classes = [
@@ -196,7 +197,7 @@ def protocol_2022(marks=None) -> bytes:
             "Итого баллов",
         ]
     ]
-    for number, (login, variant, score, term) in enumerate(PUPILS, start=1):
+    for number, (login, variant, score, term) in enumerate(pupils, start=1):
         protocol.append(
             [
                 login,
@@ -214,7 +215,7 @@ def protocol_2022(marks=None) -> bytes:
                 "нет",
                 "м",
                 int(term) if term and term.isdigit() else term,
-                0 if score is None else score,  # 2022 writes 0 for the absent
+                (0 if variant == "отсутствовал" else None) if score is None else score,  # 0 for the absent
             ]
         )
     return workbook_bytes({"Классы": classes, "Протокол": protocol})
@@ -599,9 +600,22 @@ TASKS_2022 = [Task("1 (1б)", 1), Task("6 (2б)", 2)]
             ("2", "0"),
             TASKS_2022,
             frozenset({0, 1}),
+            TaskMarks(given=True, total=2, over="балл 2 при максимуме 1", column="1 (1б)"),
+        ),
+        (  # the first mark over its maximum is named, each counts
+            ("2", "3"),
+            TASKS_2022,
+            frozenset({0, 1}),
+            TaskMarks(given=True, total=5, over="балл 2 при максимуме 1", column="1 (1б)"),
+        ),
+        (
+            ("2", "?"),
+            TASKS_2022,
+            frozenset({0, 1}),
             TaskMarks(
                 given=True,
-                error="Балл за задание 2 больше максимального (1), указанного в заголовке.",
+                problem="балл за задание «6 (2б)» не прочитан: «?»",
+                over="балл 2 при максимуме 1",
                 column="1 (1б)",
             ),
         ),
@@ -620,30 +634,48 @@ def marks_with(*cells: str) -> tuple[str, ...]:
     return (*cells, *["0"] * (len(MAXIMA) - len(cells)))
 
 
-def test_the_total_is_checked_against_the_task_marks():
+def test_the_file_s_total_is_the_score_and_the_task_marks_check_it():
     labels = {"login": "логин школы", "total": "всего баллов", "term": "отметка"}
     tasks = [Task(f"балл за {n}") for n in range(1, 17)]
     gap = marks_with("1", "", "1", "1", "1", "2", "1", "1", "2", "2")  # 12 by tasks, «балл за 2» not entered
     rows = [
-        (2, "sch1", "1", "", "4", tuple(task_marks(8))),  # the real 2020 row 1803: «sum» empty
-        (3, "sch1", "1", "21", "4", tuple(task_marks(14))),  # the real 2021 row 24901
+        (2, "sch1", "1", "", "4", tuple(task_marks(8))),  # the real 2020 row 1803: «sum» empty — the sum
+        (
+            3,
+            "sch1",
+            "1",
+            "21",
+            "4",
+            tuple(task_marks(14)),
+        ),  # the real 2021 row 24901: over the maximum — the sum
         (4, "sch1", "2", "15", "5", tuple(task_marks(15))),
         (5, "sch1", "1", "16", "4", gap),  # the real 2020 row 1801: the file's total kept, said so
         (6, "sch1", "1", "", "3", gap),  # the real 2020 row 1704: no total, marks incomplete — not counted
         (7, "sch1", "1", "", "3", marks_with("1", "-1")),  # the real 2020 row 2872 has «-1»; no total here
         (8, "sch1", "1", "", "3", marks_with(*["2"] * 11)),  # 22 by tasks: over the maximum
         (9, "sch1", "отсутствовал", "", "3", tuple(task_marks(None))),
+        (10, "sch1", "2", "17", "5", tuple(task_marks(12))),  # the 2022 history case: the file's total kept
+        (11, "sch1", "1", "21", "4", gap),  # over the maximum, no sum to take
     ]
     schools, errors, read = tally(iter(rows), SCALE, labels, "Лист1", tasks)
-    assert read == 8
+    assert read == 10
     school = schools["sch1"]
-    assert (school.participants, school.marks, school.absent) == (4, [0, 1, 1, 2], 1)
-    assert [n for n, count in enumerate(school.scores) for _ in range(count)] == [8, 14, 15, 16]
-    assert (school.restored, school.replaced, school.unchecked, school.unknown) == (
+    assert (school.participants, school.marks, school.absent) == (5, [0, 1, 1, 3], 1)
+    assert [n for n, count in enumerate(school.scores) for _ in range(count)] == [8, 14, 15, 16, 17]
+    assert (
+        school.restored,
+        school.replaced,
+        school.disagreed,
+        school.unchecked,
+        school.unknown,
+        school.over,
+    ) == (
         [(2, 8)],
         [(3, 21, 14)],
+        [(10, 17, 12)],
         [5],
         [6],
+        [],
     )
     assert errors == [
         RowError(
@@ -659,10 +691,17 @@ def test_the_total_is_checked_against_the_task_marks():
             "Сумма баллов за задания 22 больше максимального (20) по шкале «ВПР 2024, Математика, 5 класс».",
             "Лист1",
         ),
+        RowError(
+            11,
+            "всего баллов",
+            "Первичный балл 21 больше максимального (20) по шкале «ВПР 2024, Математика, 5 класс».",
+            "Лист1",
+        ),
     ]
     assert checked_totals(schools.values(), "всего баллов") == {
         "Итог восстановлен по заданиям": "1 строка: «всего баллов» пуст, взята сумма баллов за задания — строка 2 — 8",
-        "Итог не совпал с суммой заданий": "1 строка: строка 3 — 21 в файле, 14 по заданиям; взята сумма",
+        "Итог не совпал с суммой заданий": "1 строка: строка 10 — 17 в файле, 12 по заданиям; взят итог файла",
+        "Итог больше максимального": "1 строка: строка 3 — 21 в файле, 14 по заданиям; взята сумма",
         "Итог не сверен с заданиями": (
             "1 строка: баллы за задания неполны или не прочитаны, взят «всего баллов» из файла (строки 5)"
         ),
@@ -673,16 +712,55 @@ def test_the_total_is_checked_against_the_task_marks():
     }
 
 
-def test_a_2022_task_mark_over_its_header_s_maximum_is_the_row_s_error():
+def test_a_2022_task_mark_over_its_header_s_maximum_is_a_warning_unless_the_sum_is_the_score():
+    """The real 2022 history protocol: 43 rows with «12 (1б)» = 2, each with its «Итого баллов» — kept."""
     labels = {"login": "пользователь", "total": "итого баллов", "term": "отметка"}
-    rows = [(2, "sch1", "1", "3", "4", ("1", "2")), (3, "sch1", "1", "2", "4", ("2", "0"))]
+    rows = [
+        (2, "sch1", "1", "3", "4", ("1", "2")),
+        (3, "sch1", "1", "2", "4", ("2", "0")),  # over, the total kept
+        (4, "sch1", "1", "", "4", ("2", "1")),  # over and no total: the sum cannot be trusted
+        (5, "sch1", "1", "2", "4", ("1", "3")),  # over, and the total differs from the sum: kept
+        (6, "sch1", "1", "25", "4", ("2", "0")),  # the total over the scale's maximum, the sum not trusted
+    ]
     schools, errors, read = tally(iter(rows), SCALE, labels, "Протокол", TASKS_2022)
-    assert (read, schools["sch1"].participants) == (2, 1)
+    school = schools["sch1"]
+    assert (read, school.participants) == (5, 3)
+    assert [n for n, count in enumerate(school.scores) for _ in range(count)] == [2, 2, 3]
+    assert (school.disagreed, school.over) == (
+        [(5, 2, 4)],
+        [(3, "1 (1б)", "балл 2 при максимуме 1"), (5, "6 (2б)", "балл 3 при максимуме 2")],
+    )
     assert errors == [
         RowError(
-            3, "1 (1б)", "Балл за задание 2 больше максимального (1), указанного в заголовке.", "Протокол"
-        )
+            4,
+            "1 (1б)",
+            "Балл за задание больше максимального, указанного в заголовке (балл 2 при максимуме 1), а "
+            "«итого баллов» пуст: первичный балл не определить.",
+            "Протокол",
+        ),
+        RowError(
+            6,
+            "итого баллов",
+            "Первичный балл 25 больше максимального (20) по шкале «ВПР 2024, Математика, 5 класс».",
+            "Протокол",
+        ),
     ]
+    assert checked_totals(schools.values(), "итого баллов") == {
+        "Итог не совпал с суммой заданий": "1 строка: строка 5 — 2 в файле, 4 по заданиям; взят итог файла",
+        "Предупреждение: балл за задание больше максимального": (
+            "2 строки: строка 3 — «1 (1б)»: балл 2 при максимуме 1; строка 5 — «6 (2б)»: балл 3 при максимуме 2; "
+            "учтён «итого баллов» из файла"
+        ),
+    }
+
+
+def test_the_sheet_report_names_the_first_twenty_rows_of_many():
+    school = SchoolTally(line=2, marks=[0, 0, 0, 0], scores=[], disagreed=[(n, 5, 4) for n in range(2, 24)])
+    assert checked_totals([school], "Итого баллов") == {
+        "Итог не совпал с суммой заданий": "22 строки, первые: "
+        + "; ".join(f"строка {n} — 5 в файле, 4 по заданиям" for n in range(2, 22))
+        + "; взят итог файла"
+    }
 
 
 def test_a_2020_protocol_with_an_empty_sum_loads_the_sum_of_the_task_marks_and_says_so(world, scale):
@@ -699,12 +777,12 @@ def test_a_2020_protocol_with_an_empty_sum_loads_the_sum_of_the_task_marks_and_s
     assert "Итог не совпал с суммой заданий" not in sheet["origins"]
 
 
-def test_a_2021_total_that_disagrees_with_the_task_marks_gives_way_to_their_sum_and_is_reported(world, scale):
+def test_a_2021_total_over_the_maximum_gives_way_to_the_sum_of_the_task_marks_and_is_reported(world, scale):
     pupils = [
         *PUPILS[:2],
         ("sch610001", "1", 21, "5"),
         *PUPILS[3:],
-    ]  # file row 4: 21 in the file, marks for 12
+    ]  # file row 4: 21 in the file (the maximum is 20), marks for 12
     batch = upload(
         protocol_2021(pupils, marks={4: task_marks(12)}),
         "Проведение работы по математике, 5 класс. ВПР 2024.xlsx",
@@ -714,19 +792,63 @@ def test_a_2021_total_that_disagrees_with_the_task_marks_gives_way_to_their_sum_
     assert stored() == EXPECTED
     assert stored_details() == EXPECTED_DETAILS
     (sheet,) = batch.stats["sheets"]
-    assert sheet["origins"]["Итог не совпал с суммой заданий"] == (
+    assert sheet["origins"]["Итог больше максимального"] == (
         "1 строка: строка 4 — 21 в файле, 12 по заданиям; взята сумма"
+    )
+    assert "Итог не совпал с суммой заданий" not in sheet["origins"]
+
+
+def test_a_2021_total_that_differs_from_the_task_marks_is_kept_and_reported(world, scale):
+    # file row 4: «всего баллов» 12 (a «4»), marks for 10 — ФИС ОКО's total counts
+    batch = upload(
+        protocol_2021(marks={4: task_marks(10)}),
+        "Проведение работы по математике, 5 класс. ВПР 2024.xlsx",
+        world,
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    (sheet,) = batch.stats["sheets"]
+    assert sheet["origins"]["Итог не совпал с суммой заданий"] == (
+        "1 строка: строка 4 — 12 в файле, 10 по заданиям; взят итог файла"
+    )
+    assert "Итог больше максимального" not in sheet["origins"]
+
+
+def test_a_2022_task_mark_over_its_maximum_is_a_warning_and_the_total_counts(world, scale):
+    over = task_marks(4)
+    over[0] = "2"  # «1 (1б)»: 2 — file row 3, whose «Итого баллов» is 5
+    batch = upload(
+        protocol_2022(marks={3: over}), "Математика.xlsx", world, {"grade": 5, "subject": "Математика"}
+    )
+    assert batch.status == ImportBatch.Status.APPLIED, batch.errors
+    assert stored() == EXPECTED
+    assert stored_details() == EXPECTED_DETAILS
+    (_classes, sheet) = batch.stats["sheets"]
+    assert sheet["origins"]["Предупреждение: балл за задание больше максимального"] == (
+        "1 строка: строка 3 — «1 (1б)»: балл 2 при максимуме 1; учтён «Итого баллов» из файла"
     )
 
 
-def test_a_2022_task_mark_over_its_maximum_refuses_the_protocol_naming_row_and_column(world, scale):
+def test_a_2022_task_mark_over_its_maximum_with_no_total_refuses_the_protocol_naming_row_and_column(
+    world, scale
+):
     over = task_marks(4)
-    over[0] = "2"  # «1 (1б)»: 2
+    over[0] = "2"
+    pupils = [PUPILS[0], ("sch610001", "2", None, "3"), *PUPILS[2:]]  # file row 3: «Итого баллов» empty
     batch = preview(
-        protocol_2022(marks={3: over}), "Математика.xlsx", world, {"grade": 5, "subject": "Математика"}
+        protocol_2022(marks={3: over}, pupils=pupils),
+        "Математика.xlsx",
+        world,
+        {"grade": 5, "subject": "Математика"},
     )
     assert batch.status == ImportBatch.Status.INVALID
     assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
-        (3, "1 (1б)", "Балл за задание 2 больше максимального (1), указанного в заголовке.")
+        (
+            3,
+            "1 (1б)",
+            "Балл за задание больше максимального, указанного в заголовке (балл 2 при максимуме 1), а "
+            "«Итого баллов» пуст: первичный балл не определить.",
+        )
     ]
     assert Result.objects.count() == 0

@@ -6,9 +6,10 @@ not the ВПР mark. The mark comes from the conversion scale of the work's year
 ``options[SCALES_OPTION]`` (reference data, schools.models.VprScale); a protocol whose scale is missing is refused
 with a message naming it. Per school the layout keeps the participants, marks «2»…«5» (the failed are «2»), the
 mean mark, the distribution of primary scores and how ВПР marks compare with the term marks (понизили /
-подтвердили / повысили / нет отметки) — no row per pupil. The primary score is the sum of the pupil's task marks
-where they can be summed; the file's total is checked against it and every total restored, replaced or left
-unchecked is counted in the sheet's report (see read_marks, checked_totals).
+подтвердили / повысили / нет отметки) — no row per pupil. The primary score is ФИС ОКО's own total; the sum of
+the pupil's task marks only checks it, and stands in for it where the total is empty or above the scale's maximum
+(the sum within it). Every total that differs from the sum, is restored or replaced, and every task mark above its
+header's maximum, is counted in the sheet's report (see read_marks, tally, checked_totals).
 
 Three layouts, as ФИС ОКО exported them:
 
@@ -56,10 +57,11 @@ MAX_SCORE = 1000  # a primary score beyond any ВПР's maximum is a typo, not a
 
 # --- the task marks ----------------------------------------------------------------------------------------
 # The protocol carries each task's mark beside the total («a-N-grade» 2020, «балл за N» 2021, «N (Mб)» 2022 with
-# the task's maximum M). The pupil's primary score is the sum of the task marks; the file's total is checked against
-# it, because real totals are missing or wrong where the marks are not: the Altai 5 кл. математика protocols (read
-# in full) — 2020: of 22,057 totals 22,041 equal the sum of the «a-N-grade» cells (so those are marks, not flags),
-# rows 1704 and 1803 have marks but no «sum»; 2021: of 23,705 totals 23,697 equal the sum, row 24901 says 21
+# the task's maximum M). The file's total is the pupil's primary score and the sum of the task marks checks it: it
+# is not always their plain sum (the 2022 history protocol, 11 кл., counts criteria like «10К2» under conditions),
+# but it is missing or out of range in a few rows where the marks are not: the Altai 5 кл. математика protocols
+# (read in full) — 2020: of 22,057 totals 22,041 equal the sum of the «a-N-grade» cells (so those are marks, not
+# flags), rows 1704 and 1803 have marks but no «sum»; 2021: of 23,705 totals 23,697 equal the sum, row 24901 says 21
 # (the scale's maximum is 20) where its marks add up to 14. In the rows that agree, «X» (not attempted), «H» and
 # «не пройд.» (topic not yet taught) count 0 — ФИС ОКО's own sums count them so. An empty task cell among marks
 # is a mark not entered, not a 0: in 2020 the ten rows with such gaps that disagree have a total above the sum by
@@ -86,8 +88,8 @@ class TaskMarks:
     total: int | None = None  # the sum of the marks, when they can be summed
     problem: str = ""  # why they cannot ('' when they can, or when none is given)
     incomplete: bool = False  # the only problem is a task left empty (a mark not entered)
-    error: str = ""  # a 2022 mark above its header's maximum: the row's error
-    column: str = ""  # the column of the error
+    over: str = ""  # the first mark above its header's maximum (2022: «12 (1б)» = 2), counted in the sum
+    column: str = ""  # the column of that mark
 
 
 def task_columns(header: list[str]) -> list[tuple[int, Task]]:
@@ -116,13 +118,14 @@ def work_tasks(rows: list[tuple[str, ...]]) -> frozenset[int]:
 
 
 def read_marks(cells: tuple[str, ...], tasks: list[Task], work: frozenset[int]) -> TaskMarks:
-    """A row's task marks summed: non-negative integers, «X»/«H»/«не пройд.» as 0, each within its maximum when
-    the header gives one. A cell that is none of these makes the marks unreadable; an empty task of the work makes
-    them incomplete; a mark above its maximum is an error naming the column."""
+    """A row's task marks summed: non-negative integers, «X»/«H»/«не пройд.» as 0. A cell that is none of these
+    makes the marks unreadable; an empty task of the work makes them incomplete; the first mark above the maximum
+    its header gives is named (``over``, ``column``) and counted in the sum — whether that matters is tally's."""
     if not any(cells):
         return TaskMarks()
     total = 0
     gaps = []
+    over = column = ""
     for index, task in enumerate(tasks):
         text = cells[index].strip() if index < len(cells) else ""
         if not text:
@@ -132,19 +135,26 @@ def read_marks(cells: tuple[str, ...], tasks: list[Task], work: frozenset[int]) 
         if normalise_header(text) in ZERO_MARKS:
             continue
         if not text.isdecimal():
-            return TaskMarks(given=True, problem=f"балл за задание «{task.label}» не прочитан: «{text[:20]}»")
-        mark = int(text)
-        if task.maximum is not None and mark > task.maximum:
             return TaskMarks(
                 given=True,
-                error=f"Балл за задание {mark} больше максимального ({task.maximum}), указанного в заголовке.",
-                column=task.label,
+                problem=f"балл за задание «{task.label}» не прочитан: «{text[:20]}»",
+                over=over,
+                column=column,
             )
+        mark = int(text)
+        if task.maximum is not None and mark > task.maximum and not over:
+            over, column = f"балл {mark} при максимуме {task.maximum}", task.label
         total += mark
     if gaps:
         shown = ", ".join(f"«{label}»" for label in gaps[:5]) + (" …" if len(gaps) > 5 else "")
-        return TaskMarks(given=True, problem=f"не выставлены баллы за задания {shown}", incomplete=True)
-    return TaskMarks(given=True, total=total)
+        return TaskMarks(
+            given=True,
+            problem=f"не выставлены баллы за задания {shown}",
+            incomplete=True,
+            over=over,
+            column=column,
+        )
+    return TaskMarks(given=True, total=total, over=over, column=column)
 
 
 @dataclass(frozen=True)
@@ -389,7 +399,13 @@ class SchoolTally:
     restored: list[tuple[int, int]] = field(
         default_factory=list
     )  # (line, sum of tasks): no total in the file
-    replaced: list[tuple[int, int, int]] = field(default_factory=list)  # (line, file's total, sum of tasks)
+    # (line, file's total, sum of tasks): the total above the scale's maximum, the sum taken
+    replaced: list[tuple[int, int, int]] = field(default_factory=list)
+    # (line, file's total, sum of tasks): the total kept though the sum differs
+    disagreed: list[tuple[int, int, int]] = field(default_factory=list)
+    over: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # (line, column, mark): above the header's max
     unchecked: list[int] = field(
         default_factory=list
     )  # lines whose total could not be checked: marks unreadable
@@ -427,7 +443,8 @@ def tally(
     tasks: list[Task] | None = None,
 ) -> tuple[dict[str, SchoolTally], list[RowError], int]:
     """Count pupils (line, login, variant, score, term mark, task marks — as text) per school by the scale; the
-    score is the sum of the task marks where they can be summed (see read_marks), the file's total otherwise.
+    score is the file's total, the sum of the task marks (see read_marks) where the total is empty, or above the
+    scale's maximum while the sum is within it.
 
     Returns the schools by login (lower case, in the order first seen), the rows' errors and the pupils read.
     """
@@ -461,9 +478,6 @@ def tally(
             school.unscored.append(line)
             continue
         marks = read_marks(cells, tasks, work) if cells else TaskMarks()
-        if marks.error:
-            errors.append(RowError(line, marks.column, marks.error, sheet))
-            continue
         if not score_text and marks.total is None and marks.incomplete:
             school.unknown.append(line)  # wrote, but neither the file nor the marks give the score
             continue
@@ -479,15 +493,33 @@ def tally(
             errors.append(RowError(line, labels["total"], message, sheet))
             continue
         in_file = int(score_text) if score_text else None
-        score = marks.total if marks.total is not None else in_file
+        # ФИС ОКО's total is the score; the task marks only check it. The real 2022 protocol (11 кл., история,
+        # Altai) scores criteria such as «10К2» only under conditions: its «Итого баллов» differs from the plain sum
+        # in about a fifth of the rows, and 43 rows have «12 (1б)» = 2 — a total that counts what it must. The
+        # sum stands in only where the total is missing (the real 2020 row 1803) or above the scale's maximum
+        # while the sum is within it (the real 2021 row 24901: «всего баллов» 21, the maximum 20 — the sum of the
+        # task maxima in ФИОКО's description of that work, tasks 1–16: 1,1,1,1,1,2,1,1,2,2,1,1,1,1,1,2 — marks
+        # adding up to 14).
+        if in_file is None:
+            if marks.over:  # the sum would be the score, and one of its marks is impossible
+                errors.append(
+                    RowError(
+                        line,
+                        marks.column,
+                        f"Балл за задание больше максимального, указанного в заголовке ({marks.over}), а "
+                        f"«{labels['total']}» пуст: первичный балл не определить.",
+                        sheet,
+                    )
+                )
+                continue
+            score = marks.total
+        elif in_file > scale.max_score and marks.total is not None and not marks.over:
+            score = marks.total
+        else:
+            score = in_file
         assert score is not None  # noqa: S101  (checked above)
-        # Over the maximum is the file's error, not the scale's: the real 2021 protocol (5 кл., математика) has
-        # «всего баллов» 21 on row 24901, whose task marks add up to 14; the maximum 20 is the sum of the task
-        # maxima in ФИОКО's description of that work (tasks 1–16: 1,1,1,1,1,2,1,1,2,2,1,1,1,1,1,2). Where the
-        # marks can be summed their sum is taken; a sum over the maximum, or a total over it with no marks to
-        # check it against, stays an error.
         if score > scale.max_score:
-            origin = "Сумма баллов за задания" if marks.total is not None else "Первичный балл"
+            origin = "Сумма баллов за задания" if in_file is None else "Первичный балл"
             errors.append(
                 RowError(
                     line,
@@ -512,8 +544,12 @@ def tally(
             school.restored.append((line, score))
         elif score != in_file:
             school.replaced.append((line, in_file, score))
+        elif marks.total is not None and marks.total != in_file:
+            school.disagreed.append((line, in_file, marks.total))
         elif marks.problem:
             school.unchecked.append(line)
+        if marks.over:
+            school.over.append((line, marks.column, marks.over))
         mark = scale.mark(score)
         school.marks[mark - 2] += 1
         school.scores[score] += 1
@@ -644,9 +680,14 @@ def checked_totals(schools: Iterable[SchoolTally], total_label: str) -> dict[str
     def rows(count: int) -> str:
         return f"{count} {plural(count, 'строка', 'строки', 'строк')}"
 
+    def first(found: list) -> str:
+        return ", первые" if len(found) > 20 else ""
+
     tallies = list(schools)
     restored = sorted(item for school in tallies for item in school.restored)
     replaced = sorted(item for school in tallies for item in school.replaced)
+    disagreed = sorted(item for school in tallies for item in school.disagreed)
+    over = sorted(item for school in tallies for item in school.over)
     unchecked = sorted(line for school in tallies for line in school.unchecked)
     unknown = sorted(line for school in tallies for line in school.unknown)
     found: dict[str, str] = {}
@@ -656,15 +697,29 @@ def checked_totals(schools: Iterable[SchoolTally], total_label: str) -> dict[str
             + ", ".join(f"строка {line} — {score}" for line, score in restored[:20])
             + (" …" if len(restored) > 20 else "")
         )
-    if replaced:
+    if disagreed:
         found["Итог не совпал с суммой заданий"] = (
-            f"{rows(len(replaced))}: "
+            f"{rows(len(disagreed))}{first(disagreed)}: "
+            + "; ".join(
+                f"строка {line} — {in_file} в файле, {score} по заданиям"
+                for line, in_file, score in disagreed[:20]
+            )
+            + "; взят итог файла"
+        )
+    if replaced:
+        found["Итог больше максимального"] = (
+            f"{rows(len(replaced))}{first(replaced)}: "
             + "; ".join(
                 f"строка {line} — {in_file} в файле, {score} по заданиям"
                 for line, in_file, score in replaced[:20]
             )
-            + (" …" if len(replaced) > 20 else "")
             + "; взята сумма"
+        )
+    if over:
+        found["Предупреждение: балл за задание больше максимального"] = (
+            f"{rows(len(over))}{first(over)}: "
+            + "; ".join(f"строка {line} — «{column}»: {mark}" for line, column, mark in over[:20])
+            + f"; учтён «{total_label}» из файла"
         )
     if unchecked:
         found["Итог не сверен с заданиями"] = (
