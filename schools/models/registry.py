@@ -218,6 +218,13 @@ class SchoolIdentifier(models.Model):
         self.fill_derived()
         if not self.key:
             raise ValidationError({"value": "Значение пусто после нормализации."})
+        # The school itself holding the key (school_identifier_unique_per_school): the check below looks only at
+        # other schools, so adding «EDU610001» beside «edu610001» failed on the constraint (a 500 in the admin).
+        own = SchoolIdentifier.objects.filter(school_id=self.school_id, kind=self.kind, key=self.key)
+        if self.pk is not None:
+            own = own.exclude(pk=self.pk)
+        if self.school_id is not None and own.exists():
+            raise ValidationError({"value": f"У школы уже есть этот идентификатор: «{own.first().value}»."})
         if self.kind != IdentifierKind.NAME:
             holder = (
                 SchoolIdentifier.objects.filter(region_id=self.region_id, kind=self.kind, key=self.key)

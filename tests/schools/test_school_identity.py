@@ -545,3 +545,28 @@ def test_preview_pick_keeps_nothing_when_the_file_is_being_checked_or_a_school_i
     ]
     assert SchoolIdentifier.objects.count() == 0
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.PROCESSING
+
+
+def test_admin_refuses_an_identifier_the_school_already_has_in_another_spelling(world, client):
+    school_identifier_add(
+        school=world.school_a1,
+        kind=IdentifierKind.FISOKO,
+        value="edu610001",
+        user=SYSTEM,
+        source="форма 2022",
+    )
+    client.force_login(world.users["superuser"])
+    response = client.post(
+        "/admin/schools/schoolidentifier/add/",
+        {
+            "school": world.school_a1.pk,
+            "kind": IdentifierKind.FISOKO,
+            "value": "EDU610001",
+            "source": "вручную",
+        },
+    )
+    assert response.status_code == 200  # the form again, not an IntegrityError
+    assert response.context["adminform"].form.errors == {
+        "value": ["У школы уже есть этот идентификатор: «edu610001»."]
+    }
+    assert list(SchoolIdentifier.objects.values_list("school__code", "value")) == [("sch610001", "edu610001")]
