@@ -403,6 +403,13 @@ def import_names_pick(*, batch, picks: dict[int, int], user):
             )
         if school.municipality.region_id != batch.region_id:
             raise ApplicationError("Школа из другого региона.")
+        # Candidates are offered region-wide when the file names no municipality: one outside the user's write
+        # scope is said on the preview (school_identifier_add would deny it with a bare 403 page).
+        if not policy_for(School).can(user, CHANGE, school):
+            raise ApplicationError(
+                f"Школа {school.code} «{school}» вне вашей области доступа: выберите другую или попросите "
+                "методиста её муниципалитета."
+            )
         chosen.append((entry, school))
     if not chosen:
         raise ApplicationError("Не выбрано ни одной школы.", code="nothing_picked")

@@ -570,3 +570,19 @@ def test_admin_refuses_an_identifier_the_school_already_has_in_another_spelling(
         "value": ["У школы уже есть этот идентификатор: «edu610001»."]
     }
     assert list(SchoolIdentifier.objects.values_list("school__code", "value")) == [("sch610001", "edu610001")]
+
+
+def test_preview_pick_of_a_school_outside_the_users_scope_is_a_message(world, client):
+    twin = SchoolFactory(municipality=world.mun_b, code="sch610102", name="МБОУ «Каштановская СОШ»")
+    rows = [["", "2023", "ЕГЭ", "Русский язык", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""]]
+    user = world.users["methodist"]  # a methodist of world.mun_a; the name is offered region-wide
+    batch = upload(csv_bytes(rows, header=NAMED), world, user=user)
+    assert [c["id"] for c in batch_unmatched(batch)[0]["candidates"]] == [world.school_a1.pk, twin.pk]
+    client.force_login(user)
+    response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(twin.pk)})
+    assert response.status_code == 302  # a message on the preview, not a bare 403 page
+    assert [m.message for m in response.wsgi_request._messages] == [
+        "Школа sch610102 «МБОУ «Каштановская СОШ»» вне вашей области доступа: выберите другую "
+        "или попросите методиста её муниципалитета."
+    ]
+    assert SchoolIdentifier.objects.count() == 0
