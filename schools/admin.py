@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 
+from .identity import identifier_key
 from .models import Municipality, ProfessionalCourse, Region, School, SchoolIdentifier, Teacher, VprScale
 
 
@@ -19,10 +22,31 @@ class MunicipalityAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
 
 
+class SchoolIdentifierFormSet(BaseInlineFormSet):
+    """Two rows of one school's page with the same kind and key: ``SchoolIdentifier.clean`` sees only the saved
+    rows, so two new ones met only on the constraint (a server error). Said on the second row here."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: dict[tuple[str, str], str] = {}
+        for form in self.forms:
+            if not form.is_valid() or not form.has_changed() or self._should_delete_form(form):
+                continue
+            kind, value = form.cleaned_data.get("kind"), form.cleaned_data.get("value") or ""
+            key = identifier_key(kind, value) if kind else ""
+            if not key:
+                continue
+            if (kind, key) in seen:
+                form.add_error("value", f"Этот идентификатор уже указан выше: «{seen[(kind, key)]}».")
+                raise ValidationError("Один идентификатор указан дважды.")
+            seen[(kind, key)] = value
+
+
 class SchoolIdentifierInline(admin.TabularInline):
     """A school's identifiers (ФИС ОКО logins, ИНН, РЦОИ codes, names seen in files), edited on its page."""
 
     model = SchoolIdentifier
+    formset = SchoolIdentifierFormSet
     extra = 0
     fields = ["kind", "value", "key", "source", "created_at"]
     readonly_fields = ["key", "created_at"]

@@ -205,9 +205,10 @@ class SchoolIdentifier(models.Model):
         super().save(*args, **kwargs)
 
     def fill_derived(self) -> None:
-        """The key from the value, the region from the school (both derived, never typed in)."""
+        """The key from the value, the region from the school (both derived, never typed in). The region is read
+        again every time: the admin may move an identifier to a school of another region."""
         self.key = identifier_key(self.kind, self.value)
-        if self.region_id is None and self.school_id is not None:
+        if self.school_id is not None:
             self.region_id = (
                 School.objects.filter(pk=self.school_id).values_list("municipality__region", flat=True).get()
             )

