@@ -9,9 +9,13 @@ five columns, the five sub-headers), a row of column numbers (1, 2, 3, 4, then 5
 a reader sees no value, as in a file saved by a script), schools by full name with an empty cell for 0. The
 second shape (Забайкальский край's) has two header rows, the municipality — named by its department — on every
 school row, the «Итого» at the bottom. The ОГЭ table is the first shape with «2» «3» «4» «5».
+``Sheet.summed_hundreds`` writes a subject's «получили 100 баллов» as the real Забайкальский 2023 sheet writes
+chemistry's: =SUM() of the three columns before it, with the value Excel caches.
 """
 
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -54,6 +58,10 @@ class Sheet:
     municipality_on_every_row: bool = False  # Забайкальский край's shape: two header rows, no subtotal rows
     bottom_total: str = ""  # «Итого по …» at the bottom (formulas), in the second shape
     extra_rows: list[list] = field(default_factory=list)  # appended as they are
+    # subjects (by index) whose 4th column («получили 100 баллов») is, in every school row, =SUM() of the three
+    # columns before it with its value cached, as the real Забайкальский 2023 sheet writes chemistry; the
+    # schools' own value there is ignored
+    summed_hundreds: tuple[int, ...] = ()
 
 
 def applications_sheet(workbook: Workbook, name: str = "2024") -> None:
@@ -82,7 +90,9 @@ def applications_sheet(workbook: Workbook, name: str = "2024") -> None:
     sheet.append([None, None, 'МБОУ "Каштановская СОШ"', None, 5, 5, 2])
 
 
-def results_sheet(workbook: Workbook, spec: Sheet) -> None:
+def results_sheet(workbook: Workbook, spec: Sheet) -> dict[str, int]:
+    """The sheet, and the cached values of its formulas that have one (cell -> value, see ``_cache``)."""
+    cached: dict[str, int] = {}
     sheet = workbook.create_sheet(spec.name)
     width = 4 + 5 * len(spec.subjects)
     last = get_column_letter(width)
@@ -140,6 +150,11 @@ def results_sheet(workbook: Workbook, spec: Sheet) -> None:
             sheet.cell(row, 2, school.name)
             sheet.cell(row, 3, "X" if spec.municipality_on_every_row else None)
             _put(sheet, row, school.values)
+            for number in spec.summed_hundreds:
+                first = 5 + 5 * number
+                letters = [get_column_letter(first + offset) for offset in range(4)]
+                sheet.cell(row, first + 3, f"=SUM({letters[0]}{row}:{letters[2]}{row})")
+                cached[f"{letters[3]}{row}"] = sum(int(value or 0) for value in school.values[number][:3])
             row += 1
         if not spec.municipality_on_every_row:
             if municipality.typed_total is not None:
@@ -157,6 +172,7 @@ def results_sheet(workbook: Workbook, spec: Sheet) -> None:
         row += 1
     for extra in spec.extra_rows:
         sheet.append(extra)
+    return cached
 
 
 def _put(sheet, row: int, values: list[list]) -> None:
@@ -171,8 +187,33 @@ def workbook_bytes(sheets: list[Sheet], *, applications_first: bool = True) -> b
     workbook.remove(workbook.active)
     if applications_first:
         applications_sheet(workbook)
+    cached: dict[int, dict[str, int]] = {}
     for spec in sheets:
-        results_sheet(workbook, spec)
+        values = results_sheet(workbook, spec)
+        cached[len(workbook.worksheets)] = values  # the sheet's part: xl/worksheets/sheet<N>.xml
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return _cache(buffer.getvalue(), {number: values for number, values in cached.items() if values})
+
+
+def _cache(data: bytes, cached: dict[int, dict[str, int]]) -> bytes:
+    """Formulas with their values written, as Excel saves them (openpyxl writes ``<f>…</f><v></v>``): sheet
+    number -> cell -> value."""
+    if not cached:
+        return data
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
+            if match and int(match.group(1)) in cached:
+                text = part.decode()
+                for cell, value in cached[int(match.group(1))].items():
+                    text, found = re.subn(
+                        rf'(<c r="{cell}"[^>]*><f>[^<]*</f>)<v\s*/?>(?:</v>)?', rf"\g<1><v>{value}</v>", text
+                    )
+                    assert found == 1, cell
+                part = text.encode()
+            target.writestr(info, part)
     return buffer.getvalue()

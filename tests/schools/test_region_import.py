@@ -13,8 +13,16 @@ from core.imports import import_batch_apply, import_batch_create
 from core.models import ImportBatch
 from schools.models import Procedure, Result
 from schools.results_import import importer, writers
-from tests.builders.region_tables import workbook_bytes
-from tests.schools.test_region_layouts import oge_sheet, sheet_2022, sheet_2023
+from tests.builders.region_tables import School, workbook_bytes
+from tests.schools.test_region_layouts import (
+    REFUSED_CHEMISTRY,
+    TATSINSKAYA,
+    _,
+    chemistry_sheet,
+    oge_sheet,
+    sheet_2022,
+    sheet_2023,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +155,41 @@ def test_oge_table(world, writer):
         ("sch610002", "ОГЭ", "Математика", 9, 2024, 3, 0, None, None, None, 2, 1, 0),
         ("sch610002", "ОГЭ", "Русский язык", 9, 2024, 3, 0, None, None, None, 1, 2, 0),
     ]
+
+
+def test_summed_hundreds_column_loads_without_the_scorer_columns(world, writer):
+    """The real Забайкальский 2023 case: chemistry's «получили 100 баллов» is =SUM() of the columns before it.
+    The file loads; chemistry's high scorers and hundreds are stored empty for every school of that sheet (also
+    the one the formula passes by chance), its participants, failed and mean as given; the sheet's report says so;
+    a second load changes nothing."""
+    spec = chemistry_sheet("2023", summed=True)
+    spec.municipalities[1].schools = [School(TATSINSKAYA, [[5, 1, _, _, 50], [1, _, _, _, 100]])]
+    data = workbook_bytes([spec], applications_first=False)
+    batch = preview(data, world)
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
+    expected = {"created": 6, "updated": 0, "unchanged": 0, "procedures_created": 2, "subjects_created": 2}
+    assert counts(batch) == expected
+    assert [sheet["origins"].get("Химия, лист «2023»") for sheet in batch.stats["sheets"]] == [
+        REFUSED_CHEMISTRY
+    ]
+    applied = import_batch_apply(batch=batch, user=world.users["regional_methodist"])
+    assert applied.status == ImportBatch.Status.APPLIED, applied.errors
+    d = Decimal
+    assert stored() == [
+        ("sch610001", "ЕГЭ", "Русский язык", 11, 2023, 12, 1, 2, 1, d("70.50"), None, None, None),
+        ("sch610001", "ЕГЭ", "Химия", 11, 2023, 3, 0, None, None, d("56.67"), None, None, None),
+        ("sch610002", "ЕГЭ", "Русский язык", 11, 2023, 7, 0, 0, 0, d("66.00"), None, None, None),
+        ("sch610002", "ЕГЭ", "Химия", 11, 2023, 4, 1, None, None, d("40.00"), None, None, None),
+        ("sch610101", "ЕГЭ", "Русский язык", 11, 2023, 5, 1, 0, 0, d("50.00"), None, None, None),
+        ("sch610101", "ЕГЭ", "Химия", 11, 2023, 1, 0, None, None, d("100.00"), None, None, None),
+    ]
+    before = list(Result.objects.order_by("pk").values())
+    again = preview(data, world)
+    assert counts(again) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 6,
+        "procedures_created": 0,
+        "subjects_created": 0,
+    }
+    assert list(Result.objects.order_by("pk").values()) == before

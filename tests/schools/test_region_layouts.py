@@ -240,7 +240,7 @@ def test_the_workbook_sheet_by_sheet():
 
 def test_wrong_cells_are_errors_naming_sheet_row_and_column():
     spec = sheet_2023(region_total=None)
-    spec.municipalities[0].schools[0].values = [[20, 2.5, 3, 1, 65], [3, 1, 2, 1, 41], [_, 2, _, _, _]]
+    spec.municipalities[0].schools[0].values = [[20, 2.5, 3, 1, 65], [3, 4, 2, 1, 41], [_, 2, _, _, _]]
     spec.municipalities[0].schools[1].values = [[8, _, _, _, "нет"], [_, _, _, _, _], [_, _, _, _, _]]
     rows, _reports = read(workbook_bytes([spec]))
     errors = [error for _line, _values, errors in rows for error in errors]
@@ -255,7 +255,8 @@ def test_wrong_cells_are_errors_naming_sheet_row_and_column():
             "2023",
             11,
             "Математика (профиль), чел. (J–N)",
-            "Сумма «не преодолен min порог» (1), «высокобалльники (80-99 баллов)» (2), «получили 100 баллов» (1) — 4 "
+            # the failed alone exceed the participants: the row's error (not the scorer columns' warning)
+            "Сумма «не преодолен min порог» (4), «высокобалльники (80-99 баллов)» (2), «получили 100 баллов» (1) — 7 "
             "— больше числа участников «приняло участие» (3): это разные участники, их не может быть больше, чем всех.",
         ),
         (
@@ -427,19 +428,132 @@ def test_oge_table_in_percent_gives_counts():
     ]
 
 
-def test_a_mean_below_what_the_hundreds_give_is_an_error():
-    """The real Забайкальский 2023 sheet's chemistry «получили 100 баллов» is =SUM() of the columns before it:
-    3 «hundreds» of 3 participants with a mean of 56.67 — no silent wrong value."""
-    spec = sheet_2022()
-    spec.municipalities[0].schools[0].values[0] = [3, _, _, 3, 56.67]
-    spec.municipalities[0].schools[1].values[0] = [7, _, 2, 1, 37.15]  # (100 + 160) / 7 = 37.14…: possible
-    rows, _reports = read(workbook_bytes([spec], applications_first=False))
-    assert [error for _l, _v, errors in rows for error in errors] == [
+TATSINSKAYA_2 = 'МБОУ "Тацинская СОШ № 2"'
+REFUSED_CHEMISTRY = (
+    "ВНИМАНИЕ: столбцы «высокобалльники (80-99 баллов)» (L) и «получили 100 баллов» (M) не приняты ни в одной "
+    "строке (оставлены пустыми; участники, «не преодолен min порог» и средний балл загружаются) — в 2 строках "
+    "противоречат числу участников или среднему баллу (первые: строка 8: Средний балл 56.67 меньше возможного: 3 — "
+    "«получили 100 баллов» из 3 участников дают в среднем не меньше 100.00. Проверьте столбцы предмета. строка 9: "
+    "Сумма «не преодолен min порог» (1), «получили 100 баллов» (5) — 6 — больше числа участников «приняло участие» "
+    "(4): это разные участники, их не может быть больше, чем всех.)."
+)
+
+
+def chemistry_sheet(year: str, *, summed: bool) -> Sheet:
+    """Забайкальский край's 2023 shape; ``summed``: chemistry's «получили 100 баллов» is =SUM() of the three
+    columns before it in every school row (its cached value: participants + failed + high scorers), as the real
+    sheet «2023» writes it."""
+    return Sheet(
+        title=f"Информация о результатах ЕГЭ выпускников школ в {year} году",
+        name=year,
+        subjects=["Русский язык", "Химия"],
+        municipality_on_every_row=True,
+        bottom_total="итого по Забайкальскому краю",
+        summed_hundreds=(1,) if summed else (),
+        municipalities=[
+            Municipality(
+                OBLIVSKY_DEPARTMENT,
+                [
+                    # =SUM(J:L) = 3: three «hundreds» of three with a mean of 56.67
+                    School(KASHTANOVSKAYA, [[12, 1, 2, 1, 70.5], [3, _, _, _, 56.67]]),
+                    # =SUM(J:L) = 5: five «hundreds» of four participants
+                    School(SOLONETSKAYA, [[7, _, _, _, 66], [4, 1, _, _, 40]]),
+                ],
+            ),
+            Municipality(
+                TATSINSKY_DEPARTMENT,
+                [
+                    # Russian: 6 failed of 5 — its own error; chemistry: 3 failed of 2, whatever M says
+                    School(TATSINSKAYA, [[5, 6, _, _, 20], [2, 3, _, _, 30]]),
+                    # =SUM(J:L) = 1: one «hundred» of one with a mean of 100 — passes by chance
+                    School(TATSINSKAYA_2, [[9, _, 1, _, 60], [1, _, _, _, 100]]),
+                ],
+            ),
+        ],
+    )
+
+
+def test_a_subject_whose_scorer_columns_contradict_a_row_loses_them_on_the_sheet():
+    """The real Забайкальский 2023 chemistry «получили 100 баллов» is =SUM() of the columns before it: any school
+    row it contradicts (sum above the participants, or a mean below what the hundreds give) refuses the subject's
+    high-scorer and hundred columns for every row of that sheet — said on the sheet's report — while the rows keep
+    participants, failed and the mean; other row errors stay; another sheet's chemistry keeps its columns."""
+    good = chemistry_sheet("2022", summed=False)
+    good.municipalities[0].schools[0].values[1] = [5, 1, 1, _, 60]
+    rows, reports = read(
+        workbook_bytes([chemistry_sheet("2023", summed=True), good], applications_first=False)
+    )
+    chem, rus = "Химия", "Русский язык"
+    assert rows == [
+        (8, result(KASHTANOVSKAYA, OBLIVSKY_DEPARTMENT, "2023", rus, "12", "1", "2", "1", "70.50"), []),
+        (8, result(KASHTANOVSKAYA, OBLIVSKY_DEPARTMENT, "2023", chem, "3", "0", _, _, "56.67"), []),
+        (9, result(SOLONETSKAYA, OBLIVSKY_DEPARTMENT, "2023", rus, "7", "0", "0", "0", "66.00"), []),
+        (9, result(SOLONETSKAYA, OBLIVSKY_DEPARTMENT, "2023", chem, "4", "1", _, _, "40.00"), []),
         (
-            "2022",
-            8,
-            "Русский язык (E–I)",
-            "Средний балл 56.67 меньше возможного: 3 — «получили 100 баллов» из 3 участников дают в среднем не "
-            "меньше 100.00. Проверьте столбцы предмета.",
-        )
+            10,
+            result(TATSINSKAYA, TATSINSKY_DEPARTMENT, "2023", rus, "5", "6", "0", "0", "20.00"),
+            [
+                (
+                    "2023",
+                    10,
+                    "Русский язык (E–I)",
+                    "Сумма «не преодолен min порог» (6) — 6 — больше числа участников «приняло участие» (5): это "
+                    "разные участники, их не может быть больше, чем всех.",
+                )
+            ],
+        ),
+        (
+            10,
+            result(TATSINSKAYA, TATSINSKY_DEPARTMENT, "2023", chem, "2", "3", _, _, "30.00"),
+            [
+                (
+                    "2023",
+                    10,
+                    "Химия (J–N)",
+                    "Сумма «не преодолен min порог» (3), «получили 100 баллов» (5) — 8 — больше числа участников "
+                    "«приняло участие» (2): это разные участники, их не может быть больше, чем всех.",
+                )
+            ],
+        ),
+        (11, result(TATSINSKAYA_2, TATSINSKY_DEPARTMENT, "2023", rus, "9", "0", "1", "0", "60.00"), []),
+        (11, result(TATSINSKAYA_2, TATSINSKY_DEPARTMENT, "2023", chem, "1", "0", _, _, "100.00"), []),
+        (8, result(KASHTANOVSKAYA, OBLIVSKY_DEPARTMENT, "2022", rus, "12", "1", "2", "1", "70.50"), []),
+        (8, result(KASHTANOVSKAYA, OBLIVSKY_DEPARTMENT, "2022", chem, "5", "1", "1", "0", "60.00"), []),
+        (9, result(SOLONETSKAYA, OBLIVSKY_DEPARTMENT, "2022", rus, "7", "0", "0", "0", "66.00"), []),
+        (9, result(SOLONETSKAYA, OBLIVSKY_DEPARTMENT, "2022", chem, "4", "1", "0", "0", "40.00"), []),
+        (
+            10,
+            result(TATSINSKAYA, TATSINSKY_DEPARTMENT, "2022", rus, "5", "6", "0", "0", "20.00"),
+            [
+                (
+                    "2022",
+                    10,
+                    "Русский язык (E–I)",
+                    "Сумма «не преодолен min порог» (6) — 6 — больше числа участников «приняло участие» (5): это "
+                    "разные участники, их не может быть больше, чем всех.",
+                )
+            ],
+        ),
+        (
+            10,
+            result(TATSINSKAYA, TATSINSKY_DEPARTMENT, "2022", chem, "2", "3", "0", "0", "30.00"),
+            [
+                (
+                    "2022",
+                    10,
+                    "Химия (J–N)",
+                    "Сумма «не преодолен min порог» (3) — 3 — больше числа участников «приняло участие» (2): это "
+                    "разные участники, их не может быть больше, чем всех.",
+                )
+            ],
+        ),
+        (11, result(TATSINSKAYA_2, TATSINSKY_DEPARTMENT, "2022", rus, "9", "0", "1", "0", "60.00"), []),
+        (11, result(TATSINSKAYA_2, TATSINSKY_DEPARTMENT, "2022", chem, "1", "0", "0", "0", "100.00"), []),
     ]
+    assert [
+        {k: v for k, v in r.origins.items() if k in ("Химия, лист «2023»", "Итоги")} for r in reports
+    ] == [
+        {"Химия, лист «2023»": REFUSED_CHEMISTRY, "Итоги": NOT_CHECKED},
+        {"Итоги": NOT_CHECKED},
+    ]
+    assert [(r.sheet, r.status, r.rows) for r in reports] == [("2023", "read", 4), ("2022", "read", 4)]

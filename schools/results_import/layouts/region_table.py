@@ -21,6 +21,10 @@ schools; where they hold numbers, each is checked against the sum of its schools
 on the sheet's report, line «Итоги» (``_close``). A school's municipality is the row's own, or the nearest municipality row
 above it; the school is named by ``school_name`` + ``municipality`` and ``school_code`` stays empty (contract
 §B: the catalog resolves the school by its identifiers, then by name within the municipality).
+
+A subject's high-scorer and hundred columns are taken or refused for a whole sheet: one school row they
+contradict (``_refuse_scorers``) empties them in every row of the subject on that sheet, and the sheet's report
+says so; the rest of the rows load. So the sheet's rows are held until its end (one sheet's rows, a few thousand).
 """
 
 import re
@@ -41,6 +45,8 @@ _TOTAL = re.compile(r"^(всего|итого)\b")
 YEARS = range(2000, 2101)
 MAX_NOTES = 20  # disagreeing totals named on the sheet's report; the rest counted
 TOTALS = "Итоги"  # the sheet report's line on the totals' check
+SCORER_KEYS = ("high_scorers", "hundred_scorers")  # taken or refused together, per subject and sheet
+MAX_SCORER_LINES = 3  # rows named in the warning on refused scorer columns; the rest counted
 
 SCHOOL_HEADERS = (
     "образовательная организация (школа)",
@@ -275,6 +281,10 @@ def _data_rows(
     broken: set[int] = set()  # subjects with a wrong school row: their totals are not checked
     totals_seen: list[_Block] = []  # the municipalities' subtotals met (each closed once)
     notes: list[str] = []
+    # The sheet's rows, held until its end: a subject's high-scorer and hundred columns are taken or refused for
+    # the whole sheet (``_refuse_scorers``). (subject's index or -1, row, its subtotal, what the row says against
+    # those columns)
+    held: list[tuple[int, Row, _Block | None, str]] = []
 
     def all_rows() -> Iterator[tuple[int, list[str]]]:
         for index in range(layout.first_data, len(texts)):
@@ -294,52 +304,59 @@ def _data_rows(
         total_name = next((name for name in (name_m, name_s) if _TOTAL.match(name.lower())), None)
         if total_name is not None:  # «ВСЕГО по региону», «Итого по Забайкальскому краю»: not a school
             region_totals.append(_Block(line, total_name, _total_values(cells, layout, spec)))
-            _close(subtotal, layout, broken, notes)
             subtotal = None
             continue
         if not name_s:
             if not name_m:
-                yield (
+                error = RowError(
                     line,
-                    (),
-                    (
-                        RowError(
-                            line,
-                            labels["school_name"],
-                            "Строка с числами, но без муниципалитета и без наименования школы: непонятно, чья она.",
-                            sheet,
-                        ),
-                    ),
+                    labels["school_name"],
+                    "Строка с числами, но без муниципалитета и без наименования школы: непонятно, чья она.",
+                    sheet,
                 )
+                held.append((-1, (line, (), (error,)), None, ""))
                 continue
             # A municipality row: the schools below are its own; its numbers are their subtotal.
-            _close(subtotal, layout, broken, notes)
             municipality = name_m
             subtotal = _Block(line, name_m, _total_values(cells, layout, spec))
             totals_seen.append(subtotal)
             continue
         if name_m and name_m != municipality:
             # The municipality written on every school row (no subtotal rows): a new one ends the previous block.
-            _close(subtotal, layout, broken, notes)
             subtotal = None
             municipality = name_m
         report.rows += 1
-        for index, row in _school_rows(line, cells, layout, spec, sheet, year, name_s, municipality, labels):
-            if row[2]:
-                broken.add(index)
-            else:
-                values = dict(zip(TEMPLATE_KEYS, row[1], strict=True))
-                for key in spec.count_keys:
-                    number = int(values[key] or 0)
-                    overall[(index, key)] = overall.get((index, key), 0) + number
-                    if subtotal is not None:
-                        subtotal.sums[(index, key)] = subtotal.sums.get((index, key), 0) + number
-            yield row
-    _close(subtotal, layout, broken, notes)
+        for index, row, suspect in _school_rows(
+            line, cells, layout, spec, sheet, year, name_s, municipality, labels
+        ):
+            held.append((index, row, subtotal, suspect))
+    refused = _refuse_scorers(held, layout, sheet, report)
+    for index, row, block, _suspect in held:
+        if index < 0:
+            continue
+        if row[2]:
+            broken.add(index)
+            continue
+        values = dict(zip(TEMPLATE_KEYS, row[1], strict=True))
+        for key in spec.count_keys:
+            if index in refused and key in SCORER_KEYS:
+                continue
+            number = int(values[key] or 0)
+            overall[(index, key)] = overall.get((index, key), 0) + number
+            if block is not None:
+                block.sums[(index, key)] = block.sums.get((index, key), 0) + number
+    for block in totals_seen:
+        _close(block, layout, broken, notes, refused)
     for total in region_totals:
         total.sums = overall
-        _close(total, layout, broken, notes)
-    checked = sum(len(block.values) for block in (*totals_seen, *region_totals))
+        _close(total, layout, broken, notes, refused)
+    yield from (row for _index, row, _block, _suspect in held)
+    checked = sum(
+        1
+        for block in (*totals_seen, *region_totals)
+        for index, key in block.values
+        if not (index in refused and key in SCORER_KEYS)
+    )
     if notes:
         shown = notes[:MAX_NOTES]
         more = f" … и ещё {len(notes) - MAX_NOTES}." if len(notes) > MAX_NOTES else ""
@@ -371,7 +388,52 @@ def _total_values(cells: list[str], layout: Layout, spec: Spec) -> dict[tuple[in
     return values
 
 
-def _close(block: _Block | None, layout: Layout, broken: set[int], notes: list[str]) -> None:
+def _refuse_scorers(
+    held: list[tuple[int, Row, _Block | None, str]], layout: Layout, sheet: str, report: SheetReport
+) -> set[int]:
+    """The subjects whose high-scorer and hundred columns are not taken on this sheet, those columns emptied in
+    every row of the subject, and a warning on the sheet's report for each (shown by the preview and the command).
+
+    A school row whose high scorers and hundreds exceed its participants together with the failed, or give a mean
+    above its «средний балл» (``_scorers_problem``), shows those columns are not what they say. Which of the two
+    is wrong cannot be told, and a wrong column (the real Забайкальский 2023 chemistry «получили 100 баллов» is
+    =SUM() of the three columns before it) passes by chance on other rows: so neither is taken for any row of
+    the sheet, and the rows keep their participants, failed and mean — sound, and what the ШНОР flag needs.
+    """
+    found: dict[int, list[tuple[int, str]]] = {}
+    for index, row, _block, suspect in held:
+        if suspect:
+            found.setdefault(index, []).append((row[0], suspect))
+    positions = [TEMPLATE_KEYS.index(key) for key in SCORER_KEYS]
+    for number, (index, row, block, suspect) in enumerate(held):
+        if index in found and row[1]:
+            values = list(row[1])
+            for position in positions:
+                values[position] = ""
+            held[number] = (index, (row[0], tuple(values), row[2]), block, suspect)
+    for index, lines in found.items():
+        group = layout.groups[index]
+        columns = [key for key in SCORER_KEYS if key in group.columns]
+        named = " и ".join(f"«{group.titles[key]}» ({column_letter(group.columns[key])})" for key in columns)
+        first = " ".join(f"строка {line}: {message}" for line, message in lines[:MAX_SCORER_LINES])
+        more = f" … и ещё {len(lines) - MAX_SCORER_LINES}" if len(lines) > MAX_SCORER_LINES else ""
+        report.origins[f"{group.subject}, лист «{sheet}»"] = (
+            f"ВНИМАНИЕ: {'столбцы' if len(columns) > 1 else 'столбец'} {named} не "
+            f"{'приняты' if len(columns) > 1 else 'принят'} ни в одной строке (оставлены пустыми; участники, "
+            f"«{group.titles['failed']}» и средний балл загружаются) — в {len(lines)} "
+            f"{_rows_word(len(lines))} противоречат числу участников или среднему баллу (первые: {first}{more})."
+        )
+    return set(found)
+
+
+def _rows_word(count: int) -> str:
+    """«строке», «строках» after «в N»."""
+    return "строке" if count % 10 == 1 and count % 100 != 11 else "строках"
+
+
+def _close(
+    block: _Block | None, layout: Layout, broken: set[int], notes: list[str], refused: set[int] = frozenset()
+) -> None:
     """A total that disagrees with the sum of its schools: a warning on the sheet's report (its «Итоги» line,
     shown by the preview and the command), not an error.
 
@@ -385,6 +447,8 @@ def _close(block: _Block | None, layout: Layout, broken: set[int], notes: list[s
         return
     for (index, key), value in sorted(block.values.items()):
         total = block.sums.get((index, key), 0)
+        if index in refused and key in SCORER_KEYS:
+            continue  # the schools' columns are not taken
         if value != total and index not in broken:
             group = layout.groups[index]
             notes.append(
@@ -404,8 +468,9 @@ def _school_rows(
     school: str,
     municipality: str,
     labels: dict[str, str],
-) -> Iterator[tuple[int, Row]]:
-    """(subject's index, template row), one per subject the school sat (participants > 0)."""
+) -> Iterator[tuple[int, Row, str]]:
+    """(subject's index, template row, what it says against the subject's high-scorer and hundred columns), one per
+    subject the school sat (participants > 0)."""
     for index, group in enumerate(layout.groups):
         errors: list[RowError] = []
         texts = {
@@ -485,10 +550,14 @@ def _school_rows(
         if spec.finish is not None and not errors:
             counts, messages = spec.finish(group.subject, counts)
             errors.extend(RowError(line, _span(group), message, sheet) for message in messages)
+        suspect = ""
         if not errors:
-            problem = _disjoint_problem(counts, group) or _mean_problem(counts, mean, group)
-            if problem:
-                errors.append(RowError(line, _span(group), problem, sheet))
+            # The failed (or marks) alone above the participants: the row is wrong, whatever its scorers say.
+            without = {key: value for key, value in counts.items() if key not in SCORER_KEYS}
+            if _disjoint_problem(without, group):
+                errors.append(RowError(line, _span(group), _disjoint_problem(counts, group), sheet))
+            else:  # the high-scorer and hundred columns are wrong: the sheet's whole subject (_refuse_scorers)
+                suspect = _disjoint_problem(counts, group) or _mean_problem(counts, mean, group)
         values = {
             "school_code": "",
             "school_name": school,
@@ -500,7 +569,7 @@ def _school_rows(
             "mean_score": _mean(mean) if mean and participants else "",
             **{key: "" if value is None else str(value) for key, value in counts.items()},
         }
-        yield index, (line, tuple(values.get(key, "") for key in TEMPLATE_KEYS), tuple(errors))
+        yield index, (line, tuple(values.get(key, "") for key in TEMPLATE_KEYS), tuple(errors)), suspect
 
 
 def _span(group: Group) -> str:
