@@ -116,6 +116,7 @@ def import_detail(request, pk: int):
             "processing": batch.status == ImportBatch.Status.PROCESSING,
             "applying": batch_queued_for(batch) == "apply",
             "importer": IMPORTERS.get(batch.kind),
+            "registry": batch.stats.get("registry") or None,  # a registry file's section (_registry.html)
             "errors": batch.errors[:PREVIEW_ERRORS_SHOWN],
             "errors_hidden": max(0, batch.stats.get("errors", 0) - PREVIEW_ERRORS_SHOWN),
             **_sheets_context(batch),

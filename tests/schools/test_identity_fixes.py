@@ -7,8 +7,11 @@ import pytest
 from core.policies import SYSTEM
 from schools.models import IdentifierKind, SchoolIdentifier
 from schools.services import school_identifier_add
+from tests.schools.test_results_import import csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
+
+HEADER = ["Код ОО", "Год", "Вид", "Предмет", "Класс", "Участников", "Неудовлетворительно"]
 
 
 def _form_data(form) -> dict:
@@ -98,3 +101,20 @@ def test_admin_moving_an_identifier_to_another_regions_school_moves_its_region(w
     assert response.status_code == 302
     identifier.refresh_from_db()
     assert (identifier.school_id, identifier.region_id) == (world.school_other.pk, world.other_region.pk)
+
+
+def test_a_results_preview_has_no_registry_section_even_with_string_if_invalid(world, client, settings):
+
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "string_if_invalid": "INVALID"},
+        }
+    ]
+    batch = upload(
+        csv_bytes([["sch610001", "2022", "ОГЭ", "Математика", "9", "20", "10"]], header=HEADER), world
+    )
+    client.force_login(world.users["regional_methodist"])
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "Файл ФИС ОКО" not in page
+    assert page.count("<h2>Что изменено</h2>") == 1
