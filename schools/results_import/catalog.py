@@ -242,6 +242,11 @@ class Catalog:
         """Distinct names that matched no school or several, each once, for the preview's pick (in file order)."""
         return list(self.unmatched.values())
 
+    def learnable(self) -> int:
+        """How many of the logins matched by their digits ``store_learnt`` would keep: those of schools the user
+        may write (a login a school of the region holds already is found directly, never learnt)."""
+        return sum(1 for pk in self.learnt.values() if self._entries[pk][1])
+
     def store_learnt(self, *, file_name: str, user) -> int:
         """Keep the logins matched by their digits as the schools' identifiers (on apply, in its transaction)."""
         return school_identifiers_learn(

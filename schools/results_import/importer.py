@@ -121,8 +121,12 @@ class ResultsImporter:
                 outcome.unmatched = catalog.unmatched_list()
                 if outcome.ok:
                     outcome.stats = writer.finish()
-                    if apply and catalog.learnt:  # logins matched by their digits become identifiers (#19 §1)
-                        outcome.stats["identifiers_learnt"] = catalog.store_learnt(file_name=name, user=user)
+                    if catalog.learnt:  # logins matched by their digits become identifiers (#19 §1)
+                        # A «…_created» count: a file whose only effect is these logins is a change to confirm
+                        # (core.imports.changes_nothing), the preview says how many it would keep.
+                        outcome.stats["identifiers_created"] = (
+                            catalog.store_learnt(file_name=name, user=user) if apply else catalog.learnable()
+                        )
                     outcome.stats.update(vpr.write(catalog, apply=apply))
                     writer.list_vpr_changes(vpr.by_key)  # a preview lists the aggregates that change (#19 §4)
                     outcome.changes = writer.changes  # a preview's list of what changes (#19 §4)

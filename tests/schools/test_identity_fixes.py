@@ -2,16 +2,27 @@
 the school, logins learnt by their digits counted as a change, who picked a school kept apart from the text shown
 on the card, and the preview's registry section."""
 
+import io
+import types
+
 import pytest
 
+from core.imports import changes_nothing, import_batch_create
+from core.models import ImportBatch
 from core.policies import SYSTEM
 from schools.models import IdentifierKind, SchoolIdentifier
+from schools.results_import import importer
 from schools.services import school_identifier_add
 from tests.schools.test_results_import import csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["Код ОО", "Год", "Вид", "Предмет", "Класс", "Участников", "Неудовлетворительно"]
+
+
+@pytest.fixture(autouse=True)
+def flags_task(monkeypatch):
+    monkeypatch.setattr(importer, "recompute_flags_task", types.SimpleNamespace(delay=lambda **kw: None))
 
 
 def _form_data(form) -> dict:
@@ -118,3 +129,37 @@ def test_a_results_preview_has_no_registry_section_even_with_string_if_invalid(w
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "Файл ФИС ОКО" not in page
     assert page.count("<h2>Что изменено</h2>") == 1
+
+
+def test_a_file_whose_only_change_is_a_login_learnt_by_its_digits_is_confirmed_and_kept(world, client):
+    row = ["2022", "ОГЭ", "Математика", "9", "20", "10"]
+    assert upload(csv_bytes([["sch610001", *row]], header=HEADER), world).status == ImportBatch.Status.APPLIED
+    user = world.users["methodist"]
+    data = csv_bytes([["edu610001", *row]], header=HEADER)  # the same result under the 2022 login
+    batch = import_batch_create(
+        kind="results", file=io.BytesIO(data), name="oge.csv", region=world.region, user=user
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED
+    assert (batch.stats["created"], batch.stats["updated"], batch.stats["unchanged"]) == (0, 0, 1)
+    assert batch.stats["identifiers_created"] == 1
+    assert changes_nothing(batch.stats) is False
+    assert SchoolIdentifier.objects.count() == 0  # a preview keeps nothing
+    client.force_login(user)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert '<tr><th>Логинов будет запомнено</th><td class="num">1</td></tr>' in page
+    assert 'aria-describedby="changes-nothing"' not in page  # the button is enabled
+    response = client.post(f"/imports/{batch.pk}/apply/")
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert batch.stats["identifiers_created"] == 1
+    assert list(SchoolIdentifier.objects.values_list("school__code", "kind", "value", "source")) == [
+        ("sch610001", "fisoko", "edu610001", "сопоставлено по цифрам логина при загрузке oge.csv")
+    ]
+    again = import_batch_create(
+        kind="results", file=io.BytesIO(data), name="oge.csv", region=world.region, user=user
+    )
+    assert again.status == ImportBatch.Status.VALIDATED
+    assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 1)
+    assert "identifiers_created" not in again.stats
+    assert changes_nothing(again.stats) is True

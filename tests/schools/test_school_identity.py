@@ -156,7 +156,7 @@ def test_edu_logins_find_sch_schools_and_are_kept_on_apply(world):
     batch = upload(data, world, name="oge_2022.csv")
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     assert batch.stats["created"] == 3
-    assert batch.stats["identifiers_learnt"] == 2
+    assert batch.stats["identifiers_created"] == 2
     assert results() == [
         ("sch610001", "ОГЭ", 2022, 20, 1),
         ("sch610001", "ОГЭ", 2022, 20, 10),
@@ -168,7 +168,7 @@ def test_edu_logins_find_sch_schools_and_are_kept_on_apply(world):
     ]
     again = upload(data, world, name="oge_2022.csv")  # the second time: found directly, nothing learnt
     assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 3)
-    assert "identifiers_learnt" not in again.stats
+    assert "identifiers_created" not in again.stats
     assert SchoolIdentifier.objects.count() == 2
 
 
