@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import IO
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.changes import ChangeLog
@@ -33,8 +32,8 @@ from core.tabular import (
     normalise_text,
     read_rows,
 )
-from schools.models import Region, School, Teacher
-from schools.selectors_identity import SchoolDirectory
+from schools.models import Region, Teacher
+from schools.selectors_school_codes import SchoolCodes
 from schools.teacher_import.rows import SCHOOL_COLUMN, PersonName, name_columns, parse_name
 
 from . import deficits as deficit_rules
@@ -266,7 +265,12 @@ class DiagnosticsResultsImporter:
     ) -> "_Plan":
         plan = _Plan()
         participating = set(campaign.schools.values_list("pk", flat=True))
-        schools = _SchoolCodes(region, participating)
+        schools = SchoolCodes(
+            region,
+            SCHOOL_COLUMN.label,
+            allowed=participating,
+            refused="Школа «{code}» не участвует в этой диагностике.",
+        )
         schools.note_codes(row.school_code for row in rows if row.school_code)
         by_name: dict[tuple, list[int]] = {}
         by_last_first: dict[tuple, list[int]] = {}
@@ -302,7 +306,7 @@ class DiagnosticsResultsImporter:
                 campaign=campaign, teacher_id__in=[teacher_id for _row, teacher_id in matched]
             )
         }
-        plan.school_codes = schools.directory.codes
+        plan.school_codes = schools.code_of
         plan.school_of = school_of
         for row, teacher_id in matched:
             for block_id, score in row.scores.items():
@@ -320,7 +324,7 @@ class DiagnosticsResultsImporter:
     def _teacher(
         self,
         row: ScoreRow,
-        schools: "_SchoolCodes",
+        schools: SchoolCodes,
         by_name: dict,
         by_last_first: dict,
         school_of: dict[int, int],
@@ -435,61 +439,6 @@ class _Plan:
                 log.changed(entity, {SCORE_LABEL: (old, new)})
         log.unchanged(self.unchanged)
         return log
-
-
-class _SchoolCodes:
-    """The region's schools by code (case-insensitive), and which of them take part in the campaign."""
-
-    def __init__(self, region: Region, participating: set[int]):
-        self.region = region
-        self.participating = participating
-        # Any identifier of the school (a ФИС ОКО login of either prefix, ИНН, РЦОИ code), not only its code (#19 §1).
-        self.directory = SchoolDirectory(region)
-        self.by_code = {code.lower(): pk for pk, code in self.directory.codes.items()}
-        self._missing: set[str] = set()
-        self._elsewhere: set[str] | None = None
-
-    def note_codes(self, codes) -> None:
-        self._missing.update(
-            code.lower()
-            for code in codes
-            if code.lower() not in self.by_code and not self.directory.find(code)
-        )
-
-    def resolve(self, line: int, code: str, errors: list[RowError]) -> int | None:
-        label, shown = SCHOOL_COLUMN.label, code[:40]
-        pk = self.by_code.get(code.lower())
-        if pk is None:
-            match = self.directory.match(code)
-            if len(match.ids) == 1:
-                pk = self.by_code[code.lower()] = match.ids[0]
-            elif match.ids:
-                several = self.directory.describe_many(match.ids)
-                errors.append(
-                    RowError(line, label, f"Код «{shown}» принадлежит нескольким школам: {several}.")
-                )
-                return None
-        if pk is None:
-            if code.lower() in self._elsewhere_codes():
-                errors.append(RowError(line, label, f"Школа с кодом «{shown}» относится к другому региону."))
-            else:
-                errors.append(
-                    RowError(line, label, f"Школа с кодом «{shown}» не найдена в регионе «{self.region}».")
-                )
-            return None
-        if pk not in self.participating:
-            errors.append(RowError(line, label, f"Школа «{shown}» не участвует в этой диагностике."))
-            return None
-        return pk
-
-    def _elsewhere_codes(self) -> set[str]:
-        if self._elsewhere is None:
-            self._elsewhere = set(
-                School.objects.annotate(code_lower=Lower("code"))
-                .filter(code_lower__in=self._missing)
-                .values_list("code_lower", flat=True)
-            )
-        return self._elsewhere
 
 
 def _fold(text: str) -> str:

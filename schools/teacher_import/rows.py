@@ -9,7 +9,6 @@ from datetime import date
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 
 from core.plural import count_noun
 from core.policies import policy_for
@@ -23,7 +22,7 @@ from core.tabular import (
 
 from ..models import Region, School
 from ..policies import MANAGE_TEACHERS
-from ..selectors_identity import SchoolDirectory
+from ..selectors_school_codes import SchoolCodes
 
 PROGRESS_EVERY = 1000
 MAX_NAME_LENGTH = 150  # Teacher.last_name, first_name, middle_name
@@ -159,73 +158,24 @@ def check_length(line: int, label: str, value: str, limit: int, errors: list[Row
         )
 
 
-class Schools:
-    """The region's schools by code (case-insensitive) and which of them ``user`` may write teachers of."""
+class Schools(SchoolCodes):
+    """The region's schools by code (selectors_school_codes) and which of them ``user`` may write teachers of."""
 
     def __init__(self, region: Region, user):
-        self.region = region
-        # Any identifier of the school (a ФИС ОКО login of either prefix, ИНН, РЦОИ code), not only its code (#19 §1).
-        self.directory = SchoolDirectory(region)
-        self.code_of: dict[int, str] = dict(self.directory.codes)
-        self.by_code: dict[str, int] = {code.lower(): pk for pk, code in self.code_of.items()}
-        self.writable: set[int] | None = None  # a command (user None) writes every school of the region
+        writable: set[int] | None = None  # a command (user None) writes every school of the region
         if user is not None:
-            self.writable = set(
+            writable = set(
                 policy_for(School)
                 .instances(user, MANAGE_TEACHERS)
                 .filter(municipality__region=region)
                 .values_list("pk", flat=True)
             )
-        self._elsewhere: set[str] | None = None
-        self._missing: set[str] = set()
-
-    def note_codes(self, codes) -> None:
-        """Codes the file uses; those not in the region are looked up elsewhere at once."""
-        for code in codes:
-            if code.lower() not in self.by_code:
-                match = self.directory.match(code)
-                if len(match.ids) == 1:
-                    self.by_code[code.lower()] = match.ids[0]
-                elif not match.ids:
-                    self._missing.add(code.lower())
-
-    def resolve(self, line: int, code: str, errors: list[RowError]) -> int | None:
-        pk = self.by_code.get(code.lower())
-        label = SCHOOL_COLUMN.label
-        shown = code[:40]
-        if pk is None:
-            match = self.directory.match(code)
-            if len(match.ids) == 1:
-                pk = self.by_code[code.lower()] = match.ids[0]
-            elif match.ids:
-                several = self.directory.describe_many(match.ids)
-                errors.append(
-                    RowError(line, label, f"Код «{shown}» принадлежит нескольким школам: {several}.")
-                )
-                return None
-        if pk is None:
-            if code.lower() in self._elsewhere_codes():
-                errors.append(RowError(line, label, f"Школа с кодом «{shown}» относится к другому региону."))
-            else:
-                errors.append(
-                    RowError(line, label, f"Школа с кодом «{shown}» не найдена в регионе «{self.region}».")
-                )
-            return None
-        if self.writable is not None and pk not in self.writable:
-            errors.append(
-                RowError(line, label, f"Нет прав на изменение сведений о педагогах школы «{shown}».")
-            )
-            return None
-        return pk
-
-    def _elsewhere_codes(self) -> set[str]:
-        if self._elsewhere is None:
-            self._elsewhere = set(
-                School.objects.annotate(code_lower=Lower("code"))
-                .filter(code_lower__in=self._missing)
-                .values_list("code_lower", flat=True)
-            )
-        return self._elsewhere
+        super().__init__(
+            region,
+            SCHOOL_COLUMN.label,
+            allowed=writable,
+            refused="Нет прав на изменение сведений о педагогах школы «{code}».",
+        )
 
 
 def read_import_rows(
