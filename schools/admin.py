@@ -48,19 +48,19 @@ class SchoolIdentifierInline(admin.TabularInline):
     model = SchoolIdentifier
     formset = SchoolIdentifierFormSet
     extra = 0
-    fields = ["kind", "value", "key", "source", "created_at"]
-    readonly_fields = ["key", "created_at"]
+    fields = ["kind", "value", "key", "source", "created_by", "created_at"]
+    readonly_fields = ["key", "created_by", "created_at"]
 
 
 @admin.register(SchoolIdentifier)
 class SchoolIdentifierAdmin(admin.ModelAdmin):
-    list_display = ["value", "kind", "school", "source", "created_at"]
+    list_display = ["value", "kind", "school", "source", "created_by", "created_at"]
     list_filter = ["kind", "region"]
-    list_select_related = ["school"]
+    list_select_related = ["school", "created_by"]
     search_fields = ["value", "key", "school__code", "school__name"]
     autocomplete_fields = ["school"]
-    readonly_fields = ["key", "region", "created_at"]
-    fields = ["school", "kind", "value", "key", "source", "region", "created_at"]
+    readonly_fields = ["key", "region", "created_by", "created_at"]
+    fields = ["school", "kind", "value", "key", "source", "region", "created_by", "created_at"]
 
 
 @admin.register(School)

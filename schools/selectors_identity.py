@@ -22,7 +22,7 @@ CODE_KINDS = (
 )
 # The source of a name a user picked for a school in an import's preview: it outranks names the school merely
 # shares with another (a namesake in the region), so the pick settles the match for good.
-PICKED_SOURCE = "выбрано пользователем"
+PICKED_SOURCE = "выбрано при загрузке"  # who picked is SchoolIdentifier.created_by, never in this text
 MAX_CANDIDATES = 5  # schools a row error or the preview names for a name that matches none or several
 
 

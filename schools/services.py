@@ -2,13 +2,14 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.access import require_editable
 from core.errors import ApplicationError
 from core.imports import batch_unmatched, import_batch_recheck
 from core.models import ImportBatch
-from core.policies import CHANGE, policy_for
+from core.policies import CHANGE, is_system, policy_for
 from core.services import model_update
 from core.tasks import enqueue
 
@@ -323,6 +324,11 @@ def subject_get_or_create(name: str):
 # --- a school's identifiers (#19 §1) ---------------------------------------------------------------------
 
 
+def _person(user):
+    """The account behind an action, for a ``created_by``; None for the portal itself (SYSTEM)."""
+    return None if is_system(user) or not getattr(user, "pk", None) else user
+
+
 @transaction.atomic
 def school_identifier_add(
     *, school: School, kind: str, value: str, user, source: str = ""
@@ -333,7 +339,9 @@ def school_identifier_add(
     kind than a name held by another school of the region is refused with an ApplicationError naming that
     school. ``user`` must be allowed to change the school (SchoolPolicy); a command passes ``SYSTEM``."""
     policy_for(School).require(user, CHANGE, school)
-    identifier = SchoolIdentifier(school=school, kind=kind, value=value.strip(), source=source.strip()[:500])
+    identifier = SchoolIdentifier(
+        school=school, kind=kind, value=value.strip(), source=source.strip()[:500], created_by=_person(user)
+    )
     identifier.fill_derived()
     if not identifier.key:
         raise ApplicationError("Пустой идентификатор школы.", code="identifier_empty")
@@ -366,7 +374,12 @@ def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int
         if school_id not in editable:
             continue
         identifier = SchoolIdentifier(
-            school_id=school_id, region=region, kind=kind, value=value.strip(), source=source[:500]
+            school_id=school_id,
+            region=region,
+            kind=kind,
+            value=value.strip(),
+            source=source[:500],
+            created_by=_person(user),
         )
         identifier.key = identifier_key(kind, identifier.value)
         if identifier.key:
@@ -379,9 +392,10 @@ def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int
 def import_names_pick(*, batch, picks: dict[int, int], user):
     """Keep the schools a user picked in an import's preview for names that matched none or several
     (``picks[index in batch_unmatched(batch)] = school id``, each among that name's candidates) as the schools'
-    names (kind «name», source «выбрано пользователем …»), then check the file again: it now matches, and next
-    year's file with the same names matches by itself. A pick outranks a namesake; an earlier pick of the same
-    name for another school of the same municipality (of the region, when the file gave none) is replaced."""
+    names (kind «name», source «выбрано при загрузке «file», date», the user as ``created_by``), then check the
+    file again: it now matches, and next year's file with the same names matches by itself. A pick outranks a
+    namesake; an earlier pick of the same name for another school of the same municipality (of the region, when
+    the file gave none) is replaced."""
     policy_for(ImportBatch).require(user, CHANGE, batch)
     # Refused before anything is kept: the check again below would refuse it after the names were written.
     if batch.status not in (ImportBatch.Status.VALIDATED, ImportBatch.Status.INVALID):
@@ -413,8 +427,8 @@ def import_names_pick(*, batch, picks: dict[int, int], user):
         chosen.append((entry, school))
     if not chosen:
         raise ApplicationError("Не выбрано ни одной школы.", code="nothing_picked")
-    who = getattr(user, "get_full_name", lambda: "")() or getattr(user, "username", "")
-    source = f"{PICKED_SOURCE} {who} при загрузке {batch.original_name}".strip()
+    # No name in the text: the card shows the source to everyone who reads the school; who picked is created_by.
+    source = f"{PICKED_SOURCE} «{batch.original_name}», {timezone.localdate():%d.%m.%Y}"
     with transaction.atomic():
         for entry, school in chosen:
             key = identifier_key(IdentifierKind.NAME, entry["name"])

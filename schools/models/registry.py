@@ -177,6 +177,17 @@ class SchoolIdentifier(models.Model):
     value = models.CharField("значение", max_length=500, help_text="Как записано в источнике.")
     key = models.CharField("ключ", max_length=500, editable=False, help_text="Нормализованное значение.")
     source = models.CharField("откуда известно", max_length=500, blank=True)
+    # Who added it, kept apart from ``source``: the source is shown on the school's card to everyone who reads the
+    # school, a person's name must not be (personal data, #19 §1).
+    created_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="кто добавил",
+    )
     created_at = models.DateTimeField("добавлен", auto_now_add=True)
 
     objects = SchoolIdentifierQuerySet.as_manager()

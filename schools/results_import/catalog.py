@@ -239,8 +239,14 @@ class Catalog:
         )
 
     def unmatched_list(self) -> list[dict]:
-        """Distinct names that matched no school or several, each once, for the preview's pick (in file order)."""
-        return list(self.unmatched.values())
+        """Distinct names that matched no school or several, each once, for the preview's pick (in file order).
+
+        The pick offers only schools the user may write (SchoolPolicy, loaded once as the entries' flag): a
+        candidate the user could not pick is left out here, once per name, not on the rows' path."""
+        entries = list(self.unmatched.values())
+        for entry in entries:
+            entry["candidates"] = [c for c in entry["candidates"] if self._entries[c["id"]][1]]
+        return entries
 
     def learnable(self) -> int:
         """How many of the logins matched by their digits ``store_learnt`` would keep: those of schools the user

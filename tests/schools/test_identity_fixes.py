@@ -2,6 +2,7 @@
 the school, logins learnt by their digits counted as a change, who picked a school kept apart from the text shown
 on the card, and the preview's registry section."""
 
+import importlib
 import io
 import types
 
@@ -163,3 +164,28 @@ def test_a_file_whose_only_change_is_a_login_learnt_by_its_digits_is_confirmed_a
     assert (again.stats["created"], again.stats["updated"], again.stats["unchanged"]) == (0, 0, 1)
     assert "identifiers_created" not in again.stats
     assert changes_nothing(again.stats) is True
+
+
+def test_the_migration_drops_the_pickers_name_from_earlier_picks(world):
+    from django.apps import apps
+
+    migration = importlib.import_module("schools.migrations.0019_identifier_created_by")
+    old = school_identifier_add(
+        school=world.school_a1,
+        kind=IdentifierKind.NAME,
+        value="Каштановская школа",
+        user=SYSTEM,
+        source="выбрано пользователем Иванова Мария Петровна при загрузке ege_2023.csv",
+    )
+    kept = school_identifier_add(
+        school=world.school_a2,
+        kind=IdentifierKind.NAME,
+        value="Солонецкая школа",
+        user=SYSTEM,
+        source="реестр",
+    )
+    migration.drop_names_from_picks(apps, None)
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert old.source == f"выбрано при загрузке «ege_2023.csv», {old.created_at:%d.%m.%Y}"
+    assert kept.source == "реестр"

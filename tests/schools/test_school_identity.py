@@ -6,6 +6,7 @@ import types
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.imports import batch_unmatched, import_batch_create
@@ -353,11 +354,20 @@ def test_preview_pick_keeps_the_choice_and_the_file_then_matches(world, client):
     assert "unmatched" not in batch.stats
     assert batch.stats["created"] == 3
     names = SchoolIdentifier.objects.filter(kind=IdentifierKind.NAME).order_by("value")
-    source = f"выбрано пользователем {user.get_full_name()} при загрузке ege_2023.csv"
-    assert [(n.school.code, n.value, n.source) for n in names] == [
-        ("sch610102", "МБОУ «Каштановская СОШ»", source),
-        ("sch610002", "Солонецкая школа", source),
+    source = f"выбрано при загрузке «ege_2023.csv», {timezone.localdate():%d.%m.%Y}"  # no person's name
+    assert [(n.school.code, n.value, n.source, n.created_by) for n in names] == [
+        ("sch610102", "МБОУ «Каштановская СОШ»", source, user),
+        ("sch610002", "Солонецкая школа", source, user),
     ]
+    card = client.get(f"/schools/{twin.pk}/").content.decode()
+    assert f"<td>Наименование в файлах</td><td>МБОУ «Каштановская СОШ»</td><td>{source}</td>" in card
+    panel = card[card.index('id="identifiers"') : card.index("</section>", card.index('id="identifiers"'))]
+    assert user.get_full_name() and user.get_full_name() not in panel
+    assert user.username not in panel
+    client.force_login(world.users["superuser"])  # the admin says who picked
+    admin_page = client.get(f"/admin/schools/schoolidentifier/{names[0].pk}/change/").content.decode()
+    assert f'<div class="readonly"><a href="/admin/core/user/{user.pk}/change/">{user}</a></div>' in admin_page
+    client.force_login(user)
     assert client.post(f"/imports/{batch.pk}/apply/").status_code == 302
     assert results() == [
         ("sch610002", "ЕГЭ", 2023, 9, 1),
@@ -577,8 +587,19 @@ def test_preview_pick_of_a_school_outside_the_users_scope_is_a_message(world, cl
     rows = [["", "2023", "ЕГЭ", "Русский язык", "11", "12", "1", "МБОУ «Каштановская СОШ»", ""]]
     user = world.users["methodist"]  # a methodist of world.mun_a; the name is offered region-wide
     batch = upload(csv_bytes(rows, header=NAMED), world, user=user)
-    assert [c["id"] for c in batch_unmatched(batch)[0]["candidates"]] == [world.school_a1.pk, twin.pk]
+    # only the school the user may write is offered; a regional methodist is offered both
+    assert [c["id"] for c in batch_unmatched(batch)[0]["candidates"]] == [world.school_a1.pk]
+    regional = upload(csv_bytes(rows, header=NAMED), world, user="regional_methodist")
+    assert [c["id"] for c in batch_unmatched(regional)[0]["candidates"]] == [world.school_a1.pk, twin.pk]
     client.force_login(user)
+    response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(twin.pk)})
+    assert [m.message for m in response.wsgi_request._messages] == [
+        "Школа не из предложенных для «МБОУ «Каштановская СОШ»»: обновите страницу."
+    ]
+    # a list stored before the candidates were limited still says why
+    batch.stats["unmatched"][0]["candidates"].append({"id": twin.pk, "text": "двойник", "code": "sch610102"})
+    batch.save(update_fields=["stats"])
+    client.get(f"/imports/{batch.pk}/")  # the first message shown
     response = client.post(f"/schools/imports/{batch.pk}/pick/", {"pick-0": str(twin.pk)})
     assert response.status_code == 302  # a message on the preview, not a bare 403 page
     assert [m.message for m in response.wsgi_request._messages] == [
