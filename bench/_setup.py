@@ -1,6 +1,7 @@
 """Shared set-up of the benchmarks: a fresh PostgreSQL database of their own, migrated."""
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -37,6 +38,28 @@ def django_on_fresh_database(reuse: bool = False) -> bool:
 
     call_command("migrate", verbosity=0)
     return kept
+
+
+# The ВПР/ОГЭ subjects the import benchmarks write (bench/import.py, bench/import_workbook.py).
+SUBJECTS = (
+    "Математика",
+    "Русский язык",
+    "Окружающий мир",
+    "История",
+    "Биология",
+    "География",
+    "Физика",
+    "Химия",
+    "Обществознание",
+    "Английский язык",
+    "Немецкий язык",
+    "Информатика",
+)
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory so far, MB (ru_maxrss is in kilobytes on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @contextmanager

@@ -21,7 +21,6 @@ import argparse
 import csv
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -30,22 +29,8 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DATABASE", "shnor_bench_import")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import django_on_fresh_database  # noqa: E402
+from _setup import SUBJECTS, django_on_fresh_database, peak_mb  # noqa: E402
 
-SUBJECTS = (
-    "Математика",
-    "Русский язык",
-    "Окружающий мир",
-    "История",
-    "Биология",
-    "География",
-    "Физика",
-    "Химия",
-    "Обществознание",
-    "Английский язык",
-    "Немецкий язык",
-    "Информатика",
-)
 GRADES = (4, 5, 6, 7, 8, 10)
 HEADER = [
     "Код ОО",
@@ -60,10 +45,6 @@ HEADER = [
     "«5»",
     "Средний балл",
 ]
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def school_codes(count: int) -> list[str]:

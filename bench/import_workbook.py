@@ -22,7 +22,6 @@ Goals (issue #19): 2,000 schools × 25 sheets (50,000 results) — preview ≤ 1
 import argparse
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -31,27 +30,11 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DATABASE", "shnor_bench_import_workbook")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import django_on_fresh_database  # noqa: E402
+from _setup import SUBJECTS, django_on_fresh_database, peak_mb  # noqa: E402
 
-SUBJECTS = (
-    "Математика",
-    "Русский язык",
-    "Окружающий мир",
-    "История",
-    "Биология",
-    "География",
-    "Физика",
-    "Химия",
-    "Обществознание",
-    "Английский язык",
-)
 GRADES = (4, 5, 6, 7, 8, 11)
 YEAR = 2025
 MUNICIPALITIES = 60
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def procedures(count: int) -> list[tuple[str, int]]:

@@ -16,7 +16,6 @@ import argparse
 import csv
 import io
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DATABASE", "shnor_bench_preview_changes")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import django_on_fresh_database  # noqa: E402
+from _setup import django_on_fresh_database, peak_mb  # noqa: E402
 
 SUBJECTS = ("Математика", "Русский язык", "Окружающий мир", "История", "Биология")
 GRADES = (4, 5, 6, 7, 8)
@@ -41,10 +40,6 @@ HEADER = [
     "«4»",
     "«5»",
 ]
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def write_csv(path: Path, codes: list[str], procedures: int, shift: int) -> int:
