@@ -19,7 +19,7 @@ class SchoolsConfig(AppConfig):
             results_import,
             teacher_import,
         )
-        from .models import ApprovedList, FlagDecision, FlagRule, Teacher
+        from .models import ApprovedList, FlagDecision, FlagRule, Teacher, VprScale
         from .selectors import regions_writable_by
 
         register_regions_source(regions_writable_by)
@@ -28,6 +28,7 @@ class SchoolsConfig(AppConfig):
             (40, "Статусы ШНОР", "schools:flags", allowed(FlagDecision)),
             (50, "Перечни ШНОР", "schools:approved_list_index", allowed(ApprovedList)),
             (60, "Правило ШНОР", "schools:flag_rule", allowed(FlagRule, CHANGE)),
+            (65, "Шкалы ВПР", "schools:vpr_scales", allowed(VprScale)),
             (70, "Педагоги", "schools:teachers", allowed(Teacher)),
         ):
             register_menu_entry(order=order, title=title, url_name=url_name, shown=shown)

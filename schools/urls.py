@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_identity, views_teachers
+from . import views, views_identity, views_teachers, views_vpr_scales
 from .views_flags import approved_lists, rule, statuses
 
 app_name = "schools"
@@ -22,6 +22,10 @@ urlpatterns = [
     path("flags/export.csv", statuses.flags_export, name="flags_export"),
     path("flags/recompute/", statuses.flags_recompute, name="flags_recompute"),
     path("rule/", rule.flag_rule, name="flag_rule"),
+    # ВПР conversion scales (#19 §3.4)
+    path("vpr-scales/", views_vpr_scales.vpr_scale_list, name="vpr_scales"),
+    path("vpr-scales/new/", views_vpr_scales.vpr_scale_create, name="vpr_scale_create"),
+    path("vpr-scales/<int:pk>/", views_vpr_scales.vpr_scale_edit, name="vpr_scale_edit"),
     path("lists/", approved_lists.approved_list_index, name="approved_list_index"),
     path("lists/new/", approved_lists.approved_list_create_view, name="approved_list_create"),
     path("lists/<int:pk>/", approved_lists.approved_list_detail, name="approved_list_detail"),

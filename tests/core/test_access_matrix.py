@@ -35,7 +35,7 @@ from reports.models import Report, ReportFile, ReportFormat, ReportKind
 from reports.policies import REQUEST
 from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
-from schools.models import ApprovedList, FlagRule, ProfessionalCourse
+from schools.models import ApprovedList, FlagRule, ProfessionalCourse, VprScale
 from schools.policies import MANAGE_TEACHERS
 from schools.services import approved_list_create
 from tests.builders.roadmaps import TODAY, Y, build_programme, days
@@ -124,6 +124,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schools:flags_export": signed_in,
     "schools:flags_recompute": post_only,
     "schools:flag_rule": access(200, nobody=403),  # read-only for all who see the region
+    # ВПР conversion scales: reference data every role reads; a region-wide methodologist changes them (#19 §3.4)
+    "schools:vpr_scales": access(200, nobody=403),
+    "schools:vpr_scale_create": access(403, regional_methodist=200, superuser=200),
+    "schools:vpr_scale_edit": access(403, regional_methodist=200, superuser=200),
     "schools:approved_list_index": signed_in,
     "schools:approved_list_create": methodists_only,
     "schools:approved_list_detail": municipal_papers,
@@ -229,6 +233,9 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "schools:teacher_create": ("school", MANAGE_TEACHERS),
     "schools:flag_rule": (FlagRule, VIEW),
     "schools:approved_list_create": (ApprovedList, CHANGE),
+    "schools:vpr_scales": (VprScale, VIEW),
+    "schools:vpr_scale_create": (VprScale, CHANGE),
+    "schools:vpr_scale_edit": ("vpr_scale", CHANGE),
     "schools:approved_list_detail": ("approved", VIEW),
     "reports:request": (Report, REQUEST),
     "reports:detail": ("report", VIEW),
@@ -246,6 +253,7 @@ KWARGS = {
     "schools:course_delete": lambda o: {"pk": o["course"].pk},
     "schools:teacher_create": lambda o: {"school_pk": o["school"].pk},
     "schools:approved_list_detail": lambda o: {"pk": o["approved"].pk},
+    "schools:vpr_scale_edit": lambda o: {"pk": o["vpr_scale"].pk},
     "schools:approved_list_inclusion": lambda o: {"pk": o["approved"].pk, "school_pk": o["school"].pk},
     "mentoring:mentor_end": lambda o: {"pk": o["mentor_assignment"].pk},
     "mentoring:tutor_end": lambda o: {"pk": o["tutor_assignment"].pk},
@@ -434,6 +442,7 @@ def build(world) -> dict:
         "teacher_without_route": t3,
         "course": ProfessionalCourse.objects.filter(teacher=t1).first(),
         "approved": approved,
+        "vpr_scale": VprScale.objects.get(year=2021, subject_key="математика", grade=5),  # seeded (0016)
         "mentor_assignment": mentor_assignment,
         "tutor_assignment": TutorAssignment.objects.get(teacher=t1),
         "order": order,
