@@ -62,6 +62,9 @@ def test_the_list_filters_by_year_subject_and_grade(client, world):
     by_subject = reader.get(url, {"subject": "матем"}).context["page_obj"].object_list
     assert [s.grade for s in by_subject] == [4, 5, 6, 7, 8]
     assert list(reader.get(url, {"year": 2022}).context["page_obj"].object_list) == []
+    # Garbage in the query is no crash: a bad number filters nothing, one out of range finds nothing.
+    assert reader.get(url, {"year": "две тысячи"}).context["page_obj"].paginator.count == 33
+    assert reader.get(url, {"grade": "99999999999999999999"}).context["page_obj"].paginator.count == 0
 
 
 def test_a_regional_methodologist_sees_the_upload_and_edits_a_scale(client, world):
