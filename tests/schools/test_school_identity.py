@@ -366,7 +366,9 @@ def test_preview_pick_keeps_the_choice_and_the_file_then_matches(world, client):
     assert user.username not in panel
     client.force_login(world.users["superuser"])  # the admin says who picked
     admin_page = client.get(f"/admin/schools/schoolidentifier/{names[0].pk}/change/").content.decode()
-    assert f'<div class="readonly"><a href="/admin/core/user/{user.pk}/change/">{user}</a></div>' in admin_page
+    assert (
+        f'<div class="readonly"><a href="/admin/core/user/{user.pk}/change/">{user}</a></div>' in admin_page
+    )
     client.force_login(user)
     assert client.post(f"/imports/{batch.pk}/apply/").status_code == 302
     assert results() == [
