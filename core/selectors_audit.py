@@ -1,7 +1,7 @@
 """The audit: who changed what and when in the portal's working data, and who signed in.
 
 Reads only. The changes are the historical tables of django-simple-history (core/history.py): one list, newest
-first, merged across the tracked models with a UNION ALL of (date, id, source) and read a page at a time. Each
+first, merged across the tracked models with a UNION ALL of (date, id, audit_source) and read a page at a time. Each
 historical row is placed in the organisation tree by its own foreign-key ids, matched against ids the access
 gate computes (``reachable_by`` with AUDIT_ROLES), so a deleted object stays in its municipality's audit.
 Children whose parent may be deleted with them (a route's lines, a form's entries, a roadmap's items) are
@@ -239,12 +239,14 @@ def change_rows(user, flt: AuditFilter) -> models.QuerySet:
         # SQLite refuses — «ORDER BY not allowed in subqueries of compound statements» (issue #17); the union
         # is ordered once, below.
         parts.append(
-            rows.annotate(source=Value(index)).values_list("history_date", "history_id", "source").order_by()
+            rows.annotate(audit_source=Value(index))
+            .values_list("history_date", "history_id", "audit_source")
+            .order_by()
         )
     if not parts:  # an unknown model in the filter
         return audit_sources()[0].history_model._default_manager.none().values_list("history_date")
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return combined.order_by("-history_date", "-source", "-history_id")
+    return combined.order_by("-history_date", "-audit_source", "-history_id")
 
 
 @dataclass

@@ -1,8 +1,15 @@
 """What the audit (core.selectors_audit) tracks of the ШНОР lists, registered in SchoolsConfig.ready()."""
 
+from django.db.models import Q
+
 from core.selectors_audit import Source, in_scope, register_audit_sources
 
-from .models import ApprovedList, ApprovedListEntry, FlagRule, Municipality, Region, School
+from .models import ApprovedList, ApprovedListEntry, FlagRule, Municipality, Region, School, VprScale
+
+
+def _everywhere(reach) -> Q:
+    """Reference data shared by every region (the ВПР scales): every reader of the audit sees its changes."""
+    return Q()
 
 
 def register() -> None:
@@ -16,4 +23,5 @@ def register() -> None:
             ("school", "approved_list"),
             lambda e: f"{e.school} — перечень {e.approved_list.list_year} года",
         ),
+        Source(VprScale, _everywhere),
     )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.history import AuditedHistory
 from core.models import BaseModel
 
 from ..subjects import normalise_subject
@@ -34,6 +35,8 @@ class VprScale(BaseModel):
     source = models.TextField(
         "источник", blank=True, help_text="Документ ФИОКО (название, год, таблица), откуда взята шкала."
     )
+    # A scale decides the marks of every protocol read by it: who changed it, when and from what is audited.
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "шкала перевода баллов ВПР"

@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import importlib
 from contextlib import contextmanager
 
 import pytest
@@ -25,7 +26,7 @@ from reports.services import report_return
 from roadmaps import services as roadmap_services
 from roadmaps.models import Roadmap, RoadmapItem
 from schools.flags import flags_recompute
-from schools.models import ApprovedListEntry
+from schools.models import ApprovedListEntry, VprScale
 from schools.services import approved_list_create
 from tests.builders.schools import add
 from tests.conftest import PASSWORD
@@ -367,7 +368,7 @@ def test_the_union_of_changes_orders_only_once(world, user_name):
     parts = rows.query.combined_queries
     assert len(parts) == len(audit_sources())
     assert [part.get_compiler("default").get_order_by() for part in parts] == [[]] * len(parts)
-    assert rows.query.order_by == ("-history_date", "-source", "-history_id")
+    assert rows.query.order_by == ("-history_date", "-audit_source", "-history_id")
 
 
 # --- sign-ins ---------------------------------------------------------------------------------------------
@@ -417,3 +418,42 @@ def test_the_sign_in_journal_follows_the_scope(client, world):
 
 def test_role_assignments_are_tracked(world):
     assert RoleAssignment.history.filter(user_id=world.users["methodist"].pk, history_type="+").exists()
+
+
+def test_a_vpr_scale_change_is_recorded_and_seen_by_every_reader_of_the_audit(client, world):
+    """A scale decides the marks of every region's protocols: its changes are audited, for every territory."""
+    writer = world.users["regional_methodist"]
+    client.force_login(writer)
+    data = {"year": 2026, "subject": "Математика", "grade": 5, "three_from": 7, "four_from": 11}
+    data |= {"five_from": 15, "max_score": 20, "source": "ФИОКО, таблица 5"}
+    assert client.post(reverse("schools:vpr_scale_create"), data).status_code == 302
+    scale = VprScale.objects.get(year=2026, subject_key="математика", grade=5)
+
+    response = client.post(
+        reverse("schools:vpr_scale_edit", kwargs={"pk": scale.pk}), data | {"four_from": 12}
+    )
+
+    assert response.status_code == 302
+    created, changed = scale.history.order_by("history_date", "history_id")
+    assert (created.history_type, created.history_user_id, created.four_from) == ("+", writer.pk, 11)
+    assert (changed.history_type, changed.history_user_id, changed.four_from) == ("~", writer.pk, 12)
+    # A municipal methodist (another territory than the writer's grant) sees the change too.
+    text = page(client, world.users["methodist"])
+    assert "ВПР 2026, Математика, 5 класс" in text
+    assert f"{writer} (regional_methodist)" in text
+    assert "«4» от: 11 → 12" in text
+
+
+def test_the_scales_seeded_before_their_history_get_a_created_row(world):
+    """Migration 0020: a seeded scale's first edit is then shown as before → after."""
+    from django.apps import apps
+
+    migration = importlib.import_module("schools.migrations.0020_vpr_scale_history")
+    VprScale.history.model.objects.all().delete()
+
+    migration.record_initial_history(apps, None)
+    migration.record_initial_history(apps, None)  # a second run adds nothing
+
+    rows = VprScale.history.model.objects.all()
+    assert rows.count() == VprScale.objects.count() == 33
+    assert set(rows.values_list("history_type", "history_user_id")) == {("+", None)}
