@@ -65,3 +65,69 @@ class VerifyForm(forms.Form):
         if upload.size > VERIFY_MAX_BYTES:
             raise forms.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
         return upload
+
+
+# --- signing (issue #22): both irreversible steps need the head's explicit confirmation ---------------------
+
+CONFIRM_LABEL = "Я проверил(а) документ и подписываю его"
+CONFIRM_REQUIRED = "Отметьте, что вы проверили документ: подписанный отчёт нельзя изменить."
+# A detached CAdES signature is a few KB (the signer's certificate and its chain included: 2–10 KB); 1 MB leaves
+# room for a long chain and base64, and refuses a PDF uploaded in its place by mistake.
+SIGNATURE_MAX_BYTES = 1024 * 1024
+# What КриптоАРМ, КриптоПро's cryptcp and the plug-in write: .sig (the common one), .p7s (RFC 5751), .sgn (cryptcp),
+# and .bin/.txt when a tool saves DER or base64 under a generic name. The content decides, not the name.
+SIGNATURE_EXTENSIONS = (".sig", ".p7s", ".sgn", ".bin", ".txt")
+
+
+class SealForm(forms.Form):
+    """«Печать портала»: the portal's own seal over the PDF, after the head confirms."""
+
+    confirm = forms.BooleanField(label=CONFIRM_LABEL, error_messages={"required": CONFIRM_REQUIRED})
+
+
+class KepSignForm(forms.Form):
+    """The head's КЭП: a detached signature of the final PDF, as a file or as the plug-in's base64 text."""
+
+    signature = forms.FileField(
+        label="Файл подписи",
+        required=False,
+        help_text="Откреплённая подпись (.sig, .p7s, .sgn), в формате DER или base64, до 1 МБ.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SIGNATURE_EXTENSIONS)}),
+    )
+    # Filled by static/reports/kep.js with the plug-in's SignCades result (base64); hidden from people.
+    signature_text = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label=CONFIRM_LABEL, error_messages={"required": CONFIRM_REQUIRED})
+
+    def clean_signature(self):
+        upload = self.cleaned_data.get("signature")
+        if upload is None:
+            return None
+        if not upload.name.lower().endswith(SIGNATURE_EXTENSIONS):
+            raise forms.ValidationError(
+                "Это не файл подписи: выберите файл .sig, .p7s или .sgn, который сохранила программа подписи."
+            )
+        if upload.size > SIGNATURE_MAX_BYTES:
+            raise forms.ValidationError(
+                "Файл больше 1 МБ: это не похоже на откреплённую подпись. Возможно, выбран сам документ."
+            )
+        return upload
+
+    def clean_signature_text(self):
+        text = self.cleaned_data.get("signature_text", "")
+        if len(text) > SIGNATURE_MAX_BYTES * 4 // 3 + 4096:  # base64 of 1 MB with line breaks
+            raise forms.ValidationError("Подпись больше 1 МБ: это не похоже на откреплённую подпись.")
+        return text
+
+    def clean(self):
+        data = super().clean()
+        given = data.get("signature") or data.get("signature_text", "").strip()
+        if not given and "signature" not in self.errors and "signature_text" not in self.errors:
+            self.add_error("signature", "Выберите файл подписи.")
+        return data
+
+    def signature_bytes(self) -> bytes:
+        """The signature as given (DER, base64 or PEM): reports.cades.load_signature reads any of them."""
+        upload = self.cleaned_data.get("signature")
+        if upload is not None:
+            return upload.read()
+        return self.cleaned_data["signature_text"].strip().encode("ascii", "replace")
