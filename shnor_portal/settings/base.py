@@ -436,6 +436,12 @@ PROGRAMME_TARGETS = {
 REPORTS_SIGNING_PKCS12 = os.environ.get("REPORTS_SIGNING_PKCS12", "")
 REPORTS_SIGNING_PASSWORD = os.environ.get("REPORTS_SIGNING_PASSWORD", "")
 REPORTS_TRUST_ROOTS = [path for path in os.environ.get("REPORTS_TRUST_ROOTS", "").split(",") if path]
+# КриптоПро's cadesplugin_api.js, which makes window.cadesplugin for the ЭЦП Browser plug-in: the sign page
+# includes it only when a deployment serves it (its own static path, or an absolute URL whose origin the sign
+# page then adds to script-src). The portal does not ship it: CryptoPro publishes it for download
+# (https://www.cryptopro.ru/sites/default/files/products/cades/cadesplugin_api.js) under no open licence. Empty:
+# no plug-in signing, the head uploads the .sig their program made (the page says how).
+REPORTS_CADESPLUGIN_JS_URL = os.environ.get("REPORTS_CADESPLUGIN_JS_URL", "")
 # Where the demo certificate is made when REPORTS_SIGNING_PKCS12 is not set (load_demo).
 REPORTS_DEMO_CERT_DIR = Path(os.environ.get("REPORTS_DEMO_CERT_DIR", BASE_DIR / "var" / "signing"))
 # The stamp's font rescaled to 1000 units per em is cached here (reports/signing.py explains why).
