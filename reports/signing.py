@@ -17,6 +17,7 @@ import datetime
 import io
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -385,6 +386,13 @@ class Verification:
     summary: str
     details: tuple[str, ...] = ()
     position: str = ""  # title in the signer's certificate
+    # The certificate, for the verification page's rows (reports.verdict_text.from_seal).
+    issuer: str = ""
+    serial: str = ""  # hex, upper case
+    not_before: datetime.datetime | None = None
+    not_after: datetime.datetime | None = None
+    algorithm: str = ""  # in words: «RSA, хэш-функция SHA-256»
+    problems: tuple[str, ...] = ()  # what is wrong, one plain sentence each (empty when ok)
 
     @property
     def ok(self) -> bool:
@@ -397,7 +405,7 @@ NOT_READABLE = "Файл повреждён: его не удаётся проч
 NOT_SIGNED = "Документ не подписан"
 CHANGED = "Документ изменён после подписания"
 UNREADABLE_SIGNATURE = "Подпись повреждена и не может быть проверена"
-BROKEN = "Подпись недействительна: криптографическая проверка не пройдена"
+BROKEN = "Подпись недействительна: она не соответствует сертификату, указанному в ней"
 EXTENDED = "После подписания в документ добавлены данные: подпись охватывает не весь файл"
 UNTRUSTED = "Подпись верна, но сертификат не выдан доверенным удостоверяющим центром"
 REVOKED = "Подпись верна, но сертификат подписанта отозван"
@@ -421,11 +429,33 @@ _TRUST_PROBLEMS = {
 }
 
 _COVERAGE = {
-    SignatureCoverageLevel.ENTIRE_FILE: "Подпись охватывает весь файл.",
-    SignatureCoverageLevel.ENTIRE_REVISION: "Подпись охватывает свою редакцию файла, после неё в файл дописаны изменения.",
-    SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "Подпись охватывает начало файла, после неё в файл дописаны данные.",
-    SignatureCoverageLevel.UNCLEAR: "Охват подписи не определён: подписанная часть файла не является его редакцией.",
+    SignatureCoverageLevel.ENTIRE_FILE: "Подпись относится ко всему файлу: после подписания в него ничего не дописано.",
+    SignatureCoverageLevel.ENTIRE_REVISION: "После подписания в файл дописаны изменения: подпись относится только к его "
+    "прежнему виду.",
+    SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "После подписания в файл дописаны данные: подпись относится "
+    "только к его началу.",
+    SignatureCoverageLevel.UNCLEAR: "Не удалось определить, к какой части файла относится подпись.",
 }
+
+# pyHanko's names of the mechanisms, in words (the page is for a reader, not for a cryptographer).
+_KEY_ALGORITHMS = {"rsa": "RSA", "ecdsa": "ECDSA", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}
+
+
+def algorithm_words(mechanism: str, digest: str) -> str:
+    """«sha256_rsa», «sha256» → «RSA, хэш-функция SHA-256»."""
+    mechanism = (mechanism or "").lower()
+    key = next((words for name, words in _KEY_ALGORITHMS.items() if name in mechanism.split("_")), "")
+    if not key:
+        key = "RSA" if "rsa" in mechanism else mechanism.upper()
+    digest = (digest or "").lower()
+    digest_words = re.sub(r"^sha(\d)", r"SHA-\1", digest).replace("sha3_", "SHA3-").upper() if digest else ""
+    return f"{key}, хэш-функция {digest_words}" if digest_words else key
+
+
+def _is_gost(cert: asn1_x509.Certificate) -> bool:
+    # ГОСТ Р 34.10-2012 keys (1.2.643.7.1.1.1.*) and the older 34.10-2001 (1.2.643.2.2.19) are Russian OIDs
+    # (Р 1323565.1.024-2019); the seal is RSA and leaves those roots to the КЭП verifier (reports.cades).
+    return cert.public_key["algorithm"]["algorithm"].dotted.startswith("1.2.643.")
 
 
 def _unsigned(summary: str) -> Verification:
@@ -459,7 +489,7 @@ def _load_roots(trust_roots: Sequence[bytes]) -> list[asn1_x509.Certificate]:
             ) from exc
         if not certs:
             raise ValueError(f"В корневом сертификате №{number} нет ни одного сертификата.")
-        roots.extend(certs)
+        roots.extend(cert for cert in certs if not _is_gost(cert))
     return roots
 
 
@@ -511,9 +541,9 @@ def _details(
             f" по {_fmt_date(validity['not_after'].native)}"
         )
         yield f"Серийный номер сертификата: {cert.serial_number:x}"
-    yield f"Алгоритм: {status.pkcs7_signature_mechanism}, хэш {status.md_algorithm}"
-    yield "Целостность подписанных данных: " + ("да" if status.intact else "нет")
-    yield "Подпись математически верна: " + ("да" if status.valid else "нет")
+    yield f"Вид подписи: {algorithm_words(status.pkcs7_signature_mechanism, status.md_algorithm)}"
+    yield "Подписанные данные не изменены: " + ("да" if status.intact else "нет")
+    yield "Подпись верна: " + ("да" if status.valid else "нет")
     if status.coverage is not None:
         yield _COVERAGE[status.coverage]
     if status.trusted:
@@ -525,7 +555,7 @@ def _details(
     yield "Отзыв сертификата не проверялся: проверка выполняется без обращения к сети."
 
 
-def _summary(status: PdfSignatureStatus, signer: str, covers_whole_file: bool) -> str:
+def _summary(status: PdfSignatureStatus, signed_at: datetime.datetime | None, covers_whole_file: bool) -> str:
     if not status.intact:
         return CHANGED
     if not status.valid:
@@ -543,7 +573,12 @@ def _summary(status: PdfSignatureStatus, signer: str, covers_whole_file: bool) -
         if problem is AdESIndeterminate.SIG_CONSTRAINTS_FAILURE:
             return UNFIT
         return UNTRUSTED
-    return f"Подпись действительна: документ не изменён, подписан {signer}"
+    # The portal's seal (a server certificate), not a person's signature (issue #22): said so first.
+    return (
+        f"Печать портала: файл не изменён с {format_moscow(signed_at)}"
+        if signed_at
+        else ("Печать портала: файл не изменён")
+    )
 
 
 def verify_pdf(data: bytes, *, trust_roots: Sequence[bytes]) -> Verification:
@@ -617,9 +652,36 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[bytes]) -> Verification:
         position=_name_part(cert, "title"),
         signed_at=signed_at,
         covers_whole_file=covers_whole_file,
-        summary=_summary(status, signer, covers_whole_file),
+        summary=_summary(status, signed_at, covers_whole_file),
         details=(*extra, *_details(status, embedded.sig_object, signed_at)),
+        **_certificate_fields(cert),
+        algorithm=algorithm_words(status.pkcs7_signature_mechanism, status.md_algorithm),
+        problems=tuple(_problems(status, covers_whole_file)),
     )
+
+
+def _certificate_fields(cert: asn1_x509.Certificate | None) -> dict:
+    if cert is None:
+        return {}
+    validity = cert["tbs_certificate"]["validity"]
+    return {
+        "issuer": cert.issuer.native.get("common_name", "") or cert.issuer.human_friendly,
+        "serial": f"{cert.serial_number:X}",
+        "not_before": validity["not_before"].native,
+        "not_after": validity["not_after"].native,
+    }
+
+
+def _problems(status: PdfSignatureStatus, covers_whole_file: bool) -> Iterator[str]:
+    if not status.intact:
+        yield "Файл изменён после подписания: подписанное содержимое не совпадает с тем, что в файле сейчас."
+    if not status.valid:
+        yield "Подпись не соответствует сертификату, указанному в ней."
+    if not covers_whole_file and status.coverage is not None:
+        yield _COVERAGE[status.coverage]
+    if not status.trusted:
+        problem = _TRUST_PROBLEMS.get(status.trust_problem_indic, "") if status.trust_problem_indic else ""
+        yield "Сертификат не выдан доверенным удостоверяющим центром" + (f": {problem}." if problem else ".")
 
 
 def _safe_signer_cert(embedded: EmbeddedPdfSignature) -> asn1_x509.Certificate | None:

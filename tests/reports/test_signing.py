@@ -396,12 +396,22 @@ def test_good_signature_is_valid_and_trusted(signed, demo):
     assert result.ok
     assert result.signer == SIGNER
     assert result.organization == ORGANIZATION
-    assert result.summary == f"Подпись действительна: документ не изменён, подписан {SIGNER}"
     assert result.signed_at is not None
+    # The portal's seal, not a person's signature (#22): named so, with the time it was put.
+    assert result.summary == f"Печать портала: файл не изменён с {signing.format_moscow(result.signed_at)}"
     assert result.signed_at.tzinfo == signing.MOSCOW
     assert abs(datetime.datetime.now(datetime.UTC) - result.signed_at) < datetime.timedelta(minutes=10)
     assert f"Должность: {POSITION}" in result.details
-    assert "Подпись охватывает весь файл." in result.details
+    assert "Подпись относится ко всему файлу: после подписания в него ничего не дописано." in result.details
+    assert "Вид подписи: RSA, хэш-функция SHA-256" in result.details
+    assert "Подпись верна: да" in result.details
+    assert not any("математически" in line or "sha256_rsa" in line for line in result.details)
+    assert result.algorithm == "RSA, хэш-функция SHA-256"
+    assert result.issuer == signing.DEMO_CA_NAME
+    assert result.problems == ()
+    ca = x509.load_pem_x509_certificate(demo.ca_pem)
+    assert result.not_after is not None and result.not_after <= ca.not_valid_after_utc
+    assert result.serial == result.serial.upper() and int(result.serial, 16) > 0
 
 
 def test_verification_accepts_der_roots_and_pem_bundles(signed, demo, other_root):
@@ -458,7 +468,7 @@ def test_damaged_signature_value_is_invalid(signed, demo):
     assert result.intact  # the document bytes are untouched...
     assert not result.valid  # ...but the signature over them no longer checks out
     assert not result.ok
-    assert result.summary == "Подпись недействительна: криптографическая проверка не пройдена"
+    assert result.summary == "Подпись недействительна: она не соответствует сертификату, указанному в ней"
 
 
 def test_bytes_appended_after_the_signature_are_reported(signed, demo):
@@ -492,6 +502,10 @@ def test_unknown_issuer_is_untrusted_but_intact(signed, other_root, roots):
     assert result.signer == SIGNER
     assert result.summary == "Подпись верна, но сертификат не выдан доверенным удостоверяющим центром"
     assert any("не найдена цепочка" in line for line in result.details)
+    assert result.problems == (
+        "Сертификат не выдан доверенным удостоверяющим центром: не найдена цепочка до доверенного "
+        "удостоверяющего центра.",
+    )
 
 
 def test_unsigned_pdf(pdf, demo):
