@@ -405,7 +405,7 @@ def test_verification_of_a_signed_report(client, world, media, settings, signed_
         True,
     )
     assert body["signer"] == SIGNER and body["organization"] == "Управление образования (демо)"
-    assert body["signed_at"] and body["summary"].startswith("Подпись действительна")
+    assert body["signed_at"] and body["summary"].startswith("Печать портала: файл не изменён с ")
     assert any("Подписант" in line for line in body["details"])
     assert body["known"] is False
     # the same bytes stored as a report's signed PDF are recognised as the portal's own

@@ -71,4 +71,4 @@ def test_head_orders_watches_approves_and_downloads_the_signed_report(
     page.goto("/reports/verify/")
     page.get_by_label("Файл PDF").set_input_files(str(path))
     page.get_by_role("button", name="Проверить").click()
-    expect(page.locator(".verification--ok")).to_contain_text("Подпись действительна")
+    expect(page.locator(".verification--ok")).to_contain_text("Печать портала: файл не изменён с ")

@@ -140,7 +140,7 @@ def test_verification_page_checks_a_signed_report_and_keeps_nothing(
     before = sorted(p for p in Path(media).rglob("*"))
     ok = client.post(reverse("reports:verify"), {"file": SimpleUploadedFile("справка.pdf", signed)})
     text = ok.content.decode()
-    assert "Подпись действительна" in text
+    assert "Печать портала: файл не изменён с " in text
     assert "файл совпадает с подписанным отчётом" in text
     tampered = bytearray(signed)
     position = signed.index(b"/Type /Page") if b"/Type /Page" in signed else 200
