@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 
 from .models import AuthEvent, ImportBatch, RoleAssignment, User, WorkerHeartbeat
+from .snils import snils_normalise
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,13 +27,28 @@ class RoleAssignmentInline(admin.TabularInline):
     autocomplete_fields = ["region", "municipality", "school"]
 
 
+class UserAdminForm(UserChangeForm):
+    # Typed with its separators («112-233-445 95»), stored as 11 digits; the model checks the check number.
+    snils = forms.CharField(
+        label="СНИЛС",
+        max_length=20,
+        required=False,
+        help_text="11 цифр, например 112-233-445 95. По нему портал узнаёт владельца квалифицированной "
+        "электронной подписи (КЭП) руководителя.",
+    )
+
+    def clean_snils(self) -> str:
+        return snils_normalise(self.cleaned_data.get("snils", ""))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (
             "Личные данные",
-            {"fields": ("last_name", "first_name", "middle_name", "position", "email", "phone")},
+            {"fields": ("last_name", "first_name", "middle_name", "position", "snils", "email", "phone")},
         ),
         ("Права", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Даты", {"fields": ("last_login", "date_joined")}),

@@ -9,6 +9,14 @@ from django.utils import timezone
 from .history import AuditedHistory
 from .policies import AuditPolicy, ImportBatchPolicy, PolicyQuerySet, register_policy
 from .roles import Grant, Role, grant_problem
+from .snils import snils_problem
+
+
+def validate_snils(value: str) -> None:
+    """The model's check of a stored СНИЛС (core.snils: 11 digits and the check number)."""
+    problem = snils_problem(value)
+    if problem:
+        raise ValidationError(problem, code="snils")
 
 
 class BaseModel(models.Model):
@@ -23,6 +31,15 @@ class User(AbstractUser):
     middle_name = models.CharField("отчество", max_length=150, blank=True)
     position = models.CharField("должность", max_length=255, blank=True)
     phone = models.CharField("телефон", max_length=50, blank=True)
+    # The head's СНИЛС: a КЭП names its owner by it (reports.cades.signer_mismatch), 11 digits without separators.
+    snils = models.CharField(
+        "СНИЛС",
+        max_length=11,
+        blank=True,
+        validators=[validate_snils],
+        help_text="11 цифр, например 112-233-445 95. По нему портал узнаёт владельца квалифицированной "
+        "электронной подписи (КЭП) руководителя.",
+    )
 
     objects: "ClassVar[UserManager[Self]]" = UserManager()
     # The password hash never enters the history; last_login changes on every sign-in (AuthEvent has those).
