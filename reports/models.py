@@ -167,9 +167,12 @@ class ReportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel"
     DOCX = "docx", "Word"
     SIGNED_PDF = "signed_pdf", "PDF с электронной подписью"
+    # The print copy of a КЭП-signed PDF (reports/print_copy.py): the QR code and the mark of the electronic
+    # signature drawn over the signed original's pages (ГОСТ Р 7.0.97-2025); the original stays as signed.
+    PRINT_PDF = "print_pdf", "PDF для печати (с отметкой об ЭП)"
 
 
-FORMAT_EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "signed_pdf": "pdf"}
+FORMAT_EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "signed_pdf": "pdf", "print_pdf": "pdf"}
 # The types from the portal's one table of served types, so a report's download and its API description agree.
 FORMAT_CONTENT_TYPES = {fmt: SERVED_TYPES[extension] for fmt, extension in FORMAT_EXTENSIONS.items()}
 
@@ -182,7 +185,7 @@ def download_name(report: "Report", fmt: str) -> str:
     """The name a report's file is downloaded under, by the pages and the API alike."""
     prefix = "Профиль" if report.kind == "school" else "Справка"
     territory = _UNSAFE.sub("-", report.territory_name).strip("-")[:80]
-    suffix = "_подписан" if fmt == ReportFormat.SIGNED_PDF else ""
+    suffix = {ReportFormat.SIGNED_PDF: "_подписан", ReportFormat.PRINT_PDF: "_для_печати"}.get(fmt, "")
     return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
 
 
