@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/retry/", views.report_retry, name="retry"),
     path("<int:pk>/return/", views.report_return, name="return"),
     path("<int:pk>/sign/", views.report_sign, name="sign"),
+    path("<int:pk>/sign/kep/", views.report_sign_kep, name="sign_kep"),
+    path("<int:pk>/preview/", views.report_preview, name="preview"),
     path("<int:pk>/new-version/", views.report_new_version, name="new_version"),
     path("<int:pk>/download/<str:fmt>/", views.report_download, name="download"),
 ]

@@ -5,7 +5,9 @@ portal checks a report) and keeps nothing it is given.
 """
 
 import logging
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.files import stored_file_response
@@ -23,11 +26,19 @@ from schools.selectors import flag_default_year
 
 from . import services, statuses
 from .builders import rule_rows
-from .forms import RecommendationsForm, ReportRequestForm, ReturnForm, VerifyForm
+from .forms import (
+    KepSignForm,
+    RecommendationsForm,
+    ReportRequestForm,
+    ReturnForm,
+    SealForm,
+    VerifyForm,
+)
 from .models import (
     Report,
     ReportEvent,
     ReportFile,
+    ReportFormat,
     ReportStatus,
     download_name,
 )
@@ -211,10 +222,102 @@ def report_return(request, pk: int):
     return _act(request, pk, services.report_return, "Отчёт возвращён на доработку.", comment=comment)
 
 
-@require_POST
+def _signable(request, pk: int) -> Report:
+    """The report the head is about to sign: 404 outside their reach, 403 without the right to approve."""
+    report = get_object_or_404(_visible(request.user), pk=pk)
+    report_policy().require(request.user, APPROVE, report)
+    return report
+
+
+def _not_ready(request, report: Report):
+    """A report that is not (or no longer) awaiting signature: back to its page with the reason."""
+    problem = statuses.move_problem(report.status, statuses.SIGNED)
+    if report.status == ReportStatus.SIGNED:
+        problem = "Отчёт уже подписан. Для исправления создайте новую версию."
+    messages.info(request, problem or "Отчёт не ожидает подписания.")
+    return redirect("reports:detail", pk=report.pk)
+
+
+def _sign_page(request, report: Report, *, seal_form: SealForm, kep_form: KepSignForm):
+    """Signing is a page, not a click (#22 §4): the head sees the PDF, what becomes fixed, and two ways."""
+    pdf = report.files.filter(format=ReportFormat.PDF).first()
+    plugin_js = settings.REPORTS_CADESPLUGIN_JS_URL
+    response = render(
+        request,
+        "reports/sign.html",
+        {
+            "report": report,
+            "pdf": pdf,
+            "seal_form": seal_form,
+            "kep_form": kep_form,
+            "cadesplugin_js": plugin_js,
+        },
+    )
+    origin = _script_origin(plugin_js)
+    if origin:  # the deployment serves CryptoPro's script from elsewhere: this page alone may load it
+        response._csp_update = {"script-src": [origin]}  # type: ignore[attr-defined] - read by django-csp
+    return response
+
+
+def _script_origin(url: str) -> str:
+    """The origin of an absolute script URL («https://cdn.example»), "" for a path on this site."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
 @login_required
 def report_sign(request, pk: int):
-    return _act(request, pk, services.report_sign, "Отчёт утверждён и подписан электронной подписью.")
+    """GET: the sign page. POST: «Печать портала» (the portal's seal proving the file intact) once confirmed."""
+    report = _signable(request, pk)
+    if report.status != ReportStatus.READY:
+        return _not_ready(request, report)
+    seal_form = SealForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and seal_form.is_valid():
+        try:
+            services.report_sign(user=request.user, report=report)
+        except ValidationError as error:
+            add_service_error(seal_form, error)
+        else:
+            messages.success(request, "Отчёт утверждён; на PDF поставлена печать портала: файл не изменён.")
+            return redirect("reports:detail", pk=report.pk)
+    return _sign_page(request, report, seal_form=seal_form, kep_form=KepSignForm())
+
+
+@require_POST
+@login_required
+def report_sign_kep(request, pk: int):
+    """The head's detached КЭП of the final PDF: a file from their program or the plug-in's base64."""
+    report = _signable(request, pk)
+    if report.status != ReportStatus.READY:
+        return _not_ready(request, report)
+    form = KepSignForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            report = services.report_attach_signature(
+                user=request.user, report=report, signature=form.signature_bytes()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Отчёт подписан КЭП. Подпись проверена и сохранена вместе с PDF.")
+            return redirect("reports:detail", pk=report.pk)
+    return _sign_page(request, report, seal_form=SealForm(), kep_form=form)
+
+
+@xframe_options_sameorigin
+@login_required
+def report_preview(request, pk: int):
+    """The final PDF inline, for the sign page's preview frame (the download stays an attachment)."""
+    report = get_object_or_404(_visible(request.user), pk=pk)
+    stored = report.files.filter(format=ReportFormat.PDF).first()
+    if stored is None or not stored.file:
+        raise Http404("У отчёта нет PDF.")
+    response = stored_file_response(stored.file, name=download_name(report, ReportFormat.PDF))
+    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline", 1)
+    # Only the portal's own pages may frame it (the sign page); Chromium's PDF viewer runs as a plugin of
+    # this document, so object-src must allow it here (the site-wide 'none' would show a blocked frame).
+    response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}  # type: ignore[attr-defined]
+    return response
 
 
 @require_POST

@@ -437,7 +437,7 @@ REPORTS_SIGNING_PKCS12 = os.environ.get("REPORTS_SIGNING_PKCS12", "")
 REPORTS_SIGNING_PASSWORD = os.environ.get("REPORTS_SIGNING_PASSWORD", "")
 REPORTS_TRUST_ROOTS = [path for path in os.environ.get("REPORTS_TRUST_ROOTS", "").split(",") if path]
 # КриптоПро's cadesplugin_api.js, which makes window.cadesplugin for the ЭЦП Browser plug-in: the sign page
-# includes it only when a deployment serves it (its own static path, or an absolute URL whose origin the sign
+# includes it only when a deployment serves it (a path on this site, or an absolute URL whose origin the sign
 # page then adds to script-src). The portal does not ship it: CryptoPro publishes it for download
 # (https://www.cryptopro.ru/sites/default/files/products/cades/cadesplugin_api.js) under no open licence. Empty:
 # no plug-in signing, the head uploads the .sig their program made (the page says how).
