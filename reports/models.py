@@ -1,6 +1,7 @@
 """Analytical reports: a job that builds files, then a document the department head signs."""
 
 import re
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +21,12 @@ READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST, Role.S
 REQUEST_ROLES = frozenset({Role.METHODIST, Role.HEAD})
 # Who approves (signs) or returns a report.
 APPROVE_ROLES = frozenset({Role.HEAD})
+
+
+# How a signed report is signed (Report.signature_kind): the head's own qualified signature, or the portal's seal.
+SIGNATURE_KEP = "kep"
+SIGNATURE_SEAL = "seal"
+SIGNATURE_KIND_LABELS = {SIGNATURE_KEP: "подписан КЭП", SIGNATURE_SEAL: "утверждён, печать портала"}
 
 
 class ReportKind(models.TextChoices):
@@ -151,6 +158,26 @@ class Report(BaseModel):
         return ""
 
     @property
+    def signature_kind(self) -> str:
+        """How a signed report is signed: SIGNATURE_KEP — the head's qualified signature (a ReportSignature, the
+        PDF untouched); SIGNATURE_SEAL — the portal's seal inside the PDF; "" while not signed."""
+        if self.status != statuses.SIGNED:
+            return ""
+        return SIGNATURE_KEP if self.kep_signature is not None else SIGNATURE_SEAL
+
+    @property
+    def signature_kind_label(self) -> str:
+        return SIGNATURE_KIND_LABELS.get(self.signature_kind, "")
+
+    @property
+    def kep_signature(self) -> "ReportSignature | None":
+        """The head's КЭП of this report, or None (a reverse one-to-one: no exception when absent)."""
+        try:
+            return self.kep
+        except ReportSignature.DoesNotExist:
+            return None
+
+    @property
     def in_progress(self) -> bool:
         return self.status in statuses.IN_PROGRESS
 
@@ -166,7 +193,8 @@ class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "Excel"
     DOCX = "docx", "Word"
-    SIGNED_PDF = "signed_pdf", "PDF с электронной подписью"
+    # The portal's own seal (PAdES, reports.signing): it proves the file unchanged, it is not the head's signature.
+    SIGNED_PDF = "signed_pdf", "PDF с печатью портала"
     # The print copy of a КЭП-signed PDF (reports/print_copy.py): the QR code and the mark of the electronic
     # signature drawn over the signed original's pages (ГОСТ Р 7.0.97-2025); the original stays as signed.
     PRINT_PDF = "print_pdf", "PDF для печати (с отметкой об ЭП)"
@@ -185,7 +213,7 @@ def download_name(report: "Report", fmt: str) -> str:
     """The name a report's file is downloaded under, by the pages and the API alike."""
     prefix = "Профиль" if report.kind == "school" else "Справка"
     territory = _UNSAFE.sub("-", report.territory_name).strip("-")[:80]
-    suffix = {ReportFormat.SIGNED_PDF: "_подписан", ReportFormat.PRINT_PDF: "_для_печати"}.get(fmt, "")
+    suffix = {ReportFormat.SIGNED_PDF: "_печать_портала", ReportFormat.PRINT_PDF: "_для_печати"}.get(fmt, "")
     return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
 
 
@@ -228,7 +256,9 @@ class ReportEvent(models.Model):
         RETRIED = "retried", "повторное формирование"
         EDITED = "edited", "рекомендации изменены"
         RETURNED = "returned", "возвращён на доработку"
-        SIGNED = "signed", "утверждён и подписан"
+        # The portal's seal (report_sign) — not the head's signature; SIGNED_KEP is the head's own КЭП.
+        SIGNED = "signed", "утверждён (печать портала)"
+        SIGNED_KEP = "signed_kep", "утверждён и подписан КЭП руководителя"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", verbose_name="отчёт")
     action = models.CharField("действие", max_length=16, choices=Action.choices)
@@ -245,3 +275,83 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.get_action_display()}"
+
+
+class TrustedRoot(BaseModel):
+    """A certificate the portal trusts as the root of a signer's chain: the Минцифры head CA, an accredited CA
+    (the Treasury's), or a department's own for the seal. Uploaded by a superuser (reports.services_kep)."""
+
+    certificate = models.BinaryField("сертификат (DER)")
+    name = models.CharField("удостоверяющий центр", max_length=500)
+    serial = models.CharField("серийный номер", max_length=128)
+    sha256 = models.CharField("отпечаток SHA-256", max_length=64, unique=True)
+    not_before = models.DateTimeField("действует с")
+    not_after = models.DateTimeField("действует по")
+    is_gost = models.BooleanField("ГОСТ Р 34.10-2012", default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="добавил",
+    )
+
+    class Meta:
+        verbose_name = "доверенный корневой сертификат"
+        verbose_name_plural = "доверенные корневые сертификаты"
+        ordering = ["name", "not_after"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.serial})"
+
+
+class ReportSignatureQuerySet(ScopedQuerySet):
+    region_path = "report__region"
+    municipality_path = "report__municipality"
+    school_path = "report__school"
+    read_roles = READ_ROLES
+    write_roles = frozenset()  # written by report_attach_signature only
+
+
+class ReportSignature(BaseModel):
+    """The head's qualified electronic signature (КЭП, 63-ФЗ ст. 5 ч. 4) of a report's PDF: a detached CAdES-BES
+    over the exact bytes of ReportFile(PDF), which is never altered afterwards. What the certificate says is copied
+    here when the signature is verified and attached (reports.services_kep.report_attach_signature)."""
+
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="kep", verbose_name="отчёт")
+    # The identifier of the verification page and of the print copy's QR code (ГОСТ Р 7.0.97-2025).
+    public_id = models.UUIDField(
+        "идентификатор для проверки", unique=True, default=uuid.uuid4, editable=False
+    )
+    signature = models.FileField("подпись (.sig, DER)", max_length=255)
+    signature_sha256 = models.CharField("SHA-256 подписи", max_length=64)
+    pdf_sha256 = models.CharField("SHA-256 подписанного PDF", max_length=64)
+    certificate = models.BinaryField("сертификат подписанта (DER)")
+    owner_name = models.CharField("владелец сертификата", max_length=255)
+    snils = models.CharField("СНИЛС владельца", max_length=11, blank=True)
+    inn = models.CharField("ИНН владельца", max_length=12, blank=True)
+    title = models.CharField("должность владельца", max_length=255, blank=True)
+    organization = models.CharField("организация владельца", max_length=500, blank=True)
+    serial = models.CharField("серийный номер сертификата", max_length=128)
+    issuer = models.CharField("издатель сертификата", max_length=500)
+    not_before = models.DateTimeField("сертификат действует с")
+    not_after = models.DateTimeField("сертификат действует по")
+    algorithm = models.CharField("алгоритм подписи", max_length=100)
+    signed_at = models.DateTimeField("время подписания (по подписи)", null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="загрузил",
+    )
+    verified_at = models.DateTimeField("проверена порталом")
+
+    objects = ReportSignatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "подпись отчёта (КЭП)"
+        verbose_name_plural = "подписи отчётов (КЭП)"
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.owner_name}, {self.serial}"
