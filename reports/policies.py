@@ -3,13 +3,18 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from core.policies import CHANGE, VIEW, Policy, policy_for, register_policy
+from core.policies import CHANGE, VIEW, Policy, is_system, may_act, policy_for, register_policy
+from core.roles import Role
 from schools.models import Municipality, Region, School
 
-from .models import APPROVE_ROLES, REQUEST_ROLES, Report
+from .models import APPROVE_ROLES, REQUEST_ROLES, Report, TrustedRoot
 
 REQUEST = "request"
-APPROVE = "approve"
+APPROVE = "approve"  # approve, seal, return — and attach the head's КЭП (reports.services_kep)
+# Who sees the СНИЛС of the certificate that signed a report: the territory's staff who work with names
+# (core.roles.PERSONAL_DATA_ROLES), not the analyst, a school's admin or mentor reading the report (152-ФЗ).
+SIGNER_SNILS = "signer_snils"
+SIGNER_SNILS_ROLES = frozenset({Role.METHODIST, Role.HEAD})
 
 
 @register_policy(Report)
@@ -18,12 +23,13 @@ class ReportPolicy(Policy):
     profile: READ_ROLES); the municipality's methodologists and heads order them and write recommendations
     (``change``, ``request``: REQUEST_ROLES); the head approves, signs or returns them (``approve``)."""
 
-    actions = {REQUEST: REQUEST_ROLES, APPROVE: APPROVE_ROLES}  # noqa: RUF012
+    actions = {REQUEST: REQUEST_ROLES, APPROVE: APPROVE_ROLES, SIGNER_SNILS: SIGNER_SNILS_ROLES}  # noqa: RUF012
     messages = {  # noqa: RUF012
         VIEW: "Нет доступа к этому отчёту.",
         CHANGE: "Недостаточно прав для изменения этого отчёта.",
         REQUEST: "Вы не можете заказать отчёт по этой территории.",
         APPROVE: "Утверждать и подписывать отчёты может руководитель управления образования.",
+        SIGNER_SNILS: "СНИЛС подписанта видят методисты и руководители территории отчёта.",
     }
 
     def can_request_for(self, user, *, region_id: int, municipality_id: int | None) -> bool:
@@ -67,3 +73,33 @@ def report_policy() -> ReportPolicy:
 def may_open_reports(user) -> bool:
     """The menu entry (reports/apps.py): whoever may read reports somewhere (no query)."""
     return report_policy().can(user, VIEW)
+
+
+@register_policy(TrustedRoot)
+class TrustedRootPolicy(Policy):
+    """The trust roots are the whole portal's (every department's heads sign under them): only a superuser (or
+    the portal itself, in a management command) reads, adds and removes them; no role reaches them."""
+
+    messages = {  # noqa: RUF012
+        VIEW: "Доверенные корневые сертификаты видит только администратор портала.",
+        CHANGE: "Доверенные корневые сертификаты добавляет и удаляет только администратор портала.",
+    }
+
+    def _superuser(self, user) -> bool:
+        return may_act(user) and (is_system(user) or bool(getattr(user, "is_superuser", False)))
+
+    def roles(self, action: str) -> frozenset[str]:
+        return frozenset()  # no role: superusers only (see _superuser)
+
+    def can_anywhere(self, user, action: str) -> bool:
+        return self._superuser(user)
+
+    def instances(self, user, action: str, queryset=None):
+        queryset = self._base(queryset)
+        return queryset if self._superuser(user) else queryset.none()
+
+
+def trusted_root_policy() -> TrustedRootPolicy:
+    policy = policy_for(TrustedRoot)
+    assert isinstance(policy, TrustedRootPolicy)  # noqa: S101 - registered above
+    return policy

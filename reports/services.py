@@ -14,6 +14,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from asn1crypto import pem as asn1_pem
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -37,6 +38,7 @@ from .models import (
     ReportFormat,
     ReportKind,
     ReportStatus,
+    TrustedRoot,
 )
 from .policies import APPROVE, report_policy
 
@@ -556,16 +558,35 @@ def report_sign(*, user, report: Report) -> Report:
 # --- verification --------------------------------------------------------------------------------------------
 
 
+def trust_roots() -> list[bytes]:
+    """Every certificate the portal trusts, as DER: the TrustedRoot rows a superuser uploaded, then the files of
+    the REPORTS_TRUST_ROOTS setting (PEM or DER; one PEM file may hold several). GOST and RSA alike: the КЭП
+    verifier (reports.cades) uses the GOST ones, the seal's (reports.signing) the RSA ones.
+
+    A listed file that cannot be read is logged and left out, so that the other roots still count."""
+    from django.conf import settings
+
+    roots = [bytes(der) for der in TrustedRoot.objects.order_by("pk").values_list("certificate", flat=True)]
+    for path in settings.REPORTS_TRUST_ROOTS or ():
+        try:
+            roots.extend(split_certificates(Path(path).read_bytes()))
+        except OSError:
+            logger.error("Корневой сертификат из REPORTS_TRUST_ROOTS не найден или недоступен: %s", path)
+    return roots
+
+
+def split_certificates(blob: bytes) -> list[bytes]:
+    """The DER of each certificate in a PEM file (several may follow one another), or the blob itself (DER)."""
+    if not asn1_pem.detect(blob):
+        return [blob]
+    return [der for _kind, _headers, der in asn1_pem.unarmor(blob, multiple=True)]
+
+
 def report_verify(data: bytes) -> tuple[signing.Verification, bool]:
     """Check an uploaded PDF against the configured trust roots; also say whether it is a report this portal
     signed (the same SHA-256). Stores nothing. Used by the open page and the API alike."""
-    try:
-        roots = signing.trust_roots_from_settings()
-    except signing.SigningNotConfigured as error:
-        # Checked without roots, a good signature reads «не доверенный»: the admin must see why in the log.
-        logger.error("Проверка подписи без доверенных корней: %s", error)
-        roots = []
-    verdict = signing.verify_pdf(data, trust_roots=roots)
+    # A root that cannot be read is logged by trust_roots: checked without it, a good seal reads «не доверенный».
+    verdict = signing.verify_pdf(data, trust_roots=trust_roots())
     known = ReportFile.objects.filter(
         format=ReportFormat.SIGNED_PDF, sha256=hashlib.sha256(data).hexdigest()
     ).exists()

@@ -448,5 +448,8 @@ REPORTS_DEMO_CERT_DIR = Path(os.environ.get("REPORTS_DEMO_CERT_DIR", BASE_DIR / 
 REPORTS_FONT_CACHE = Path(os.environ.get("REPORTS_FONT_CACHE", BASE_DIR / "var" / "fonts"))
 # The title block of a справка: «{department}» when the municipality names none of its own.
 REPORTS_DEFAULT_DEPARTMENT = os.environ.get("REPORTS_DEFAULT_DEPARTMENT", "Орган управления образованием")
+# The portal's public address: the print copy of a КЭП-signed справка carries a QR code of its verification page
+# (ГОСТ Р 7.0.97-2025), which must open from outside, so it cannot be taken from a request.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Years of results dynamics shown per school (003_…: three to four years).
 REPORTS_DYNAMICS_YEARS = 4

@@ -1,0 +1,34 @@
+"""Forms of the head's КЭП: the upload of a detached signature and of a trusted root certificate."""
+
+from django import forms
+
+from .services_kep import ROOT_MAX_BYTES, SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE
+
+
+class SignatureUploadForm(forms.Form):
+    signature = forms.FileField(
+        label="Файл подписи (.sig)",
+        help_text="Открепленная подпись PDF в формате CAdES: DER или base64, как её сохраняют КриптоАРМ и "
+        "КриптоПро ЭЦП Browser plug-in.",
+    )
+
+    def clean_signature(self):
+        upload = self.cleaned_data["signature"]
+        if upload.size > SIGNATURE_MAX_BYTES:
+            raise forms.ValidationError(SIGNATURE_TOO_LARGE)
+        return upload
+
+
+class TrustedRootForm(forms.Form):
+    certificate = forms.FileField(
+        label="Сертификат удостоверяющего центра",
+        help_text="Файл .cer, .crt или .pem (DER или PEM), один сертификат.",
+    )
+
+    def clean_certificate(self):
+        upload = self.cleaned_data["certificate"]
+        if upload.size > ROOT_MAX_BYTES:
+            raise forms.ValidationError(
+                "Файл больше 256 КБ: это не похоже на сертификат удостоверяющего центра."
+            )
+        return upload
