@@ -40,7 +40,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -331,7 +331,7 @@ def _aware(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class CertificateInfo:
-    der: bytes
+    der: bytes = field(repr=False)
     subject_name: str  # «Иванов Иван Иванович»: SN + G when present, else CN
     surname: str
     given_names: str
@@ -582,7 +582,7 @@ def load_signature(data: bytes) -> bytes:
             f"Файл подписи слишком большой ({len(data) // (1024 * 1024)} МБ): "
             "подпись документа занимает обычно несколько килобайт."
         )
-    if b"%PDF-" in data[:1024]:
+    if b"%PDF-" in data[:1024] and data[:1] != b"\x30":  # an attached CMS carries a PDF near its start
         raise SignatureUnreadable("Это PDF-документ, а не файл подписи: выберите файл .sig.")
     candidates: list[bytes] = []  # DER candidates, most likely first
     if data[:1] == b"\x30":
@@ -944,8 +944,9 @@ def verify_detached(
         attached = _present(encap["content"])
         content_matches = True
         if attached:
-            inner = encap["content"].parsed
-            embedded = inner.native if isinstance(inner, core.OctetString) else encap["content"].contents
+            value = encap["content"]
+            # "data" is an OCTET STRING (RFC 5652 §5.2); another content type keeps its encoded contents
+            embedded = value.native if isinstance(value, core.OctetString) else value.contents
             # The signature carries its own copy of the document, which is what was signed; the file brought
             # alongside must be the same bytes, else it is another file.
             content_matches = not content or embedded == content
@@ -975,10 +976,11 @@ def verify_detached(
     except Exception:
         logger.info("cades: damaged signature", exc_info=True)
         return _failed("unreadable")
-    first, *others = verdicts
-    if others:
-        first = dataclasses.replace(first, cosigners=tuple(others))
-    return first
+    # Co-signatures: DER sorts a SET OF, so the order of SignerInfos says nothing about who signed first. The
+    # verdict is on the first signer whose signature holds in full, else on the first; the rest are cosigners.
+    main = next((verdict for verdict in verdicts if verdict.ok), verdicts[0])
+    others = tuple(verdict for verdict in verdicts if verdict is not main)
+    return dataclasses.replace(main, cosigners=others) if others else main
 
 
 # --------------------------------------------------------------------------- who signed
