@@ -3,10 +3,11 @@
 # validate docker-compose.yml (no engine needed), Pango and fonts for PDF rendering, poppler-utils (pdftotext)
 # for the tests that read where the справка prints each word (tests/reports/pdf_layout.py), OpenSSL's GOST engine
 # and provider (libengine-gost-openssl): the tests sign as a head's КЭП would, and the verifier hashes with Streebog.
+# zbar-tools (zbarimg) reads the QR code of a справка's print copy back from its printed pixels.
 # Installs only what is missing; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(chromium docker-compose libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core poppler-utils libengine-gost-openssl)
+packages=(chromium docker-compose libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core poppler-utils libengine-gost-openssl zbar-tools)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
