@@ -7,6 +7,13 @@ from .models import ReportKind
 
 # A verification upload larger than this is refused: a справка of a region is a few MB.
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
+# A detached CAdES-BES signature is a few KB (the signer's certificate, maybe its chain); a .sig larger than this is
+# an attached signature or another file.
+SIGNATURE_MAX_BYTES = 1024 * 1024
+SIGNATURE_TOO_LARGE = (
+    "Файл подписи больше 1 МБ: отдельная подпись (.sig) занимает несколько килобайт. "
+    "Возможно, выбран не тот файл."
+)
 
 
 class ReportRequestForm(forms.Form):
@@ -59,6 +66,33 @@ class ReturnForm(forms.Form):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label="Файл PDF")
+    signature = forms.FileField(
+        label="Файл подписи (.sig), если подпись отдельным файлом",
+        required=False,
+        help_text="Подпись руководителя в КриптоАРМ или КриптоПро — файл .sig или .p7s рядом с PDF. Если его нет, "
+        "проверяется печать портала внутри PDF.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > VERIFY_MAX_BYTES:
+            raise forms.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
+        return upload
+
+    def clean_signature(self):
+        upload = self.cleaned_data.get("signature")
+        if upload and upload.size > SIGNATURE_MAX_BYTES:
+            raise forms.ValidationError(SIGNATURE_TOO_LARGE)
+        return upload
+
+
+class CompareForm(forms.Form):
+    """The page behind the QR code: a file in hand against the stored signed original."""
+
+    file = forms.FileField(
+        label="Файл для сравнения",
+        help_text="PDF, который у вас есть: сравним его с подписанным оригиналом. Файл не сохраняется.",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_verify
 
 app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
     path("new/", views.report_request, name="request"),
-    path("verify/", views.verify, name="verify"),
+    path("verify/", views_verify.verify, name="verify"),
+    path("verify/<uuid:public_id>/", views_verify.verify_document, name="verify_document"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.report_status, name="status"),
     path("<int:pk>/recommendations/", views.report_edit, name="edit"),

@@ -31,11 +31,11 @@ if TYPE_CHECKING:  # only for the annotations: the module works on any object of
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 # Neither verifier asks a certification centre whether a certificate was revoked: the pages make no network
-# calls (a CRL of a large CA is tens of MB; OCSP needs the CA's service to answer for every page view).
-NOT_CHECKED_REVOCATION = (
-    "Не проверялось, не отозван ли сертификат: портал не обращается к спискам отозванных сертификатов "
-    "удостоверяющего центра. Это можно проверить в программе для работы с электронной подписью "
-    "(например, КриптоАРМ) или на портале госуслуг (gosuslugi.ru/pgu/eds)."
+# calls (a CRL of a large CA is tens of MB; OCSP needs the CA's service to answer for every page view). Where the
+# reader can ask instead:
+REVOCATION_HINT = (
+    "Не отозван ли сертификат, можно узнать в программе для работы с электронной подписью (например, КриптоАРМ) "
+    "или на портале госуслуг, в сервисе «Подтверждение подлинности электронной подписи»."
 )
 NOT_CHECKED_SEAL_REVOCATION = (
     "Не проверялось, не отозван ли сертификат печати: проверка выполняется без обращения к сети."
@@ -125,7 +125,7 @@ def from_kep(verdict: Verdict, *, personal: Personal) -> Shown:
         lead=verdict.summary,
         rows=_rows(rows),
         reasons=tuple(verdict.reasons),
-        not_checked=(NOT_CHECKED_REVOCATION,),
+        not_checked=(*verdict.notes, REVOCATION_HINT),
     )
 
 

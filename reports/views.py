@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -32,7 +31,6 @@ from .forms import (
     ReportRequestForm,
     ReturnForm,
     SealForm,
-    VerifyForm,
 )
 from .models import (
     Report,
@@ -336,16 +334,3 @@ def report_download(request, pk: int, fmt: str):
     response["Digest"] = f"sha-256={stored.sha256}"
     return response
 
-
-def verify(request):
-    """Upload a PDF → is it intact, valid, signed by whom, trusted? Open without login; stores nothing."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        verification, known = services.report_verify(form.cleaned_data["file"].read())
-        result = {"verification": verification, "known": known}
-    return render(
-        request,
-        "reports/verify.html",
-        {"form": form, "result": result, "home": reverse("home")},
-    )
