@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from reports.forms import VERIFY_MAX_BYTES
+from reports.forms import SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE, VERIFY_MAX_BYTES
 from reports.models import Report, ReportFile, ReportKind
 from schools.models import Municipality, Region, School
 
@@ -199,11 +199,17 @@ class ReportOrderSerializer(serializers.Serializer):
 
 
 class VerifyUploadSerializer(serializers.Serializer):
-    """Файл для проверки подписи."""
+    """Документ для проверки подписи и, если подпись отдельная, файл подписи."""
 
     file = serializers.FileField(
         allow_empty_file=True,
-        help_text="файл PDF, не больше 50 МБ; не сохраняется",
+        help_text="документ (PDF), не больше 50 МБ; не сохраняется",
+    )
+    signature = serializers.FileField(
+        required=False,
+        allow_empty_file=True,
+        help_text="отдельная (detached) электронная подпись документа — файл .sig/.p7s, CAdES: DER, base64 или PEM, "
+        "не больше 1 МБ; не сохраняется. Без неё проверяется печать портала внутри PDF",
     )
 
     def validate_file(self, upload):
@@ -211,39 +217,89 @@ class VerifyUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
         return upload
 
+    def validate_signature(self, upload):
+        if upload.size > SIGNATURE_MAX_BYTES:
+            raise serializers.ValidationError(SIGNATURE_TOO_LARGE)
+        return upload
+
+
+class VerifiedSignerSerializer(serializers.Serializer):
+    """Владелец сертификата подписи, как он записан в сертификате."""
+
+    name = serializers.CharField(help_text="фамилия, имя, отчество (SN и G, иначе CN)")
+    snils = serializers.CharField(help_text="СНИЛС, 11 цифр (OID 1.2.643.100.3); пусто, если нет")
+    inn = serializers.CharField(help_text="ИНН физического лица (OID 1.2.643.3.131.1.1); пусто, если нет")
+    title = serializers.CharField(help_text="должность (title); пусто, если не указана")
+    organization = serializers.CharField(help_text="организация (O); пусто, если не указана")
+
+
+class VerifiedCertificateSerializer(serializers.Serializer):
+    """Сертификат подписи."""
+
+    serial = serializers.CharField(help_text="серийный номер, шестнадцатеричный, заглавными буквами")
+    issuer = serializers.CharField(help_text="кем выдан: удостоверяющий центр (CN издателя)")
+    not_before = serializers.DateTimeField(help_text="действует с")
+    not_after = serializers.DateTimeField(help_text="действует по")
+
+
+class KnownReportSerializer(serializers.Serializer):
+    """Отчёт портала, с которым файл совпадает по SHA-256: только то, что напечатано в самом документе."""
+
+    title = serializers.CharField(help_text="вид документа, например «Аналитическая справка по территории»")
+    territory = serializers.CharField(help_text="территория или школа")
+    year = serializers.IntegerField(help_text="год перечня")
+    version = serializers.IntegerField(help_text="версия отчёта")
+    signer = serializers.CharField(help_text="кто подписал (по сертификату)")
+    verification_url = serializers.URLField(
+        allow_null=True,
+        help_text="открытая страница проверки документа (та, на которую ведёт QR-код копии для печати); null для "
+        "отчёта с печатью портала",
+    )
+
 
 class VerificationSerializer(serializers.Serializer):
-    """Результат проверки электронной подписи PDF."""
+    """Результат проверки электронной подписи документа: отдельной подписи руководителя (КЭП, ГОСТ Р 34.10-2012) или
+    печати портала внутри PDF."""
 
+    kind = serializers.ChoiceField(
+        choices=[("kep", "отдельная электронная подпись (.sig)"), ("seal", "печать портала внутри PDF")],
+        help_text="что проверялось: kep — отдельная подпись, переданная в signature; seal — печать портала в PDF",
+    )
     ok = serializers.BooleanField(
-        help_text="всё проверено: подписан, не изменён, подпись верна, сертификат доверенный, подпись охватывает "
-        "весь файл — только тогда на документ можно полагаться"
+        help_text="всё проверено: подпись верна, документ не изменён, сертификат доверенный (для печати ещё — "
+        "после неё в файл ничего не дописано); только тогда на документ можно полагаться"
     )
-    signed = serializers.BooleanField(help_text="в документе есть электронная подпись")
-    intact = serializers.BooleanField(
-        help_text="подписанные данные не изменены (хэш совпадает с подписанным)"
-    )
-    valid = serializers.BooleanField(help_text="подпись математически верна (проверена ключом сертификата)")
+    signature_valid = serializers.BooleanField(help_text="подпись верна: сделана ключом этого сертификата")
+    intact = serializers.BooleanField(help_text="документ не изменён после подписания")
     trusted = serializers.BooleanField(
-        help_text="сертификат подписанта выдан доверенным удостоверяющим центром"
+        help_text="сертификат выдан доверенным удостоверяющим центром и действовал в момент подписания"
     )
-    covers_whole_file = serializers.BooleanField(
-        help_text="подпись охватывает весь файл: после подписания в него ничего не дописано"
+    algorithm = serializers.CharField(help_text="вид подписи словами, например «ГОСТ Р 34.10-2012, 256 бит»")
+    signer = VerifiedSignerSerializer(
+        allow_null=True, help_text="владелец сертификата; null, если подписи нет"
     )
-    signer = serializers.CharField(help_text="подписант: имя (CN) в сертификате; пусто, если подписи нет")
-    organization = serializers.CharField(
-        help_text="организация подписанта из сертификата; пусто, если не указана"
-    )
-    position = serializers.CharField(
-        help_text="должность подписанта (title) из сертификата; пусто, если не указана"
+    certificate = VerifiedCertificateSerializer(
+        allow_null=True, help_text="сертификат; null, если подписи нет"
     )
     signed_at = serializers.DateTimeField(
         allow_null=True, help_text="время подписания по данным подписанта; null, если неизвестно"
     )
-    summary = serializers.CharField(help_text="вывод проверки одной фразой")
-    details = serializers.ListField(
-        child=serializers.CharField(), help_text="подробности проверки, по строке"
-    )
+    summary = serializers.CharField(help_text="вывод проверки одной фразой, понятной без подготовки")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="что не так, по предложению")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="что не проверялось")
+    sha256 = serializers.CharField(help_text="SHA-256 документа")
     known = serializers.BooleanField(
         help_text="файл в точности совпадает (по SHA-256) с подписанным отчётом, хранящимся на портале"
+    )
+    report = KnownReportSerializer(allow_null=True, help_text="этот отчёт портала; null, если known = false")
+    signed = serializers.BooleanField(help_text="в документе (или в файле подписи) есть электронная подпись")
+    valid = serializers.BooleanField(help_text="то же, что signature_valid (прежнее имя поля)")
+    covers_whole_file = serializers.BooleanField(
+        help_text="подпись относится ко всему файлу: после подписания в него ничего не дописано (отдельная подпись "
+        "всегда относится ко всему файлу: здесь то же, что intact)"
+    )
+    organization = serializers.CharField(help_text="то же, что signer.organization (прежнее поле)")
+    position = serializers.CharField(help_text="то же, что signer.title (прежнее поле)")
+    details = serializers.ListField(
+        child=serializers.CharField(), help_text="подробности проверки, по строке"
     )

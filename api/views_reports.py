@@ -8,6 +8,7 @@ the territory again and schedules the build after the transaction commits. Views
 import django_filters
 from django.db.models import Prefetch
 from django.http import Http404
+from django.urls import reverse as django_reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status
@@ -18,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.files import stored_file_response
-from reports import services
-from reports.forms import VERIFY_MAX_BYTES
+from reports import cades, services, verification
+from reports.forms import SIGNATURE_MAX_BYTES, VERIFY_MAX_BYTES
 from reports.models import (
     FORMAT_CONTENT_TYPES,
     Report,
@@ -30,6 +31,7 @@ from reports.models import (
     download_name,
 )
 from reports.policies import REQUEST, report_policy
+from reports.verdict_text import Personal
 
 from . import serializers_reports as s
 from .auth import ApiPrincipal
@@ -204,11 +206,16 @@ class ReportViewSet(SyncViewSet):
     # --- verification ------------------------------------------------------------------------------------------
 
     @extend_schema(
-        summary="Проверить подпись PDF",
-        description="Проверка электронной подписи PDF: не изменён ли документ, верна ли подпись, кем и когда "
-        "подписан, выдан ли сертификат доверенным удостоверяющим центром. Без ключа и без входа в портал; файл "
-        "(multipart/form-data, поле file, не больше 50 МБ) не сохраняется. known — файл в точности совпадает с "
-        "подписанным отчётом портала.",
+        summary="Проверить электронную подпись документа",
+        description="Проверка электронной подписи документа: не изменён ли он, верна ли подпись, кем и когда "
+        "подписан, выдан ли сертификат доверенным удостоверяющим центром. Без ключа и без входа в портал; файлы "
+        "(multipart/form-data) не сохраняются. Только file (PDF, не больше 50 МБ) — проверяется печать портала "
+        "внутри PDF (kind = seal). file и signature (отдельная подпись руководителя, CAdES-BES по ГОСТ Р "
+        "34.10-2012 со Стрибогом, ГОСТ Р 34.11-2012; DER, base64 или PEM) — проверяется подпись (kind = kep); "
+        "signer, certificate, signed_at — из сертификата подписи, как их выдаёт manage.py verify_signature --json. "
+        "Файл подписи, который не читается как подпись, — 400 с причиной в details.signature. known — файл в "
+        "точности совпадает с подписанным отчётом портала; report — что о нём напечатано в нём самом. Отзыв "
+        "сертификатов не проверяется (notes).",
         request={"multipart/form-data": s.VerifyUploadSerializer},
         responses={200: s.VerificationSerializer},
     )
@@ -224,7 +231,7 @@ class ReportViewSet(SyncViewSet):
     )
     def verify(self, request):
         length = request.META.get("CONTENT_LENGTH") or ""
-        if length.isdecimal() and int(length) > VERIFY_MAX_BYTES + ENVELOPE_BYTES:
+        if length.isdecimal() and int(length) > VERIFY_MAX_BYTES + SIGNATURE_MAX_BYTES + ENVELOPE_BYTES:
             raise exceptions.ValidationError({"file": [TOO_LARGE]})  # refused before the upload is read
         try:
             payload = request.data
@@ -234,21 +241,106 @@ class ReportViewSet(SyncViewSet):
             raise exceptions.ParseError(MULTIPART_EXPECTED) from None
         upload = s.VerifyUploadSerializer(data=payload)
         upload.is_valid(raise_exception=True)
-        data = upload.validated_data["file"].read()  # Django removes its temporary file after the request
-        verdict, known = services.report_verify(data)
-        body = {
-            "ok": verdict.ok,
-            "signed": verdict.signed,
-            "intact": verdict.intact,
-            "valid": verdict.valid,
-            "trusted": verdict.trusted,
-            "covers_whole_file": verdict.covers_whole_file,
-            "signer": verdict.signer,
-            "organization": verdict.organization,
-            "position": verdict.position,
-            "signed_at": verdict.signed_at,
-            "summary": verdict.summary,
-            "details": list(verdict.details),
-            "known": known,
+        signature = upload.validated_data.get("signature")
+        try:
+            # The caller sent the certificate itself: the answer gives its СНИЛС and ИНН whole, as the command does.
+            result = verification.verify_upload(
+                upload.validated_data["file"].read(),  # Django removes its temporary file after the request
+                signature.read() if signature is not None else None,
+                personal=Personal.FULL,
+            )
+        except cades.SignatureUnreadable as error:
+            raise exceptions.ValidationError({"signature": [str(error)]}) from None
+        return Response(s.VerificationSerializer(_verification_body(result, request)).data)
+
+
+def _verification_body(result: verification.VerifyResult, request) -> dict:
+    """One shape for both verdicts: the КЭП's ``as_json`` keys (signature_valid, intact, trusted, algorithm, signer,
+    certificate, signed_at, summary, reasons, notes), what the portal knows of the file, and the fields the answer
+    had before the КЭП (signed, valid, covers_whole_file, organization, position, details)."""
+    known = result.known
+    body = {
+        "sha256": result.sha256,
+        "known": known is not None,
+        "report": None
+        if known is None
+        else {
+            "title": known.title,
+            "territory": known.territory,
+            "year": known.year,
+            "version": known.version,
+            "signer": known.signer,
+            "verification_url": request.build_absolute_uri(
+                django_reverse("reports:verify_document", args=[known.public_id])
+            )
+            if known.public_id
+            else None,
+        },
+        "details": [f"{label}: {value}" for label, value in result.shown.rows],
+        "notes": list(result.shown.not_checked),
+    }
+    if result.verdict is not None:
+        verdict, cert = result.verdict, result.verdict.signer
+        data = verdict.as_json()
+        body.update(
+            {key: data[key] for key in ("signature_valid", "intact", "trusted", "algorithm", "signer")}
+        )
+        body.update(
+            kind="kep",
+            ok=verdict.ok,
+            certificate=None
+            if cert is None
+            else {
+                "serial": cert.serial,
+                "issuer": cert.issuer,
+                "not_before": cert.not_before,
+                "not_after": cert.not_after,
+            },
+            signed_at=verdict.signed_at,
+            summary=verdict.summary,
+            reasons=list(verdict.reasons),
+            signed=cert is not None,
+            valid=verdict.signature_valid,
+            covers_whole_file=verdict.intact,  # a detached signature covers the whole file or nothing
+            organization=cert.organization if cert else "",
+            position=cert.title if cert else "",
+        )
+        return body
+    seal = result.seal
+    if seal is None:  # verify_upload gives one of the two verdicts
+        raise TypeError("verification result without a verdict")
+    body.update(
+        kind="seal",
+        ok=seal.ok,
+        signature_valid=seal.valid,
+        intact=seal.intact,
+        trusted=seal.trusted,
+        algorithm=seal.algorithm,
+        signer={
+            "name": seal.signer,
+            "snils": "",
+            "inn": "",
+            "title": seal.position,
+            "organization": seal.organization,
         }
-        return Response(s.VerificationSerializer(body).data)
+        if seal.signed
+        else None,
+        certificate={
+            "serial": seal.serial,
+            "issuer": seal.issuer,
+            "not_before": seal.not_before,
+            "not_after": seal.not_after,
+        }
+        if seal.signed and seal.not_before and seal.not_after
+        else None,
+        signed_at=seal.signed_at,
+        summary=seal.summary,
+        reasons=list(seal.problems),
+        signed=seal.signed,
+        valid=seal.valid,
+        covers_whole_file=seal.covers_whole_file,
+        organization=seal.organization,
+        position=seal.position,
+        details=list(seal.details),
+    )
+    return body

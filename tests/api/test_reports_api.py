@@ -384,7 +384,7 @@ def test_verification_is_open_and_says_garbage_is_not_a_pdf(client, world, media
     body = response.json()
     assert body["summary"] == "Файл не является PDF-документом"
     assert body["signed"] is False and body["ok"] is False and body["known"] is False
-    assert body["signer"] == "" and body["signed_at"] is None and body["details"] == []
+    assert body["signer"] is None and body["signed_at"] is None and body["details"] == []
     # nothing kept: no file in storage, no report file; only the call itself is logged, without a user
     assert not media.exists() or not any(media.rglob("*"))
     assert not ReportFile.objects.exists()
@@ -404,9 +404,14 @@ def test_verification_of_a_signed_report(client, world, media, settings, signed_
         True,
         True,
     )
-    assert body["signer"] == SIGNER and body["organization"] == "Управление образования (демо)"
+    assert body["signer"]["name"] == SIGNER and body["organization"] == "Управление образования (демо)"
+    assert (body["kind"], body["algorithm"], body["signature_valid"]) == (
+        "seal",
+        "RSA, хэш-функция SHA-256",
+        True,
+    )
     assert body["signed_at"] and body["summary"].startswith("Печать портала: файл не изменён с ")
-    assert any("Подписант" in line for line in body["details"])
+    assert any(line.startswith("Подписант: ") for line in body["details"])
     assert body["known"] is False
     # the same bytes stored as a report's signed PDF are recognised as the portal's own
     store(make_report(world, municipality=world.mun_a), "signed_pdf", data)
