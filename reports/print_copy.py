@@ -14,14 +14,16 @@ What the standards say, and how sure we are (README, «Оформление по
   size, none for the content). The standard does not fix what the code holds: ours holds the verification page
   of this signature (its identifier is in the address) and the SHA-256 of the signed original, so the page can
   say whether the paper's original is the file the head signed.
-* **Mark of the electronic signature** (ГОСТ Р 7.0.97-2016, requisite «подпись», п. 5.23, and the same in the
-  methodical recommendations that show it): the phrase «Документ подписан электронной подписью», the number of
-  the certificate, the owner's full name, the certificate's validity; framed; placed where a handwritten
-  signature would stand, between the position and the name. The rules of its visualisation (Правила
-  делопроизводства, п. 20): where a handwritten signature stands; visible and readable at natural size; its
-  elements overlap neither each other nor the text. ГОСТ Р 7.0.97-2025 has «new requirements to the
-  visualisation» of the mark; their wording was not available here, so the 2016 content is kept — not
-  confirmed against the 2025 text.
+* **Mark of the electronic signature** (ГОСТ Р 7.0.97-2016, requisite «подпись», п. 5.23 — the clause as other
+  implementations and a legal consultancy cite it; the 2016 text itself was not read here): the phrase
+  «Документ подписан электронной подписью», the number of the certificate, the owner's full name, the
+  certificate's validity; framed; placed where a handwritten signature would stand, between the position and
+  the name (the example of an agency's instruction on делопроизводство, consultant.ru LAW_382536
+  п. 3.5.18). The rules of its visualisation (consultant.ru LAW_432519 п. 20 «Отметка об электронной
+  подписи»; which act that is was not established here): where a handwritten signature stands; visible and
+  readable at natural size; its elements overlap neither each other nor the text. ГОСТ Р 7.0.97-2025 has «new
+  requirements to the visualisation» of the mark; their wording was not available here, so the 2016 content
+  is kept — not confirmed against the 2025 text.
 * **Copy** — no requisite marks a printout of an electronic document as a copy (the «отметка о заверении
   копии» is for certified copies, which this is not); the caption beside the QR code says in plain words that
   the paper is a copy of an electronic document and where the original is checked.
@@ -96,8 +98,9 @@ SUBJECT = "Копия для печати: электронный докумен
 
 @dataclass(frozen=True)
 class SignatureMark:
-    """What the mark of the electronic signature prints, from the signer's certificate (63-ФЗ ст. 14, ч. 2:
-    the certificate's number, its validity and its owner are the certificate's own data)."""
+    """What the mark of the electronic signature prints, from the signer's certificate: its number, its validity
+    and its owner are data the certificate itself carries (63-ФЗ ст. 14 and, for a qualified one, ст. 17 — the
+    article numbers from memory, not checked against the law's text here)."""
 
     owner: str  # «Кузнецова Наталья Андреевна»
     certificate_serial: str  # hex, as the certificate's serial number is shown in КриптоПро
