@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from api.models import ClientKey
 from core.imports import import_batch_create
@@ -31,7 +32,7 @@ from mentoring import rules as mentoring_rules
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from reports import services as reports
-from reports.models import Report, ReportFile, ReportFormat, ReportKind
+from reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportSignature
 from reports.policies import REQUEST
 from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
@@ -205,6 +206,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports:list": signed_in,
     "reports:request": access(403, methodist=200, regional_methodist=200, head=200, superuser=200),
     "reports:verify": public,  # a recipient outside the portal checks a signed report
+    "reports:verify_document": public,  # the print copy's QR code leads anyone here
     "reports:detail": municipal_papers,
     "reports:status": municipal_papers,
     "reports:download": municipal_papers,
@@ -297,6 +299,7 @@ KWARGS = {
     "reports:sign": lambda o: {"pk": o["report"].pk},
     "reports:new_version": lambda o: {"pk": o["report"].pk},
     "reports:download": lambda o: {"pk": o["report"].pk, "fmt": "pdf"},
+    "reports:verify_document": lambda o: {"public_id": o["kep"].public_id},
     "imports:new": lambda o: {"kind": "results"},
     "imports:template": lambda o: {"kind": "results"},
     "imports:detail": lambda o: {"pk": o["batch"].pk},
@@ -427,6 +430,22 @@ def build(world) -> dict:
     stored = ReportFile(report=report, format=ReportFormat.PDF, size=len(PDF), sha256="0" * 64)
     stored.file.save("spravka.pdf", ContentFile(PDF), save=False)
     stored.save()
+    # Its КЭП as a row (the open verification page looks it up by public_id; no real signature is needed for access).
+    kep = ReportSignature.objects.create(
+        report=report,
+        signature="reports/missing.sig",
+        signature_sha256="1" * 64,
+        pdf_sha256=stored.sha256,
+        certificate=b"",
+        owner_name="Кузнецова Наталья Андреевна",
+        serial="1000",
+        issuer="Тестовый УЦ",
+        not_before=timezone.now(),
+        not_after=timezone.now(),
+        algorithm="ГОСТ Р 34.10-2012, 256 бит",
+        uploaded_by=users["head"],
+        verified_at=timezone.now(),
+    )
 
     # an import by A's methodologist; an API key of A.
     upload = io.BytesIO(RESULTS_CSV.encode())
@@ -460,6 +479,7 @@ def build(world) -> dict:
         "evidence": evidence,
         "event": event,
         "report": report,
+        "kep": kep,
         "batch": batch,
         "key": key,
     }
