@@ -284,7 +284,8 @@ body {{ margin: 0; }}
 .caption p {{ margin: 0; }}
 .mark {{
   box-sizing: border-box; border: {MARK_BORDER_PT}pt solid #000; padding: {MARK_PADDING_MM}mm;
-  line-height: 1.15; overflow-wrap: anywhere; background: #fff;
+  line-height: 1.15; overflow-wrap: anywhere;
+  display: flex; flex-direction: column; justify-content: center;
 }}
 .mark p {{ margin: 0; }}
 .mark .heading {{ font-weight: bold; text-align: center; }}
