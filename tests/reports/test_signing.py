@@ -414,6 +414,13 @@ def test_good_signature_is_valid_and_trusted(signed, demo):
     assert result.serial == result.serial.upper() and int(result.serial, 16) > 0
 
 
+def test_gost_roots_are_left_to_the_kep_verifier(signed, demo, gost_pki):
+    """A ГОСТ root among the roots (TrustedRoot holds both kinds) is skipped by the seal's verifier, not a crash."""
+    result = signing.verify_pdf(signed, trust_roots=[gost_pki.root.cert_pem, demo.ca_pem])
+    assert (result.ok, result.trusted) == (True, True)
+    assert signing.verify_pdf(signed, trust_roots=[gost_pki.root.cert_der]).trusted is False
+
+
 def test_verification_accepts_der_roots_and_pem_bundles(signed, demo, other_root):
     der = x509.load_pem_x509_certificate(demo.ca_pem).public_bytes(encoding=Encoding.DER)
     assert signing.verify_pdf(signed, trust_roots=[der]).trusted
