@@ -118,6 +118,10 @@ class SealForm(forms.Form):
 
     confirm = forms.BooleanField(label=CONFIRM_LABEL, error_messages={"required": CONFIRM_REQUIRED})
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "seal_%s")  # both forms share one page: ids of their own for the labels
+        super().__init__(*args, **kwargs)
+
 
 class KepSignForm(forms.Form):
     """The head's КЭП: a detached signature of the final PDF, as a file or as the plug-in's base64 text."""
@@ -131,6 +135,10 @@ class KepSignForm(forms.Form):
     # Filled by static/reports/kep.js with the plug-in's SignCades result (base64); hidden from people.
     signature_text = forms.CharField(required=False, widget=forms.HiddenInput)
     confirm = forms.BooleanField(label=CONFIRM_LABEL, error_messages={"required": CONFIRM_REQUIRED})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "kep_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_signature(self):
         upload = self.cleaned_data.get("signature")

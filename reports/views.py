@@ -23,7 +23,7 @@ from core.files import stored_file_response
 from core.forms import add_service_error
 from schools.selectors import flag_default_year
 
-from . import services, statuses
+from . import services, services_kep, statuses
 from .builders import rule_rows
 from .forms import (
     KepSignForm,
@@ -40,7 +40,8 @@ from .models import (
     ReportStatus,
     download_name,
 )
-from .policies import APPROVE, REQUEST, report_policy
+from .policies import APPROVE, REQUEST, SIGNER_SNILS, report_policy
+from .verdict_text import mask_digits
 
 PER_PAGE = 50
 logger = logging.getLogger(__name__)
@@ -131,12 +132,22 @@ def report_detail(request, pk: int):
         .select_related("signed_by")
         .order_by("-version")
     )
+    files = list(report.files.order_by("format"))
+    kep = report.kep_signature
     return render(
         request,
         "reports/detail.html",
         {
             "report": report,
-            "files": list(report.files.order_by("format")),
+            "files": files,
+            "kep": kep,
+            # СНИЛС is personal data (152-ФЗ): the territory's staff who work with names (SIGNER_SNILS) see its
+            # last two digits, enough to recognise a certificate (a page gets shown on a projector); the analyst
+            # and a school's staff reading the report see none.
+            "kep_snils": mask_digits(kep.snils)
+            if kep is not None and report_policy().can(user, SIGNER_SNILS, report)
+            else "",
+            "print_copy": any(f.format == ReportFormat.PRINT_PDF for f in files),
             "events": list(report.events.select_related("user")),
             "versions": versions,
             "can_edit": can_edit and report.status in statuses.EDITABLE,
@@ -291,7 +302,7 @@ def report_sign_kep(request, pk: int):
     form = KepSignForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            report = services.report_attach_signature(
+            report = services_kep.report_attach_signature(
                 user=request.user, report=report, signature=form.signature_bytes()
             )
         except ValidationError as error:
@@ -333,4 +344,3 @@ def report_download(request, pk: int, fmt: str):
     response = stored_file_response(stored.file, name=download_name(report, fmt))
     response["Digest"] = f"sha-256={stored.sha256}"
     return response
-

@@ -213,7 +213,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports:edit": post_only_any,
     "reports:retry": post_only_any,
     "reports:return": post_only_any,
-    "reports:sign": post_only_any,
+    # The sign page: the head of the report's municipality (the world's report is still queued: sent back to it).
+    "reports:sign": access(403, head=302, superuser=302, school_admin=404, mentor=404, tutor=404, nobody=404),
+    "reports:sign_kep": post_only_any,
+    "reports:preview": municipal_papers,  # the PDF inline, for the sign page's frame
     "reports:new_version": post_only_any,
 }
 
@@ -243,6 +246,7 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "reports:detail": ("report", VIEW),
     "reports:status": ("report", VIEW),
     "reports:download": ("report", VIEW),
+    "reports:preview": ("report", VIEW),
 }
 
 # URL kwargs by name, from the objects of the world (see ``build``).
@@ -297,6 +301,8 @@ KWARGS = {
     "reports:retry": lambda o: {"pk": o["report"].pk},
     "reports:return": lambda o: {"pk": o["report"].pk},
     "reports:sign": lambda o: {"pk": o["report"].pk},
+    "reports:sign_kep": lambda o: {"pk": o["report"].pk},
+    "reports:preview": lambda o: {"pk": o["report"].pk},
     "reports:new_version": lambda o: {"pk": o["report"].pk},
     "reports:download": lambda o: {"pk": o["report"].pk, "fmt": "pdf"},
     "reports:verify_document": lambda o: {"public_id": o["kep"].public_id},

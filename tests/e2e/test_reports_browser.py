@@ -49,12 +49,15 @@ def test_head_orders_watches_approves_and_downloads_the_signed_report(
     report.refresh_from_db()
     assert report.status == ReportStatus.READY
 
-    page.get_by_role("button", name="Утвердить и подписать").click()
-    expect(page.locator(".messages")).to_contain_text("утверждён и подписан")
+    page.get_by_role("link", name="Утвердить и подписать").click()
+    seal = page.locator("#seal-form")
+    seal.get_by_label("Я проверил(а) документ и подписываю его").check()
+    seal.get_by_role("button", name="Утвердить с печатью портала").click()
+    expect(page.locator(".messages")).to_contain_text("на PDF поставлена печать портала: файл не изменён")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDF с электронной подписью").click()
+        page.get_by_role("link", name="PDF с печатью портала").click()
     download = download_info.value
-    assert re.fullmatch(r"Справка_Обливский-район_\d{4}_v1_подписан\.pdf", download.suggested_filename)
+    assert re.fullmatch(r"Справка_Обливский-район_\d{4}_v1_печать_портала\.pdf", download.suggested_filename)
     path = tmp_path / "signed.pdf"
     download.save_as(path)
     # Playwright's sync API keeps an event loop in this thread; pyHanko's validator runs its own: use another thread.

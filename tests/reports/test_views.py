@@ -94,8 +94,8 @@ def test_head_returns_then_signs_and_downloads(client, programme, world, django_
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reports:edit", args=[report.pk]), {"recommendations": "Уточнённые выводы."})
     login(client, world, "head")
-    response = client.post(reverse("reports:sign", args=[report.pk]), follow=True)
-    assert "утверждён и подписан" in response.content.decode()
+    response = client.post(reverse("reports:sign", args=[report.pk]), {"confirm": "on"}, follow=True)
+    assert "на PDF поставлена печать портала: файл не изменён" in response.content.decode()
     download = client.get(reverse("reports:download", args=[report.pk, ReportFormat.SIGNED_PDF]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
@@ -134,7 +134,7 @@ def test_verification_page_checks_a_signed_report_and_keeps_nothing(
     login(client, world, "methodist")
     report = order(client, world, django_capture_on_commit_callbacks)
     login(client, world, "head")
-    client.post(reverse("reports:sign", args=[report.pk]))
+    client.post(reverse("reports:sign", args=[report.pk]), {"confirm": "on"})
     signed = report.files.get(format="signed_pdf").file.read()
     client.logout()
     before = sorted(p for p in Path(media).rglob("*"))
