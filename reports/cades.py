@@ -34,6 +34,7 @@ import binascii
 import ctypes
 import ctypes.util
 import dataclasses
+import functools
 import hashlib
 import hmac
 import logging
@@ -391,6 +392,13 @@ def _algorithm_words(key_oid: str, key_size: int | None) -> str:
 def _load_cert(data: bytes) -> _Cert:
     if pem.detect(data):
         _, _, data = pem.unarmor(data)
+    return _load_der(bytes(data))
+
+
+@functools.lru_cache(maxsize=256)
+def _load_der(data: bytes) -> _Cert:
+    """Parsed once per process: the УЦ and root certificates come with every signature, and asn1crypto's
+    normalised name (``hashable``) costs ~10 ms a certificate. Nothing in a ``_Cert`` is changed after."""
     asn1 = x509.Certificate.load(data, strict=True)
     tbs = asn1["tbs_certificate"]
     spki = _SubjectPublicKeyInfo.load(tbs["subject_public_key_info"].dump())

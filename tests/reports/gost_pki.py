@@ -405,6 +405,7 @@ def encode(der: bytes, form: str) -> bytes:
 def openssl_verify(signature_der: bytes, content: bytes, *, pki: Pki, tmp_path: Path) -> bool:
     """OpenSSL's own ``cms -verify`` of a detached signature against the PKI's root (the bench's baseline)."""
     tmp_path = Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "v.sig").write_bytes(signature_der)
     (tmp_path / "v.bin").write_bytes(content)
     try:
