@@ -87,11 +87,12 @@ GOST_SIGNATURE_SIZE = {
 }
 STREEBOG_SIZE = {OID_STREEBOG_256: 32, OID_STREEBOG_512: 64}
 
-# Parameter set of the public key → gostcrypto's curve. The TC26 sets are Р 1323565.1.024-2019 / RFC 7836 §A;
-# the CryptoPro sets of ГОСТ Р 34.10-2001 (RFC 4357 §11.4), still carried by most certificates (the
+# Parameter set of the public key → gostcrypto's curve. The TC26 sets are those of Р 1323565.1.024-2019 (RFC 7836
+# Appendix A); the CryptoPro sets of ГОСТ Р 34.10-2001 (RFC 4357 §11.4), still carried by most certificates (the
 # Federal Treasury's among them), are the same curves: CryptoPro-A = XchA = tc26 256 paramSetB, CryptoPro-B =
-# paramSetC, CryptoPro-C = XchB = paramSetD (RFC 7836 §A.2, Р 1323565.1.024-2019 прил. А). Each mapping is
-# checked against a key OpenSSL's engine generated with that parameter set (tests/reports/test_cades.py).
+# paramSetC, CryptoPro-C = XchB = paramSetD (RFC 4357 §11.4's constants are those of the TC26 sets).
+# Each mapping is checked against a key OpenSSL's engine generated with that set (tests/reports/test_cades.py):
+# the signature verifies on the mapped curve only.
 CURVES = {
     "1.2.643.7.1.2.1.1.1": "id-tc26-gost-3410-2012-256-paramSetA",
     "1.2.643.7.1.2.1.1.2": "id-tc26-gost-3410-2012-256-paramSetB",
@@ -107,8 +108,9 @@ CURVES = {
     "1.2.643.7.1.2.1.2.3": "id-tc26-gost-3410-2012-512-paramSetC",
 }
 
-# Subject attributes of a qualified certificate: Приказ ФСБ России от 27.12.2011 № 795, прил. 1, п. 17-18
-# (СНИЛС, ИНН, ОГРН, ИНН ЮЛ are its OIDs); the X.520 ones are RFC 5280 / X.520.
+# Subject attributes of a qualified certificate: Требования к форме квалифицированного сертификата (Приказ ФСБ
+# России от 27.12.2011 № 795, в ред. приказа № 31 от 29.01.2021, which added ИНН ЮЛ) name СНИЛС, ИНН, ОГРН and
+# ИНН ЮЛ by these OIDs as NumericString; the X.520 ones (SN, G, title, O, CN) are RFC 5280 / X.520.
 OID_CN = "2.5.4.3"
 OID_SURNAME = "2.5.4.4"
 OID_GIVEN_NAME = "2.5.4.42"
@@ -419,7 +421,7 @@ def _load_der(data: bytes) -> _Cert:
     common_name = _first(subject, OID_CN)
     inn = _digits(_first(subject, OID_INN))
     inn_le = _digits(_first(subject, OID_INN_LE))
-    # Before Приказ ФСБ № 795 was amended (2020), the organisation's 10-digit ИНН went into the ИНН attribute
+    # Before Приказ ФСБ № 795 was amended (№ 31, 2021), the organisation's 10-digit ИНН went into the ИНН attribute
     # padded to 12 digits with "00"; a personal ИНН never starts with "00".
     if len(inn) == 12 and inn.startswith("00") and not inn_le:
         inn, inn_le = "", inn[2:]
@@ -1007,8 +1009,8 @@ def format_snils(snils: str) -> str:
 
 def signer_mismatch(cert: CertificateInfo, *, snils: str, full_name: str) -> str | None:
     """Why this certificate is not this person's, in Russian; None when it is. The СНИЛС decides when both the
-    certificate and the profile have one (it identifies the person: Приказ ФСБ № 795, п. 18); otherwise the full
-    name, compared without regard to case, ё/е and spaces."""
+    certificate and the profile have one (it identifies the person; Приказ ФСБ № 795 puts it in a natural
+    person's certificate); otherwise the full name, compared without regard to case, ё/е and spaces."""
     profile_snils = _digits(snils)
     if profile_snils and cert.snils:
         if profile_snils == cert.snils:
