@@ -239,6 +239,31 @@ def test_a_signed_report_of_the_portal_is_named_and_linked(client, world, kep, t
     )
 
 
+def test_the_signed_original_alone_is_checked_with_the_signature_the_portal_keeps(
+    client, world, kep, tmp_path
+):
+    report, pdf, head = kep
+    services_kep.report_attach_signature(
+        user=kep_world.make_head(world), report=report, signature=sign(head, pdf, tmp_path)
+    )
+    alone = post(client, pdf)
+    assert lead(alone) == (
+        f"Документ подписан: Кузнецова Н. А., заведующий отделом образования, {today_moscow()}, и с тех пор не изменён."
+    )
+    assert alone.context["result"].shown.kind == "kep"
+    assert rows(alone)["СНИЛС"] == "***-***-*** 95"  # the upload page masks, whoever holds the signature
+    # The print copy (the original with the mark and the QR code added) is recognised and sent to the original.
+    copy = report.files.get(format=ReportFormat.PRINT_PDF)
+    printed = post(client, copy.file.read())
+    assert lead(printed) == "Документ не подписан."
+    assert printed.context["result"].known.sentence == (
+        f"Это копия для печати документа «{TITLE}, Обливский район, 2026 год, версия 1» с отметкой об электронной "
+        "подписи и QR-кодом. Сама копия не подписывается: подписан оригинал, его подпись показана на странице "
+        "проверки документа."
+    )
+    assert f'href="/reports/verify/{report.kep.public_id}/"' in printed.content.decode()
+
+
 # --- the page behind the QR code ------------------------------------------------------------------------------
 
 
