@@ -64,8 +64,9 @@ FONT_BOLD = FONTS_DIR / "LiberationSerif-Bold.ttf"
 # п. 6.1 as quoted, kept by 2025: margins of at least 20 mm at the bottom, 10 mm at the right; 30 mm at the left
 # for documents kept over 10 years), QR_BOTTOM_MM above the edge: most office printers cannot print the
 # outer 3–4 mm of a sheet, and the code keeps 0.5 mm from the text area. An address with its SHA-256 (about 150
-# characters) is a version 8 symbol (49 modules) at level M, so a module is 0.3 mm: a phone's camera reads it
-# from 10 cm; zbarimg reads it from a 200 dpi scan (tests/reports/test_print_copy.py).
+# characters, with a host name of up to ~30) is a version 8 symbol (49 modules) at level M, so a module is 0.3 mm:
+# a phone's camera reads it from 10 cm; zbarimg reads it from a 250 dpi scan, mostly from 200 dpi
+# (tests/reports/test_print_copy.py).
 FIRST_PAGE_BAND_MM = 20.0  # the lower margin of page 1, empty in every справка (page numbers are at the top)
 QR_BOTTOM_MM = 3.5
 QR_SIZE_MM = FIRST_PAGE_BAND_MM - QR_BOTTOM_MM - 0.5
@@ -148,9 +149,12 @@ class Placement:
 
 
 def qr_payload(verify_url: str, sha256: str) -> str:
-    """The QR code's text: the verification address with ``sha256=`` of the signed original added to its query."""
-    digest = sha256.strip().lower()
-    if len(digest) != 64 or any(char not in "0123456789abcdef" for char in digest):
+    """The QR code's text: the verification address with ``sha256=`` of the signed original added to its query.
+
+    The digest is written in capitals: hex is case-free (the verification page reads either), and capitals are
+    QR's alphanumeric mode, 5.5 bits a character instead of 8, which keeps the symbol a version smaller."""
+    digest = sha256.strip().upper()
+    if len(digest) != 64 or any(char not in "0123456789ABCDEF" for char in digest):
         raise ValueError("SHA-256 подлинника должен состоять из 64 шестнадцатеричных цифр.")
     parts = urlsplit(verify_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -201,13 +205,13 @@ def _mark_box(reader, sizes) -> Box:
 
 
 def _qr_svg(payload: str, size_pt: float) -> str:
-    """The QR code as one SVG path of its dark modules (qrcode's matrix; level M, the smallest version that
-    holds the payload)."""
+    """The QR code as one SVG path of its dark modules (qrcode's matrix; error correction level M, 15 %: a
+    smudge or a fold on paper; the smallest version that holds the payload)."""
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QR_BORDER)
-    code.add_data(payload, optimize=0)
+    code.add_data(payload)  # qrcode splits it into modes: the address in bytes, the digest alphanumeric
     code.make(fit=True)
     matrix = code.get_matrix()
     modules = len(matrix)
