@@ -742,6 +742,17 @@ def _find_signer(sid: cms.SignerIdentifier, certs: Sequence[_Cert]) -> _Cert | N
     return None
 
 
+def _may_issue(cert: _Cert) -> bool:
+    usage = cert.asn1.key_usage_value
+    return bool(cert.asn1.ca) and (usage is None or "key_cert_sign" in usage.native)
+
+
+def _fit_for_signing(cert: _Cert) -> bool:
+    """keyUsage, when present, allows signing documents (digitalSignature or nonRepudiation; RFC 5280 §4.2.1.3)."""
+    usage = cert.asn1.key_usage_value
+    return usage is None or bool({"digital_signature", "non_repudiation"} & usage.native)
+
+
 def _path(cert: _Cert, pool: Sequence[_Cert], roots: Sequence[_Cert]) -> list[_Cert] | None:
     """Signer → … → a trust root, each certificate signed by the next (depth-first over the candidates: a CA
     renewed with the same name gives two issuers of the same name). None when no path reaches a root."""
@@ -767,6 +778,11 @@ def _path(cert: _Cert, pool: Sequence[_Cert], roots: Sequence[_Cert]) -> list[_C
             return None
         for issuer in issuers(last):
             if any(issuer.info.sha256 == link.info.sha256 for link in chain):
+                continue
+            # RFC 5280 §6.1.4 (k), (n): an intermediate must be a CA allowed to sign certificates, else any
+            # holder of a qualified certificate could issue one in anybody's name. A trust anchor is trusted
+            # by configuration (an old root may lack the extensions).
+            if issuer.info.sha256 not in root_prints and not _may_issue(issuer):
                 continue
             if _issued_by(last, issuer):
                 found = walk([*chain, issuer])
@@ -887,8 +903,8 @@ def _verify_signer(
         notes.append(NOTE_NO_TIME)
     path = _path(cert, pool, roots)
     chain = tuple(link.info for link in path) if path else (info,)
-    trusted = path is not None
-    if path is None:
+    trusted = path is not None and _fit_for_signing(cert)
+    if not trusted:
         problems.append("untrusted")
     for link in path or [cert]:
         if moment > link.info.not_after and "expired" not in problems:
@@ -900,7 +916,7 @@ def _verify_signer(
     notes.append(NOTE_NO_REVOCATION)
     if attached:
         notes.append(NOTE_ATTACHED)
-    reasons = tuple(_reason(code, path or [cert], roots) for code in problems)
+    reasons = tuple(_reason(code, path or [cert], roots, fit=_fit_for_signing(cert)) for code in problems)
     return Verdict(
         signature_valid=signature_valid,
         intact=intact,
@@ -918,7 +934,14 @@ def _verify_signer(
     )
 
 
-def _reason(code: str, chain: Sequence[_Cert], roots: Sequence[_Cert]) -> str:
+REASON_UNFIT = (
+    "Сертификат не предназначен для подписи документов: это запрещают его ограничения использования ключа."
+)
+
+
+def _reason(code: str, chain: Sequence[_Cert], roots: Sequence[_Cert], *, fit: bool = True) -> str:
+    if code == "untrusted" and not fit:
+        return REASON_UNFIT
     if code == "untrusted":
         issuer = chain[-1].info.issuer
         if issuer:

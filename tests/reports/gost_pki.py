@@ -5,7 +5,9 @@ independent of the verifier under test (reports.cades: gostcrypto + asn1crypto).
       └─ ca «Тестовый УЦ Федерального казначейства» (intermediate, 256)
            ├─ head     Кузнецова Наталья Андреевна, СНИЛС, ИНН, заведующий отделом образования (256 or 512)
            ├─ expired  a certificate whose validity ended before the signing
-           └─ future   a certificate whose validity starts after the signing
+           ├─ future   a certificate whose validity starts after the signing
+           └─ unfit    keyUsage keyEncipherment only
+    head └─ forged     «issued» by the head's end-entity certificate (not a CA)
     stranger_root «Чужой УЦ» └─ stranger
 
 Every OpenSSL call gets a private OPENSSL_CONF (the engine section below), never the machine's global one.
@@ -54,6 +56,11 @@ commonName = supplied
 [v3_ca]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[v3_encipher]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [v3_user]
@@ -128,6 +135,8 @@ class Pki:
     stranger: Identity
     expired: Identity
     future: Identity
+    forged: Identity  # issued by the head's own (end-entity) certificate: not a CA
+    unfit: Identity  # keyUsage keyEncipherment only: not for signing documents
 
     @property
     def ca_cert(self) -> bytes:  # the contract's name: the trust root's DER
@@ -309,6 +318,10 @@ def make_pki(
         "future", ca, person_subject(surname, given, snils=head_snils), startdate="20400101000000Z",
         enddate="20410101000000Z",
     )  # fmt: skip
+    forged = maker.issue("forged", head, person_subject("Иванов", "Иван Иванович", snils=head_snils))
+    unfit = maker.issue(
+        "unfit", ca, person_subject(surname, given, snils=head_snils), extensions="v3_encipher"
+    )
     stranger_root = maker.root("stranger_root", "Чужой УЦ")
     stranger = maker.issue(
         "stranger", stranger_root, person_subject("Петров", "Пётр Петрович", snils="11223344596")
@@ -323,6 +336,8 @@ def make_pki(
         stranger=stranger,
         expired=expired,
         future=future,
+        forged=forged,
+        unfit=unfit,
     )
 
 

@@ -162,6 +162,8 @@ def signatures(gost_pki, gost_pki_512, tmp_path_factory):
         "stranger": sign_detached(gost_pki.stranger, PDF, tmp_path=tmp),
         "expired": sign_detached(gost_pki.expired, PDF, tmp_path=tmp),
         "future": sign_detached(gost_pki.future, PDF, tmp_path=tmp),
+        "forged": sign_detached(gost_pki.forged, PDF, tmp_path=tmp),
+        "unfit": sign_detached(gost_pki.unfit, PDF, tmp_path=tmp),
         "no_chain": sign_detached(gost_pki.head, PDF, tmp_path=tmp, chain=()),
         "no_cert": sign_detached(gost_pki.head, PDF, tmp_path=tmp, include_certificate=False),
         "attached": sign_detached(gost_pki.head, PDF, tmp_path=tmp, attached=True),
@@ -190,6 +192,12 @@ CASES = [
         "future", False, "256", True, True, False, ("not_yet_valid",),
         ("Срок действия сертификата начинается 01.01.2040, после момента подписания.",), cades.SUMMARY_NOT_YET_VALID,
     ),
+    (
+        "forged", False, "256", True, True, False, ("untrusted",),
+        ("Сертификат выдан удостоверяющим центром «Кузнецова Наталья Андреевна», которого нет среди доверенных.",),
+        cades.SUMMARY_UNTRUSTED,
+    ),
+    ("unfit", False, "256", True, True, False, ("untrusted",), (cades.REASON_UNFIT,), cades.SUMMARY_UNTRUSTED),
     ("no_chain", False, "256", True, True, False, ("untrusted",), (NO_INTERMEDIATE,), cades.SUMMARY_UNTRUSTED),
     (
         "no_cert", False, "256", False, False, False, ("no_signer_cert",),
