@@ -87,6 +87,8 @@ def verify_document(request, public_id):
             "qr_check": qr_check,
             "form": form,
             "comparison": comparison,
+            # under the lead sentence: the reader's own file first, then the QR code's checksum
+            "checks": [comparison, qr_check],
             "upload_url": reverse("reports:verify"),
         },
     )

@@ -305,7 +305,13 @@ def test_the_qr_sha256_is_compared_with_the_original(client, stored):
     url = reverse("reports:verify_document", args=[signature.public_id])
     same = client.get(url, {"sha256": hashlib.sha256(pdf).hexdigest().upper()})
     assert same.context["qr_check"].matches is True
-    assert "Контрольная сумма из QR-кода совпадает с подписанным оригиналом." in same.content.decode()
+    # right under the lead sentence, before the details
+    text = same.content.decode()
+    check = (
+        '<p class="verification__check verification__check--ok" role="status">Контрольная сумма из QR-кода '
+        "совпадает с подписанным оригиналом.</p>"
+    )
+    assert text.index(lead(same)) < text.index(check) < text.index("Подробности")
     other = client.get(url, {"sha256": "0" * 64})
     assert other.context["qr_check"].matches is False
     assert other.context["qr_check"].sentence.startswith("Контрольная сумма из QR-кода не совпадает")
