@@ -916,7 +916,10 @@ def _verify_signer(
     notes.append(NOTE_NO_REVOCATION)
     if attached:
         notes.append(NOTE_ATTACHED)
-    reasons = tuple(_reason(code, path or [cert], roots, fit=_fit_for_signing(cert)) for code in problems)
+    fit = _fit_for_signing(cert)
+    reasons = tuple(
+        _reason(code, path or [cert], roots, fit=fit, timed=signed_at is not None) for code in problems
+    )
     return Verdict(
         signature_valid=signature_valid,
         intact=intact,
@@ -939,7 +942,9 @@ REASON_UNFIT = (
 )
 
 
-def _reason(code: str, chain: Sequence[_Cert], roots: Sequence[_Cert], *, fit: bool = True) -> str:
+def _reason(
+    code: str, chain: Sequence[_Cert], roots: Sequence[_Cert], *, fit: bool = True, timed: bool = True
+) -> str:
     if code == "untrusted" and not fit:
         return REASON_UNFIT
     if code == "untrusted":
@@ -948,10 +953,12 @@ def _reason(code: str, chain: Sequence[_Cert], roots: Sequence[_Cert], *, fit: b
             return f"Сертификат выдан удостоверяющим центром «{issuer}», которого нет среди доверенных."
     if code == "expired":
         ends = min(link.info.not_after for link in chain)
-        return f"Срок действия сертификата истёк {_fmt_date(ends)}, до момента подписания."
+        when = "до момента подписания" if timed else "а время подписания в подписи не указано"
+        return f"Срок действия сертификата истёк {_fmt_date(ends)}, {when}."
     if code == "not_yet_valid":
         starts = max(link.info.not_before for link in chain)
-        return f"Срок действия сертификата начинается {_fmt_date(starts)}, после момента подписания."
+        when = "после момента подписания" if timed else "а время подписания в подписи не указано"
+        return f"Срок действия сертификата начинается {_fmt_date(starts)}, {when}."
     return PROBLEM_REASONS[code]
 
 

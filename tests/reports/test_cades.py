@@ -169,6 +169,7 @@ def signatures(gost_pki, gost_pki_512, tmp_path_factory):
         "attached": sign_detached(gost_pki.head, PDF, tmp_path=tmp, attached=True),
         "no_attributes": sign_detached(gost_pki.head, PDF, tmp_path=tmp, no_attributes=True),
         "cades": sign_detached(gost_pki.head, PDF, tmp_path=tmp, cades=True),
+        "expired_no_time": sign_detached(gost_pki.expired, PDF, tmp_path=tmp, no_attributes=True),
     }
 
 
@@ -300,6 +301,18 @@ def test_signature_without_signed_attributes(gost_pki, signatures):
     )
     changed = verify_detached(PDF + b"x", signatures["no_attributes"], trust_roots=gost_pki.trust_roots)
     assert (changed.signature_valid, changed.intact, changed.problems) == (False, False, ("other_file",))
+
+
+def test_expired_without_signing_time_is_checked_today(gost_pki, signatures):
+    """63-ФЗ ст. 11 п. 2: with no moment of signing, the certificate must be valid on the day of verification."""
+    verdict = verify_detached(PDF, signatures["expired_no_time"], trust_roots=gost_pki.trust_roots)
+    assert (verdict.signature_valid, verdict.intact, verdict.trusted, verdict.problems, verdict.reasons) == (
+        True,
+        True,
+        False,
+        ("expired",),
+        ("Срок действия сертификата истёк 01.01.2021, а время подписания в подписи не указано.",),
+    )
 
 
 def _with_signature_bit_flipped(signature: bytes) -> bytes:
