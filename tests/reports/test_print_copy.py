@@ -204,20 +204,32 @@ def test_the_mark_is_framed_text_in_its_box(copy_layout, placed):
     assert placed.mark.height == pytest.approx(26 * print_copy.MM)
 
 
-def test_the_mark_stands_where_the_renderer_reserved_it(original, placed, original_layout):
-    """With the template's ``esign-mark`` cell: the signature block's page; without it: the seal's band at the
-    bottom of the last page (reports/signing.py)."""
-    anchors = PdfReader(io.BytesIO(original)).named_destinations
-    if print_copy.MARK_ANCHOR in anchors:
-        signer_page = next(p for p in original_layout if "Курочкина" in p.text.split())
-        assert placed.mark.page == signer_page.number - 1
-    else:
-        assert placed.mark.page == len(original_layout) - 1
-        height = placed.page_sizes[-1][1]
-        assert placed.mark.x0 == signing.STAMP_LEFT_PT
-        assert height - placed.mark.y1 == print_copy.MARK_FALLBACK_BOTTOM_PT
-        # inside the band the renderer keeps free for the seal: its top no higher than the seal's
-        assert height - placed.mark.y0 <= signing.STAMP_BOTTOM_PT + signing.STAMP_HEIGHT_PT
+def test_the_mark_stands_in_the_signature_block(original, placed, original_layout):
+    """The template's ``esign-mark`` cell (templates/reports/pdf/signature.html): the mark is on the page of the
+    signer's name, between the position and the name."""
+    assert print_copy.MARK_ANCHOR in PdfReader(io.BytesIO(original)).named_destinations
+    page = next(p for p in original_layout if "Курочкина" in p.text.split())
+    assert placed.mark.page == page.number - 1
+    name = next(w for w in page.words if w.text == "Курочкина")
+    position = next(w for w in page.words if w.text == "Заведующий" and w.y0 >= placed.mark.y0 - 14)
+    assert position.x1 < placed.mark.x0 < placed.mark.x1 < name.x0
+    assert placed.mark.y0 < name.y1 <= placed.mark.y1 + 2
+
+
+def test_without_the_cell_the_mark_takes_the_seals_band_of_the_last_page(sha):
+    """A PDF without the anchor (an older template): the band reports/signing.py keeps free for the seal."""
+    from weasyprint import HTML
+
+    original = HTML(string=SIGNATURE_PAGE.format(top=240).replace(' id="esign-mark"', "")).write_pdf()
+    placed = placement(original)
+    assert placed.mark.page == len(placed.page_sizes) - 1 == 1
+    height = placed.page_sizes[-1][1]
+    assert placed.mark.x0 == signing.STAMP_LEFT_PT
+    assert height - placed.mark.y1 == print_copy.MARK_FALLBACK_BOTTOM_PT
+    # inside the band the renderer keeps free for the seal: its top no higher than the seal's
+    assert height - placed.mark.y0 <= signing.STAMP_BOTTOM_PT + signing.STAMP_HEIGHT_PT
+    page = pages(build_print_copy(original, verify_url=VERIFY_URL, sha256=sha, mark=MARK))[-1]
+    assert text_in(page, placed.mark) == MARK_TEXT
 
 
 def test_nothing_is_drawn_over_the_text(original_layout, copy_layout, placed):
