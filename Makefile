@@ -4,8 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# The demo always runs on the embedded defaults: SQLite in the project and Celery in eager mode.
-DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=shnor_portal.settings.local
+# The demo always runs on the embedded defaults: SQLite in the project and Celery in eager mode. PORTAL_BASE_URL is
+# where the QR code of a КЭП-signed справка's print copy leads: the address the demo is served at.
+DEMO_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=shnor_portal.settings.local \
+	PORTAL_BASE_URL=http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev vendor-js demo run migrate test test-sqlite lint format check-compose worker beat bench clean backup restore

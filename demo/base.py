@@ -406,6 +406,7 @@ class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)  # «Школы» -> 40; extension steps add theirs
     changes: dict[str, int] = field(default_factory=dict)  # «создано школ» -> 40; empty on a repeated run
     logins: list[DemoLogin] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what to try, said after the logins (e.g. the demo КЭП)
 
     def changed(self, what: str, count: int = 1) -> None:
         if count:
@@ -618,6 +619,7 @@ def demo_summary_text(summary: DemoSummary, *, url: str = "") -> str:
             for login in summary.logins
         ),
         "",
+        *(f"{note}\n" for note in summary.notes),
         "Пароли известны всем, кто читал этот вывод: только для демонстрации, не для рабочего сервера.",
     ]
     return "\n".join(lines)

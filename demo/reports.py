@@ -1,16 +1,23 @@
-"""The demo's reports: a signing certificate, and a signed справка of the demo municipality."""
+"""The demo's reports: the seal's certificate, the head's test КЭП, and a справка of the demo municipality ready
+for the head's signature."""
 
 from pathlib import Path
 
 from django.conf import settings
 
 from core.models import RoleAssignment
-from reports import signing
-from reports.models import Report, ReportKind, ReportStatus
-from reports.services import report_build, report_request, report_sign
+from core.policies import SYSTEM
+from reports import cades, signing
+from reports.models import Report, ReportKind, TrustedRoot
+from reports.services import report_build, report_request
+from reports.services_kep import trusted_root_add
 from schools.models import ApprovedList
 
+from . import kep
 from .base import DemoContext, demo_step_register
+
+# The demo head's СНИЛС: a valid check number (123-456-789: weighted sum 165, 165 mod 101 = 64), nobody's.
+DEMO_HEAD_SNILS = "12345678964"
 
 DEMO_RECOMMENDATIONS = (
     "Руководителям школ перечня: до 1 декабря скорректировать антирисковые программы по итогам "
@@ -69,8 +76,57 @@ def _holder_of(path: Path) -> signing.CertificateHolder | None:
         return None
 
 
+def ensure_demo_kep(context: DemoContext) -> Path | None:
+    """The demo head's test КЭП (demo/kep.py): a СНИЛС in the head's profile, a GOST demo CA trusted by the portal,
+    the head's certificate and key written beside the demo's seal certificate (REPORTS_DEMO_CERT_DIR). Made again
+    when the certificate names someone else; the demo CA of an older run is no longer trusted then."""
+    head_user = context.users.get("head")
+    holder = _demo_holder(context)
+    if head_user is None or holder is None:
+        return None
+    if not head_user.snils:
+        head_user.snils = DEMO_HEAD_SNILS
+        head_user.save(update_fields=["snils"])
+    directory = Path(settings.REPORTS_DEMO_CERT_DIR)
+    surname, _, given = head_user.full_name.partition(" ")
+    wanted = kep.DemoHead(
+        surname=surname,
+        given_names=given,
+        title=holder.position,
+        organization=holder.organization,
+        snils=head_user.snils,
+    )
+    try:
+        pki = kep.read_pki(directory)
+        current = cades.parse_certificate(pki.head_der)
+        fresh = (current.subject_name, current.snils, current.title, current.organization) != (
+            wanted.full_name,
+            wanted.snils,
+            wanted.title,
+            wanted.organization,
+        )
+    except (OSError, ValueError):
+        pki, fresh = None, True
+    if fresh or pki is None:
+        pki = kep.make_pki(wanted)
+        kep.write_pki(directory, pki)
+        context.summary.changed("создано демонстрационных КЭП")
+    ca_sha = cades.parse_certificate(pki.ca_der).sha256
+    TrustedRoot.objects.filter(name=kep.CA_NAME).exclude(sha256=ca_sha).delete()
+    if not TrustedRoot.objects.filter(sha256=ca_sha).exists():
+        trusted_root_add(user=SYSTEM, data=pki.ca_der)
+    context.summary.notes.append(
+        f"Подпись справки руководителем (КЭП) без токена: войдите как head, скачайте PDF справки на странице "
+        f"подписи и подпишите его тестовым ключом демо-руководителя — python manage.py demo_sign_kep ФАЙЛ.pdf "
+        f"(ключ и сертификат: {directory / kep.HEAD_KEY_FILE}, {directory / kep.HEAD_CERT_FILE}); затем загрузите "
+        f"получившийся ФАЙЛ.pdf.sig там же."
+    )
+    return directory / kep.HEAD_CERT_FILE
+
+
 def demo_reports(context: DemoContext) -> None:
     ensure_demo_certificate(context)
+    ensure_demo_kep(context)
     methodist, head = context.users.get("methodist"), context.users.get("head")
     approved = (
         ApprovedList.objects.filter(municipality__region=context.region).order_by("-list_year").first()
@@ -98,9 +154,8 @@ def demo_reports(context: DemoContext) -> None:
         report.refresh_from_db()
         context.summary.changed("создано отчётов")
         existing = report
-    if existing.status == ReportStatus.READY and settings.REPORTS_SIGNING_PKCS12:
-        report_sign(user=head, report=existing)
-        context.summary.changed("подписано отчётов")
+    # The справка stays «готов, на утверждении»: the head signs it with the demo КЭП (or the portal's seal) on the
+    # sign page — the whole point of trying the demo.
     context.summary.counts["Отчёты"] = Report.objects.filter(region=context.region).count()
 
 
