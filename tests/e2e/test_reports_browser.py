@@ -55,7 +55,7 @@ def test_head_orders_watches_approves_and_downloads_the_signed_report(
     seal.get_by_role("button", name="Утвердить с печатью портала").click()
     expect(page.locator(".messages")).to_contain_text("на PDF поставлена печать портала: файл не изменён")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDF с печатью портала").click()
+        page.locator("#signature").get_by_role("link", name="PDF с печатью портала").click()
     download = download_info.value
     assert re.fullmatch(r"Справка_Обливский-район_\d{4}_v1_печать_портала\.pdf", download.suggested_filename)
     path = tmp_path / "signed.pdf"
