@@ -1,8 +1,13 @@
 """The справка as PDF: a Django template laid out by WeasyPrint.
 
-Typography follows ГОСТ Р 7.0.97-2016 (A4, 14 pt serif, margins 30/15/20/20 mm, page numbers at the
-top centre from page 2). The fonts are the Liberation Serif files shipped in ``reports/fonts`` and
-loaded with ``@font-face``, so the output does not depend on the server's installed fonts.
+Typography follows ГОСТ Р 7.0.97-2016 (A4; 14 pt serif; margins of at least 20 mm left, 10 mm right, 20 mm top
+and bottom, which the справка uses exactly; page numbers at the top centre of the upper margin from page 2).
+ГОСТ Р 7.0.97-2025, which replaced it on 18.08.2025, is cited where it adds rules (reports/print_copy.py). The
+fonts are the Liberation Serif files shipped in ``reports/fonts`` and loaded with ``@font-face``, so the output
+does not depend on the server's installed fonts.
+
+A long справка opens with a contents list (оглавление) whose page numbers WeasyPrint fills in
+(``target-counter``), and every section is a PDF bookmark.
 
 WeasyPrint may only read those font files: the URL fetcher refuses every other URL, so nothing in a
 report (a school's name, the methodologist's text) can make the renderer read a local file or call
@@ -11,6 +16,7 @@ out to the network even if it slipped past the template's escaping.
 
 import datetime
 import logging
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -47,9 +53,13 @@ def _font_urls() -> dict[str, str]:
     return {key: (FONTS_DIR / name).as_uri() for key, name in FONT_FILES.items()}
 
 
-# The table geometry of report.css: A4 minus the 30 + 15 mm margins, cells with 1.5 mm padding.
-PORTRAIT_WIDTH_PT = (210 - 30 - 15) / 25.4 * 72
-LANDSCAPE_WIDTH_PT = (297 - 30 - 15) / 25.4 * 72
+# The page geometry of report.css (@page): A4 with the margins of ГОСТ Р 7.0.97-2016 — left 20 mm, right 10 mm,
+# top and bottom 20 mm; cells with 1.5 mm padding.
+MARGIN_LEFT_MM, MARGIN_RIGHT_MM, MARGIN_TOP_MM, MARGIN_BOTTOM_MM = 20, 10, 20, 20
+# Page 1's lower margin is wider: the print copy's QR code and its caption go there (reports/print_copy.py).
+FIRST_PAGE_MARGIN_BOTTOM_MM = 30
+PORTRAIT_WIDTH_PT = (210 - MARGIN_LEFT_MM - MARGIN_RIGHT_MM) / 25.4 * 72
+LANDSCAPE_WIDTH_PT = (297 - MARGIN_LEFT_MM - MARGIN_RIGHT_MM) / 25.4 * 72
 CELL_PADDING_PT = 2 * 1.5 / 25.4 * 72 + 1.5  # both sides, the border and a little slack
 # How a table is set, tried in this order until every column gets the width of its longest unbreakable text:
 # 12 pt on a portrait page; 10 pt (ГОСТ Р 7.0.97-2016 recommends sizes 12–14 for documents; a smaller size in
@@ -57,16 +67,40 @@ CELL_PADDING_PT = 2 * 1.5 / 25.4 * 72 + 1.5  # both sides, the border and a litt
 # the table alone on a landscape page (ГОСТ 2.105-95, 4.4.6: a table may be placed along the long side of the
 # sheet).
 SETTINGS = ((12, False), (10, False), (12, True), (10, True))
-# A text cell's longest word is kept whole up to this share of the width; longer ones are hyphenated.
-LONGEST_WORD_SHARE = 0.3
+# In a column of long texts (reasons, measures) a word is kept whole up to this share of the width (22 mm); longer
+# ones are hyphenated by the dictionary, so that one long word does not take the room of the other columns.
+LONGEST_WORD_SHARE = 0.12
+# In a column of short texts (a school's name, a decision) a word is kept whole up to this share (36 mm):
+# «МБОУ «Каштанов-ская СОШ»» hyphenated in a narrow column reads badly.
+NAME_WORD_SHARE = 0.2
+# A column of long texts (the list's reasons: 300 characters a school) must keep this share of the width; a setting
+# that leaves it less (a region's list has six columns) gives way to the next one — rows of ten lines in a column
+# of thirty characters make a list of 70 schools run to 40 pages.
+LONG_TEXT_CHARS = 60
+LONG_TEXT_SHARE = 0.4
 _WORDS = re.compile(r"[ \t\n]+")  # not the no-break space: «31,5 %» is one unit
 
 
-def _widths(columns, needs: list[float], text_width: float) -> list[str]:
-    """Column widths in % of the text width: proportional to ``Column.width``, except that a column gets at
-    least ``needs`` (in pt: its longest value or word, its header's longest word), so no word is split and no
-    text runs into the next cell; the other columns share what is left."""
-    weights = [max(column.width, 1) for column in columns]
+def _weights(columns, kinds, rows) -> list[float]:
+    """How the free width is shared: a text column by the mean length of its texts (at least its ``Column.width``).
+    A row is as high as its tallest cell, about (text length / column width) lines: widths in proportion to the
+    lengths make the rows lowest — the list's reasons of 300 characters get the room, not the «Решение» column
+    of one word. Numbers and dates keep their ``Column.width``."""
+    weights = []
+    for index, (column, (_kind, css)) in enumerate(zip(columns, kinds, strict=True)):
+        if css:
+            weights.append(float(max(column.width, 1)))
+            continue
+        lengths = [len(row[index][0]) for row in rows if index < len(row)]
+        mean = sum(lengths) / len(lengths) if lengths else 0
+        weights.append(float(max(column.width, mean, 1)))
+    return weights
+
+
+def _widths(weights: list[float], needs: list[float], text_width: float) -> list[str]:
+    """Column widths in % of the text width: proportional to ``weights``, except that a column gets at least
+    ``needs`` (in pt: its longest value or word, its header's longest word), so no word is split and no text
+    runs into the next cell; the other columns share what is left."""
     fixed: dict[int, float] = {}
     while True:
         free = text_width - sum(fixed.values())
@@ -102,7 +136,10 @@ def _needs(columns, kinds, rows, size: int) -> list[float]:
                 (text_width(word, size) for value in values for word in _WORDS.split(value) if word),
                 default=0.0,
             )
-            longest = min(longest, LONGEST_WORD_SHARE * PORTRAIT_WIDTH_PT)
+            lengths = [len(row[index][0]) for row in rows if index < len(row)]
+            long_text = bool(lengths) and sum(lengths) / len(lengths) >= LONG_TEXT_CHARS
+            share = LONGEST_WORD_SHARE if long_text else NAME_WORD_SHARE
+            longest = min(longest, share * PORTRAIT_WIDTH_PT)
         needs.append(CELL_PADDING_PT + 1.04 * max(header, longest))
     return needs
 
@@ -111,15 +148,39 @@ def table_setting(columns, kinds, rows) -> tuple[int, bool, list[str]]:
     """(font size, landscape?, column widths in %) of a table: the first of SETTINGS where everything fits.
     When nothing fits (a table with too many columns for any page) the last setting is used with widths in
     proportion to the needs: words may then break, but never run over a neighbour (overflow-wrap in the CSS)."""
+    weights = _weights(columns, kinds, rows)
+    long_text = max(range(len(columns)), key=lambda i: weights[i]) if columns else None
+    if long_text is not None and (kinds[long_text][1] or weights[long_text] < LONG_TEXT_CHARS):
+        long_text = None
     for size, landscape in SETTINGS:
         width = LANDSCAPE_WIDTH_PT if landscape else PORTRAIT_WIDTH_PT
         needs = _needs(columns, kinds, rows, size)
-        if sum(needs) <= width:
-            return size, landscape, _widths(columns, needs, width)
+        room = width - sum(need for i, need in enumerate(needs) if i != long_text)
+        if sum(needs) <= width and (long_text is None or room >= LONG_TEXT_SHARE * width):
+            return size, landscape, _widths(weights, needs, width)
     logger.warning(
         "Таблица из %s столбцов не помещается на лист A4 даже в альбомной ориентации", len(columns)
     )
-    return size, landscape, _widths(columns, [need * width / sum(needs) for need in needs], width)
+    return (
+        size,
+        landscape,
+        _widths([1.0] * len(columns), [need * width / sum(needs) for need in needs], width),
+    )
+
+
+# A row of up to this many lines is kept on one page (report.css: tbody tr { break-inside: avoid }); a longer
+# one may break across pages, its cells keeping two lines together, so that a list of long reasons does not
+# leave half a page empty (issue #17: page 1 half empty) — at most about this many lines stay unused.
+KEEP_ROW_LINES = 3
+
+
+def row_lines(row, columns_pt: list[float], size: int) -> int:
+    """How many lines the row's tallest cell takes, roughly: each cell's text width over its column's."""
+    lines = 1
+    for (text, _css), width in zip(row, columns_pt, strict=False):
+        if width > 0:
+            lines = max(lines, math.ceil(text_width(text, size) / width))
+    return lines
 
 
 def _cell_class(kind: str) -> str:
@@ -130,7 +191,7 @@ def _cell_class(kind: str) -> str:
     return ""
 
 
-def template_context(context: ReportContext) -> dict:
+def template_context(context: ReportContext, *, with_contents: bool = False) -> dict:
     """What the template needs, with everything computed in Python (cell texts, numbering, SVG)."""
     sections = []
     table_number = 0
@@ -149,6 +210,8 @@ def template_context(context: ReportContext) -> dict:
                 for row in table.iter_rows()
             ]
             size, landscape, widths = table_setting(table.columns, kinds, rows)
+            page_width = LANDSCAPE_WIDTH_PT if landscape else PORTRAIT_WIDTH_PT
+            columns_pt = [float(width) * page_width / 100 - CELL_PADDING_PT for width in widths]
             tables.append(
                 {
                     "number": table_number,
@@ -157,7 +220,10 @@ def template_context(context: ReportContext) -> dict:
                     "widths": widths,
                     "compact": size < 12,
                     "landscape": landscape,
-                    "rows": rows,
+                    "rows": [
+                        {"cells": row, "breakable": row_lines(row, columns_pt, size) > KEEP_ROW_LINES}
+                        for row in rows
+                    ],
                     "note": table.note,
                 }
             )
@@ -178,15 +244,26 @@ def template_context(context: ReportContext) -> dict:
                 "is_empty": not (section.paragraphs or tables or charts or excel_only),
                 # A section that opens with a landscape table starts on its page: its heading stays with it.
                 "landscape": not section.paragraphs and bool(tables) and tables[0]["landscape"],
-                "empty_text": section.empty_text or "Данные отсутствуют.",
+                "empty_text": section.empty_text or "Нет данных.",
+                # The section's last paragraph introduces its first table or chart: it keeps with it.
+                "lead_keeps": bool(tables or charts),
             }
         )
     position, name = split_signer(context.signer)
+    contents = [{"anchor": f"section-{s['key']}", "title": f"{s['number']}. {s['title']}"} for s in sections]
+    recommendations = split_paragraphs(context.recommendations)
+    if recommendations:
+        contents.append(
+            {"anchor": "section-recommendations", "title": f"{len(context.sections) + 1}. Рекомендации"}
+        )
+    if context.meta:
+        contents.append({"anchor": "section-appendix", "title": "Приложение. Параметры"})
     return {
+        "contents": contents if with_contents else [],
         "report": context,
         "as_of": as_of_text(context.as_of),
         "sections": sections,
-        "recommendations": split_paragraphs(context.recommendations),
+        "recommendations": recommendations,
         "recommendations_number": len(context.sections) + 1,
         "signer_position": position,
         "signer_name": name,
@@ -195,8 +272,26 @@ def template_context(context: ReportContext) -> dict:
     }
 
 
-def render_html(context: ReportContext) -> str:
-    return render_to_string(TEMPLATE, template_context(context))
+def render_html(context: ReportContext, *, with_contents: bool = False) -> str:
+    return render_to_string(TEMPLATE, template_context(context, with_contents=with_contents))
+
+
+# A справка of more than this many pages opens with a contents list. Its eight sections, the recommendations and
+# the appendix take a third of a page as a list; up to five pages the reader sees every heading by leafing through,
+# beyond that (a municipality's справка with its charts runs to 15–30 pages, a region's to 60) the list and its page
+# numbers are how one finds «Наставничество» before signing.
+CONTENTS_MIN_PAGES = 5
+# Rows of print per page and charts per page, to guess before the layout whether a справка will be long.
+ROWS_PER_PAGE = 25
+CHARTS_PER_PAGE = 2
+
+
+def looks_long(context: ReportContext) -> bool:
+    """A guess before the layout: more than CONTENTS_MIN_PAGES pages of rows and charts. A справка guessed short
+    that comes out long is laid out again with the contents (cheap: it is short); one guessed long keeps them."""
+    rows = sum(len(table.rows) for section in context.sections for table in section.tables if table.in_pdf)
+    charts = sum(len(section.charts) for section in context.sections)
+    return rows / ROWS_PER_PAGE + charts / CHARTS_PER_PAGE > CONTENTS_MIN_PAGES
 
 
 def _fetcher():
@@ -216,12 +311,27 @@ def _fetcher():
 
 def render_pdf(context: ReportContext, *, on_progress: Callable[[int, str], None] | None = None) -> bytes:
     """The справка as PDF bytes. ``on_progress(percent, text)`` is called before and after the layout."""
-    from weasyprint import HTML  # a heavy import (Pango via cffi): only when a PDF is made
 
     if on_progress:
         on_progress(10, PROGRESS_TEXT)
-    html = render_html(context)
-    document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=_fetcher()).render()
+    document = render_document(context)
     if on_progress:
         on_progress(80, PROGRESS_TEXT)
     return document.write_pdf()
+
+
+def _layout(context: ReportContext, *, with_contents: bool):
+    from weasyprint import HTML  # a heavy import (Pango via cffi): only when a PDF is made
+
+    html = render_html(context, with_contents=with_contents)
+    return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=_fetcher()).render()
+
+
+def render_document(context: ReportContext):
+    """The laid-out WeasyPrint document (its pages and boxes: the layout tests read them), with the contents list
+    when the справка runs to more than CONTENTS_MIN_PAGES pages."""
+    guessed_long = looks_long(context)
+    document = _layout(context, with_contents=guessed_long)
+    if not guessed_long and len(document.pages) > CONTENTS_MIN_PAGES:
+        document = _layout(context, with_contents=True)
+    return document

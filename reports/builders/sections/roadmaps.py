@@ -37,9 +37,10 @@ def roadmaps_section(scope: BuildScope) -> Section:
         )
         for roadmap in roadmaps
     ]
+    # Every overdue item of the territory, of older roadmaps too: the dashboard's count (the same queryset method).
     overdue = (
-        RoadmapItem.objects.filter(roadmap__in=[r.pk for r in roadmaps])
-        .filter(overdue_q(scope.today))
+        RoadmapItem.objects.visible_to(principal)
+        .overdue(scope.today)
         .select_related("roadmap")
         .order_by("end_date", "roadmap__title", "position")
     )

@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from core.plural import count_noun
 from mentoring.selectors import coverage_schools
+from roadmaps.indicators.selectors import statuses_by_municipality
 from schools.models import (
     ApprovedList,
     ApprovedListEntry,
@@ -49,12 +50,15 @@ def list_section(scope: BuildScope) -> Section:
         entry.school_id: entry
         for entry in ApprovedListEntry.objects.filter(approved_list__in=lists, school_id__in=school_ids)
     }
+    # The year's statuses as the methodologist's dashboard counts them (its own selector: working schools only), so
+    # the справка and the dashboard never differ on them.
     counts: dict[str, int] = defaultdict(int)
-    for decision in decisions.values():
-        counts[decision["status"]] += 1
+    for municipality in statuses_by_municipality(scope.principal, scope.year):
+        for status, _label, n in municipality.counts:
+            counts[status] += n
 
     paragraphs = [
-        f"Школ на территории: {len(scope.schools)}. По расчёту на {scope.year} год: ШНОР — "
+        f"Школ на территории: {sum(counts.values())}. По расчёту на {scope.year} год: ШНОР — "
         f"{counts[FlagStatus.SHNOR]}, в зоне риска — {counts[FlagStatus.RISK]}, без данных — "
         f"{counts[FlagStatus.NO_DATA]}, без признака — {counts[FlagStatus.NONE]}."
     ]
