@@ -6,7 +6,7 @@
  * promises and set through propset_*. SignCades hands the content to window.kepTestSign, a function the test
  * exposes, which signs it with OpenSSL's GOST engine: the signature the page uploads is a real one.
  *
- * Configured by window.__KEP_STUB__ = {certificates: [{subject, issuer, thumbprint, validTo, hasKey}], fail}
+ * Configured by window.__KEP_STUB__ = {certificates: [{subject, issuer, thumbprint, validTo, hasKey}], fail, absent}
  * (an init script run before this one). Every call is recorded; SignCades hands the record to kepTestSign.
  */
 (function () {
@@ -108,13 +108,21 @@
     "CAdESCOM.CadesSignedData": signedData,
   };
   var resolve;
-  var plugin = new Promise(function (r) { resolve = r; });
+  var reject;
+  var plugin = new Promise(function (yes, no) { resolve = yes; reject = no; });
   plugin.CreateObjectAsync = function (name) {
     calls.push(["CreateObjectAsync", name]);
     var make = makers[name];
     return make ? Promise.resolve(make()) : Promise.reject(new Error("Нет объекта " + name));
   };
   window.cadesplugin = plugin;
-  // The real loader resolves once the extension and the native host answer: not synchronously.
-  setTimeout(resolve, 20);
+  // The real loader resolves once the extension and the native host answer, not synchronously; it rejects when
+  // the extension is not installed (config.absent).
+  setTimeout(function () {
+    if (config.absent) {
+      reject(new Error("Истекло время ожидания загрузки плагина"));
+    } else {
+      resolve();
+    }
+  }, 20);
 })();

@@ -147,12 +147,16 @@ def test_the_head_signs_the_spravka_with_a_kep_and_anyone_verifies_it(
     assert seen == {"csp": [], "errors": []}
 
 
-def plugin_stub(page: Page, pki, tmp_path: Path, *, fail: str = "") -> list:
-    """Install the plug-in stub before the page's scripts; SignCades signs through OpenSSL here. Returns the list
-    that collects (content, calls) of each SignCades."""
+def plugin_stub(
+    page: Page, pki, tmp_path: Path, *, fail: str = "", absent: bool = False, url: str = ""
+) -> list:
+    """Install the plug-in stub before the page's scripts (or, with ``url``, serve it there as the deployment's
+    cadesplugin_api.js); SignCades signs through OpenSSL here. Returns the list that collects (content, calls) of
+    each SignCades."""
     head_cert = pki.head.info
     config = {
         "fail": fail,
+        "absent": absent,
         "certificates": [
             {
                 "subject": f"CN={HEAD_FULL_NAME}, SN=Кузнецова, G=Наталья Андреевна, SNILS={gost_pki.HEAD_SNILS}",
@@ -177,7 +181,10 @@ def plugin_stub(page: Page, pki, tmp_path: Path, *, fail: str = "") -> list:
 
     page.expose_function("kepTestSign", kep_test_sign)
     page.add_init_script(script=f"window.__KEP_STUB__ = {json.dumps(config, ensure_ascii=False)};")
-    page.add_init_script(path=str(STUB))
+    if url:
+        page.route(url, lambda route: route.fulfill(body=STUB.read_text(), content_type="text/javascript"))
+    else:
+        page.add_init_script(path=str(STUB))
     return signed
 
 
@@ -284,3 +291,30 @@ def test_the_portal_seal_needs_the_checkbox_too(page: Page, world, head, media, 
     expect(block).not_to_contain_text("Подписан КЭП")
     report.refresh_from_db()
     assert report.status == ReportStatus.SIGNED
+
+
+@pytest.mark.parametrize("absent", [False, True], ids=["plugin-answers", "plugin-not-installed"])
+def test_a_deployment_serving_cadesplugin_api_js_loads_it_under_the_csp(
+    page: Page, world, head, pki, media, tmp_path, settings, absent
+):
+    """REPORTS_CADESPLUGIN_JS_URL names CryptoPro's loader on another host: the sign page includes it, its CSP lets
+    that origin (only) run scripts; when the extension does not answer, the page says so and keeps the upload."""
+    url = "https://cades.example.ru/js/cadesplugin_api.js"
+    settings.REPORTS_CADESPLUGIN_JS_URL = url
+    report = make_ready_report(world, small_pdf())
+    plugin_stub(page, pki, tmp_path, absent=absent, url=url)
+    seen = watch(page)
+    sign_in(page, "head")
+    open_sign_page(page, report)
+    if absent:
+        expect(kep_form(page).locator("#kep-plugin-absent")).to_have_text(
+            "КриптоПро ЭЦП Browser plug-in не отвечает: он не установлен или не включён в браузере. Подпишите "
+            "файл в своей программе — это займёт три шага:"
+        )
+        expect(page.get_by_role("button", name="Подписать КЭП")).to_be_hidden()
+    else:
+        expect(page.locator("#kep-certificate option")).to_have_count(1)
+        expect(page.get_by_role("button", name="Подписать КЭП")).to_be_visible()
+        expect(kep_form(page).locator("#kep-plugin-absent")).to_be_hidden()
+    expect(kep_form(page).get_by_role("button", name="Загрузить подпись и подписать")).to_be_visible()
+    assert seen == {"csp": [], "errors": []}
