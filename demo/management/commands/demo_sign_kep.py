@@ -25,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, output: str | None, **options):
-        if settings.SETTINGS_MODULE.endswith(".production"):
+        if (settings.SETTINGS_MODULE or "").endswith(".production"):
             raise CommandError("Тестовая КЭП демо-руководителя — только для демонстрационного стенда.")
         directory = Path(settings.REPORTS_DEMO_CERT_DIR)
         try:
