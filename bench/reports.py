@@ -18,7 +18,9 @@ sheet consumes through the ORM), the WeasyPrint import and a one-page PDF.
 
     .venv/bin/python bench/reports.py [--fresh]
 
-Goals (issue «Отчёты»): 40 schools ≤ 10 s, 1,000 schools ≤ 60 s, the Excel ≤ 30 s and < 500 MB.
+Goals: the whole build (data, PDF, Excel, Word) of 40 schools ≤ 3 s and of 1,000 schools ≤ 10 s (#22; «Отчёты» had
+10 s and 60 s), the Excel of 200,000 rows ≤ 30 s and < 500 MB. Each is judged by the wall time and, as the machine may
+be shared, by the process's CPU time too.
 """
 
 import argparse
@@ -52,7 +54,7 @@ TODAY = datetime.date(2026, 11, 22)
 SCHOOLS_PER_REGION = 1000
 MUNICIPALITIES = 25
 FOCUS_MUNICIPALITY_SCHOOLS = 40
-GOALS = {"municipal": 10.0, "regional": 60.0, "excel": 30.0, "excel_mb": 500.0}
+GOALS = {"municipal": 3.0, "regional": 10.0, "excel": 30.0, "excel_mb": 500.0}
 
 # 50 procedures a year: ВПР 4–8 and 10–11, ОГЭ and ЕГЭ in 11 subjects each.
 VPR_SUBJECTS = {
@@ -1131,13 +1133,14 @@ def main() -> None:
     for label, f in (("(a)", m), ("(b)", r)):
         largest = "; ".join(f"«{title}» — {rows}" for rows, title in f["pdf_largest"])
         print(f"{label} крупнейшие таблицы PDF и Word (строк): {largest}")
-    checks = [
-        (f"муниципалитет ≤ {GOALS['municipal']:.0f} с", m["total"] <= GOALS["municipal"]),
-        (f"регион ≤ {GOALS['regional']:.0f} с", r["total"] <= GOALS["regional"]),
-        (f"Excel ≤ {GOALS['excel']:.0f} с", x["seconds"] <= GOALS["excel"]),
-        (f"Excel < {GOALS['excel_mb']:.0f} МБ", x["peak"] < GOALS["excel_mb"]),
-    ]
-    print("Цели (по секундам): " + "; ".join(f"{label} — {'да' if ok else 'НЕТ'}" for label, ok in checks))
+    for suffix, kind in (("", "по секундам"), ("_cpu", "по ЦП процесса")):
+        checks = [
+            (f"муниципалитет ≤ {GOALS['municipal']:.0f} с", m["total" + suffix] <= GOALS["municipal"]),
+            (f"регион ≤ {GOALS['regional']:.0f} с", r["total" + suffix] <= GOALS["regional"]),
+            (f"Excel ≤ {GOALS['excel']:.0f} с", x["seconds" + suffix] <= GOALS["excel"]),
+        ]
+        print(f"Цели ({kind}): " + "; ".join(f"{label} — {'да' if ok else 'НЕТ'}" for label, ok in checks))
+    print(f"Цель: Excel < {GOALS['excel_mb']:.0f} МБ — {'да' if x['peak'] < GOALS['excel_mb'] else 'НЕТ'}")
     print(
         f"Excel к базовой линии: {x['seconds'] / q['cursor']:.1f}× запроса, {x['seconds'] / q['orm']:.1f}× строк "
         f"через ORM; PDF региона к одностраничному: {r['pdf'] / s['second']:.0f}×"
