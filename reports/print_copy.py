@@ -76,7 +76,7 @@ QR_BORDER = 2  # modules of quiet zone inside the square; the margin around it i
 # the standard allows), set small enough that its three lines stay inside the band.
 CAPTION_LEFT_MM = 20.0
 CAPTION_GAP_MM = 3.0
-CAPTION_FONT_PT = 7.5
+CAPTION_FONT_SIZES = (7.5, 7.0, 6.5, 6.0)  # the largest at which each line stays one line (a long host name)
 CAPTION_LEADING = 1.2
 
 # The mark of the electronic signature: the box the PDF template reserves in the signature block.
@@ -183,8 +183,12 @@ def placement(original_pdf: bytes) -> Placement:
     qr_x1 = width - QR_RIGHT_MM * MM
     qr_y1 = height - QR_BOTTOM_MM * MM
     qr = Box(0, qr_x1 - QR_SIZE_MM * MM, qr_y1 - QR_SIZE_MM * MM, qr_x1, qr_y1)
-    caption = Box(0, CAPTION_LEFT_MM * MM, qr.y0, qr.x0 - CAPTION_GAP_MM * MM, qr.y1)
-    return Placement(qr=qr, caption=caption, mark=_mark_box(reader, sizes), page_sizes=sizes)
+    mark = _mark_box(reader, sizes)
+    left = CAPTION_LEFT_MM * MM
+    if mark.page == 0 and mark.y1 > qr.y0:  # a one-page PDF without the anchor: the mark is in the band too
+        left = max(left, mark.x1 + CAPTION_GAP_MM * MM)
+    caption = Box(0, left, qr.y0, qr.x0 - CAPTION_GAP_MM * MM, qr.y1)
+    return Placement(qr=qr, caption=caption, mark=mark, page_sizes=sizes)
 
 
 def _mark_box(reader, sizes) -> Box:
@@ -283,7 +287,7 @@ body {{ margin: 0; }}
 .abs {{ position: absolute; margin: 0; }}
 .qr svg {{ display: block; }}
 .caption {{
-  font-size: {CAPTION_FONT_PT}pt; line-height: {CAPTION_LEADING}; text-align: right; overflow-wrap: anywhere;
+  line-height: {CAPTION_LEADING}; text-align: right; overflow-wrap: anywhere;
 }}
 .caption p {{ margin: 0; }}
 .mark {{
@@ -304,17 +308,28 @@ def _abs(box: Box, css_class: str, content: str, extra: str = "") -> str:
 
 
 def _caption_html(verify_url: str, sha256: str, box: Box) -> str:
-    """Three lines beside the QR code, bottom-aligned with it: what the paper is, how to check it."""
-    address = html.escape(verify_url)
+    """Three lines beside the QR code, bottom-aligned with it: what the paper is, how to check it. Set at the
+    largest of CAPTION_FONT_SIZES at which no line wraps; a line that wraps even at the smallest adds a line
+    upwards (the band has room for five)."""
     lines = (
         CAPTION_COPY,
-        f"Проверка подлинности: отсканируйте QR-код или откройте {address}",
+        f"Проверка подлинности: отсканируйте QR-код или откройте {verify_url}",
         f"SHA-256 подписанного файла: {sha256.lower()}",
     )
-    text = "".join(f"<p>{line}</p>" for line in lines)
-    height = len(lines) * CAPTION_FONT_PT * CAPTION_LEADING
+    width = box.width - 1  # 1 pt of slack against rounding in the layout
+    size = next(
+        (
+            size
+            for size in CAPTION_FONT_SIZES
+            if all(_wrapped_lines(line, size, width) == 1 for line in lines)
+        ),
+        CAPTION_FONT_SIZES[-1],
+    )
+    count = sum(_wrapped_lines(line, size, width) for line in lines)
+    height = count * size * CAPTION_LEADING
+    text = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     inner = Box(box.page, box.x0, box.y1 - height, box.x1, box.y1)
-    return _abs(inner, "caption", text)
+    return _abs(inner, "caption", text, f" font-size: {size}pt;")
 
 
 def _mark_html(mark: SignatureMark, box: Box) -> str:

@@ -297,6 +297,35 @@ def test_a_long_name_and_serial_still_fit_the_box(sha):
     assert all(inside(w, placed.mark) for w in in_band)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        VERIFY_URL,
+        "https://shnor.minobr.samregion.example.ru/reports/verify/6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b/",
+        "https://"
+        + "очень-длинное-имя-сервера." * 3
+        + "ru/reports/verify/6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b/",
+    ],
+)
+def test_the_caption_stays_in_the_band_with_a_long_address(url, sha):
+    from weasyprint import HTML
+
+    original = HTML(string="<p>Текст справки.</p>").write_pdf()
+    placed = placement(original)
+    copy = build_print_copy(original, verify_url=url, sha256=sha, mark=MARK)
+    first = pages(copy)[0]
+    # a one-page PDF without the esign-mark cell: the mark is in the lower band too, the caption keeps right of it
+    assert placed.mark.page == 0 and placed.caption.x0 > placed.mark.x1
+    assert overlaps(first) == []
+    words = [w for w in first.words if meets(w, placed.caption)]
+    assert text_in(first, placed.caption).replace(" ", "") == (
+        "Копия электронного документа, подписанного электронной подписью. "
+        f"Проверка подлинности: отсканируйте QR-код или откройте {url} SHA-256 подписанного файла: {sha}"
+    ).replace(" ", "")
+    assert all(inside(w, placed.caption) for w in words)
+    assert decode_qr(copy, page=1) == [qr_payload(url, sha)]
+
+
 def test_the_payload_keeps_the_addresses_query_and_refuses_a_bad_digest():
     digest = "ab" * 32
     assert qr_payload("https://shnor.example.ru/reports/verify/x/?lang=ru", digest) == (
