@@ -66,11 +66,14 @@ format: install-dev ## ruff: fix what can be fixed and format
 # own test database (test_shnor_gw0, …). Tests marked serial (the outage tests: they time services that vanish and
 # come back) run alone afterwards.
 XDIST := -n $(or $(TEST_PROCESSES),2) --dist loadfile
+# One name per `make test`: the first PostgreSQL test database migrated in it becomes a template that the later ones
+# (the other lane's) are copied from instead of migrating again (tests/conftest.py, _template_database).
+TEST_RUN := $(shell date +%s%N)
 
 test: install-dev lint ## Install what tests need and run the whole suite (PostgreSQL, Redis, a real worker, Chromium)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=shnor_portal.settings.test
-	$(BIN)/pytest $(XDIST) -m "not serial" $(PYTEST_ARGS)
-	$(BIN)/pytest -m serial $(PYTEST_ARGS)
+	SHNOR_TEST_RUN=$(TEST_RUN) $(BIN)/pytest $(XDIST) -m "not serial" $(PYTEST_ARGS)
+	SHNOR_TEST_RUN=$(TEST_RUN) $(BIN)/pytest -m serial $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-sqlite
 
 # The demo runs on SQLite, the suite on PostgreSQL: a query one accepts and the other refuses (issue #17, the audit

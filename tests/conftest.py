@@ -49,6 +49,77 @@ def redis_url() -> str:
     return url
 
 
+def _template_database(run: str):
+    """Patch PostgreSQL's test database creation so that the lanes of one ``make test`` migrate once.
+
+    ``make test`` runs pytest three times (the parallel lane with a database per process, the serial lane, the
+    SQLite lane), and each PostgreSQL test database used to be migrated from zero. With SHNOR_TEST_RUN set (the
+    Makefile sets it once per ``make test``), the first process that migrates copies its freshly migrated
+    database to ``<test database>_tpl`` (``CREATE DATABASE … TEMPLATE``, stamped with the run in its comment); a
+    later test database of the same run is created as a copy of it, and ``migrate`` then finds nothing to apply.
+    A template of another run is never used: it is rebuilt. A process that finds another building the template
+    migrates on its own, as before."""
+    from django.db import connection
+
+    creation = type(connection.creation)
+    original_create, original_execute = creation.create_test_db, creation._execute_create_test_db
+    # pg_advisory_lock key: one template is built at a time per test database name.
+    state = {"from_template": False}
+
+    def template_name(self) -> str:
+        name = self._get_test_db_name()
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker and name.endswith(f"_{worker}"):
+            name = name[: -len(worker) - 1]
+        return f"{name}_tpl"
+
+    def template_ready(cursor, template: str) -> bool:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
+        )
+        row = cursor.fetchone()
+        return row is not None and row[0] == f"shnor test run {run}"
+
+    def execute_create_test_db(self, cursor, parameters, keepdb=False):
+        if state["from_template"] and not keepdb:
+            parameters = {
+                **parameters,
+                "suffix": self._get_database_create_suffix(template=template_name(self)),
+            }
+        return original_execute(self, cursor, parameters, keepdb)
+
+    def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if keepdb:  # --reuse-db: the existing database, as pytest-django does
+            return original_create(self, verbosity, autoclobber, serialize, keepdb)
+        template = template_name(self)
+        quoted = self._quote_name(template)
+        with self._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [template])
+            builder = cursor.fetchone()[0]
+            state["from_template"] = builder and template_ready(cursor, template)
+            try:
+                name = original_create(self, verbosity, autoclobber, serialize, keepdb)
+                if builder and not state["from_template"]:
+                    self.connection.close()  # CREATE DATABASE … TEMPLATE wants the source without sessions
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+                    cursor.execute(f"CREATE DATABASE {quoted} TEMPLATE {self._quote_name(name)}")
+                    cursor.execute(f"COMMENT ON DATABASE {quoted} IS %s", [f"shnor test run {run}"])
+            finally:
+                state["from_template"] = False
+                if builder:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
+        return name
+
+    creation.create_test_db = create_test_db
+    creation._execute_create_test_db = execute_create_test_db
+
+
+def pytest_configure(config):
+    run = os.environ.get("SHNOR_TEST_RUN", "").strip()
+    if run and settings.TEST_DATABASE_VENDOR == "postgresql":
+        _template_database(run)
+
+
 @pytest.fixture(autouse=True)
 def _history(request):
     """Change history is recorded only in tests marked ``history`` (off in shnor_portal/settings/test.py)."""

@@ -23,6 +23,7 @@ from roadmaps import services as roadmaps
 from roadmaps.events import services as events
 from roadmaps.models import EventKind, EventLevel, Roadmap, RoadmapItem
 from schools.models import FlagStatus, School
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import decide
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory
 
@@ -53,7 +54,7 @@ def days(n: int) -> datetime.date:
     return TODAY + datetime.timedelta(days=n)
 
 
-@pytest.fixture
+@module_fixture
 def areas(world):
     """ROWS rows of municipality A on every list (through the services), one row of municipality B on each."""
     importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)

@@ -18,6 +18,7 @@ from core.models import User
 from mentoring import services
 from mentoring.models import LogEntry, LogKind, MentorAssignment, Order, TutorAssignment
 from schools.models import ProfessionalCourse, School, Teacher
+from tests.builders.module import module_fixture
 from tests.factories import (
     ProfessionalCourseFactory,
     SchoolFactory,
@@ -144,7 +145,7 @@ class Staffed:
         return User.objects.get(pk=self.world.users[who].pk)
 
 
-@pytest.fixture
+@module_fixture
 def staffed(world) -> Staffed:
     today = timezone.localdate()
     users = world.users

@@ -22,6 +22,7 @@ from diagnostics.models import (
     SpecificDeficit,
 )
 from tests.builders.diagnostics import build_diagnosed
+from tests.builders.module import module_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +130,9 @@ class Diagnosed:
         return User.objects.get(pk=self.world.users[who].pk)
 
 
-@pytest.fixture
+@module_fixture
 def diagnosed(world) -> Diagnosed:
+    """Built once per module (tests/builders/module.py): the tables only read it."""
     return Diagnosed(world, build_diagnosed(world))
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from diagnostics import services
 from diagnostics.models import Campaign, CompetenceBlock, DiagnosticResult, SpecificDeficit
 from mentoring import services as mentoring
+from tests.builders.module import module_fixture
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def set_scores(campaign, teacher, world, **scores):
     )
 
 
-@pytest.fixture
+@module_fixture
 def diag(world):
     """A campaign of mun_a (schools a1, a2); the tutor has Журавлёва, the mentor is at school a1."""
     methodist = world.users["methodist"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.models import User
 from diagnostics import progress, services
 from diagnostics.models import FormStatus, ProgressEntry, ProgressForm, RouteLine
+from tests.builders.module import module_fixture
 from tests.factories import TeacherFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
+@module_fixture
 def routes(world):
     importlib.import_module("diagnostics.migrations.0002_seed_activity_kinds").seed(django_apps, None)
     methodist = world.users["methodist"]

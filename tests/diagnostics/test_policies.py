@@ -36,6 +36,7 @@ from diagnostics.policies import (
 )
 from schools.models import Municipality, School, Teacher
 from tests.builders.diagnostics import build_diagnosed
+from tests.builders.module import module_fixture
 from tests.policy_table import check_anywhere, check_table, fresh
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +119,9 @@ def users(world) -> dict:
     return {**world.users, "anonymous": AnonymousUser()}
 
 
-@pytest.fixture
+@module_fixture
 def diagnosed(world):
+    """Built once per module (tests/builders/module.py)."""
     return build_diagnosed(world)
 
 

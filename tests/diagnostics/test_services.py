@@ -35,6 +35,7 @@ from diagnostics.models import (
 from diagnostics.progress import Quarter
 from diagnostics.services import StaleForm
 from mentoring import services as mentoring
+from tests.builders.module import module_fixture
 from tests.factories import SubjectFactory, TeacherFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ class Staffed:
         return fresh(self.users[who])
 
 
-@pytest.fixture
+@module_fixture
 def staffed(world) -> Staffed:
     """Иванова (school_a1) has the tutor; Петров (school_a1) has none; Сидорова teaches at school_a2."""
     users = world.users
