@@ -46,6 +46,16 @@ class ReportPolicy(Policy):
         if not self.can_request_for(user, region_id=region_id, municipality_id=municipality_id):
             raise PermissionDenied(self.messages[REQUEST])
 
+    def sees_signer_snils(self, user, report: Report) -> bool:
+        """May ``user`` see the СНИЛС of the certificate that signed ``report`` (SIGNER_SNILS)? Decided on the
+        user's scope, read once per user, so a list of reports asks no query per report."""
+        scope = self.reach_scope(user, self.roles(SIGNER_SNILS))
+        return (
+            scope.everything
+            or report.region_id in scope.region_ids
+            or report.municipality_id in scope.municipality_ids
+        )
+
     def request_territories(self, user) -> tuple[QuerySet, QuerySet, QuerySet]:
         """The regions and municipalities ``user`` may order reports for, and the schools of those (the choices
         of the order form), each ordered by name."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_verify
+from . import views, views_kep, views_verify
 
 app_name = "reports"
 urlpatterns = [
@@ -17,5 +17,10 @@ urlpatterns = [
     path("<int:pk>/sign/kep/", views.report_sign_kep, name="sign_kep"),
     path("<int:pk>/preview/", views.report_preview, name="preview"),
     path("<int:pk>/new-version/", views.report_new_version, name="new_version"),
+    # Before «download/<fmt>/»: the head's КЭП and the bundle of the signed PDF with it.
+    path("<int:pk>/download/sig/", views_kep.download_signature, name="download_sig"),
+    path("<int:pk>/download/bundle/", views_kep.download_bundle, name="download_bundle"),
     path("<int:pk>/download/<str:fmt>/", views.report_download, name="download"),
+    path("roots/", views_kep.trusted_roots, name="roots"),
+    path("roots/<int:pk>/remove/", views_kep.trusted_root_remove, name="root_remove"),
 ]

@@ -26,13 +26,14 @@ from api.models import ClientKey
 from core.imports import import_batch_create
 from core.models import AuthEvent
 from core.policies import CHANGE, VIEW, policy_for
+from demo import kep as demo_kep
 from diagnostics import services as diagnostics
 from diagnostics.models import Campaign, LineStatus, ProgressEntry, ProgressForm, Route
 from mentoring import rules as mentoring_rules
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from reports import services as reports
-from reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportSignature
+from reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportSignature, TrustedRoot
 from reports.policies import REQUEST
 from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
@@ -210,6 +211,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports:detail": municipal_papers,
     "reports:status": municipal_papers,
     "reports:download": municipal_papers,
+    "reports:download_sig": municipal_papers,  # the head's КЭП (.sig) of the world's справка
+    "reports:download_bundle": municipal_papers,  # its PDF + .sig in one ZIP
+    "reports:roots": access(403, superuser=200),  # the trusted roots: the portal's administrator only
+    "reports:root_remove": post_only_any,
     "reports:edit": post_only_any,
     "reports:retry": post_only_any,
     "reports:return": post_only_any,
@@ -246,6 +251,9 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "reports:detail": ("report", VIEW),
     "reports:status": ("report", VIEW),
     "reports:download": ("report", VIEW),
+    "reports:download_sig": ("report", VIEW),
+    "reports:download_bundle": ("report", VIEW),
+    "reports:roots": (TrustedRoot, VIEW),
     "reports:preview": ("report", VIEW),
 }
 
@@ -305,6 +313,9 @@ KWARGS = {
     "reports:preview": lambda o: {"pk": o["report"].pk},
     "reports:new_version": lambda o: {"pk": o["report"].pk},
     "reports:download": lambda o: {"pk": o["report"].pk, "fmt": "pdf"},
+    "reports:download_sig": lambda o: {"pk": o["report"].pk},
+    "reports:download_bundle": lambda o: {"pk": o["report"].pk},
+    "reports:root_remove": lambda o: {"pk": 1},  # POST only: any id
     "reports:verify_document": lambda o: {"public_id": o["kep"].public_id},
     "imports:new": lambda o: {"kind": "results"},
     "imports:template": lambda o: {"kind": "results"},
@@ -452,6 +463,13 @@ def build(world) -> dict:
         uploaded_by=users["head"],
         verified_at=timezone.now(),
     )
+    # A real detached signature of the PDF (the demo's pure-Python signer), so the .sig and the bundle download and
+    # the verification page reads it.
+    demo_pki = demo_kep.make_pki(
+        demo_kep.DemoHead("Кузнецова", "Наталья Андреевна", "Заведующий", "Отдел образования", "11223344595")
+    )
+    sig = demo_kep.sign_detached(PDF, cert_der=demo_pki.head_der, private=demo_pki.head_key)
+    kep.signature.save("spravka.pdf.sig", ContentFile(sig))
 
     # an import by A's methodologist; an API key of A.
     upload = io.BytesIO(RESULTS_CSV.encode())
