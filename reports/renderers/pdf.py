@@ -168,10 +168,10 @@ def table_setting(columns, kinds, rows) -> tuple[int, bool, list[str]]:
     )
 
 
-# A row of up to this many lines is kept on one page (report.css: tbody tr { break-inside: avoid }); a longer
-# one may break across pages, its cells keeping two lines together, so that a list of long reasons does not
-# leave half a page empty (issue #17: page 1 half empty) — at most about this many lines stay unused.
-KEEP_ROW_LINES = 3
+# A row of up to this many lines is kept on one page (report.css: tbody tr { break-inside: avoid }); a longer one
+# may break across pages, its cells keeping two lines together, so that a list of long reasons does not leave half
+# a page empty (issue #17). Split at 3 lines, a manual decision's last two lines stood alone atop the next page.
+KEEP_ROW_LINES = 6
 
 
 def row_lines(row, columns_pt: list[float], size: int) -> int:
