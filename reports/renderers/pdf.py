@@ -242,8 +242,9 @@ def template_context(context: ReportContext, *, with_contents: bool = False) -> 
                 "charts": charts,
                 "excel_only": excel_only,
                 "is_empty": not (section.paragraphs or tables or charts or excel_only),
-                # A section that opens with a landscape table starts on its page: its heading stays with it.
-                "landscape": not section.paragraphs and bool(tables) and tables[0]["landscape"],
+                # A section whose first table is landscape starts on its page: its heading and its paragraphs stay
+                # with it (on a portrait page of their own they left a region's page 2 nearly empty).
+                "landscape": bool(tables) and tables[0]["landscape"],
                 "empty_text": section.empty_text or "Нет данных.",
                 # The section's last paragraph introduces its first table or chart: it keeps with it.
                 "lead_keeps": bool(tables or charts),
