@@ -59,17 +59,21 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONTS_DIR / "LiberationSerif-Regular.ttf"
 FONT_BOLD = FONTS_DIR / "LiberationSerif-Bold.ttf"
 
-# The QR code: a square of QR_SIZE_MM (the symbol with a quiet zone of QR_BORDER modules) in the lower right
-# corner of page 1 (requisite 31 of ГОСТ Р 7.0.97-2025), inside the lower margin of 20 mm (ГОСТ Р 7.0.97-2016
-# п. 6.1 as quoted, kept by 2025: margins of at least 20 mm at the bottom, 10 mm at the right; 30 mm at the left
-# for documents kept over 10 years), QR_BOTTOM_MM above the edge: most office printers cannot print the
-# outer 3–4 mm of a sheet, and the code keeps 0.5 mm from the text area. An address with its SHA-256 (about 150
-# characters, with a host name of up to ~30) is a version 8 symbol (49 modules) at level M, so a module is 0.3 mm:
-# a phone's camera reads it from 10 cm; zbarimg reads it from a 250 dpi scan, mostly from 200 dpi
-# (tests/reports/test_print_copy.py).
-FIRST_PAGE_BAND_MM = 20.0  # the lower margin of page 1, empty in every справка (page numbers are at the top)
+# The QR code: a square (the symbol with a quiet zone of QR_BORDER modules) in the lower right corner of page 1
+# (requisite 31 of ГОСТ Р 7.0.97-2025), in the lower margin, QR_BOTTOM_MM above the edge: most office printers
+# cannot print the outer 3–4 mm of a sheet. The справка gives page 1 a lower margin of 30 mm for it
+# (reports/renderers/pdf.py, FIRST_PAGE_MARGIN_BOTTOM_MM), so the square is QR_SIZE_MAX_MM; a PDF rendered before
+# that (20 mm, ГОСТ Р 7.0.97-2016 п. 6.1 as quoted, kept by 2025: margins of at least 20 mm at the bottom, 10 mm
+# at the right; 30 mm at the left for documents kept over 10 years) gets a smaller one: the band is measured as the
+# distance from the edge to page 1's lowest line of text, less QR_TEXT_CLEARANCE_MM for descenders and a table's
+# border under it. An address with its SHA-256 (about 150 characters, with a host name of up to ~30) is a version
+# 8 symbol (49 modules) at level M: a module of 0.45 mm in the 24 mm square, read by a phone's camera from
+# 15–20 cm; 0.3 mm in the 16 mm square of a 20 mm margin (zbarimg reads it from a 250 dpi scan).
 QR_BOTTOM_MM = 3.5
-QR_SIZE_MM = FIRST_PAGE_BAND_MM - QR_BOTTOM_MM - 0.5
+QR_SIZE_MAX_MM = 24.0
+QR_SIZE_MIN_MM = 16.0  # the 20 mm margin every справка has: 20 − 3.5 − 0.5
+QR_TEXT_CLEARANCE_MM = 3.5
+QR_GAP_MM = 0.5
 QR_RIGHT_MM = 10.0
 QR_BORDER = 2  # modules of quiet zone inside the square; the margin around it is empty anyway
 # The caption beside the QR code: right-aligned against it, no further left than 20 mm (the smallest left margin
@@ -180,15 +184,34 @@ def placement(original_pdf: bytes) -> Placement:
     if not sizes:
         raise ValueError("В PDF нет страниц.")
     width, height = sizes[0]
+    band = _free_band_mm(reader.pages[0])
+    size = min(QR_SIZE_MAX_MM, max(QR_SIZE_MIN_MM, band - QR_BOTTOM_MM - QR_GAP_MM)) * MM
     qr_x1 = width - QR_RIGHT_MM * MM
     qr_y1 = height - QR_BOTTOM_MM * MM
-    qr = Box(0, qr_x1 - QR_SIZE_MM * MM, qr_y1 - QR_SIZE_MM * MM, qr_x1, qr_y1)
+    qr = Box(0, qr_x1 - size, qr_y1 - size, qr_x1, qr_y1)
     mark = _mark_box(reader, sizes)
     left = CAPTION_LEFT_MM * MM
     if mark.page == 0 and mark.y1 > qr.y0:  # a one-page PDF without the anchor: the mark is in the band too
         left = max(left, mark.x1 + CAPTION_GAP_MM * MM)
     caption = Box(0, left, qr.y0, qr.x0 - CAPTION_GAP_MM * MM, qr.y1)
     return Placement(qr=qr, caption=caption, mark=mark, page_sizes=sizes)
+
+
+def _free_band_mm(page) -> float:
+    """How far above the lower edge of ``page`` the text begins (mm): its lowest baseline, less
+    QR_TEXT_CLEARANCE_MM. pypdf reports each piece of text with its text and current transformation matrices;
+    the baseline's height is the translation of their product."""
+    lowest: list[float] = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            lowest.append(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    bottom = float(page.mediabox.bottom)
+    if not lowest:
+        return float("inf")
+    return (min(lowest) - bottom) / MM - QR_TEXT_CLEARANCE_MM
 
 
 def _mark_box(reader, sizes) -> Box:

@@ -182,19 +182,49 @@ def test_page_one_carries_the_caption_beside_the_qr_code(copy_layout, placed, sh
     assert placed.qr.x0 - 4 * print_copy.MM <= max(word.x1 for word in words) <= placed.qr.x0
 
 
-def test_the_qr_code_reads_as_the_verification_address_with_the_sha256(copy, placed, sha):
+def test_the_qr_code_reads_as_the_verification_address_with_the_sha256(copy, placed, sha, original_layout):
     expected = f"{VERIFY_URL}?sha256={sha.upper()}"
     assert qr_payload(VERIFY_URL, sha) == expected
     assert decode_qr(copy, page=1) == [expected]
-    # it is where placement() says: in the lower right corner, inside the 20 mm lower margin
+    # it is where placement() says: in the lower right corner, in the 30 mm lower margin page 1 has for it
     assert decode_qr(copy, page=1, box=placed.qr) == [expected]
     width, height = placed.page_sizes[0]
     assert placed.qr.page == 0
+    assert (placed.qr.width, placed.qr.height) == (pytest.approx(24 * print_copy.MM),) * 2
     assert placed.qr.x1 == pytest.approx(width - 10 * print_copy.MM)
-    assert placed.qr.y0 >= height - 20 * print_copy.MM
     assert placed.qr.y1 == pytest.approx(height - 3.5 * print_copy.MM)
-    # 0.3 mm modules: a 250 dpi scan is enough
-    assert decode_qr(copy, page=1, dpi=250) == [expected]
+    assert placed.qr.y0 >= height - 30 * print_copy.MM
+    assert placed.qr.y0 > max(word.y1 for word in original_layout[0].words)
+    # 0.45 mm modules: a 150 dpi scan is enough
+    assert decode_qr(copy, page=1, dpi=150) == [expected]
+
+
+FILLED_PAGE = """<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 20mm 10mm {bottom}mm 20mm; }}
+body {{ font-family: "Liberation Serif"; font-size: 14pt; }}
+p {{ margin: 0; }}
+</style></head><body>{text}</body></html>"""
+
+
+@pytest.mark.parametrize("bottom", [20, 25, 30])
+def test_the_qr_code_takes_the_lower_margin_page_one_leaves(bottom, sha):
+    """A справка rendered with the 20 mm margin of ГОСТ Р 7.0.97-2016 (before page 1 had 30 mm) gets a smaller
+    code, between 16 and 24 mm, under its lowest line with at least 2.5 mm to spare."""
+    from weasyprint import HTML
+
+    text = "".join(f"<p>Строка текста справки номер {n}.</p>" for n in range(80))
+    original = HTML(string=FILLED_PAGE.format(bottom=bottom, text=text)).write_pdf()
+    first = pages(original)[0]
+    lowest = max(word.y1 for word in first.words)
+    assert first.height - lowest < (bottom + 7) * print_copy.MM  # page 1 is full: at most a line left
+    placed = placement(original)
+    assert 16 * print_copy.MM - 0.01 <= placed.qr.width <= 24 * print_copy.MM + 0.01
+    if bottom == 20:
+        assert placed.qr.width < 24 * print_copy.MM - 1
+    assert placed.qr.y0 - lowest >= 2.5 * print_copy.MM
+    copy = build_print_copy(original, verify_url=VERIFY_URL, sha256=sha, mark=MARK)
+    assert overlaps(pages(copy)[0]) == []
+    assert decode_qr(copy, page=1, box=placed.qr) == [qr_payload(VERIFY_URL, sha)]
 
 
 def test_the_mark_is_framed_text_in_its_box(copy_layout, placed):
