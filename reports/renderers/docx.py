@@ -6,7 +6,9 @@ drawn in a .docx without an image pipeline, so each is replaced by a sentence po
 
 The font is Times New Roman: Word has it everywhere, and LibreOffice substitutes the metric-compatible
 Liberation Serif, so the document reads the same as the PDF (ГОСТ Р 7.0.97-2016: 14 pt, A4, margins
-30/15/20/20 mm, page numbers at the top centre from page 2).
+left 20, right 10, top and bottom 20 mm, page numbers at the top centre from page 2). A long справка (the PDF's
+guess, ``reports.renderers.pdf.looks_long``) opens with a contents field that Word and LibreOffice fill with the
+headings and their pages when fields are updated (Word asks on opening).
 """
 
 import io
@@ -23,12 +25,18 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import _Cell
 
 from reports.context import ReportContext, Table, cell_text, is_numeric, split_paragraphs, split_signer
+from reports.renderers import pdf
 
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 TABLE_SIZE = Pt(12)
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = Mm(30), Mm(15), Mm(20), Mm(20)
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = (
+    Mm(pdf.MARGIN_LEFT_MM),
+    Mm(pdf.MARGIN_RIGHT_MM),
+    Mm(pdf.MARGIN_TOP_MM),
+    Mm(pdf.MARGIN_BOTTOM_MM),
+)
 TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 TABLE_TEXT_STYLE = "Текст таблицы"
 TABLE_TEXT_STYLE_ID = "ReportTableText"
@@ -257,6 +265,40 @@ def _data_table(document, number: int, table: Table) -> None:
         _paragraph(document, indent=False).paragraph_format.line_spacing = 0.5
 
 
+CONTENTS_HINT = "Содержание появится при обновлении полей (F9 в Word, «Сервис → Обновить» в LibreOffice)."
+
+
+def _field_run(paragraph, *, char_type: str = "", instruction: str = "", text: str = ""):
+    run = paragraph.add_run()
+    if char_type:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), char_type)
+    elif instruction:
+        element = OxmlElement("w:instrText")
+        element.set(qn("xml:space"), "preserve")
+        element.text = instruction
+    else:
+        element = OxmlElement("w:t")
+        element.text = text
+    run._r.append(element)
+
+
+def _contents(document) -> None:
+    """«Содержание» and a TOC field over the section headings (Heading 1), with hyperlinks; Word is asked to update
+    the fields on opening (w:updateFields), so the page numbers are there when the document is read."""
+    _paragraph(document, "Содержание", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, indent=False)
+    paragraph = _paragraph(document, indent=False)
+    _field_run(paragraph, char_type="begin")
+    _field_run(paragraph, instruction='TOC \\o "1-1" \\h \\z \\u')
+    _field_run(paragraph, char_type="separate")
+    _field_run(paragraph, text=CONTENTS_HINT)
+    _field_run(paragraph, char_type="end")
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    document.settings.element.append(update)
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
 def render_docx(context: ReportContext) -> bytes:
     document = Document()
     _setup_styles(document)
@@ -294,6 +336,8 @@ def render_docx(context: ReportContext) -> bytes:
     )
     stamp.paragraph_format.space_before = Pt(8)
     stamp.paragraph_format.space_after = Pt(18)
+    if pdf.looks_long(context):
+        _contents(document)
 
     table_number = 0
     for number, section in enumerate(context.sections, start=1):
@@ -314,7 +358,7 @@ def render_docx(context: ReportContext) -> bytes:
             shown = True
             _paragraph(document, f"Диаграмма «{chart.title}» — в PDF-версии справки.", italic=True)
         if not shown:
-            _paragraph(document, section.empty_text or "Данные отсутствуют.", italic=True)
+            _paragraph(document, section.empty_text or "Нет данных.", italic=True)
 
     recommendations = split_paragraphs(context.recommendations)
     if recommendations:

@@ -461,10 +461,22 @@ def test_docx_tables(docx):
     assert table.style.name == "Table Grid"
 
 
+def test_docx_contents_only_in_a_long_spravka(docx):
+    from tests.reports.realistic import realistic_context
+
+    assert "Содержание" not in [p.text for p in docx.paragraphs]
+    long = Document(io.BytesIO(render_docx(realistic_context(rows=200))))
+    texts = [p.text for p in long.paragraphs]
+    assert texts.index("Содержание") < texts.index("1. Перечень школ с низкими образовательными результатами")
+    instructions = [node.text for node in long.element.body.iter(f"{W}instrText")]
+    assert instructions == ['TOC \\o "1-1" \\h \\z \\u']
+    assert long.settings.element.find(f"{W}updateFields").get(f"{W}val") == "true"
+
+
 def test_docx_page_and_font(docx):
     section = docx.sections[0]
     assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
-    assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 15
+    assert round(section.left_margin.mm) == 20 and round(section.right_margin.mm) == 10
     assert round(section.top_margin.mm) == 20 and round(section.bottom_margin.mm) == 20
     normal = docx.styles["Normal"]
     assert normal.font.name == "Times New Roman"
