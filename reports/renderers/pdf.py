@@ -53,8 +53,10 @@ def _font_urls() -> dict[str, str]:
     return {key: (FONTS_DIR / name).as_uri() for key, name in FONT_FILES.items()}
 
 
-# The page geometry of report.css (@page): A4 with the margins of ГОСТ Р 7.0.97-2016 — left 20 mm, right 10 mm,
-# top and bottom 20 mm; cells with 1.5 mm padding.
+# The page geometry of report.css (@page): A4 with the margins of ГОСТ Р 7.0.97-2016 (п. 6.1 as quoted in reviews;
+# the 2025 edition is said not to change them) — left 20 mm, right 10 mm, top and bottom 20 mm; cells with 1.5 mm
+# padding. The standard asks 30 mm on the left for documents kept over 10 years (README, «Оформление по ГОСТ Р
+# 7.0.97-2025»); the справка uses 20 mm — a department that files its справки for longer sets 30 here.
 MARGIN_LEFT_MM, MARGIN_RIGHT_MM, MARGIN_TOP_MM, MARGIN_BOTTOM_MM = 20, 10, 20, 20
 # Page 1's lower margin is wider: the print copy's QR code and its caption go there (reports/print_copy.py).
 FIRST_PAGE_MARGIN_BOTTOM_MM = 30
