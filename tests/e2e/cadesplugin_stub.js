@@ -117,12 +117,20 @@
   };
   window.cadesplugin = plugin;
   // The real loader resolves once the extension and the native host answer, not synchronously; it rejects when
-  // the extension is not installed (config.absent).
-  setTimeout(function () {
-    if (config.absent) {
-      reject(new Error("Истекло время ожидания загрузки плагина"));
-    } else {
-      resolve();
-    }
-  }, 20);
+  // the extension is not installed (config.absent) after waiting for it — seconds, so the page's scripts have
+  // subscribed by then: here once the page has loaded.
+  function settle() {
+    setTimeout(function () {
+      if (config.absent) {
+        reject(new Error("Истекло время ожидания загрузки плагина"));
+      } else {
+        resolve();
+      }
+    }, 20);
+  }
+  if (document.readyState === "complete") {
+    settle();
+  } else {
+    window.addEventListener("load", settle);
+  }
 })();
