@@ -87,6 +87,9 @@ CAPTION_LEADING = 1.2
 MARK_ANCHOR = "esign-mark"
 MARK_WIDTH_MM = 78.0
 MARK_HEIGHT_MM = 26.0
+# The frame stands this far inside the reserved cell on the left and on the right: the position's text runs up to
+# the cell's edge, and the frame must not touch it («элементы отметки не должны перекрывать элементы текста»).
+MARK_INSET_MM = 2.5
 # Without the anchor: the seal's band at the bottom of the last page (reports/signing.py keeps the lowest
 # ~115 pt free: STAMP_LEFT_PT = 57, a box up to 112 pt from the edge); a test checks the two agree.
 MARK_FALLBACK_LEFT_PT = 57.0
@@ -215,12 +218,13 @@ def _free_band_mm(page) -> float:
 
 
 def _mark_box(reader, sizes) -> Box:
+    """The mark's frame: the reserved cell less MARK_INSET_MM at each side, or the fallback band."""
     destination = reader.named_destinations.get(MARK_ANCHOR)
-    box_width, box_height = MARK_WIDTH_MM * MM, MARK_HEIGHT_MM * MM
+    box_width, box_height = (MARK_WIDTH_MM - 2 * MARK_INSET_MM) * MM, MARK_HEIGHT_MM * MM
     if destination is not None and destination.left is not None and destination.top is not None:
         page = reader.get_destination_page_number(destination)
         page_height = sizes[page][1]
-        left, top = float(destination.left), page_height - float(destination.top)
+        left, top = float(destination.left) + MARK_INSET_MM * MM, page_height - float(destination.top)
         return Box(page, left, top, left + box_width, top + box_height)
     page = len(sizes) - 1
     page_height = sizes[page][1]
@@ -283,7 +287,7 @@ def _wrapped_lines(text: str, size: float, width: float, *, bold: bool = False) 
 
 def _mark_font_size(mark: SignatureMark) -> float:
     """The largest of MARK_FONT_SIZES at which the heading and the lines fit the box (1.15 line height)."""
-    inner_width = (MARK_WIDTH_MM - 2 * MARK_PADDING_MM) * MM - 2 * MARK_BORDER_PT - 1  # 1 pt of slack
+    inner_width = (MARK_WIDTH_MM - 2 * MARK_INSET_MM - 2 * MARK_PADDING_MM) * MM - 2 * MARK_BORDER_PT - 1
     inner_height = (MARK_HEIGHT_MM - 2 * MARK_PADDING_MM) * MM - 2 * MARK_BORDER_PT
     for size in MARK_FONT_SIZES:
         heading = sum(_wrapped_lines(line, size, inner_width, bold=True) for line in MARK_HEADING)

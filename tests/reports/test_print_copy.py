@@ -230,7 +230,8 @@ def test_the_qr_code_takes_the_lower_margin_page_one_leaves(bottom, sha):
 def test_the_mark_is_framed_text_in_its_box(copy_layout, placed):
     page = copy_layout[placed.mark.page]
     assert text_in(page, placed.mark) == MARK_TEXT
-    assert placed.mark.width == pytest.approx(78 * print_copy.MM)
+    # the template's 78 × 26 mm cell less 2.5 mm at each side
+    assert placed.mark.width == pytest.approx(73 * print_copy.MM)
     assert placed.mark.height == pytest.approx(26 * print_copy.MM)
 
 
@@ -244,6 +245,10 @@ def test_the_mark_stands_in_the_signature_block(original, placed, original_layou
     position = next(w for w in page.words if w.text == "Заведующий" and w.y0 >= placed.mark.y0 - 14)
     assert position.x1 < placed.mark.x0 < placed.mark.x1 < name.x0
     assert placed.mark.y0 < name.y1 <= placed.mark.y1 + 2
+    # no word comes closer than 2 mm to the frame on its left or right
+    beside = [w for w in page.words if w.y1 > placed.mark.y0 and w.y0 < placed.mark.y1]
+    assert min(placed.mark.x0 - w.x1 for w in beside if w.x1 <= placed.mark.x0) >= 2 * print_copy.MM
+    assert min(w.x0 - placed.mark.x1 for w in beside if w.x0 >= placed.mark.x1) >= 2 * print_copy.MM
 
 
 def test_without_the_cell_the_mark_takes_the_seals_band_of_the_last_page(sha):
@@ -290,7 +295,10 @@ def test_the_mark_goes_into_the_signature_blocks_cell(top, sha):
     placed = placement(original)
     destination = PdfReader(io.BytesIO(original)).named_destinations["esign-mark"]
     height = placed.page_sizes[placed.mark.page][1]
-    assert (placed.mark.x0, placed.mark.y0) == (float(destination.left), height - float(destination.top))
+    assert (placed.mark.x0, placed.mark.y0) == (
+        pytest.approx(float(destination.left) + 2.5 * print_copy.MM),
+        pytest.approx(height - float(destination.top)),
+    )
     copy = build_print_copy(original, verify_url=VERIFY_URL, sha256=sha, mark=MARK)
     before, after = pages(original), pages(copy)
     assert len(after) == len(before) == (1 if top == 10 else 2)
