@@ -38,10 +38,12 @@ the pages anew (the original's layout would not be the signed one). Everything h
 Django, no ORM.
 
 Where things go is decided by :func:`placement` from the original alone:
-* the QR code and its caption: the band of the first page's bottom margin (20 mm, ГОСТ Р 7.0.97: «не менее
-  20 мм» for the lower margin), right corner, so they cover no text on any справка;
+* the QR code and its caption: the first page's lower margin (30 mm in the справка; at least the 20 mm of
+  ГОСТ Р 7.0.97 in any PDF), right corner, the code as large as the margin below the lowest line allows, so
+  they cover no text on any справка;
 * the mark: the named destination ``esign-mark`` that the PDF template gives the empty middle cell of the
-  signature block (templates/reports/pdf/signature.html, a box of ``MARK_WIDTH_MM`` × ``MARK_HEIGHT_MM``);
+  signature block (templates/reports/pdf/signature.html, a box of ``MARK_WIDTH_MM`` × ``MARK_HEIGHT_MM``; the
+  frame stands ``MARK_INSET_MM`` inside it);
   a PDF without it gets the mark in the band that the renderer keeps free at the bottom of the last page for
   the portal's seal (reports/signing.py, ``STAMP_*``).
 """
