@@ -7,6 +7,8 @@ from rest_framework.reverse import reverse
 
 from reports.forms import SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE, VERIFY_MAX_BYTES
 from reports.models import Report, ReportFile, ReportKind
+from reports.policies import report_policy
+from reports.services_kep import verification_url
 from schools.models import Municipality, Region, School
 
 from .base import RussianModelSerializer
@@ -25,7 +27,11 @@ class ReportFileSerializer(RussianModelSerializer):
         fields = ["format", "format_label", "size", "sha256", "url"]
         read_only_fields = fields
         extra_kwargs = {
-            "format": {"help_text": "формат: pdf, xlsx, docx, signed_pdf (PDF с электронной подписью)"},
+            "format": {
+                "help_text": "формат: pdf, xlsx, docx, signed_pdf (PDF с печатью портала: файл не изменён; "
+                "не подпись руководителя), "
+                "print_pdf (копия для печати КЭП-подписанного PDF с отметкой об электронной подписи и QR-кодом)"
+            },
             "size": {"help_text": "размер, байт"},
             "sha256": {"help_text": "контрольная сумма SHA-256 файла (64 шестнадцатеричных знака)"},
         }
@@ -39,8 +45,117 @@ class ReportFileSerializer(RussianModelSerializer):
         )
 
 
+class ReportKepSerializer(serializers.Serializer):
+    """Подпись отчёта руководителем — квалифицированная электронная подпись (КЭП): что сказано в её сертификате и
+    где скачать подпись."""
+
+    owner = serializers.CharField(
+        source="owner_name", help_text="владелец сертификата: фамилия, имя, отчество"
+    )
+    snils = serializers.SerializerMethodField(
+        help_text="СНИЛС владельца, 11 цифр; только методистам и руководителям территории отчёта, остальным null "
+        "(персональные данные, 152-ФЗ)"
+    )
+    title = serializers.CharField(help_text="должность владельца (по сертификату); пусто, если не указана")
+    organization = serializers.CharField(
+        help_text="организация владельца (по сертификату); пусто, если не указана"
+    )
+    serial = serializers.CharField(help_text="серийный номер сертификата, шестнадцатеричный")
+    issuer = serializers.CharField(help_text="кем выдан сертификат: удостоверяющий центр")
+    not_before = serializers.DateTimeField(help_text="сертификат действует с")
+    not_after = serializers.DateTimeField(help_text="сертификат действует по")
+    algorithm = serializers.CharField(
+        help_text="алгоритм подписи словами, например «ГОСТ Р 34.10-2012, 256 бит»"
+    )
+    signed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="время подписания, указанное в подписи (signingTime); null, если не указано",
+    )
+    verified_at = serializers.DateTimeField(help_text="когда портал проверил подпись и принял её")
+    pdf_sha256 = serializers.CharField(help_text="SHA-256 подписанного PDF (он не изменяется)")
+    verification_url = serializers.SerializerMethodField(
+        help_text="открытая страница проверки подписи (на неё ведёт QR-код копии для печати)"
+    )
+    signature_url = serializers.SerializerMethodField(
+        help_text="скачать подпись (.sig, DER, application/pkcs7-signature)"
+    )
+    bundle_url = serializers.SerializerMethodField(
+        help_text="скачать архив ZIP: подписанный PDF и его подпись .sig с тем же именем"
+    )
+
+    @extend_schema_field({"type": "string", "nullable": True, "pattern": "^[0-9]{11}$"})
+    def get_snils(self, kep) -> str | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return kep.snils if user is not None and report_policy().sees_signer_snils(user, kep.report) else None
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_verification_url(self, kep) -> str:
+        return verification_url(kep)
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_signature_url(self, kep) -> str:
+        return reverse(
+            "api:report-download-sig", kwargs={"pk": kep.report_id}, request=self.context.get("request")
+        )
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_bundle_url(self, kep) -> str:
+        return reverse(
+            "api:report-download-bundle", kwargs={"pk": kep.report_id}, request=self.context.get("request")
+        )
+
+
+class SignatureUploadSerializer(serializers.Serializer):
+    """Открепленная подпись PDF отчёта (КЭП руководителя): файлом или текстом base64."""
+
+    signature = serializers.FileField(
+        required=False,
+        help_text="файл подписи .sig (multipart/form-data): CAdES-BES по ГОСТ Р 34.10-2012, DER, base64 или PEM",
+    )
+    signature_base64 = serializers.CharField(
+        required=False,
+        trim_whitespace=True,
+        help_text="то же текстом (application/json): подпись в base64, как её возвращает КриптоПро ЭЦП Browser "
+        "plug-in (SignCades)",
+    )
+
+    def validate(self, data):
+        if bool(data.get("signature")) == bool(data.get("signature_base64")):
+            raise serializers.ValidationError(
+                {
+                    "signature": [
+                        "Передайте подпись одним способом: файлом signature или текстом signature_base64."
+                    ]
+                }
+            )
+        return data
+
+    def signature_bytes(self) -> bytes:
+        upload = self.validated_data.get("signature")
+        if upload is not None:
+            return upload.read()
+        return self.validated_data["signature_base64"].encode("ascii", "replace")
+
+
 class ReportSerializer(RussianModelSerializer):
     """Отчёт: задание на формирование и его файлы."""
+
+    signature_kind = serializers.SerializerMethodField(
+        help_text="чем подписан: kep — квалифицированной электронной подписью руководителя (PDF не изменён, подпись "
+        "отдельным файлом), seal — печатью портала внутри PDF (подтверждает только неизменность файла); null, пока "
+        "не подписан"
+    )
+    signature_kind_label = serializers.CharField(
+        read_only=True,
+        help_text="то же словами: «подписан КЭП», «утверждён, печать портала»; пусто, пока не подписан",
+    )
+    kep = ReportKepSerializer(
+        source="kep_signature",
+        read_only=True,
+        allow_null=True,
+        help_text="подпись руководителя (КЭП); null, если отчёт не подписан КЭП",
+    )
 
     kind_label = serializers.CharField(
         source="get_kind_display", read_only=True, help_text="вид отчёта словами"
@@ -84,6 +199,9 @@ class ReportSerializer(RussianModelSerializer):
             "data_as_of",
             "signed_at",
             "signed_by_name",
+            "signature_kind",
+            "signature_kind_label",
+            "kep",
             "rule_params",
             "files",
             "updated_at",
@@ -114,6 +232,10 @@ class ReportSerializer(RussianModelSerializer):
     @extend_schema_field({"type": "object", "additionalProperties": True})
     def get_rule_params(self, report: Report) -> dict:
         return report.rule_params or {}
+
+    @extend_schema_field({"type": "string", "enum": ["kep", "seal"], "nullable": True})
+    def get_signature_kind(self, report: Report) -> str | None:
+        return report.signature_kind or None
 
     def get_signed_by_name(self, report: Report) -> str | None:
         # The holder of the signing certificate, as the stamp and the verification name them (Report.signer_display).

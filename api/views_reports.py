@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.files import stored_file_response
-from reports import cades, services, verification
+from reports import cades, downloads, services, services_kep, verification
 from reports.forms import SIGNATURE_MAX_BYTES, VERIFY_MAX_BYTES
 from reports.models import (
     FORMAT_CONTENT_TYPES,
@@ -42,6 +42,10 @@ KEY_REFUSED = (
     "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "
     "в портале или через API со своей учётной записью, — чтобы было известно, кто его запросил."
 )
+KEY_SIGN_REFUSED = (
+    "Ключ API не может подписывать отчёты: подпись загружает руководитель со своей учётной записью — в портале или "
+    "через API."
+)
 REQUEST_REFUSED = "Заказывать отчёты могут методисты и руководители органов управления образованием."
 MULTIPART_EXPECTED = "Тело запроса не разобрано: ожидается multipart/form-data с файлом в поле file."
 TOO_LARGE = "Файл больше 50 МБ: это не похоже на отчёт портала."
@@ -54,8 +58,8 @@ FORMAT = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     enum=ReportFormat.values,
-    description="формат файла: pdf, xlsx (Excel), docx (Word), signed_pdf (PDF с электронной подписью — после "
-    "утверждения)",
+    description="формат файла: pdf, xlsx (Excel), docx (Word), signed_pdf (PDF с печатью портала — после "
+    "утверждения печатью), print_pdf (копия для печати отчёта, подписанного КЭП руководителя)",
 )
 LOCATION = OpenApiParameter(
     "Location",
@@ -99,7 +103,8 @@ class ReportFilter(ApiFilterSet):
         summary="Отчёты",
         description="Отчёты в области доступа — каждая версия отдельной строкой: вид, территория, год перечня, "
         "состояние формирования (готовность в процентах и этап), когда сформирован и подписан, кем подписан, "
-        "и файлы (PDF, Excel, Word, после утверждения — PDF с электронной подписью) с размером, SHA-256 и "
+        "и файлы (PDF, Excel, Word, после утверждения — PDF с печатью портала или копия для печати "
+        "КЭП-подписанного) с размером, SHA-256 и "
         "адресом скачивания.",
     ),
     retrieve=extend_schema(
@@ -121,13 +126,15 @@ class ReportViewSet(SyncViewSet):
     def base_queryset(self):
         return (
             Report.objects.visible_to(self.request.user)
-            .select_related("region", "municipality", "school", "signed_by")
+            .select_related("region", "municipality", "school", "signed_by", "kep")
             .prefetch_related(Prefetch("files", queryset=ReportFile.objects.order_by("format")))
         )
 
     def perform_content_negotiation(self, request, force=False):
         # A file is not rendered: a client asking for «Accept: application/pdf» gets the file, or an error in JSON.
-        return super().perform_content_negotiation(request, force=force or self.action == "download")
+        return super().perform_content_negotiation(
+            request, force=force or self.action in ("download", "download_sig", "download_bundle")
+        )
 
     # --- the order ---------------------------------------------------------------------------------------------
 
@@ -174,7 +181,7 @@ class ReportViewSet(SyncViewSet):
     @extend_schema(
         summary="Скачать файл отчёта",
         description="Файл отчёта во вложении (Content-Disposition: attachment), с заголовками Digest (SHA-256) и "
-        "ETag. signed_pdf — PDF, подписанный электронной подписью руководителя; его подлинность проверяет "
+        "ETag. signed_pdf — PDF с печатью портала (подтверждает, что файл не изменён; это не подпись руководителя); её проверяет "
         "POST /api/v1/reports/verify/. 404 — отчёта нет в области доступа или у него нет файла этого формата "
         "(например, отчёт ещё формируется или не подписан).",
         parameters=[REPORT_ID, FORMAT, DIGEST],
@@ -183,7 +190,7 @@ class ReportViewSet(SyncViewSet):
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"download/(?P<fmt>pdf|xlsx|docx|signed_pdf)",
+        url_path=rf"download/(?P<fmt>{'|'.join(ReportFormat.values)})",
         url_name="download",
         filter_backends=[],
         pagination_class=None,
@@ -202,6 +209,101 @@ class ReportViewSet(SyncViewSet):
         response["Digest"] = f"sha-256={stored.sha256}"
         response["ETag"] = f'"{stored.sha256}"'  # a stored file never changes: 304 for If-None-Match
         return response
+
+    # --- the head's КЭП ----------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Подписать отчёт КЭП руководителя",
+        description="Руководитель органа управления образованием загружает открепленную подпись PDF отчёта "
+        "(CAdES-BES по ГОСТ Р 34.10-2012 со Стрибогом, ГОСТ Р 34.11-2012), сделанную своей квалифицированной "
+        "электронной подписью в КриптоАРМ или КриптоПро ЭЦП Browser plug-in: файлом signature (multipart/form-data) "
+        "или текстом signature_base64 (JSON). Подписывается PDF, скачанный по ссылке files[format=pdf]; он не "
+        "изменяется. Портал проверяет, что подписан именно этот PDF, что подпись по ГОСТ, что сертификат "
+        "действовал в момент подписания, выдан доверенным удостоверяющим центром и принадлежит этому руководителю "
+        "(СНИЛС, иначе ФИО). Ответ — карточка отчёта (status=signed, signature_kind=kep). 400 — подпись не принята, "
+        "причина по-русски; 403 — не руководитель или ключ API (подпись загружает сам руководитель); 404 — отчёта "
+        "нет в области доступа. Отчёт должен быть в состоянии ready.",
+        parameters=[REPORT_ID],
+        request={
+            "multipart/form-data": s.SignatureUploadSerializer,
+            "application/json": s.SignatureUploadSerializer,
+        },
+        responses={200: s.ReportSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="signature",
+        url_name="signature",
+        parser_classes=[MultiPartParser, JSONParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def signature(self, request, pk=None):
+        user = request.user
+        if isinstance(user, ApiPrincipal) or getattr(user, "pk", None) is None:
+            raise exceptions.PermissionDenied(KEY_SIGN_REFUSED)
+        report = get_object_or_404(Report.objects.visible_to(user), pk=pk)
+        upload = s.SignatureUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            # PermissionDenied is answered 403 by api.errors; a refusal names the signature as what is wrong.
+            services_kep.report_attach_signature(user=user, report=report, signature=upload.signature_bytes())
+        except services.ReportError as error:
+            raise exceptions.ValidationError({"signature": error.messages}) from None
+        signed = self.base_queryset().get(pk=report.pk)
+        return Response(s.ReportSerializer(signed, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Скачать подпись КЭП отчёта",
+        description="Открепленная подпись руководителя (.sig, DER) в том виде, в каком портал её принял; имя файла — "
+        "имя PDF с добавленным .sig. 404 — отчёт не подписан КЭП или его нет в области доступа.",
+        parameters=[REPORT_ID],
+        responses={
+            (200, downloads.SIGNATURE_CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="подпись"
+            )
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="download/sig",
+        url_name="download-sig",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def download_sig(self, request, pk=None):
+        return downloads.signature_response(self._signed_report(request, pk))
+
+    @extend_schema(
+        summary="Скачать PDF и подпись КЭП одним архивом",
+        description="Архив ZIP: подписанный PDF и его открепленная подпись с тем же именем и .sig на конце — так их "
+        "открывают КриптоАРМ и сервисы проверки подписи. 404 — отчёт не подписан КЭП или его нет в области доступа.",
+        parameters=[REPORT_ID],
+        responses={
+            (200, downloads.BUNDLE_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="архив")
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="download/bundle",
+        url_name="download-bundle",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def download_bundle(self, request, pk=None):
+        return downloads.bundle_response(self._signed_report(request, pk))
+
+    def _signed_report(self, request, pk) -> Report:
+        report = get_object_or_404(
+            Report.objects.visible_to(request.user).select_related("region", "municipality", "school", "kep"),
+            pk=pk,
+        )
+        if report.kep_signature is None:
+            raise exceptions.NotFound("Отчёт не подписан КЭП: подписи для скачивания нет.")
+        return report
 
     # --- verification ------------------------------------------------------------------------------------------
 

@@ -174,7 +174,7 @@ def test_the_card_of_a_signed_report(client, world, reports):
     assert set(files) == {"pdf", "xlsx", "signed_pdf"}
     assert files["signed_pdf"] == {
         "format": "signed_pdf",
-        "format_label": "PDF с электронной подписью",
+        "format_label": "PDF с печатью портала",
         "size": signed.size,
         "sha256": signed.sha256,
         "url": f"http://testserver/api/v1/reports/{a.pk}/download/signed_pdf/",

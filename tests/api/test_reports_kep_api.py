@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
 
 from api.models import ClientKey
-from reports import cades
+from reports import cades, services
 from reports.models import ReportStatus
 from tests.reports import conftest as reports_conftest
 from tests.reports import gost_pki as pki_lib
@@ -177,3 +177,14 @@ def test_an_unsigned_report_has_no_signature_to_download(client, kep):
         assert response.json()["message"] == "Отчёт не подписан КЭП: подписи для скачивания нет."
     card = client.get(url(report, "")).json()
     assert (card["signature_kind"], card["signature_kind_label"], card["kep"]) == (None, "", None)
+
+
+def test_a_report_of_another_municipality_is_404(client, kep, world):
+    head, _report, signature = kep
+    other = services.report_request(
+        user=world.users["regional_methodist"], kind="territory", year=2026, municipality_id=world.mun_b.pk
+    )
+    client.force_login(head)
+    response = post_file(client, other, signature)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

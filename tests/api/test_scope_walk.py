@@ -11,6 +11,7 @@ of each list, and every other route that names a row by id (a report's file), is
 """
 
 import datetime
+import functools
 import hashlib
 import json
 
@@ -19,12 +20,14 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from api.models import ClientKey
+from demo import kep as demo_kep
 from diagnostics import services as diagnostics
 from mentoring import services as mentoring
 from reports import services as reports
-from reports.models import Report, ReportFile, ReportKind
+from reports.models import Report, ReportFile, ReportKind, ReportSignature
 from roadmaps.events import services as services_events
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import School, Subject, Teacher
@@ -96,7 +99,10 @@ def api_routes_by_id() -> list[str]:
 
 LIST_ROUTES = api_routes("-list")
 DETAIL_ROUTES = api_routes("-detail")
-BY_ID_ROUTES = api_routes_by_id()
+# The upload of a head's КЭП is POST only (a key is refused it whatever the id): its scope is tested in
+# tests/api/test_reports_kep_api.py.
+POST_ONLY_BY_ID = {"api:report-signature"}
+BY_ID_ROUTES = [name for name in api_routes_by_id() if name not in POST_ONLY_BY_ID]
 # The other parts of such a route's address, besides the id.
 BY_ID_KWARGS = {"api:report-download": {"fmt": "pdf"}}
 
@@ -198,7 +204,34 @@ def report_with_file(user, **territory) -> Report:
     ReportFile.objects.create(
         report=report, format="pdf", file=name, size=len(content), sha256=hashlib.sha256(content).hexdigest()
     )
+    # Its head's КЭП (the demo's signer): the routes of the .sig and of the PDF + .sig bundle serve it.
+    pki = _demo_pki()
+    ReportSignature.objects.create(
+        report=report,
+        signature=default_storage.save(
+            f"reports/{report.pk}/kep/spravka.pdf.sig",
+            ContentFile(demo_kep.sign_detached(content, cert_der=pki.head_der, private=pki.head_key)),
+        ),
+        signature_sha256="0" * 64,
+        pdf_sha256=hashlib.sha256(content).hexdigest(),
+        certificate=pki.head_der,
+        owner_name="Кузнецова Наталья Андреевна",
+        serial="1000",
+        issuer=demo_kep.CA_NAME,
+        not_before=timezone.now(),
+        not_after=timezone.now(),
+        algorithm="ГОСТ Р 34.10-2012, 256 бит",
+        uploaded_by=user,
+        verified_at=timezone.now(),
+    )
     return report
+
+
+@functools.cache
+def _demo_pki() -> demo_kep.DemoPki:
+    return demo_kep.make_pki(
+        demo_kep.DemoHead("Кузнецова", "Наталья Андреевна", "Заведующий", "Отдел образования", "11223344595")
+    )
 
 
 @pytest.fixture
