@@ -185,6 +185,12 @@ def row_lines(row, columns_pt: list[float], size: int) -> int:
     return lines
 
 
+def bind(text: str) -> str:
+    """«№ 12» never breaks after the sign: a no-break space joins it to its number («МБОУ «Алексеевская ООШ №» on
+    one line and «1»» on the next)."""
+    return text.replace("№ ", "№\u00a0")
+
+
 def _cell_class(kind: str) -> str:
     if is_numeric(kind):
         return "n"
@@ -208,7 +214,7 @@ def template_context(context: ReportContext, *, with_contents: bool = False) -> 
             table_number += 1
             kinds = [(column.kind, _cell_class(column.kind)) for column in table.columns]
             rows = [
-                [(cell_text(value, kind), css) for value, (kind, css) in zip(row, kinds, strict=False)]
+                [(bind(cell_text(value, kind)), css) for value, (kind, css) in zip(row, kinds, strict=False)]
                 for row in table.iter_rows()
             ]
             size, landscape, widths = table_setting(table.columns, kinds, rows)
@@ -239,7 +245,7 @@ def template_context(context: ReportContext, *, with_contents: bool = False) -> 
                 "number": number,
                 "key": section.key,
                 "title": section.title,
-                "paragraphs": section.paragraphs,
+                "paragraphs": tuple(bind(paragraph) for paragraph in section.paragraphs),
                 "tables": tables,
                 "charts": charts,
                 "excel_only": excel_only,
