@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from core.models import RoleAssignment, User
@@ -49,9 +48,31 @@ def snapshot() -> dict:
     }
 
 
-def test_builds_one_region_with_three_municipalities_and_about_forty_schools():
-    load_demo()
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """One ``load_demo`` for the module, built the way TestCase.setUpTestData is: inside a transaction left open
+    for the module, each test running in a savepoint of it that is rolled back (a test that runs the command
+    again, or edits the data, leaves the next one the demo as the first run made it). Tests that need an empty
+    database are in test_load_demo_runs.py."""
+    from django.db import transaction
 
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # a durable atomic inside is still allowed, as in TestCase
+        outer.__enter__()
+        try:
+            load_demo()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def test_builds_one_region_with_three_municipalities_and_about_forty_schools(loaded):
     region = Region.objects.get()
     assert (region.name, region.code) == ("Ростовская область", "61")
     municipalities = {m.name: m for m in Municipality.objects.filter(region=region)}
@@ -63,9 +84,7 @@ def test_builds_one_region_with_three_municipalities_and_about_forty_schools():
         assert 13 <= municipality.schools.count() <= 14
 
 
-def test_schools_look_like_a_real_registry():
-    load_demo()
-
+def test_schools_look_like_a_real_registry(loaded):
     kashtanovskaya = School.objects.get(short_name="МБОУ «Каштановская СОШ»")
     assert kashtanovskaya.name == (
         "Муниципальное бюджетное общеобразовательное учреждение "
@@ -87,17 +106,13 @@ def test_schools_look_like_a_real_registry():
     assert len(set(School.objects.values_list("director", flat=True))) == School.objects.count()
 
 
-def test_codes_are_unique_fis_oko_logins():
-    load_demo()
-
+def test_codes_are_unique_fis_oko_logins(loaded):
     codes = list(School.objects.values_list("code", flat=True))
     assert all(re.fullmatch(r"sch61\d{4}", code) for code in codes), codes
     assert len(set(codes)) == len(codes)
 
 
-def test_shnsu_schools_have_reasons_and_shares_and_one_school_is_closed():
-    load_demo()
-
+def test_shnsu_schools_have_reasons_and_shares_and_one_school_is_closed(loaded):
     shnsu = School.objects.filter(shnsu=True)
     assert 3 <= shnsu.count() <= 6
     for school in shnsu:
@@ -108,9 +123,7 @@ def test_shnsu_schools_have_reasons_and_shares_and_one_school_is_closed():
     assert inactive.short_name == "МБОУ «Владимировская ООШ»"
 
 
-def test_every_role_is_granted_over_the_right_scope():
-    load_demo()
-
+def test_every_role_is_granted_over_the_right_scope(loaded):
     for login, (role, region, municipality, school) in EXPECTED_GRANTS.items():
         grant = RoleAssignment.objects.select_related("region", "municipality", "school").get(
             user__username=login
@@ -126,38 +139,18 @@ def test_every_role_is_granted_over_the_right_scope():
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role)
 
 
-def test_users_have_a_russian_full_name_and_a_position():
-    load_demo()
-
+def test_users_have_a_russian_full_name_and_a_position(loaded):
     for user in User.objects.filter(username__in=LOGINS):
         assert user.last_name and user.first_name and user.middle_name, user.username
         assert user.position, user.username
 
 
-def test_output_lists_each_login_with_its_password_and_role():
-    output = load_demo("--host", "0.0.0.0", "--port", "8011")  # noqa: S104 - as `make demo HOST=0.0.0.0 PORT=8011`
-
-    assert "Вход: http://127.0.0.1:8011/login/" in output
-    lines = output.splitlines()
-    for login in LOGINS:
-        (line,) = [line for line in lines if line.startswith(f"{login} ")]
-        assert demo.demo_password(login) in line
-    (methodist,) = [line for line in lines if line.startswith("methodist ")]
-    assert methodist.endswith("Методист — Обливский район")
-    (school_admin,) = [line for line in lines if line.startswith("school_admin ")]
-    assert school_admin.endswith("Администратор школы — МБОУ «Каштановская СОШ»")
-
-
-def test_demo_passwords_pass_the_password_validators():
-    load_demo()
-
+def test_demo_passwords_pass_the_password_validators(loaded):
     for user in User.objects.filter(username__in=LOGINS):
         validate_password(demo.demo_password(user.username), user)
 
 
-def test_each_demo_user_can_log_in(client):
-    load_demo()
-
+def test_each_demo_user_can_log_in(loaded, client):
     for login in LOGINS:
         # django-axes needs the request to decide about lockouts.
         request = RequestFactory().post("/login/")
@@ -167,8 +160,7 @@ def test_each_demo_user_can_log_in(client):
     assert not client.login(request=request, username="methodist", password="неверный")
 
 
-def test_second_run_changes_nothing():
-    load_demo()
+def test_second_run_changes_nothing(loaded):
     before = snapshot()
 
     output = load_demo()
@@ -179,8 +171,7 @@ def test_second_run_changes_nothing():
         assert login in output
 
 
-def test_second_run_puts_back_edited_demo_data():
-    load_demo()
+def test_second_run_puts_back_edited_demo_data(loaded):
     school = School.objects.get(code=demo.KASHTANOVSKAYA)
     director = school.director
     School.objects.filter(pk=school.pk).update(director="Другой Директор Иванович")
@@ -205,45 +196,6 @@ def test_plan_is_deterministic():
     assert first == second
     by_code = {plan.code: plan for plan in first}
     assert by_code[demo.KASHTANOVSKAYA].fields["short_name"] == "МБОУ «Каштановская СОШ»"
-
-
-def test_extension_steps_run_after_organisations_and_users(monkeypatch):
-    monkeypatch.setattr(demo, "_STEPS", {})
-    seen = {}
-
-    def step(context: demo.DemoContext) -> None:
-        seen["schools"] = len(context.schools)
-        seen["users"] = set(context.users)
-        seen["draw"] = context.rng("results").random()
-        context.summary.counts["Педагоги"] = 0
-
-    demo.demo_step_register("results", step)
-    output = load_demo()
-
-    assert seen["schools"] == School.objects.count()
-    assert seen["users"] == set(LOGINS)
-    assert seen["draw"] == random.Random(f"{demo.SEED}:results").random()
-    assert "Педагоги: 0" in output
-
-
-def test_refuses_production_settings_without_the_flag(settings):
-    settings.SETTINGS_MODULE = "shnor_portal.settings.production"
-
-    with pytest.raises(CommandError, match="--allow-production"):
-        call_command("load_demo", stdout=StringIO())
-    assert not School.objects.exists()
-
-    call_command("load_demo", "--allow-production", stdout=StringIO())
-    assert School.objects.exists()
-
-
-def test_steps_run_by_their_order_not_by_registration(monkeypatch):
-    monkeypatch.setattr(demo, "_STEPS", {})
-    ran = []
-    demo.demo_step_register("late", lambda context: ran.append("late"), order=30)
-    demo.demo_step_register("early", lambda context: ran.append("early"), order=10)
-    load_demo()
-    assert ran == ["early", "late"]
 
 
 @pytest.mark.parametrize(
