@@ -571,7 +571,11 @@ def trust_roots() -> list[bytes]:
         try:
             roots.extend(split_certificates(Path(path).read_bytes()))
         except OSError:
-            logger.error("Корневой сертификат из REPORTS_TRUST_ROOTS не найден или недоступен: %s", path)
+            logger.error(
+                "Корневой сертификат из REPORTS_TRUST_ROOTS не найден или недоступен: %s — подписи проверяются "
+                "без доверенных корней из него",
+                path,
+            )
     return roots
 
 

@@ -71,7 +71,9 @@ STAMP_WIDTH_PT = 260
 STAMP_HEIGHT_PT = 70
 STAMP_FONT_SIZE = 10  # pyHanko writes the size with %d: whole points only
 STAMP_LEADING = 12
-STAMP_TEXT = "Подписано электронной подписью\n%(signer_name)s\n%(position)s\n%(signed_at)s"
+# The seal is the portal's, not the head's signature (#22): it says what it proves — the file is unchanged — and who
+# approved the report in the portal under the department's certificate.
+STAMP_TEXT = "Печать портала: файл не изменён\nУтвердил: %(signer_name)s\n%(position)s\n%(signed_at)s"
 # Units per em of the stamp font: pyHanko lays out glyphs as if every font had 1000 units per em, so
 # a 2048-unit font such as Liberation comes out letter-spaced and clipped unless rescaled first.
 STAMP_FONT_UPEM = 1000

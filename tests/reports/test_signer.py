@@ -86,7 +86,7 @@ def test_stamp_page_verification_and_api_name_the_same_signer(client, world, sig
     ]
 
     stamp = read_stamp(signature_widget(reader, -1)["/AP"]["/N"].get_object(), reader)
-    assert stamp.lines[1:3] == [HOLDER.name, HOLDER.position]
+    assert stamp.lines[:3] == ["Печать портала: файл не изменён", f"Утвердил: {HOLDER.name}", HOLDER.position]
 
     verdict = signing.verify_pdf(data, trust_roots=signing.trust_roots_from_settings())
     assert verdict.ok and (verdict.signer, verdict.position, verdict.organization) == (

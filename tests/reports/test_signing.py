@@ -282,7 +282,7 @@ def test_stamp_is_a_visible_widget_at_the_bottom_left_of_the_last_page(signed, s
 
 def test_stamp_text_is_cyrillic_and_complete(stamp):
     _widget, _appearance, text = stamp
-    assert text.lines[:3] == ["Подписано электронной подписью", SIGNER, POSITION]
+    assert text.lines[:3] == ["Печать портала: файл не изменён", f"Утвердил: {SIGNER}", POSITION]
     assert re.fullmatch(r"\d\d\.\d\d\.20\d\d \d\d:\d\d МСК", text.lines[3])
     assert len(text.lines) == 4
     # The /ActualText spans (what a reader copies to the clipboard) say the same.
