@@ -254,11 +254,9 @@ def _attach_print_copy(report: Report, kep: ReportSignature, original: bytes) ->
     """The print copy of the signed PDF (ГОСТ Р 7.0.97-2025: the mark of the electronic signature and the QR code
     of the verification page) as ReportFormat.PRINT_PDF. A copy that cannot be made is logged, never a reason
     to refuse the signature: the signed original is the document."""
-    try:
-        from . import print_copy
-    except ImportError:
-        logger.error("Отчёт %s: копия для печати не сделана: нет модуля reports.print_copy", report.pk)
-        return None
+    # Imported here: the copy is drawn with WeasyPrint and pypdf, loaded where a signature is attached only.
+    from . import print_copy
+
     mark = print_copy.SignatureMark(
         owner=kep.owner_name,
         certificate_serial=kep.serial,

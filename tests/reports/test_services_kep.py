@@ -117,6 +117,16 @@ def test_the_heads_signature_signs_the_report(kep, gost_pki, tmp_path, form):
         "выдан «Тестовый УЦ Федерального казначейства»",
     )
     assert event.get_action_display() == "утверждён и подписан КЭП руководителя"
+    # The print copy (reports/print_copy.py) is a separate file that begins with the signed original's bytes.
+    assert set(report.files.values_list("format", flat=True)) == {ReportFormat.PDF, ReportFormat.PRINT_PDF}
+    copy = report.files.get(format=ReportFormat.PRINT_PDF)
+    data = copy.file.read()
+    assert (data[: len(before)], hashlib.sha256(data).hexdigest(), len(data)) == (
+        before,
+        copy.sha256,
+        copy.size,
+    )
+    assert copy.file.name == f"reports/{report.pk}/kep/spravka-2026-v1-print.pdf"
 
 
 def test_a_signature_of_another_file_is_refused(kep, gost_pki, tmp_path):
@@ -333,3 +343,19 @@ def test_only_a_superuser_manages_roots(world, gost_pki, role):
     trust(gost_pki)
     with pytest.raises(PermissionDenied):
         services_kep.trusted_root_remove(user=user, root=TrustedRoot.objects.get())
+
+
+def test_a_print_copy_that_fails_does_not_undo_the_signature(kep, gost_pki, tmp_path, monkeypatch, caplog):
+    from reports import print_copy
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("вёрстка")
+
+    monkeypatch.setattr(print_copy, "build_print_copy", broken)
+    head, report = kep
+    signed = services_kep.report_attach_signature(
+        user=head, report=report, signature=sign(gost_pki.head, pdf_bytes(), tmp_path)
+    )
+    assert (signed.status, signed.signature_kind) == (ReportStatus.SIGNED, "kep")
+    assert list(report.files.values_list("format", flat=True)) == [ReportFormat.PDF]
+    assert f"Отчёт {report.pk}: копия для печати не сделана" in caplog.text
