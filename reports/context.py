@@ -42,6 +42,7 @@ class Table:
     note: str = ""
     sheet: str = ""  # the workbook's sheet name (≤ 31 characters); empty → made from the title
     in_pdf: bool = True  # False: only in the workbook (raw data too long for print)
+    in_workbook: bool = True  # False: print only (a shorter form of a table the workbook has in full)
 
     def iter_rows(self) -> Iterable[tuple[Cell, ...]]:
         return self.rows() if callable(self.rows) else self.rows

@@ -428,6 +428,8 @@ def render_xlsx_to(context: ReportContext, fileobj: BinaryIO) -> None:
     tables = []
     for section in context.sections:
         for table in section.tables:
+            if not table.in_workbook:  # a print-only form of a table the workbook has in full
+                continue
             wanted = table.sheet or table.title or section.title
             tables.append((sheet_name(wanted, taken), section, table))
     strings = _Strings()

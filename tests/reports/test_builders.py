@@ -153,14 +153,17 @@ def test_regional_report_names_municipalities_and_stays_in_its_region(programme,
     }
     assert "Ленинградской" not in " ".join(all_cells(built))
     assert built.context.territory == "Ростовская область"
-    summary = table(built, "dynamics", "Доля «2» и ниже минимума по всем")
-    assert summary.in_pdf and [row[:2] for row in summary.rows] == [
+    summary = table(built, "dynamics", "Доля «2» и ниже минимума по всем процедурам школы")
+    assert summary.in_pdf is False  # a region prints it per municipality; the workbook keeps each school
+    assert [row[:2] for row in summary.rows] == [
         ("МБОУ «Каштановская СОШ»", "Обливский район"),
         ("МБОУ «Тацинская СОШ №2»", "Тацинский район"),
     ]
-    assert summary.rows[0][2 + 3] == round(
-        100 * (10 + 1 + 0 + 3 + 9) / (20 + 10 + 0 + 12 + 10), 1
-    )  # a1 in Y−1
+    share = round(100 * (10 + 1 + 0 + 3 + 9) / (20 + 10 + 0 + 12 + 10), 1)  # a1 in Y−1
+    assert summary.rows[0][2 + 3] == share
+    printed = table(built, "dynamics", "Доля «2» и ниже минимума по всем процедурам школ перечня")
+    assert printed.in_pdf and [row[0] for row in printed.rows] == ["Обливский район", "Тацинский район"]
+    assert printed.rows[0][1 + 3] == share  # a1 is Обливский район's only school of the list
     assert table(built, "dynamics", "Доля «2» (ВПР").in_pdf is False  # per procedure: the workbook only
     assert built.context.meta["Источник перечня"].startswith("утверждённые перечни и расчёт")
 

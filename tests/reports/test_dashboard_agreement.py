@@ -107,3 +107,78 @@ def test_the_spravka_shows_the_dashboards_figures(territory, kind):
     )  # the closed school is out
     assert dashboard_figures["overdue_items"] > 0
     assert figures_of_the_spravka(built) == dashboard_figures
+
+
+@pytest.mark.django_db
+def test_a_regions_tables_per_municipality_sum_to_its_per_school_tables(territory):
+    """A region's справка prints mentoring, events, roadmaps and the list's movement per municipality and keeps the
+    per-school tables for the workbook: every per-municipality row is the sum of its municipality's rows there."""
+    from collections import Counter, defaultdict
+
+    built = build(
+        ReportParams(
+            kind="territory",
+            region_id=territory.region_id,
+            municipality_id=None,
+            school_id=None,
+            year=LIST_YEAR,
+        ),
+        today=TODAY,
+    )
+    tables = {table.title: table for section in built.context.sections for table in section.tables}
+
+    def summed(title: str, key, values) -> dict:
+        out: dict = defaultdict(lambda: None)
+        for row in tables[title].rows:
+            current = out[key(row)]
+            new = values(row)
+            out[key(row)] = (
+                new if current is None else tuple(a + b for a, b in zip(current, new, strict=True))
+            )
+        return dict(out)
+
+    def printed(title: str, width: int) -> dict:
+        table = tables[title]
+        assert table.in_pdf and table.in_workbook
+        return {row[0]: tuple(row[1 : 1 + width]) for row in table.rows}
+
+    municipalities = set(
+        Municipality.objects.filter(region_id=territory.region_id).values_list("name", flat=True)
+    )
+    coverage = tables["Охват наставничеством"]
+    assert coverage.in_pdf is False
+    assert printed("Охват наставничеством по муниципалитетам", 4) == summed(
+        "Охват наставничеством", lambda r: r[1], lambda r: (1, int(r[2] != "не назначен"), r[3], r[4])
+    )
+    journal = next(
+        t for t in tables if t.startswith("Журнал наставничества") and "по муниципалитетам" not in t
+    )
+    assert tables[journal].in_pdf is False
+    width = len(tables[journal].columns) - 2
+    assert printed(journal + " по муниципалитетам", width) == summed(journal, lambda r: r[1], lambda r: r[2:])
+    assert tables["Мероприятия и КПК по школам"].in_pdf is False
+    assert printed("Мероприятия и КПК по муниципалитетам", 4) == summed(
+        "Мероприятия и КПК по школам", lambda r: r[1], lambda r: (1, *r[2:])
+    )
+    assert tables["Исполнение по дорожным картам"].in_pdf is False
+    roadmaps = printed("Исполнение дорожных карт по муниципалитетам", 4)
+    assert set(roadmaps) <= municipalities
+    assert tuple(map(sum, zip(*roadmaps.values(), strict=True)))[1:] == tuple(
+        map(sum, zip(*(row[2:5] for row in tables["Исполнение по дорожным картам"].rows), strict=True))
+    )
+    assert len(tables["Исполнение по дорожным картам"].rows) == sum(row[0] for row in roadmaps.values())
+
+    listed = [t for t in built.context.sections[0].tables if t.title.startswith("Перечень ШНОР")]
+    assert [(t.in_pdf, t.in_workbook) for t in listed] == [(True, False), (False, True)]
+    assert [row[:4] for row in listed[0].rows] == [row[:4] for row in listed[1].rows]
+    per_municipality = printed("Перечень, его изменения и зона риска по муниципалитетам", 4)
+    movement = next(t for t in tables if t.startswith("Изменения перечня"))
+    moved = Counter((row[1], row[2]) for row in tables[movement].rows)
+    risk = Counter(row[1] for row in tables["Зона риска: школы с одним годом низких результатов"].rows)
+    shnor = Counter(row[1] for row in listed[1].rows)
+    expected = {
+        name: (shnor[name], moved[(name, "вошла в перечень")], moved[(name, "вышла из перечня")], risk[name])
+        for name in municipalities
+    }
+    assert per_municipality == {name: counts for name, counts in expected.items() if any(counts)}
+    assert sum(counts[0] for counts in per_municipality.values()) == len(listed[0].rows)

@@ -10,7 +10,7 @@ from schools.models import (
 
 from ...context import Chart, Column, Kind, Section, Series, Table
 from ..scope import BuildScope
-from .shared import school_columns, share_percent
+from .shared import MUNICIPALITY_COLUMN, municipalities_of, per_school_note, school_columns, share_percent
 
 
 def dynamics_section(scope: BuildScope) -> Section:
@@ -88,6 +88,8 @@ def dynamics_section(scope: BuildScope) -> Section:
     ]
     if not scope.single_school:
         tables.insert(0, _school_summary_table(scope, by_kind, years))
+    if scope.regional:
+        tables.insert(0, _municipality_summary_table(scope, by_kind, years))
     mean_rows = [
         (*scope.school_cells(school_id), subject, *(means[(school_id, subject)].get(year) for year in years))
         for school_id, subject in sorted(means, key=lambda k: (order[k[0]], k[1]))
@@ -136,6 +138,29 @@ def _school_summary_table(scope: BuildScope, by_kind, years: tuple[int, ...]) ->
         rows,
         sheet="Динамика по школам",
         note="По процедурам — в книге Excel, лист «Динамика результатов».",
+        in_pdf=not scope.regional,  # a region prints it per municipality; the workbook keeps every school
+    )
+
+
+def _municipality_summary_table(scope: BuildScope, by_kind, years: tuple[int, ...]) -> Table:
+    """A region's summary per municipality: the failed and the participants of its listed schools summed, by year
+    (the share of the sums, not a mean of the schools' shares)."""
+    totals = {name: {year: [0, 0] for year in years} for name in municipalities_of(scope, scope.focus_ids)}
+    for school_id in scope.focus_ids:
+        total = totals[scope.schools[school_id].municipality]
+        for per_year in by_kind.get(school_id, {}).values():
+            for year, (failed, participants) in per_year.items():
+                if year in total:
+                    total[year][0] += failed
+                    total[year][1] += participants
+    return Table(
+        "Доля «2» и ниже минимума по всем процедурам школ перечня, по муниципалитетам",
+        (MUNICIPALITY_COLUMN, *(Column(str(year), Kind.PERCENT, 9) for year in years)),
+        [(name, *(share_percent(*total[year]) for year in years)) for name, total in totals.items()],
+        sheet="Динамика по МО",
+        note="Доля — от всех участников процедур школ перечня муниципалитета. "
+        + per_school_note("Динамика по школам")
+        + " По процедурам — лист «Динамика результатов».",
     )
 
 

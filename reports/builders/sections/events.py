@@ -9,7 +9,7 @@ from schools.models import (
 
 from ...context import Column, Kind, Section, Table
 from ..scope import BuildScope
-from .shared import school_columns
+from .shared import MUNICIPALITY_COLUMN, municipalities_of, per_school_note, school_columns
 
 
 def events_section(scope: BuildScope) -> Section:
@@ -35,26 +35,49 @@ def events_section(scope: BuildScope) -> Section:
         (*scope.school_cells(pk), events.get(pk, 0), courses.get(pk, (0, 0))[0], courses.get(pk, (0, 0))[1])
         for pk in focus
     ]
+    table = Table(
+        "Мероприятия и КПК по школам",
+        (
+            *school_columns(scope),
+            Column("Мероприятий", Kind.INT, 11),
+            Column("Курсов КПК", Kind.INT, 10),
+            Column("Часов КПК", Kind.INT, 10),
+        ),
+        rows,
+        sheet="Мероприятия и КПК",
+        in_pdf=not scope.regional,  # a region prints it per municipality; the workbook keeps every school
+    )
+    tables = (_by_municipality(scope, rows, table.sheet), table) if scope.regional else (table,)
     return Section(
         "events",
         "Мероприятия и повышение квалификации",
         (
             f"Мероприятия с участием школ и курсы повышения квалификации педагогов за {years[0]}–{years[1]} годы.",
         ),
-        (
-            Table(
-                "Мероприятия и КПК по школам",
-                (
-                    *school_columns(scope),
-                    Column("Мероприятий", Kind.INT, 11),
-                    Column("Курсов КПК", Kind.INT, 10),
-                    Column("Часов КПК", Kind.INT, 10),
-                ),
-                rows,
-                sheet="Мероприятия и КПК",
-            ),
-        )
-        if rows
-        else (),
+        tables if rows else (),
         empty_text="Нет школ в перечне.",
+    )
+
+
+def _by_municipality(scope: BuildScope, rows: list[tuple], sheet: str) -> Table:
+    """A region's events and КПК per municipality: the per-school rows summed."""
+    totals: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in municipalities_of(scope, scope.focus_ids)}
+    for pk, row in zip(scope.focus_ids, rows, strict=True):
+        total = totals[scope.schools[pk].municipality]
+        total[0] += 1
+        for i, value in enumerate(row[2:], start=1):
+            total[i] += value
+    return Table(
+        "Мероприятия и КПК по муниципалитетам",
+        (
+            MUNICIPALITY_COLUMN,
+            Column("Школ в перечне", Kind.INT, 10),
+            Column("Участий в мероприятиях", Kind.INT, 13),
+            Column("Курсов КПК", Kind.INT, 10),
+            Column("Часов КПК", Kind.INT, 10),
+        ),
+        [(name, *total) for name, total in totals.items()],
+        sheet="Мероприятия и КПК по МО",
+        note="Участия — мероприятия, сложенные по школам (мероприятие нескольких школ считается у каждой). "
+        + per_school_note(sheet),
     )

@@ -12,7 +12,7 @@ from schools.models import (
 
 from ...context import Column, Kind, Section, Table, percent_text
 from ..scope import BuildScope
-from .shared import school_columns, share_percent
+from .shared import MUNICIPALITY_COLUMN, municipalities_of, per_school_note, school_columns, share_percent
 
 
 def mentoring_section(scope: BuildScope) -> Section:
@@ -80,32 +80,79 @@ def mentoring_section(scope: BuildScope) -> Section:
         for pk in focus
         if log.get(pk)
     ]
-    return Section(
-        "mentoring",
-        "Наставничество и тьюторское сопровождение",
-        paragraphs,
+    coverage = Table(
+        "Охват наставничеством",
         (
-            Table(
-                "Охват наставничеством",
-                (
-                    *school_columns(scope),
-                    Column("Наставник", width=34),
-                    Column("Педагогов", Kind.INT, 10),
-                    Column("С тьютором", Kind.INT, 10),
-                    Column("Охват", Kind.PERCENT, 9),
-                ),
-                coverage_rows,
-                sheet="Наставничество",
-            ),
-            Table(
-                f"Журнал наставничества за {scope.year - 1}–{scope.year} годы",
-                (
-                    *school_columns(scope),
-                    *(Column(label, Kind.INT, 9) for _v, label in kinds),
-                    Column("Всего", Kind.INT, 8),
-                ),
-                log_rows,
-                sheet="Журнал наставничества",
-            ),
+            *school_columns(scope),
+            Column("Наставник", width=34),
+            Column("Педагогов", Kind.INT, 10),
+            Column("С тьютором", Kind.INT, 10),
+            Column("Охват", Kind.PERCENT, 9),
         ),
+        coverage_rows,
+        sheet="Наставничество",
+        in_pdf=not scope.regional,  # a region prints it per municipality (below); the workbook keeps every school
+    )
+    journal = Table(
+        f"Журнал наставничества за {scope.year - 1}–{scope.year} годы",
+        (
+            *school_columns(scope),
+            *(Column(label, Kind.INT, 9) for _v, label in kinds),
+            Column("Всего", Kind.INT, 8),
+        ),
+        log_rows,
+        sheet="Журнал наставничества",
+        in_pdf=not scope.regional,
+    )
+    if scope.regional:
+        tables = (
+            _coverage_by_municipality(scope, coverage_rows, coverage.sheet),
+            coverage,
+            _journal_by_municipality(scope, journal, len(kinds)),
+            journal,
+        )
+    else:
+        tables = (coverage, journal)
+    return Section("mentoring", "Наставничество и тьюторское сопровождение", paragraphs, tables)
+
+
+def _coverage_by_municipality(scope: BuildScope, coverage_rows: list[tuple], sheet: str) -> Table:
+    """A region's coverage per municipality: the sums of the per-school rows (the same figures, 25 rows)."""
+    totals: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in municipalities_of(scope, scope.focus_ids)}
+    for pk, row in zip(scope.focus_ids, coverage_rows, strict=True):
+        total = totals[scope.schools[pk].municipality]
+        total[0] += 1
+        total[1] += row[2] != "не назначен"
+        total[2] += row[3]
+        total[3] += row[4]
+    return Table(
+        "Охват наставничеством по муниципалитетам",
+        (
+            MUNICIPALITY_COLUMN,
+            Column("Школ в перечне", Kind.INT, 10),
+            Column("С наставником", Kind.INT, 11),
+            Column("Педагогов", Kind.INT, 10),
+            Column("С тьютором", Kind.INT, 10),
+            Column("Охват", Kind.PERCENT, 9),
+        ),
+        [(name, *t, share_percent(t[3], t[2])) for name, t in totals.items()],
+        sheet="Наставничество по МО",
+        note=per_school_note(sheet),
+    )
+
+
+def _journal_by_municipality(scope: BuildScope, journal: Table, kinds: int) -> Table:
+    """A region's mentoring log per municipality: the per-school rows summed (municipalities with entries)."""
+    totals: dict[str, list[int]] = {}
+    for row in journal.rows:
+        total = totals.setdefault(row[1], [0] * (kinds + 1))
+        for i, value in enumerate(row[2:]):
+            total[i] += value
+    order = municipalities_of(scope, scope.focus_ids)
+    return Table(
+        journal.title + " по муниципалитетам",
+        (MUNICIPALITY_COLUMN, *journal.columns[2:]),
+        [(name, *totals[name]) for name in order if name in totals],
+        sheet="Журнал по МО",
+        note=per_school_note(journal.sheet),
     )

@@ -8,7 +8,7 @@ from roadmaps.transitions import due_date
 
 from ...context import Column, Kind, Section, Table
 from ..scope import BuildScope
-from .shared import share_percent
+from .shared import MUNICIPALITY_COLUMN, per_school_note, share_percent
 
 
 def roadmaps_section(scope: BuildScope) -> Section:
@@ -26,6 +26,7 @@ def roadmaps_section(scope: BuildScope) -> Section:
         .select_related("municipality", "school")
         .order_by("municipality__name", "school__name", "title")
     )
+    roadmaps = list(roadmaps)
     rows = [
         (
             roadmap.title,
@@ -54,40 +55,71 @@ def roadmaps_section(scope: BuildScope) -> Section:
         )
         for item in overdue
     ]
+    per_roadmap = Table(
+        "Исполнение по дорожным картам",
+        (
+            Column("Дорожная карта", width=40),
+            Column("Чья", width=30),
+            Column("Пунктов", Kind.INT, 9),
+            Column("Выполнено", Kind.INT, 10),
+            Column("Просрочено", Kind.INT, 10),
+            Column("Исполнение", Kind.PERCENT, 11),
+        ),
+        rows,
+        sheet="Дорожные карты",
+        note="Исполнение — доля выполненных пунктов без учёта отменённых.",
+        in_pdf=not scope.regional,  # a region prints them per municipality; the workbook keeps each
+    )
+    overdue_table = Table(
+        "Просроченные пункты",
+        (
+            Column("Дорожная карта", width=30),
+            Column("№", width=6),
+            Column("Мероприятие", width=50),
+            Column("Срок", Kind.DATE, 11),
+            Column("Ответственные", width=24),
+        ),
+        overdue_rows,
+        sheet="Просроченные пункты",
+        in_pdf=not scope.regional,  # a region's list runs to hundreds of rows: the workbook has it
+    )
+    if scope.regional:
+        tables = (_by_municipality(scope, roadmaps, per_roadmap.sheet), per_roadmap, overdue_table)
+    else:
+        tables = (per_roadmap, overdue_table)
     return Section(
         "roadmaps",
         "Исполнение дорожных карт",
         (f"Пунктов с истёкшим сроком на {scope.today:%d.%m.%Y}: {len(overdue_rows)}.",) if rows else (),
-        (
-            Table(
-                "Исполнение по дорожным картам",
-                (
-                    Column("Дорожная карта", width=40),
-                    Column("Чья", width=30),
-                    Column("Пунктов", Kind.INT, 9),
-                    Column("Выполнено", Kind.INT, 10),
-                    Column("Просрочено", Kind.INT, 10),
-                    Column("Исполнение", Kind.PERCENT, 11),
-                ),
-                rows,
-                sheet="Дорожные карты",
-                note="Исполнение — доля выполненных пунктов без учёта отменённых.",
-            ),
-            Table(
-                "Просроченные пункты",
-                (
-                    Column("Дорожная карта", width=30),
-                    Column("№", width=6),
-                    Column("Мероприятие", width=50),
-                    Column("Срок", Kind.DATE, 11),
-                    Column("Ответственные", width=24),
-                ),
-                overdue_rows,
-                sheet="Просроченные пункты",
-                in_pdf=not scope.regional,  # a region's list runs to hundreds of rows: the workbook has it
-            ),
-        )
-        if rows
-        else (),
+        tables if rows else (),
         empty_text="Дорожных карт на этот период нет.",
+    )
+
+
+def _by_municipality(scope: BuildScope, roadmaps: list, sheet: str) -> Table:
+    """A region's roadmaps per municipality (its own and its schools'): the per-roadmap counts summed."""
+    totals: dict[str, list[int]] = {}
+    for roadmap in roadmaps:
+        name = (
+            roadmap.municipality.name
+            if roadmap.municipality_id
+            else scope.schools[roadmap.school_id].municipality
+        )
+        total = totals.setdefault(name, [0, 0, 0, 0, 0])
+        for i, value in enumerate((1, roadmap.total, roadmap.done, roadmap.overdue, roadmap.cancelled)):
+            total[i] += value
+    return Table(
+        "Исполнение дорожных карт по муниципалитетам",
+        (
+            MUNICIPALITY_COLUMN,
+            Column("Дорожных карт", Kind.INT, 10),
+            Column("Пунктов", Kind.INT, 9),
+            Column("Выполнено", Kind.INT, 10),
+            Column("Просрочено", Kind.INT, 10),
+            Column("Исполнение", Kind.PERCENT, 11),
+        ),
+        [(name, *t[:4], share_percent(t[2], t[1] - t[4])) for name, t in totals.items()],
+        sheet="Дорожные карты по МО",
+        note="Исполнение — доля выполненных пунктов без учёта отменённых; карты муниципалитета и его школ. "
+        + per_school_note(sheet, "по дорожным картам"),
     )

@@ -14,7 +14,7 @@ from schools.models import (
 
 from ...context import Column, Kind, Section, Table, percent_text
 from ..scope import BuildScope
-from .shared import school_columns
+from .shared import MUNICIPALITY_COLUMN, municipalities_of, per_school_note, school_columns
 
 STATUS_LABELS = dict(FlagStatus.choices)
 
@@ -27,6 +27,17 @@ def _low_text(reasons: dict) -> str:
             f" ({low['failed']} из {low['participants']})"
         )
     return "; ".join(parts)
+
+
+def _low_text_short(reasons: dict) -> str:
+    """The same reasons for print in a region's list: by year, the shares without the counts (the workbook keeps
+    them) — «2025: ВПР Русский язык 8 кл. 40,0 %, ОГЭ Химия 9 кл. 38,7 %; 2024: …»."""
+    by_year: dict[int, list[str]] = {}
+    for low in reasons.get("low", ()):
+        by_year.setdefault(low["year"], []).append(
+            f"{low['kind']} {low['subject']} {low['grade']} кл. {percent_text(low['share'])}"
+        )
+    return "; ".join(f"{year}: {', '.join(parts)}" for year, parts in by_year.items())
 
 
 # --- 1. the list -------------------------------------------------------------------------------------------
@@ -102,16 +113,37 @@ def list_section(scope: BuildScope) -> Section:
         Column("Низкие результаты (доля «2» / ниже минимума)", width=60),
         Column("Решение", width=24),
     )
-    tables = [
-        Table(
-            "Перечень ШНОР: критерии и основания" if not scope.single_school else "Статус школы",
-            columns,
-            rows,
-            sheet="Перечень ШНОР",
-            note="Критерий 1 — не менее двух низких результатов в прошлом году; критерий 2 — "
-            "низкие результаты в каждом из двух последних лет.",
+    note = (
+        "Критерий 1 — не менее двух низких результатов в прошлом году; критерий 2 — "
+        "низкие результаты в каждом из двух последних лет."
+    )
+    full = Table(
+        "Перечень ШНОР: критерии и основания" if not scope.single_school else "Статус школы",
+        columns,
+        rows,
+        sheet="Перечень ШНОР",
+        note=note,
+        in_pdf=not scope.regional,
+    )
+    tables = [full]
+    if scope.regional:
+        # A region's list (~180 schools) is the справка's core and stays in print, its reasons by year without
+        # the participants' counts (a third shorter; the workbook's sheet keeps them).
+        short = [
+            (*row[:4], _low_text_short(decisions.get(pk, {}).get("reasons") or {}) or "—", row[5])
+            for pk, row in zip(scope.shnor_ids, rows, strict=True)
+        ]
+        tables.insert(
+            0,
+            Table(
+                full.title,
+                columns,
+                short,
+                note=note
+                + " Доли «2» без числа участников; с ним — в приложении Excel (лист «Перечень ШНОР»).",
+                in_workbook=False,
+            ),
         )
-    ]
 
     if not scope.single_school:
         risk_rows = [
@@ -119,15 +151,17 @@ def list_section(scope: BuildScope) -> Section:
             for pk in scope.schools
             if decisions.get(pk, {}).get("status") == FlagStatus.RISK
         ]
-        tables.append(
-            Table(
-                "Зона риска: школы с одним годом низких результатов",
-                (*school_columns(scope), Column("Низкие результаты", width=60)),
-                risk_rows,
-                sheet="Зона риска",
-            )
+        risk = Table(
+            "Зона риска: школы с одним годом низких результатов",
+            (*school_columns(scope), Column("Низкие результаты", width=60)),
+            risk_rows,
+            sheet="Зона риска",
+            in_pdf=not scope.regional,  # a region prints the counts per municipality; the workbook each school
         )
-        tables.append(_movement_table(scope))
+        movement = _movement_table(scope)
+        if scope.regional:
+            tables.append(_list_by_municipality(scope, risk_rows, movement))
+        tables += [risk, movement]
     else:
         tables.append(_school_history_table(scope))
     return Section(
@@ -153,6 +187,7 @@ def _movement_table(scope: BuildScope) -> Table:
         (*school_columns(scope), Column("Изменение", width=20)),
         rows,
         sheet="Вошли и вышли",
+        in_pdf=not scope.regional,
         note=(
             f"В перечне {scope.year - 1} года — {count_noun(len(before), 'школа', 'школы', 'школ')}, "
             f"в перечне {scope.year} года — {count_noun(len(now), 'школа', 'школы', 'школ')}."
@@ -174,4 +209,31 @@ def _school_history_table(scope: BuildScope) -> Table:
         (Column("Год перечня", Kind.INT, 12), Column("Статус", width=16), Column("Критерии", width=10)),
         rows,
         sheet="Статус по годам",
+    )
+
+
+def _list_by_municipality(scope: BuildScope, risk_rows: list[tuple], movement: Table) -> Table:
+    """A region's list per municipality: the listed schools, the movement since last year and the risk zone (the
+    per-school tables counted; they stay in the workbook)."""
+    totals = {name: [0, 0, 0, 0] for name in municipalities_of(scope, scope.schools)}
+    for pk in scope.shnor_ids:
+        totals[scope.schools[pk].municipality][0] += 1
+    for row in movement.rows:
+        totals[row[1]][1 if row[2] == "вошла в перечень" else 2] += 1
+    for row in risk_rows:
+        totals[row[1]][3] += 1
+    return Table(
+        "Перечень, его изменения и зона риска по муниципалитетам",
+        (
+            MUNICIPALITY_COLUMN,
+            Column(f"ШНОР {scope.year}", Kind.INT, 10),
+            Column("Вошли", Kind.INT, 9),
+            Column("Вышли", Kind.INT, 9),
+            Column("Зона риска", Kind.INT, 10),
+        ),
+        [(name, *total) for name, total in sorted(totals.items()) if any(total)],
+        sheet="Перечень по МО",
+        note=f"Вошли и вышли — изменения {scope.year - 1} → {scope.year}. "
+        + per_school_note("Вошли и вышли")
+        + " Зона риска по школам — лист «Зона риска».",
     )
