@@ -37,6 +37,7 @@ from . import serializers_reports as s
 from .auth import ApiPrincipal
 from .base import SyncViewSet
 from .filters import ApiFilterSet, IntegerFilter, year_filter
+from .schema import ErrorSerializer
 
 KEY_REFUSED = (
     "Ключ API не может заказывать отчёты: по ключу отчёты только читают и скачивают. Отчёт заказывает сотрудник — "
@@ -319,7 +320,15 @@ class ReportViewSet(SyncViewSet):
         "точности совпадает с подписанным отчётом портала; report — что о нём напечатано в нём самом. Отзыв "
         "сертификатов не проверяется (notes).",
         request={"multipart/form-data": s.VerifyUploadSerializer},
-        responses={200: s.VerificationSerializer},
+        responses={
+            200: s.VerificationSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Файлы не приняты: нет файла file, он больше 50 МБ, тело не multipart/form-data или файл "
+                "signature не читается как электронная подпись (не CMS: ни DER, ни base64, ни PEM); причина по-русски "
+                "в details.file или details.signature.",
+            ),
+        },
     )
     @action(
         detail=False,

@@ -7,8 +7,9 @@ from .models import ReportKind
 
 # A verification upload larger than this is refused: a справка of a region is a few MB.
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
-# A detached CAdES-BES signature is a few KB (the signer's certificate, maybe its chain); a .sig larger than this is
-# an attached signature or another file.
+# A detached CAdES-BES signature is a few KB (the signer's certificate and its chain included: 2–10 KB); 1 MB leaves
+# room for a long chain and base64; a .sig larger than this is an attached signature or another file (a PDF uploaded
+# in its place by mistake).
 SIGNATURE_MAX_BYTES = 1024 * 1024
 SIGNATURE_TOO_LARGE = (
     "Файл подписи больше 1 МБ: отдельная подпись (.sig) занимает несколько килобайт. "
@@ -105,9 +106,6 @@ class CompareForm(forms.Form):
 
 CONFIRM_LABEL = "Я проверил(а) документ и подписываю его"
 CONFIRM_REQUIRED = "Отметьте, что вы проверили документ: подписанный отчёт нельзя изменить."
-# A detached CAdES signature is a few KB (the signer's certificate and its chain included: 2–10 KB); 1 MB leaves
-# room for a long chain and base64, and refuses a PDF uploaded in its place by mistake.
-SIGNATURE_MAX_BYTES = 1024 * 1024
 # What КриптоАРМ, КриптоПро's cryptcp and the plug-in write: .sig (the common one), .p7s (RFC 5751), .sgn (cryptcp),
 # and .bin/.txt when a tool saves DER or base64 under a generic name. The content decides, not the name.
 SIGNATURE_EXTENSIONS = (".sig", ".p7s", ".sgn", ".bin", ".txt")

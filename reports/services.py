@@ -584,14 +584,3 @@ def split_certificates(blob: bytes) -> list[bytes]:
     if not asn1_pem.detect(blob):
         return [blob]
     return [der for _kind, _headers, der in asn1_pem.unarmor(blob, multiple=True)]
-
-
-def report_verify(data: bytes) -> tuple[signing.Verification, bool]:
-    """Check an uploaded PDF against the configured trust roots; also say whether it is a report this portal
-    signed (the same SHA-256). Stores nothing. Used by the open page and the API alike."""
-    # A root that cannot be read is logged by trust_roots: checked without it, a good seal reads «не доверенный».
-    verdict = signing.verify_pdf(data, trust_roots=trust_roots())
-    known = ReportFile.objects.filter(
-        format=ReportFormat.SIGNED_PDF, sha256=hashlib.sha256(data).hexdigest()
-    ).exists()
-    return verdict, known

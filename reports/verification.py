@@ -112,20 +112,24 @@ def verify_upload(document: bytes, signature: bytes | None = None, *, personal: 
     stored = _stored_kep(sha256)
     if stored is not None:
         # The signed original of a КЭП-signed report, brought without its .sig: the portal holds the signature.
-        result = verify_stored(stored, personal=personal, document=document)
-        return VerifyResult(
-            shown=result.shown,
-            sha256=sha256,
-            known=result.known,
-            verdict=result.verdict,
-            seconds=time.perf_counter() - started,
-        )
+        try:
+            result = verify_stored(stored, personal=personal, document=document)
+        except StoredUnavailable:
+            pass  # logged; what the PDF itself carries is checked, and the page says which report it is
+        else:
+            return VerifyResult(
+                shown=result.shown,
+                sha256=sha256,
+                known=result.known,
+                verdict=result.verdict,
+                seconds=time.perf_counter() - started,
+            )
     seal = signing.verify_pdf(document, trust_roots=_roots())
     seconds = time.perf_counter() - started
     return VerifyResult(
         shown=from_seal(seal),
         sha256=sha256,
-        known=_known_seal(sha256) or _known_print_copy(sha256),
+        known=_known_seal(sha256) or _known_print_copy(sha256) or (known_for(stored) if stored else None),
         seal=seal,
         seconds=seconds,
     )
@@ -162,6 +166,16 @@ def _known_print_copy(sha256: str) -> KnownReport | None:
 # --- the page behind the QR code ------------------------------------------------------------------------------
 
 
+STORED_UNAVAILABLE = (
+    "Подписанный оригинал или файл его подписи сейчас недоступен в хранилище портала или повреждён, подпись "
+    "проверить заново нельзя. Сообщите администратору портала."
+)
+
+
+class StoredUnavailable(Exception):
+    """The stored signed PDF or its .sig is missing or cannot be read (logged); the message is for the page."""
+
+
 def signature_by_public_id(public_id: UUID) -> ReportSignature | None:
     return (
         ReportSignature.objects.filter(public_id=public_id)
@@ -189,11 +203,19 @@ def verify_stored(
     """Re-verify the stored PDF (or ``document``, the same bytes brought by the reader) with the stored .sig against
     today's trust roots: a root withdrawn since the upload shows. ~0.1 s for a 256-bit key, ~0.4 s for 512 bits
     (a 40-page справка; the Streebog of the PDF by OpenSSL's provider, ~0.06 s per MB)."""
-    document = _stored_pdf(stored) if document is None else document
-    with stored.signature.open("rb") as handle:
-        signature = handle.read()
-    started = time.perf_counter()
-    verdict = cades.verify_detached(document, signature, trust_roots=_roots())
+    try:
+        document = _stored_pdf(stored) if document is None else document
+        if not stored.signature:
+            raise ReportFile.DoesNotExist(f"У подписи отчёта {stored.report_id} нет файла .sig")
+        with stored.signature.open("rb") as handle:
+            signature = handle.read()
+        started = time.perf_counter()
+        verdict = cades.verify_detached(document, signature, trust_roots=_roots())
+    except (OSError, ReportFile.DoesNotExist, cades.SignatureUnreadable) as error:
+        logger.exception(
+            "Проверка подписи %s: хранимый PDF или .sig недоступен или не читается", stored.public_id
+        )
+        raise StoredUnavailable(STORED_UNAVAILABLE) from error
     seconds = time.perf_counter() - started
     return VerifyResult(
         shown=from_kep(verdict, personal=personal),

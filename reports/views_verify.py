@@ -13,17 +13,12 @@ from django.views.decorators.cache import never_cache
 
 from . import cades, verification
 from .forms import CompareForm, VerifyForm
-from .models import ReportFile
 from .verdict_text import Personal
 
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "Документ с таким адресом проверки на портале не найден. Проверьте адрес или QR-код."
 NOT_SHA256 = "В адресе указана не контрольная сумма SHA-256 (64 шестнадцатеричных знака): сравнить не с чем."
-STORED_MISSING = (
-    "Подписанный оригинал сейчас недоступен в хранилище портала, подпись проверить заново нельзя. Сообщите "
-    "администратору портала."
-)
 
 
 def _sha256(upload) -> str:
@@ -73,9 +68,8 @@ def verify_document(request, public_id):
     result, missing = None, ""
     try:
         result = verification.verify_stored(stored)
-    except (OSError, ReportFile.DoesNotExist):
-        logger.exception("Проверка подписи %s: подписанный оригинал недоступен", public_id)
-        missing = STORED_MISSING
+    except verification.StoredUnavailable as error:  # logged by verify_stored
+        missing = str(error)
     return render(
         request,
         "reports/verify_document.html",

@@ -1,13 +1,15 @@
 """Report jobs: request → build → review → signature; exactly-once builds; versions; who may do what."""
 
 import hashlib
+import logging
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from reports import services, signing
+from reports import services, signing, verification
 from reports.models import Report, ReportEvent, ReportFile, ReportFormat, ReportStatus
+from reports.verdict_text import Personal
 from tests.builders.module import module_fixture
 from tests.builders.roadmaps import Y, build_programme
 
@@ -288,6 +290,15 @@ def test_without_a_certificate_the_signature_line_names_the_territorys_only_head
 
 def test_verification_with_a_missing_trust_root_answers_and_logs(world, settings, caplog):
     settings.REPORTS_TRUST_ROOTS = ["/nonexistent/root.pem"]
-    verdict, known = services.report_verify(b"%PDF-1.7 not really")
-    assert (verdict.signed, known) == (False, False)
-    assert "без доверенных корней" in caplog.text
+    with caplog.at_level(logging.ERROR, logger="reports.services"):
+        result = verification.verify_upload(b"%PDF-1.7 not really", personal=Personal.MASKED)
+    assert (result.shown.kind, result.shown.ok, result.seal.signed, result.known) == (
+        "seal",
+        False,
+        False,
+        None,
+    )
+    assert [r.getMessage() for r in caplog.records if r.name == "reports.services"] == [
+        "Корневой сертификат из REPORTS_TRUST_ROOTS не найден или недоступен: /nonexistent/root.pem — подписи "
+        "проверяются без доверенных корней из него"
+    ]

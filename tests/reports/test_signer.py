@@ -96,20 +96,29 @@ def test_stamp_page_verification_and_api_name_the_same_signer(client, world, sig
     )
 
     page = client.post(reverse("reports:verify"), {"file": SimpleUploadedFile("справка.pdf", data)})
-    assert f"<dd>{HOLDER.name}, {HOLDER.position}, {HOLDER.organization}</dd>" in page.content.decode()
+    text = page.content.decode()
+    assert f"<dt>Сертификат печати выдан на</dt><dd>{HOLDER.name}</dd>" in text
+    assert f"<dt>Должность в сертификате</dt><dd>{HOLDER.position}</dd>" in text
+    assert f"<dt>Организация</dt><dd>{HOLDER.organization}</dd>" in text
+    assert "Иванова" not in text
 
     api = client.post("/api/v1/reports/verify/", {"file": SimpleUploadedFile("справка.pdf", data)}).json()
-    assert (api["signer"], api["position"], api["organization"]) == (
-        HOLDER.name,
-        HOLDER.position,
-        HOLDER.organization,
-    )
+    assert api["signer"] == {
+        "name": HOLDER.name,
+        "snils": "",
+        "inn": "",
+        "title": HOLDER.position,
+        "organization": HOLDER.organization,
+    }
+    assert (api["position"], api["organization"]) == (HOLDER.position, HOLDER.organization)
     card = client.get(f"/api/v1/reports/{report.pk}/", **auth(key(world, world.mun_a))).json()
     assert card["signed_by_name"] == HOLDER.name
 
     client.force_login(world.users["head"])
     detail = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
-    assert f"Утверждён и подписан: <strong>{HOLDER.name}</strong>, {HOLDER.position}" in detail
+    # the seal is the portal's (#22 §1), its certificate's holder is who approved (#17 item 9)
+    assert f"Утверждён: <strong>{HOLDER.name}</strong>, {HOLDER.position}, " in detail
+    assert '<h2 id="signature-title">Печать портала: файл не изменён</h2>' in detail
     assert "утвердил в портале: Иванова Мария Петровна" in detail
     assert "Иванова Мария Петровна</strong>" not in detail
 

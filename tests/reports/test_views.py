@@ -141,7 +141,12 @@ def test_verification_page_checks_a_signed_report_and_keeps_nothing(
     ok = client.post(reverse("reports:verify"), {"file": SimpleUploadedFile("справка.pdf", signed)})
     text = ok.content.decode()
     assert "Печать портала: файл не изменён с " in text
-    assert "файл совпадает с подписанным отчётом" in text
+    # the file is a report the portal holds: what its own first page prints, and how it is signed
+    title = report.title[:1].lower() + report.title[1:]
+    assert (
+        f"Это {title}, {report.territory_name}, {report.year} год, версия {report.version}, "
+        "заверенная печатью портала." in text
+    )
     tampered = bytearray(signed)
     position = signed.index(b"/Type /Page") if b"/Type /Page" in signed else 200
     tampered[position + 1] ^= 0x01

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import cades, services_kep, signing
+from reports import cades, services_kep, signing, verification
 from reports.forms import SIGNATURE_TOO_LARGE
 from reports.models import ReportFile, ReportFormat
 from reports.verdict_text import REVOCATION_HINT
@@ -341,3 +341,29 @@ def test_an_unknown_identifier_is_a_russian_404(client, stored):
     assert response.status_code == 404
     assert "<html" in response.content.decode() and "404" in response.content.decode()
     assert client.get("/reports/verify/not-a-uuid/").status_code == 404
+
+
+@pytest.mark.parametrize("damage", ["garbage", "removed"])
+def test_a_stored_signature_that_cannot_be_read_is_said_not_a_500(client, stored, damage, caplog):
+    signature, pdf = stored
+    if damage == "garbage":
+        with signature.signature.open("wb") as handle:
+            handle.write(b"MZ\x90\x00 not a signature")
+    else:
+        signature.signature.storage.delete(signature.signature.name)
+    client.raise_request_exception = False
+    page = client.get(reverse("reports:verify_document", args=[signature.public_id]))
+    assert page.status_code == 200
+    assert page.context["result"] is None
+    assert page.context["missing"] == verification.STORED_UNAVAILABLE
+    assert f'<h2 id="verdict-lead" class="verification__lead">{verification.STORED_UNAVAILABLE}</h2>' in (
+        page.content.decode()
+    )
+    assert [r.getMessage() for r in caplog.records if r.name == "reports.verification"] == [
+        f"Проверка подписи {signature.public_id}: хранимый PDF или .sig недоступен или не читается"
+    ]
+    # The original brought alone: what the PDF itself carries is checked, and the page names the report.
+    alone = post(client, pdf)
+    assert alone.status_code == 200
+    assert (alone.context["result"].shown.kind, lead(alone)) == ("seal", "Документ не подписан.")
+    assert alone.context["result"].known.public_id == signature.public_id
