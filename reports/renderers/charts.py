@@ -130,11 +130,36 @@ def _legend_rows(chart: Chart, available: float) -> list[list[tuple[int, float]]
     return rows
 
 
-def line_chart_svg(chart: Chart, *, width: int = 640, height: int = 260) -> str:
+# The legend's marks when it is printed as text beside the chart (``legend_items``): the markers' glyphs in Liberation
+# Serif and the dash patterns as CSS border styles (the dash-dot one has no CSS form: its marker tells it apart).
+_MARKER_GLYPHS = {"circle": "\u25cf", "square": "\u25a0", "triangle": "\u25b2", "diamond": "\u2666"}
+_DASH_STYLES = {"": "solid", "7 3": "dashed", "2 3": "dotted", "9 3 2 3": "dashed"}
+
+
+def legend_items(chart: Chart) -> list[dict[str, str]]:
+    """The legend as data for an HTML legend under ``line_chart_svg(chart, legend=False)``: per series its name,
+    colour, line style (a CSS border style) and marker glyph. WeasyPrint lays SVG text out letter by letter (a
+    Pango layout per character): the legend's names were ~3/4 of a municipality's chart text and ~1/3 of its charts'
+    cost; as HTML text they are laid out per line (bench/reports.py, docs/performance.md)."""
+    items = []
+    for index, series in enumerate(chart.series):
+        items.append(
+            {
+                "name": series.name,
+                "colour": PALETTE[index % len(PALETTE)],
+                "style": _DASH_STYLES[DASHES[(index // len(PALETTE) + index) % len(DASHES)]],
+                "glyph": _MARKER_GLYPHS[MARKERS[index % len(MARKERS)]],
+            }
+        )
+    return items
+
+
+def line_chart_svg(chart: Chart, *, width: int = 640, height: int = 260, legend: bool = True) -> str:
     """An inline ``<svg>`` of ``chart``: y grid with labels, years along x, one line per series
     (broken where a value is None), markers, a legend under the plot and the dashed threshold line.
 
-    ``height`` is the height with a one-row legend; a legend that wraps adds its extra rows below.
+    ``height`` is the height with a one-row legend; a legend that wraps adds its extra rows below. Without
+    ``legend`` the plot keeps its size and the SVG ends under the x labels (the caller prints ``legend_items``).
     """
     categories = chart.categories
     left = 16 + max(
@@ -145,10 +170,10 @@ def line_chart_svg(chart: Chart, *, width: int = 640, height: int = 260) -> str:
     right = 16.0 + (54.0 if chart.threshold is not None else 0.0)
     top = 14.0 if chart.unit == "%" or not chart.unit else 24.0
     plot_width = width - left - right
-    legend = _legend_rows(chart, plot_width)
-    legend_height = _LEGEND_ROW * len(legend)
-    total_height = height + _LEGEND_ROW * max(0, len(legend) - 1)
-    bottom = 28.0 + (legend_height + 10 if legend else 0)
+    legend_rows = _legend_rows(chart, plot_width) if legend else []
+    legend_height = _LEGEND_ROW * len(legend_rows)
+    total_height = height + _LEGEND_ROW * max(0, len(legend_rows) - 1) - (0 if legend else _LEGEND_ROW + 10)
+    bottom = 28.0 + (legend_height + 10 if legend_rows else 0)
     plot_bottom = total_height - bottom
     plot_height = plot_bottom - top
     plot_right = left + plot_width
@@ -256,7 +281,7 @@ def line_chart_svg(chart: Chart, *, width: int = 640, height: int = 260) -> str:
         out.append("</g>")
 
     # The legend, each row centred under the plot.
-    for row_index, row in enumerate(legend):
+    for row_index, row in enumerate(legend_rows):
         row_width = sum(item for _, item in row) - 18
         x = left + max(0.0, (plot_width - row_width) / 2)
         y = plot_bottom + 28 + 10 + _LEGEND_ROW / 2 + row_index * _LEGEND_ROW

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from reports.context import Kind, ReportContext, cell_text, is_numeric, split_paragraphs, split_signer
-from reports.renderers.charts import line_chart_svg, text_width
+from reports.renderers.charts import legend_items, line_chart_svg, text_width
 
 logger = logging.getLogger(__name__)
 
@@ -238,8 +238,17 @@ def template_context(context: ReportContext, *, with_contents: bool = False) -> 
         charts = []
         for chart in section.charts:
             figure_number += 1
-            svg = mark_safe(line_chart_svg(chart))  # noqa: S308 -- every text in it is XML-escaped
-            charts.append({"number": figure_number, "title": chart.title, "svg": svg, "note": chart.note})
+            # The legend under the SVG as HTML text: WeasyPrint lays SVG text out a letter at a time (charts.py).
+            svg = mark_safe(line_chart_svg(chart, legend=False))  # noqa: S308 -- every text in it is XML-escaped
+            charts.append(
+                {
+                    "number": figure_number,
+                    "title": chart.title,
+                    "svg": svg,
+                    "legend": legend_items(chart),
+                    "note": chart.note,
+                }
+            )
         sections.append(
             {
                 "number": number,

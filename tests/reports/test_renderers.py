@@ -23,7 +23,7 @@ from reports.context import (
     split_paragraphs,
     split_signer,
 )
-from reports.renderers.charts import line_chart_svg
+from reports.renderers.charts import legend_items, line_chart_svg
 from reports.renderers.docx import render_docx
 from reports.renderers.pdf import _fetcher, render_pdf
 from reports.renderers.xlsx import render_xlsx, render_xlsx_to, sheet_name
@@ -191,6 +191,20 @@ def test_chart_is_deterministic_and_survives_no_data():
     assert "Нет данных" in [t.text for t in empty.iter(f"{SVG}text")]
     all_none = parse_svg(line_chart_svg(chart(series=(Series("Пусто", (None, None, None, None)),))))
     assert all_none.tag == f"{SVG}svg"
+
+
+def test_the_pdfs_chart_leaves_its_legend_to_the_text_under_it():
+    """WeasyPrint lays SVG text out a letter at a time: the PDF prints the legend as HTML (legend_items), and the SVG
+    without it keeps the plot's size and is one legend row lower."""
+    with_legend = parse_svg(line_chart_svg(chart()))
+    without = parse_svg(line_chart_svg(chart(), legend=False))
+    assert [g for g in without.iter(f"{SVG}g") if g.get("class") == "legend-item"] == []
+    assert len([g for g in with_legend.iter(f"{SVG}g") if g.get("class") == "legend-item"]) == 2
+    assert float(with_legend.get("height")) - float(without.get("height")) == 32
+    assert legend_items(chart()) == [
+        {"name": SCHOOL, "colour": "#1f4e79", "style": "solid", "glyph": "\u25cf"},
+        {"name": "Среднее по району", "colour": "#c0504d", "style": "dashed", "glyph": "\u25a0"},
+    ]
 
 
 # ---------------------------------------------------------------- PDF

@@ -226,7 +226,7 @@ def _list_by_municipality(scope: BuildScope, risk_rows: list[tuple], movement: T
         "Перечень, его изменения и зона риска по муниципалитетам",
         (
             MUNICIPALITY_COLUMN,
-            Column(f"ШНОР {scope.year}", Kind.INT, 10),
+            Column(f"В перечне {scope.year}", Kind.INT, 10),
             Column("Вошли", Kind.INT, 9),
             Column("Вышли", Kind.INT, 9),
             Column("Зона риска", Kind.INT, 10),
