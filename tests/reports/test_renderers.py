@@ -359,6 +359,22 @@ def test_sheet_name_rules():
     assert sheet_name("[]*?", taken) == "Таблица"
 
 
+def test_a_print_only_table_is_not_in_the_workbook():
+    """A region's list prints a shorter form of itself (in_workbook=False); the workbook has the full one only."""
+    from dataclasses import replace
+
+    context = xlsx_context()
+    section = context.sections[0]
+    short = Table("Перечень (кратко)", COLUMNS, [], sheet="Кратко", in_workbook=False)
+    data = render_xlsx(replace(context, sections=(replace(section, tables=(short, *section.tables)),)))
+    assert load_workbook(io.BytesIO(data)).sheetnames == [
+        "Сводка",
+        "Результаты школы перечня",
+        "Данные",
+        "данные (2)",
+    ]
+
+
 def test_xlsx_summary_sheet(workbook):
     wb, _ = workbook
     values = [[cell.value for cell in row] for row in wb["Сводка"].iter_rows()]
