@@ -915,7 +915,9 @@ def case_report(marker: dict, *, regional: bool) -> dict:
     printed = sorted(((len(list(t.iter_rows())), t.title) for t in tables if t.in_pdf), reverse=True)
     out["pdf_rows"] = sum(rows for rows, _title in printed)
     out["pdf_largest"] = printed[:2]
-    out["sheet_rows"] = sum(len(list(t.iter_rows())) for t in tables)  # the workbook's, without the raw data
+    out["sheet_rows"] = sum(  # the workbook's, without the raw data (a print-only table has no sheet)
+        len(list(t.iter_rows())) for t in tables if getattr(t, "in_workbook", True)
+    )
     out["charts"] = sum(len(s.charts) for s in built.context.sections)
     out["focus"] = len(built.context.sections[0].tables[0].rows)
     return out
