@@ -19,6 +19,7 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from roadmaps.events import services as services_events
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import School, Subject, Teacher
 from schools.services import approved_list_create
+from tests.builders.module import module_fixture
 from tests.builders.roadmaps import TODAY, Y, build_programme, days
 from tests.builders.schools import add
 from tests.factories import SchoolFactory, TeacherFactory
@@ -118,6 +120,17 @@ def test_the_walk_finds_the_endpoints():
     } <= set(LIST_ROUTES)
     assert {"api:school-detail", "api:result-detail", "api:flag-detail"} <= set(DETAIL_ROUTES)
     assert all(reverse(name).startswith("/api/v1/") for name in LIST_ROUTES)
+
+
+# The walks' own checks come first: a test without the module's data in between would have it built again.
+def test_every_detail_route_is_walked_with_its_list():
+    assert DETAIL_ROUTES
+    assert [name for name in DETAIL_ROUTES if name.removesuffix("-detail") + "-list" not in LIST_ROUTES] == []
+
+
+def test_the_walk_finds_the_routes_by_id():
+    assert "api:report-download" in BY_ID_ROUTES
+    assert set(BY_ID_KWARGS) <= set(BY_ID_ROUTES)
 
 
 class Data:
@@ -234,10 +247,19 @@ def _demo_pki() -> demo_kep.DemoPki:
     )
 
 
-@pytest.fixture
-def data(world, settings, tmp_path):
-    """Every area in A and in B (build_programme gives most of it; B gets the rest here)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(scope="module", autouse=True)
+def _module_media(tmp_path_factory):
+    """One media folder for the module's lifetime: the reports' PDFs that ``data`` stores once per module live on
+    disk, outside the rolled-back transaction, so every test of the module finds them. Set up before the module's
+    world (an autouse fixture of the same scope comes first), so the shared build writes here too."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("scope-walk-media")):
+        yield
+
+
+@module_fixture
+def data(world):
+    """Every area in A and in B (build_programme gives most of it; B gets the rest here), built once per module
+    (tests/builders/module.py); the reports' PDFs go to the module's media folder (``_module_media``)."""
     build_programme(world)
     methodist, regional = world.users["methodist"], world.users["regional_methodist"]
     a1, a2, b1, b2 = world.school_a1, world.school_a2, world.school_b1, world.b2
@@ -414,11 +436,6 @@ def check_detail(client, world, data, name: str, forbidden: set, allowed: set) -
         assert not leaks(response.json(), data), name
 
 
-def test_every_detail_route_is_walked_with_its_list():
-    assert DETAIL_ROUTES
-    assert [name for name in DETAIL_ROUTES if name.removesuffix("-detail") + "-list" not in LIST_ROUTES] == []
-
-
 @pytest.mark.parametrize("name", BY_ID_ROUTES)
 def test_a_route_by_id_never_serves_a_row_of_b(client, world, data, name):
     """Every other route naming a row by id (a report's file): B's rows are 404 for each caller of A, A's are not."""
@@ -433,11 +450,6 @@ def test_a_route_by_id_never_serves_a_row_of_b(client, world, data, name):
             assert response.json()["code"] == "not_found"
         response = call(client, reverse(name, kwargs={"pk": min(allowed), **kwargs}), headers)
         assert response.status_code == 200, f"{name} {min(allowed)} ({who}): {response.status_code}"
-
-
-def test_the_walk_finds_the_routes_by_id():
-    assert "api:report-download" in BY_ID_ROUTES
-    assert set(BY_ID_KWARGS) <= set(BY_ID_ROUTES)
 
 
 def test_a_municipality_key_is_refused_the_other_municipality_by_filter(client, world, data):
