@@ -14,6 +14,7 @@ report (a school's name, the methodologist's text) can make the renderer read a 
 out to the network even if it slipped past the template's escaping.
 """
 
+import base64
 import datetime
 import logging
 import math
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 
 from reports.context import Kind, ReportContext, cell_text, is_numeric, split_paragraphs, split_signer
 from reports.renderers.charts import legend_items, line_chart_svg, text_width
@@ -239,7 +240,12 @@ def template_context(context: ReportContext, *, with_contents: bool = False) -> 
         for chart in section.charts:
             figure_number += 1
             # The legend under the SVG as HTML text: WeasyPrint lays SVG text out a letter at a time (charts.py).
-            svg = mark_safe(line_chart_svg(chart, legend=False))  # noqa: S308 -- every text in it is XML-escaped
+            # As an image, not inline: WeasyPrint then parses the SVG with ElementTree instead of the HTML parser and
+            # leaves its elements out of the CSS cascade (−0.15 s CPU of a municipality's PDF, docs/performance.md).
+            data = base64.b64encode(line_chart_svg(chart, legend=False).encode()).decode("ascii")
+            svg = format_html(
+                '<img class="chart-image" alt="{}" src="{}{}">', chart.title, SVG_DATA_URL, data
+            )
             charts.append(
                 {
                     "number": figure_number,
@@ -312,6 +318,9 @@ def looks_long(context: ReportContext) -> bool:
     return rows / ROWS_PER_PAGE + charts / CHARTS_PER_PAGE > CONTENTS_MIN_PAGES
 
 
+SVG_DATA_URL = "data:image/svg+xml;base64,"
+
+
 def _fetcher():
     """A WeasyPrint URL fetcher that serves only the shipped font files."""
     from weasyprint.urls import URLFetcher
@@ -320,11 +329,13 @@ def _fetcher():
 
     class FontsOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith(SVG_DATA_URL):  # a chart (template_context): the справка's own SVG, inline data
+                return super().fetch(url, headers)
             if url.split("?")[0].split("#")[0] not in allowed:
                 raise ValueError(f"Справка не загружает внешние ресурсы: {url[:100]}")
             return super().fetch(url, headers)
 
-    return FontsOnlyFetcher(allowed_protocols=("file",), allow_redirects=False)
+    return FontsOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
 def render_pdf(context: ReportContext, *, on_progress: Callable[[int, str], None] | None = None) -> bytes:

@@ -1,5 +1,6 @@
 """The renderers, on tiny hand-made contexts: no database, no builders."""
 
+import base64
 import datetime
 import io
 import re
@@ -299,6 +300,10 @@ def test_pdf_fetcher_serves_only_the_fonts():
         fetcher.fetch("file:///etc/passwd")
     with pytest.raises(ValueError):
         fetcher.fetch("http://example.com/x.png")
+    with pytest.raises(ValueError):  # data: only for the charts' SVG
+        fetcher.fetch("data:text/html;base64,PHA+eDwvcD4=")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+    assert fetcher.fetch("data:image/svg+xml;base64," + base64.b64encode(svg).decode()).read() == svg
 
 
 # ---------------------------------------------------------------- XLSX
