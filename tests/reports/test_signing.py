@@ -342,7 +342,8 @@ def test_long_names_are_shrunk_into_the_box(pdf, tmp_path):
     signed = signing.sign_pdf(pdf, pkcs12=path.read_bytes(), password=PASSWORD)
     reader = pypdf.PdfReader(io.BytesIO(signed))
     appearance = signature_widget(reader, -1)["/AP"]["/N"].get_object()
-    assert read_stamp(appearance, reader).lines[1:3] == [long_name, long_position]
+    # «Утвердил: …» since the seal says it is the portal's, not the head's signature (#22 §1)
+    assert read_stamp(appearance, reader).lines[1:3] == [f"Утвердил: {long_name}", long_position]
     # SHRINK_TO_FIT scales the text block down (a "cm" with a factor below 1) instead of clipping it.
     scales = [
         float(operands[0])
