@@ -469,18 +469,11 @@ def generate(seed: int = 2026) -> dict:
 
 
 def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_municipality, subjects) -> None:
-    """Teachers, mentors and tutors, logs, diagnostics, ИОМ, forms, roadmaps, events, КПК, risk profiles."""
+    """Teachers, mentors and tutors, logs, diagnostics, ИОМ, forms, roadmaps, events, КПК, risk profiles (the
+    pieces tests/builders/spravka.py's smaller territory draws the same way come from there)."""
     from diagnostics.models import (
-        ActivityKind,
-        Campaign,
-        CompetenceBlock,
-        DiagnosticResult,
         FormStatus,
-        LineStatus,
         ProgressForm,
-        Route,
-        RouteLine,
-        RouteStatus,
     )
     from mentoring.models import LogEntry, LogKind, MentorAssignment, Order, TutorAssignment
     from roadmaps.models import (
@@ -488,14 +481,11 @@ def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_muni
         EventKind,
         EventLevel,
         ItemStatus,
-        RiskEntry,
-        RiskFactor,
-        RiskLevel,
-        RiskProfile,
         Roadmap,
         RoadmapItem,
     )
-    from schools.models import ProfessionalCourse, QualificationCategory, Teacher
+    from schools.models import QualificationCategory, Teacher
+    from tests.builders.spravka import professional_courses, risk_profiles, routes_and_lines
 
     focus_ids = {s.pk for s in focus}
     subject_list = list(subjects.values())
@@ -593,99 +583,17 @@ def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_muni
         ],
         batch_size=2000,
     )
-    ProfessionalCourse.objects.bulk_create(
-        [
-            ProfessionalCourse(
-                teacher=t,
-                title="Реализация требований обновлённых ФГОС в работе учителя",
-                provider="ГБУ ДПО РО РИПК и ППРО",
-                hours=rng.choice((16, 24, 36, 72)),
-                start_date=(end := datetime.date(2025, 1, 15) + datetime.timedelta(days=rng.randint(0, 650)))
-                - datetime.timedelta(days=10),
-                end_date=end,
-            )
-            for t in focus_teachers
-            if rng.random() < 0.45
-        ],
-        batch_size=2000,
-    )
+    professional_courses(rng, focus_teachers)
 
     # Diagnostics in January 2026, ИОМ for 2025/26, quarterly forms.
-    campaigns = Campaign.objects.bulk_create(
-        [
-            Campaign(
-                municipality=m,
-                name="Диагностика профессиональных дефицитов",
-                instrument="Федеральная платформа диагностики",
-                start_date=datetime.date(2026, 1, 20),
-                end_date=datetime.date(2026, 2, 5),
-            )
-            for m in municipalities
-        ]
+    routes_and_lines(
+        rng,
+        municipalities,
+        focus,
+        [t for t in focus_teachers if t.pk in teaching],
+        municipality_of,
+        blocks=(("subject", "Предметные"), ("method", "Методические"), ("psych", "Психолого-педагогические")),
     )
-    campaign_of = {c.municipality_id: c for c in campaigns}
-    Campaign.schools.through.objects.bulk_create(
-        [
-            Campaign.schools.through(campaign_id=campaign_of[s.municipality_id].pk, school_id=s.pk)
-            for s in focus
-        ]
-    )
-    blocks = {
-        c.pk: CompetenceBlock.objects.bulk_create(
-            [
-                CompetenceBlock(campaign=c, code=code, name=name, position=i)
-                for i, (code, name) in enumerate(
-                    (
-                        ("subject", "Предметные"),
-                        ("method", "Методические"),
-                        ("psych", "Психолого-педагогические"),
-                    )
-                )
-            ]
-        )
-        for c in campaigns
-    }
-    diagnosed = [t for t in focus_teachers if t.pk in teaching and rng.random() < 0.7]
-    DiagnosticResult.objects.bulk_create(
-        [
-            DiagnosticResult(campaign_id=block.campaign_id, teacher=t, block=block, score=rng.randint(20, 95))
-            for t in diagnosed
-            for block in blocks[campaign_of[municipality_of[t.school_id]].pk]
-        ],
-        batch_size=5000,
-    )
-    routes = Route.objects.bulk_create(
-        [
-            Route(
-                teacher=t,
-                school_year=2025,
-                campaign=campaign_of[municipality_of[t.school_id]],
-                status=RouteStatus.APPROVED,
-            )
-            for t in diagnosed
-            if rng.random() < 0.6
-        ],
-        batch_size=2000,
-    )
-    activity_kinds = list(ActivityKind.objects.all())
-    lines = []
-    for route in routes:
-        for position, (year, quarter) in enumerate(((2026, 1), (2026, 2), (2026, 3), (2026, 4)), start=1):
-            done = quarter < 4 and rng.random() < 0.75
-            lines.append(
-                RouteLine(
-                    route=route,
-                    position=position,
-                    deficit="Формирование функциональной грамотности обучающихся",
-                    task="Освоить приёмы работы с текстами и задачами практического содержания",
-                    activity=rng.choice(activity_kinds),
-                    due_year=year,
-                    due_quarter=quarter,
-                    status=LineStatus.DONE if done else LineStatus.NOT_STARTED,
-                    done_on=datetime.date(year, 3 * quarter, 15) if done else None,
-                )
-            )
-    RouteLine.objects.bulk_create(lines, batch_size=5000)
     forms = []
     for school in focus:
         for year, quarter in [(2025, q) for q in (1, 2, 3, 4)] + [(2026, q) for q in (1, 2, 3)]:
@@ -792,22 +700,7 @@ def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_muni
     Event.schools.through.objects.bulk_create(participants, batch_size=5000)
 
     # Risk profiles of 2026: every factor rated, measures for the high and medium ones.
-    factors = list(RiskFactor.objects.all())
-    profiles = RiskProfile.objects.bulk_create([RiskProfile(school=s, year=LIST_YEAR) for s in focus])
-    risk_entries = []
-    for profile in profiles:
-        for factor in factors:
-            roll = rng.random()
-            level = RiskLevel.HIGH if roll < 0.12 else RiskLevel.MEDIUM if roll < 0.35 else RiskLevel.LOW
-            risk_entries.append(
-                RiskEntry(
-                    profile=profile,
-                    factor=factor,
-                    level=level,
-                    measures=rng.choice(MEASURES) if level != RiskLevel.LOW else "",
-                )
-            )
-    RiskEntry.objects.bulk_create(risk_entries, batch_size=5000)
+    risk_profiles(rng, focus, MEASURES)
 
 
 # --- the cases, each in a process of its own ------------------------------------------------------------------

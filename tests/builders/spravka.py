@@ -216,16 +216,8 @@ def build_territory(*, municipalities: int = 1, schools: int = 40, seed: int = 2
 
 def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR0915 -- one scenario, in order
     from diagnostics.models import (
-        ActivityKind,
-        Campaign,
-        CompetenceBlock,
-        DiagnosticResult,
         FormStatus,
-        LineStatus,
         ProgressForm,
-        Route,
-        RouteLine,
-        RouteStatus,
     )
     from mentoring.models import LogEntry, LogKind, MentorAssignment, Order, TutorAssignment
     from roadmaps.models import (
@@ -233,14 +225,10 @@ def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR
         EventKind,
         EventLevel,
         ItemStatus,
-        RiskEntry,
-        RiskFactor,
-        RiskLevel,
-        RiskProfile,
         Roadmap,
         RoadmapItem,
     )
-    from schools.models import ProfessionalCourse, QualificationCategory, Teacher
+    from schools.models import QualificationCategory, Teacher
 
     subject_list = list(subjects.values())
     focus_ids = {s.pk for s in focus}
@@ -315,86 +303,14 @@ def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR
             for _ in range(rng.randint(4, 14))
         ]
     )
-    ProfessionalCourse.objects.bulk_create(
-        [
-            ProfessionalCourse(
-                teacher=t,
-                title="Реализация требований обновлённых ФГОС в работе учителя",
-                provider="ГБУ ДПО РО РИПК и ППРО",
-                hours=rng.choice((16, 24, 36, 72)),
-                start_date=(end := datetime.date(2025, 1, 15) + datetime.timedelta(days=rng.randint(0, 650)))
-                - datetime.timedelta(days=10),
-                end_date=end,
-            )
-            for t in teachers
-            if rng.random() < 0.45
-        ]
-    )
-    campaigns = {
-        c.municipality_id: c
-        for c in Campaign.objects.bulk_create(
-            [
-                Campaign(
-                    municipality=m,
-                    name="Диагностика профессиональных дефицитов",
-                    instrument="Федеральная платформа диагностики",
-                    start_date=datetime.date(2026, 1, 20),
-                    end_date=datetime.date(2026, 2, 5),
-                )
-                for m in towns
-            ]
-        )
-    }
-    Campaign.schools.through.objects.bulk_create(
-        [Campaign.schools.through(campaign_id=campaigns[s.municipality_id].pk, school_id=s.pk) for s in focus]
-    )
-    blocks = {
-        c.pk: CompetenceBlock.objects.bulk_create(
-            [
-                CompetenceBlock(campaign=c, code=code, name=name, position=i)
-                for i, (code, name) in enumerate((("subject", "Предметные"), ("method", "Методические")))
-            ]
-        )
-        for c in campaigns.values()
-    }
-    diagnosed = [t for t in teachers if t.pk in teaching and rng.random() < 0.7]
-    DiagnosticResult.objects.bulk_create(
-        [
-            DiagnosticResult(campaign_id=block.campaign_id, teacher=t, block=block, score=rng.randint(20, 95))
-            for t in diagnosed
-            for block in blocks[campaigns[municipality_of[t.school_id]].pk]
-        ]
-    )
-    routes = Route.objects.bulk_create(
-        [
-            Route(
-                teacher=t,
-                school_year=2025,
-                campaign=campaigns[municipality_of[t.school_id]],
-                status=RouteStatus.APPROVED,
-            )
-            for t in diagnosed
-            if rng.random() < 0.6
-        ]
-    )
-    activity_kinds = list(ActivityKind.objects.all())
-    RouteLine.objects.bulk_create(
-        [
-            RouteLine(
-                route=route,
-                position=quarter,
-                deficit="Формирование функциональной грамотности обучающихся",
-                task="Освоить приёмы работы с текстами и задачами практического содержания",
-                activity=rng.choice(activity_kinds),
-                due_year=2026,
-                due_quarter=quarter,
-                status=LineStatus.DONE if done else LineStatus.NOT_STARTED,
-                done_on=datetime.date(2026, 3 * quarter, 15) if done else None,
-            )
-            for route in routes
-            for quarter in (1, 2, 3, 4)
-            for done in [quarter < 4 and rng.random() < 0.75]
-        ]
+    professional_courses(rng, teachers)
+    routes_and_lines(
+        rng,
+        towns,
+        focus,
+        [t for t in teachers if t.pk in teaching],
+        municipality_of,
+        blocks=(("subject", "Предметные"), ("method", "Методические")),
     )
     ProgressForm.objects.bulk_create(
         [
@@ -492,6 +408,124 @@ def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR
             for s in taking_part
         ]
     )
+    risk_profiles(rng, focus, MEASURES)
+
+
+# --- pieces bench/reports.py's generator shares (each draws from ``rng`` in the same order for both) ---------
+
+
+def professional_courses(rng, teachers, *, batch_size: int = 2000) -> None:
+    """КПК for about 45 % of ``teachers``, ended between January 2025 and October 2026."""
+    from schools.models import ProfessionalCourse
+
+    ProfessionalCourse.objects.bulk_create(
+        [
+            ProfessionalCourse(
+                teacher=t,
+                title="Реализация требований обновлённых ФГОС в работе учителя",
+                provider="ГБУ ДПО РО РИПК и ППРО",
+                hours=rng.choice((16, 24, 36, 72)),
+                start_date=(end := datetime.date(2025, 1, 15) + datetime.timedelta(days=rng.randint(0, 650)))
+                - datetime.timedelta(days=10),
+                end_date=end,
+            )
+            for t in teachers
+            if rng.random() < 0.45
+        ],
+        batch_size=batch_size,
+    )
+
+
+def routes_and_lines(rng, towns, focus, teaching_teachers, municipality_of, *, blocks) -> None:
+    """A diagnostics campaign of January 2026 in each of ``towns`` (its ``blocks``: (code, name) pairs) with
+    ``focus`` taking part; results for about 70 % of ``teaching_teachers`` (teachers of a subject), an approved
+    ИОМ of 2025/26 for about 60 % of those, its four quarters' lines done (the first three) at 75 %."""
+    from diagnostics.models import (
+        ActivityKind,
+        Campaign,
+        CompetenceBlock,
+        DiagnosticResult,
+        LineStatus,
+        Route,
+        RouteLine,
+        RouteStatus,
+    )
+
+    campaigns = {
+        c.municipality_id: c
+        for c in Campaign.objects.bulk_create(
+            [
+                Campaign(
+                    municipality=m,
+                    name="Диагностика профессиональных дефицитов",
+                    instrument="Федеральная платформа диагностики",
+                    start_date=datetime.date(2026, 1, 20),
+                    end_date=datetime.date(2026, 2, 5),
+                )
+                for m in towns
+            ]
+        )
+    }
+    Campaign.schools.through.objects.bulk_create(
+        [Campaign.schools.through(campaign_id=campaigns[s.municipality_id].pk, school_id=s.pk) for s in focus]
+    )
+    block_rows = {
+        c.pk: CompetenceBlock.objects.bulk_create(
+            [
+                CompetenceBlock(campaign=c, code=code, name=name, position=i)
+                for i, (code, name) in enumerate(blocks)
+            ]
+        )
+        for c in campaigns.values()
+    }
+    diagnosed = [t for t in teaching_teachers if rng.random() < 0.7]
+    DiagnosticResult.objects.bulk_create(
+        [
+            DiagnosticResult(campaign_id=block.campaign_id, teacher=t, block=block, score=rng.randint(20, 95))
+            for t in diagnosed
+            for block in block_rows[campaigns[municipality_of[t.school_id]].pk]
+        ],
+        batch_size=5000,
+    )
+    routes = Route.objects.bulk_create(
+        [
+            Route(
+                teacher=t,
+                school_year=2025,
+                campaign=campaigns[municipality_of[t.school_id]],
+                status=RouteStatus.APPROVED,
+            )
+            for t in diagnosed
+            if rng.random() < 0.6
+        ],
+        batch_size=2000,
+    )
+    activity_kinds = list(ActivityKind.objects.all())
+    RouteLine.objects.bulk_create(
+        [
+            RouteLine(
+                route=route,
+                position=quarter,
+                deficit="Формирование функциональной грамотности обучающихся",
+                task="Освоить приёмы работы с текстами и задачами практического содержания",
+                activity=rng.choice(activity_kinds),
+                due_year=2026,
+                due_quarter=quarter,
+                status=LineStatus.DONE if done else LineStatus.NOT_STARTED,
+                done_on=datetime.date(2026, 3 * quarter, 15) if done else None,
+            )
+            for route in routes
+            for quarter in (1, 2, 3, 4)
+            for done in [quarter < 4 and rng.random() < 0.75]
+        ],
+        batch_size=5000,
+    )
+
+
+def risk_profiles(rng, focus, measures) -> None:
+    """The risk profiles of ``LIST_YEAR``: every factor rated, one of ``measures`` for the high and medium ones."""
+    from roadmaps.models import RiskEntry, RiskFactor, RiskLevel, RiskProfile
+
     factors = list(RiskFactor.objects.all())
     profiles = RiskProfile.objects.bulk_create([RiskProfile(school=s, year=LIST_YEAR) for s in focus])
     entries = []
@@ -504,7 +538,7 @@ def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR
                     profile=profile,
                     factor=factor,
                     level=level,
-                    measures=rng.choice(MEASURES) if level != RiskLevel.LOW else "",
+                    measures=rng.choice(measures) if level != RiskLevel.LOW else "",
                 )
             )
-    RiskEntry.objects.bulk_create(entries)
+    RiskEntry.objects.bulk_create(entries, batch_size=5000)
