@@ -14,7 +14,7 @@ Federal Treasury's) plus the files of REPORTS_TRUST_ROOTS (reports.services.trus
 import hashlib
 import logging
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import pem as asn1_pem
@@ -52,6 +52,19 @@ SIGNATURE_TOO_LARGE = "Файл подписи больше 2 МБ: это не 
 NO_PDF = "У отчёта нет PDF: сформируйте отчёт заново."
 PDF_DAMAGED = "Файл PDF отчёта повреждён (контрольная сумма не совпадает). Сформируйте отчёт заново."
 SIGNATURE_REFUSED = "Подпись не принята."
+# The signingTime of a CAdES-BES is what the signer's computer says, and the certificate's validity is checked at
+# that moment (63-ФЗ ст. 11 п. 2). A moment before the PDF existed or in the future cannot be true: accepting it
+# would let an expired (or not yet valid) certificate sign by setting the clock. CLOCK_SKEW allows for a clock
+# that is a little off.
+CLOCK_SKEW = timedelta(minutes=5)
+SIGNED_BEFORE_PDF = (
+    "Время подписания в подписи ({when}) раньше, чем был сформирован PDF отчёта: проверьте дату и время на "
+    "компьютере, где ставится подпись, и подпишите PDF ещё раз."
+)
+SIGNED_IN_FUTURE = (
+    "Время подписания в подписи ({when}) ещё не наступило: проверьте дату и время на компьютере, где ставится "
+    "подпись, и подпишите PDF ещё раз."
+)
 
 
 # --- trusted roots -------------------------------------------------------------------------------------------
@@ -118,7 +131,8 @@ def trusted_root_build(data: bytes) -> TrustedRoot:
     return TrustedRoot(
         certificate=der,
         name=_display_name(cert.subject)[:500],
-        serial=f"{cert.serial_number:X}",
+        # as reports.cades writes it (CertificateInfo.serial): the DER bytes in hex, leading zeros kept
+        serial=cert["tbs_certificate"]["serial_number"].contents.hex().upper(),
         sha256=sha256,
         not_before=validity["not_before"].native,
         not_after=validity["not_after"].native,
@@ -194,6 +208,10 @@ def report_attach_signature(*, user, report: Report, signature: bytes) -> Report
     verdict = cades.verify_detached(original, der, trust_roots=trust_roots(), now=now)
     if not (verdict.ok and verdict.gost) or verdict.signer is None:
         raise ReportError(_refusal(verdict))
+    signed_at = verdict.signed_at
+    if signed_at is not None and not pdf.created_at - CLOCK_SKEW <= signed_at <= now + CLOCK_SKEW:
+        template = SIGNED_BEFORE_PDF if signed_at < pdf.created_at else SIGNED_IN_FUTURE
+        raise ReportError(template.format(when=timezone.localtime(signed_at).strftime("%d.%m.%Y %H:%M")))
     cert = verdict.signer
     mismatch = cades.signer_mismatch(cert, snils=user.snils, full_name=user.full_name)
     if mismatch:

@@ -359,3 +359,46 @@ def test_a_print_copy_that_fails_does_not_undo_the_signature(kep, gost_pki, tmp_
     assert (signed.status, signed.signature_kind) == (ReportStatus.SIGNED, "kep")
     assert list(report.files.values_list("format", flat=True)) == [ReportFormat.PDF]
     assert f"Отчёт {report.pk}: копия для печати не сделана" in caplog.text
+
+
+def test_a_signing_time_before_the_pdf_or_in_the_future_is_refused(world, media):
+    """signingTime is the signer's own clock, and the certificate is judged at that moment: a moment before the
+    PDF existed (or ahead of now) would let an expired certificate sign by setting the clock back."""
+    from demo import kep as demo_kep
+
+    pki = demo_kep.make_pki(
+        demo_kep.DemoHead(
+            surname=pki_lib.HEAD_NAME[0],
+            given_names=pki_lib.HEAD_NAME[1],
+            title="Руководитель",
+            organization="Управление образования",
+            snils=pki_lib.HEAD_SNILS,
+        )
+    )
+    TrustedRoot.objects.create(
+        certificate=pki.ca_der,
+        name="Демо УЦ",
+        serial="01",
+        sha256=hashlib.sha256(pki.ca_der).hexdigest(),
+        not_before=timezone.now() - timedelta(days=1),
+        not_after=timezone.now() + timedelta(days=365),
+        is_gost=True,
+    )
+    head, report = make_head(world), ready_report(world)
+    created = report.files.get(format=ReportFormat.PDF).created_at
+
+    def signed_at(moment):
+        return demo_kep.sign_detached(
+            pdf_bytes(), cert_der=pki.head_der, private=pki.head_key, signing_time=moment
+        )
+
+    early = created - timedelta(hours=1)
+    late = timezone.now() + timedelta(hours=1)
+    assert refusal(head, report, signed_at(early)) == [
+        services_kep.SIGNED_BEFORE_PDF.format(when=timezone.localtime(early).strftime("%d.%m.%Y %H:%M"))
+    ]
+    assert refusal(head, report, signed_at(late)) == [
+        services_kep.SIGNED_IN_FUTURE.format(when=timezone.localtime(late).strftime("%d.%m.%Y %H:%M"))
+    ]
+    signed = services_kep.report_attach_signature(user=head, report=report, signature=signed_at(None))
+    assert signed.status == ReportStatus.SIGNED
