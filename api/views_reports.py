@@ -31,7 +31,7 @@ from reports.models import (
     download_name,
 )
 from reports.policies import REQUEST, report_policy
-from reports.verdict_text import Personal
+from reports.verdict_text import Personal, certificate_json, signer_json
 
 from . import serializers_reports as s
 from .auth import ApiPrincipal
@@ -401,12 +401,9 @@ def _verification_body(result: verification.VerifyResult, request) -> dict:
             ok=verdict.ok,
             certificate=None
             if cert is None
-            else {
-                "serial": cert.serial,
-                "issuer": cert.issuer,
-                "not_before": cert.not_before,
-                "not_after": cert.not_after,
-            },
+            else certificate_json(
+                serial=cert.serial, issuer=cert.issuer, not_before=cert.not_before, not_after=cert.not_after
+            ),
             signed_at=verdict.signed_at,
             summary=verdict.summary,
             reasons=list(verdict.reasons),
@@ -427,21 +424,14 @@ def _verification_body(result: verification.VerifyResult, request) -> dict:
         intact=seal.intact,
         trusted=seal.trusted,
         algorithm=seal.algorithm,
-        signer={
-            "name": seal.signer,
-            "snils": "",
-            "inn": "",
-            "title": seal.position,
-            "organization": seal.organization,
-        }
+        signer=signer_json(
+            name=seal.signer, snils="", inn="", title=seal.position, organization=seal.organization
+        )
         if seal.signed
         else None,
-        certificate={
-            "serial": seal.serial,
-            "issuer": seal.issuer,
-            "not_before": seal.not_before,
-            "not_after": seal.not_after,
-        }
+        certificate=certificate_json(
+            serial=seal.serial, issuer=seal.issuer, not_before=seal.not_before, not_after=seal.not_after
+        )
         if seal.signed and seal.not_before and seal.not_after
         else None,
         signed_at=seal.signed_at,

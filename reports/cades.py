@@ -49,6 +49,8 @@ from asn1crypto import cms, core, pem, x509
 from gostcrypto import gosthash, gostsignature
 from gostcrypto.gostsignature.gost_34_10_2012 import GOST34102012
 
+from .verdict_text import certificate_json, signer_json
+
 logger = logging.getLogger(__name__)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -654,21 +656,21 @@ class Verdict:
             "algorithm": self.algorithm,
             "signer": None
             if signer is None
-            else {
-                "name": signer.subject_name,
-                "snils": signer.snils,
-                "inn": signer.inn,
-                "title": signer.title,
-                "organization": signer.organization,
-            },
+            else signer_json(
+                name=signer.subject_name,
+                snils=signer.snils,
+                inn=signer.inn,
+                title=signer.title,
+                organization=signer.organization,
+            ),
             "certificate": None
             if signer is None
-            else {
-                "serial": signer.serial,
-                "issuer": signer.issuer,
-                "not_before": signer.not_before.isoformat(),
-                "not_after": signer.not_after.isoformat(),
-            },
+            else certificate_json(
+                serial=signer.serial,
+                issuer=signer.issuer,
+                not_before=signer.not_before.isoformat(),
+                not_after=signer.not_after.isoformat(),
+            ),
             "signed_at": self.signed_at.isoformat() if self.signed_at else None,
             "summary": self.summary,
             "reasons": list(self.reasons),

@@ -172,3 +172,16 @@ def from_seal(verification: Verification) -> Shown:
         reasons=tuple(verification.problems),
         not_checked=(NOT_CHECKED_SEAL_REVOCATION,),
     )
+
+
+# The JSON of a verdict (``cades.Verdict.as_json``, the command's ``--json`` for a seal, the API's answer): the
+# signer and the certificate keep one shape whichever verifier gave them. The values go in as the caller holds
+# them (the command writes the dates as ISO strings, the API hands datetimes to its serializer).
+
+
+def signer_json(*, name: str, snils: str, inn: str, title: str, organization: str) -> dict:
+    return {"name": name, "snils": snils, "inn": inn, "title": title, "organization": organization}
+
+
+def certificate_json(*, serial, issuer: str, not_before, not_after) -> dict:
+    return {"serial": serial, "issuer": issuer, "not_before": not_before, "not_after": not_after}

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from reports import cades, services, signing
+from reports.verdict_text import certificate_json, signer_json
 
 EXIT_NOT_OK = 1
 EXIT_UNREADABLE = 2
@@ -52,21 +53,21 @@ def seal_json(verification: signing.Verification, certificate: cades.Certificate
         "algorithm": certificate.algorithm if certificate else "",
         "signer": None
         if not verification.signed
-        else {
-            "name": verification.signer,
-            "snils": certificate.snils if certificate else "",
-            "inn": certificate.inn if certificate else "",
-            "title": verification.position,
-            "organization": verification.organization,
-        },
+        else signer_json(
+            name=verification.signer,
+            snils=certificate.snils if certificate else "",
+            inn=certificate.inn if certificate else "",
+            title=verification.position,
+            organization=verification.organization,
+        ),
         "certificate": None
         if certificate is None
-        else {
-            "serial": certificate.serial,
-            "issuer": certificate.issuer,
-            "not_before": certificate.not_before.isoformat(),
-            "not_after": certificate.not_after.isoformat(),
-        },
+        else certificate_json(
+            serial=certificate.serial,
+            issuer=certificate.issuer,
+            not_before=certificate.not_before.isoformat(),
+            not_after=certificate.not_after.isoformat(),
+        ),
         "signed_at": verification.signed_at.isoformat() if verification.signed_at else None,
         "summary": verification.summary,
         "reasons": [] if ok else [verification.summary],
