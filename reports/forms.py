@@ -15,6 +15,14 @@ SIGNATURE_TOO_LARGE = (
     "Файл подписи больше 1 МБ: отдельная подпись (.sig) занимает несколько килобайт. "
     "Возможно, выбран не тот файл."
 )
+VERIFY_TOO_LARGE = "Файл больше 50 МБ: это не похоже на отчёт портала."
+
+
+def within(upload, limit: int, message: str):
+    """An upload's clean_*: ``upload`` (or None, for an optional field left empty) unless larger than ``limit``."""
+    if upload and upload.size > limit:
+        raise forms.ValidationError(message)
+    return upload
 
 
 class ReportRequestForm(forms.Form):
@@ -75,16 +83,10 @@ class VerifyForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > VERIFY_MAX_BYTES:
-            raise forms.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
-        return upload
+        return within(self.cleaned_data["file"], VERIFY_MAX_BYTES, VERIFY_TOO_LARGE)
 
     def clean_signature(self):
-        upload = self.cleaned_data.get("signature")
-        if upload and upload.size > SIGNATURE_MAX_BYTES:
-            raise forms.ValidationError(SIGNATURE_TOO_LARGE)
-        return upload
+        return within(self.cleaned_data.get("signature"), SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE)
 
 
 class CompareForm(forms.Form):
@@ -96,10 +98,7 @@ class CompareForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > VERIFY_MAX_BYTES:
-            raise forms.ValidationError("Файл больше 50 МБ: это не похоже на отчёт портала.")
-        return upload
+        return within(self.cleaned_data["file"], VERIFY_MAX_BYTES, VERIFY_TOO_LARGE)
 
 
 # --- signing (issue #22): both irreversible steps need the head's explicit confirmation ---------------------

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .forms import within
 from .services_kep import ROOT_MAX_BYTES, SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE
 
 
@@ -13,10 +14,7 @@ class SignatureUploadForm(forms.Form):
     )
 
     def clean_signature(self):
-        upload = self.cleaned_data["signature"]
-        if upload.size > SIGNATURE_MAX_BYTES:
-            raise forms.ValidationError(SIGNATURE_TOO_LARGE)
-        return upload
+        return within(self.cleaned_data["signature"], SIGNATURE_MAX_BYTES, SIGNATURE_TOO_LARGE)
 
 
 class TrustedRootForm(forms.Form):
@@ -26,9 +24,8 @@ class TrustedRootForm(forms.Form):
     )
 
     def clean_certificate(self):
-        upload = self.cleaned_data["certificate"]
-        if upload.size > ROOT_MAX_BYTES:
-            raise forms.ValidationError(
-                "Файл больше 256 КБ: это не похоже на сертификат удостоверяющего центра."
-            )
-        return upload
+        return within(
+            self.cleaned_data["certificate"],
+            ROOT_MAX_BYTES,
+            "Файл больше 256 КБ: это не похоже на сертификат удостоверяющего центра.",
+        )
