@@ -59,6 +59,10 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 # (a 20-page справка is under 1 MB). 10 MB is far beyond either and keeps a pasted file from eating memory.
 MAX_SIGNATURE_BYTES = 10 * 1024 * 1024
 MAX_CHAIN = 8  # path length guard: real qualified chains are 2-3 certificates (Минцифры → УЦ → владелец)
+# Work guards against a crafted file on the open verification page (each GOST check is ~0.05-0.3 s of pure Python):
+MAX_SIGNATURE_CHECKS = 32  # certificate signatures checked in one path search (a real chain needs 2-3)
+MAX_CERTIFICATES = 50  # certificates read from one CMS (a real one carries 1-4)
+MAX_SIGNERS = 8  # SignerInfos verified in one CMS (a document carries one, seldom two or three)
 
 # --------------------------------------------------------------------------- OIDs
 
@@ -756,9 +760,14 @@ def _fit_for_signing(cert: _Cert) -> bool:
 
 
 def _path(cert: _Cert, pool: Sequence[_Cert], roots: Sequence[_Cert]) -> list[_Cert] | None:
-    """Signer → … → a trust root, each certificate signed by the next (depth-first over the candidates: a CA
-    renewed with the same name gives two issuers of the same name). None when no path reaches a root."""
+    """Signer → … → a trust root, each certificate signed by the next: the shortest such path (breadth-first over
+    the candidates: a CA renewed with the same name gives two issuers of the same name). None when no path reaches
+    a root. Each certificate is expanded once and at most MAX_SIGNATURE_CHECKS certificate signatures are checked:
+    the certificates come from whoever sends the signature (the verification page is open), and a depth-first walk
+    over a dozen CA certificates of one name and one key tried every ordering of them (40 s for a 10 KB file)."""
     root_prints = {root.info.sha256 for root in roots}
+    if cert.info.sha256 in root_prints:
+        return [cert]
 
     def issuers(child: _Cert) -> list[_Cert]:
         found = []
@@ -772,27 +781,39 @@ def _path(cert: _Cert, pool: Sequence[_Cert], roots: Sequence[_Cert]) -> list[_C
             found.append(candidate)
         return found
 
-    def walk(chain: list[_Cert]) -> list[_Cert] | None:
-        last = chain[-1]
-        if last.info.sha256 in root_prints:
-            return chain
-        if len(chain) >= MAX_CHAIN:
+    parent: dict[str, _Cert | None] = {cert.info.sha256: None}
+    level = [cert]
+    checks = 0
+    for _depth in range(MAX_CHAIN - 1):
+        following = []
+        for child in level:
+            for issuer in issuers(child):
+                if issuer.info.sha256 in parent:
+                    continue
+                # RFC 5280 §6.1.4 (k), (n): an intermediate must be a CA allowed to sign certificates, else any
+                # holder of a qualified certificate could issue one in anybody's name. A trust anchor is trusted
+                # by configuration (an old root may lack the extensions).
+                if issuer.info.sha256 not in root_prints and not _may_issue(issuer):
+                    continue
+                if checks >= MAX_SIGNATURE_CHECKS:
+                    logger.info("cades: path search stopped after %d certificate signatures", checks)
+                    return None
+                checks += 1
+                if not _issued_by(child, issuer):
+                    continue
+                parent[issuer.info.sha256] = child
+                if issuer.info.sha256 in root_prints:
+                    chain = [issuer]
+                    link = parent[issuer.info.sha256]
+                    while link is not None:
+                        chain.append(link)
+                        link = parent[link.info.sha256]
+                    return chain[::-1]
+                following.append(issuer)
+        if not following:
             return None
-        for issuer in issuers(last):
-            if any(issuer.info.sha256 == link.info.sha256 for link in chain):
-                continue
-            # RFC 5280 §6.1.4 (k), (n): an intermediate must be a CA allowed to sign certificates, else any
-            # holder of a qualified certificate could issue one in anybody's name. A trust anchor is trusted
-            # by configuration (an old root may lack the extensions).
-            if issuer.info.sha256 not in root_prints and not _may_issue(issuer):
-                continue
-            if _issued_by(last, issuer):
-                found = walk([*chain, issuer])
-                if found:
-                    return found
-        return None
-
-    return walk([cert])
+        level = following
+    return None
 
 
 def _attribute(signed_attrs, oid: str):
@@ -994,7 +1015,7 @@ def verify_detached(
             content_matches = not content or embedded == content
             content = embedded
         pool = _load_cert_blobs(
-            [c.chosen.dump() for c in signed["certificates"] if c.name == "certificate"]
+            [c.chosen.dump() for c in signed["certificates"] if c.name == "certificate"][:MAX_CERTIFICATES]
             if _present(signed["certificates"])
             else [],
             what="CMS",
@@ -1011,7 +1032,7 @@ def verify_detached(
                 attached=attached,
                 content_matches=content_matches,
             )
-            for si in signed["signer_infos"]
+            for si in list(signed["signer_infos"])[:MAX_SIGNERS]
         ]
     except SignatureUnreadable:
         raise

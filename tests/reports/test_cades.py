@@ -635,3 +635,76 @@ def test_pki_module_names_are_the_contracts():
         "key_pem",
         "info",
     }
+
+
+def test_a_crafted_crowd_of_same_named_cas_costs_a_bounded_number_of_checks(monkeypatch):
+    """The open verification page takes certificates from whoever sends the signature: twelve CA certificates of
+    one name and one key, each issuing the others, made the depth-first path search try every ordering (40 s for
+    a 10 KB file). The search now checks each certificate once and at most MAX_SIGNATURE_CHECKS signatures."""
+    import pyhanko.sign.general  # noqa: F401 - registers signing_certificate_v2 in asn1crypto, as the portal does
+    from asn1crypto import cms as asn1_cms
+    from asn1crypto import x509 as asn1_x509
+
+    from demo import kep as demo_kep
+
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    trusted = demo_kep.make_pki(
+        demo_kep.DemoHead("Иванов", "Иван Иванович", "Руководитель", "УО", "11223344595")
+    )
+    key = demo_kep.new_private_key()
+    public = demo_kep.public_key(key)
+    name = demo_kep._name(common_name=demo_kep.CA_NAME, organization="Портал ШНОР (демонстрация)")
+    validity = {
+        "not_before": now - datetime.timedelta(days=1),
+        "not_after": now + datetime.timedelta(days=900),
+    }
+    crowd = [
+        demo_kep._certificate(
+            subject=name,
+            issuer=name,
+            public=public,
+            issuer_public=public,
+            issuer_private=key,
+            ca=True,
+            **validity,
+        )
+        for _ in range(12)
+    ]
+    head_key = demo_kep.new_private_key()
+    head = demo_kep._certificate(
+        subject=demo_kep._name(
+            common_name="Иванов Иван Иванович",
+            organization="УО",
+            surname="Иванов",
+            given_name="Иван Иванович",
+        ),
+        issuer=name,
+        public=demo_kep.public_key(head_key),
+        issuer_public=public,
+        issuer_private=key,
+        ca=False,
+        **validity,
+    )
+    content = b"%PDF-1.7 crafted"
+    info = asn1_cms.ContentInfo.load(demo_kep.sign_detached(content, cert_der=head, private=head_key))
+    signed = info["content"]
+    signed["certificates"] = asn1_cms.CertificateSet(
+        [
+            *signed["certificates"],
+            *(asn1_cms.CertificateChoices({"certificate": asn1_x509.Certificate.load(c)}) for c in crowd),
+        ]
+    )
+    info["content"] = signed
+    checks = []
+    issued_by = cades._issued_by
+    monkeypatch.setattr(cades, "_issued_by", lambda cert, issuer: checks.append(1) or issued_by(cert, issuer))
+
+    verdict = cades.verify_detached(content, info.dump(), trust_roots=[trusted.ca_der])
+
+    assert (verdict.signature_valid, verdict.intact, verdict.trusted, verdict.problems) == (
+        True,
+        True,
+        False,
+        ("untrusted",),
+    )
+    assert len(checks) == 12  # the head against each CA once; the CAs against each other never (seen already)
