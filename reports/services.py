@@ -530,16 +530,31 @@ def report_sign(*, user, report: Report) -> Report:
         path = _write(work, "pdf", signed)
         name, size, sha = _store(path, _file_name(report, ReportFormat.SIGNED_PDF, report.attempt))
     ReportFile.objects.create(report=report, format=ReportFormat.SIGNED_PDF, file=name, size=size, sha256=sha)
-    report.status = ReportStatus.SIGNED
-    report.signed_by = user
-    report.signed_at = timezone.now()
-    report.signer_name = holder.name
-    report.signer_position = holder.position
-    report.signer_organization = holder.organization
     if holder.name != (user.full_name or "").strip():
         logger.warning(
             "Отчёт %s утверждён пользователем %s, подписан сертификатом %s", report.pk, user, holder.name
         )
+    mark_signed(
+        report,
+        user,
+        timezone.now(),
+        name=holder.name,
+        position=holder.position,
+        organization=holder.organization,
+    )
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.SIGNED, user=user)
+    return report
+
+
+def mark_signed(report: Report, user, at, *, name: str, position: str, organization: str) -> None:
+    """SIGNED by ``user`` at ``at`` (the seal's report_sign, the КЭП's report_attach_signature): who signed is who
+    the certificate names."""
+    report.status = ReportStatus.SIGNED
+    report.signed_by = user
+    report.signed_at = at
+    report.signer_name = name
+    report.signer_position = position
+    report.signer_organization = organization
     report.save(
         update_fields=[
             "status",
@@ -551,8 +566,6 @@ def report_sign(*, user, report: Report) -> Report:
             "updated_at",
         ]
     )
-    ReportEvent.objects.create(report=report, action=ReportEvent.Action.SIGNED, user=user)
-    return report
 
 
 # --- verification --------------------------------------------------------------------------------------------

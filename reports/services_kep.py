@@ -34,11 +34,10 @@ from .models import (
     ReportFormat,
     ReportKind,
     ReportSignature,
-    ReportStatus,
     TrustedRoot,
 )
 from .policies import APPROVE, report_policy, trusted_root_policy
-from .services import ReportError, _store, trust_roots
+from .services import ReportError, _store, mark_signed, trust_roots
 
 logger = logging.getLogger(__name__)
 
@@ -240,23 +239,13 @@ def report_attach_signature(*, user, report: Report, signature: bytes) -> Report
     )
     kep.full_clean()
     kep.save()
-    report.status = ReportStatus.SIGNED
-    report.signed_by = user
-    report.signed_at = now
-    # As report_sign does for the seal: who signed is who the certificate names.
-    report.signer_name = cert.subject_name[:255]
-    report.signer_position = cert.title[:255]
-    report.signer_organization = cert.organization[:255]
-    report.save(
-        update_fields=[
-            "status",
-            "signed_by",
-            "signed_at",
-            "signer_name",
-            "signer_position",
-            "signer_organization",
-            "updated_at",
-        ]
+    mark_signed(
+        report,
+        user,
+        now,
+        name=cert.subject_name[:255],
+        position=cert.title[:255],
+        organization=cert.organization[:255],
     )
     ReportEvent.objects.create(
         report=report,
