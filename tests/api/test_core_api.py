@@ -18,6 +18,7 @@ from django.utils import timezone
 from api.auth import ip_allowed
 from api.models import ApiCallLog, ClientKey, Tombstone
 from schools.models import Result, School
+from tests.api.throttle import fresh_throttle_counters  # noqa: F401 — autouse: throttle counters at zero
 from tests.builders.schools import add
 from tests.factories import SchoolFactory
 
@@ -53,13 +54,6 @@ def assert_error(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert russian(body["message"]), body
     return body
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counters():
-    cache.clear()  # the throttle counts in the default (locmem) cache, shared by every test of the process
-    yield
-    cache.clear()
 
 
 @pytest.fixture

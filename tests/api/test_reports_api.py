@@ -7,7 +7,6 @@ from urllib.parse import unquote
 
 import pytest
 import weasyprint
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +20,7 @@ from api.models import ApiCallLog, ClientKey, Tombstone
 from reports import signing
 from reports.forms import VERIFY_MAX_BYTES
 from reports.models import Report, ReportEvent, ReportFile, ReportKind, ReportStatus
+from tests.api.throttle import fresh_throttle_counters  # noqa: F401 — autouse: throttle counters at zero
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +44,6 @@ def _xlsx() -> bytes:
 XLSX_A = _xlsx()
 LIST_URL = "/api/v1/reports/"
 VERIFY_URL = "/api/v1/reports/verify/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counters():
-    cache.clear()  # the throttle counts in the default (locmem) cache, shared by every test of the process
-    yield
-    cache.clear()
 
 
 @pytest.fixture

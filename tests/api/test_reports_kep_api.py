@@ -8,26 +8,19 @@ import zipfile
 from urllib.parse import unquote
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
 
 from api.models import ClientKey
 from reports import cades, services
 from reports.models import ReportStatus
+from tests.api.throttle import fresh_throttle_counters  # noqa: F401 — autouse: throttle counters at zero
 from tests.reports import conftest as reports_conftest
 from tests.reports import gost_pki as pki_lib
 from tests.reports.kep_world import make_head, pdf_bytes, ready_report, trust
 
 pytestmark = pytest.mark.django_db
 gost_pki = reports_conftest.gost_pki  # the session's GOST test PKI (a fixture of tests/reports)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

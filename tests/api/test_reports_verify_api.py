@@ -6,11 +6,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from reports import cades, services, services_kep
+from tests.api.throttle import fresh_throttle_counters  # noqa: F401 — autouse: throttle counters at zero
 from tests.reports import gost_pki as pki_module
 from tests.reports import kep_world
 from tests.reports.conftest import gost_pki  # noqa: F401 — the session's test PKI, shared with tests/reports
@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 VERIFY_URL = "/api/v1/reports/verify/"
 CONTRACT_KEYS = ("signature_valid", "intact", "trusted", "algorithm", "signer", "certificate", "signed_at")
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -66,19 +59,8 @@ def test_a_valid_kep_answers_in_the_contract_shape(client, kep, tmp_path, form):
         "trusted": True,
         "algorithm": "ГОСТ Р 34.10-2012, 256 бит",
         # the caller sent the certificate itself: СНИЛС and ИНН whole, as the command prints them
-        "signer": {
-            "name": "Кузнецова Наталья Андреевна",
-            "snils": "11223344595",
-            "inn": "771234567897",
-            "title": "Заведующий отделом образования",
-            "organization": "Отдел образования администрации Тестового района",
-        },
-        "certificate": {
-            "serial": info.serial,
-            "issuer": pki.ca.info.subject_name,
-            "not_before": iso(info.not_before),
-            "not_after": iso(info.not_after),
-        },
+        "signer": pki_module.HEAD_SIGNER_JSON,
+        "certificate": pki_module.certificate_json(info, issuer=pki.ca.info.subject_name, iso=iso),
         "signed_at": iso(verdict.signed_at),
     }
     assert body["signer"] == expected["signer"]

@@ -76,6 +76,24 @@ HEAD_SNILS = "11223344595"  # a valid СНИЛС checksum (95)
 HEAD_INN = "771234567897"
 HEAD_TITLE = "Заведующий отделом образования"
 HEAD_ORGANIZATION = "Отдел образования администрации Тестового района"
+# The head's signer as a verdict's JSON gives it (cades.Verdict.as_json, verify_signature --json, the API).
+HEAD_SIGNER_JSON = {
+    "name": "Кузнецова Наталья Андреевна",
+    "snils": "11223344595",
+    "inn": "771234567897",
+    "title": "Заведующий отделом образования",
+    "organization": "Отдел образования администрации Тестового района",
+}
+
+
+def certificate_json(info: CertificateInfo, *, issuer: str, iso=lambda moment: moment.isoformat()) -> dict:
+    """A certificate as a verdict's JSON gives it, its dates written by ``iso`` (the API: in the portal's zone)."""
+    return {
+        "serial": info.serial,
+        "issuer": issuer,
+        "not_before": iso(info.not_before),
+        "not_after": iso(info.not_after),
+    }
 
 
 def _env(conf: Path) -> dict[str, str]:

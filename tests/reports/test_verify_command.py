@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from reports import cades, signing
 from tests.conftest import CERT_PASSWORD
-from tests.reports.gost_pki import sign_detached
+from tests.reports.gost_pki import HEAD_SIGNER_JSON, certificate_json, sign_detached
 
 pytestmark = pytest.mark.django_db
 
@@ -67,19 +67,8 @@ def test_valid_kep_json(files, gost_pki, gost_roots):
         "intact": True,
         "trusted": True,
         "algorithm": "ГОСТ Р 34.10-2012, 256 бит",
-        "signer": {
-            "name": "Кузнецова Наталья Андреевна",
-            "snils": "11223344595",
-            "inn": "771234567897",
-            "title": "Заведующий отделом образования",
-            "organization": "Отдел образования администрации Тестового района",
-        },
-        "certificate": {
-            "serial": head.serial,
-            "issuer": "Тестовый УЦ Федерального казначейства",
-            "not_before": head.not_before.isoformat(),
-            "not_after": head.not_after.isoformat(),
-        },
+        "signer": HEAD_SIGNER_JSON,
+        "certificate": certificate_json(head, issuer="Тестовый УЦ Федерального казначейства"),
     }
     assert data["summary"].startswith("Документ подписан: Кузнецова Н. А., заведующий отделом образования, ")
     assert (data["reasons"], data["problems"]) == ([], [])

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from reports.models import Report, ReportFormat, ReportStatus
 from tests.builders.module import module_fixture
+from tests.builders.reports import territory_report
 from tests.builders.roadmaps import Y, build_programme
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +58,7 @@ def test_methodologist_orders_and_the_page_shows_the_files(
 
 def test_status_json_for_the_progress_bar(client, programme, world):
     login(client, world, "methodist")
-    report = Report.objects.create(
-        kind="territory",
-        region=world.region,
-        municipality=world.mun_a,
-        year=Y,
-        requested_by=world.users["methodist"],
-        status=ReportStatus.BUILDING,
-        progress=42,
-        stage="Динамика результатов",
-    )
+    report = territory_report(world, status=ReportStatus.BUILDING, progress=42, stage="Динамика результатов")
     data = client.get(reverse("reports:status", args=[report.pk])).json()
     assert data == {
         "status": "building",

@@ -7,7 +7,6 @@ import hashlib
 
 import pytest
 import weasyprint
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -16,8 +15,9 @@ from core.policies import SYSTEM
 from reports import cades, services_kep
 from reports.forms import CONFIRM_REQUIRED
 from reports.models import Report, ReportFile, ReportFormat, ReportStatus
-from tests.builders.roadmaps import Y
+from tests.builders.reports import territory_report
 from tests.reports import gost_pki
+from tests.reports.conftest import require_gost_openssl
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +35,7 @@ def pdf_bytes() -> bytes:
 
 def make_ready_report(world, pdf_bytes: bytes) -> Report:
     """A built справка awaiting the head: status READY with its final PDF stored (no build needed)."""
-    report = Report.objects.create(
-        kind="territory",
-        region=world.region,
-        municipality=world.mun_a,
-        year=Y,
-        requested_by=world.users["methodist"],
-        status=ReportStatus.READY,
-        progress=100,
-    )
+    report = territory_report(world, status=ReportStatus.READY, progress=100)
     stored = ReportFile(
         report=report,
         format=ReportFormat.PDF,
@@ -196,13 +188,7 @@ def test_a_file_that_is_no_signature_is_refused_with_the_services_reason(client,
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> gost_pki.Pki:
-    if not gost_pki.openssl_available():
-        message = (
-            "OpenSSL с GOST-движком недоступен: установите libengine-gost-openssl (scripts/system-deps.sh)."
-        )
-        if settings.CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_gost_openssl()
     return gost_pki.make_pki(tmp_path_factory.mktemp("gost-pki"))
 
 
