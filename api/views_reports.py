@@ -31,7 +31,7 @@ from reports.models import (
     download_name,
 )
 from reports.policies import REQUEST, report_policy
-from reports.verdict_text import Personal, certificate_json, signer_json
+from reports.verdict_text import Personal, certificate_json, mask_digits, signer_json
 
 from . import serializers_reports as s
 from .auth import ApiPrincipal
@@ -353,19 +353,22 @@ class ReportViewSet(SyncViewSet):
         upload = s.VerifyUploadSerializer(data=payload)
         upload.is_valid(raise_exception=True)
         signature = upload.validated_data.get("signature")
+        # A caller who sent the signature holds the certificate: its СНИЛС and ИНН whole, as the command gives them.
+        # The PDF alone is checked against the .sig the portal stores, which the caller never had: the last two
+        # digits only, as the open verification page shows them (152-ФЗ, reports/verdict_text.py).
+        personal = Personal.FULL if signature is not None else Personal.MASKED
         try:
-            # The caller sent the certificate itself: the answer gives its СНИЛС and ИНН whole, as the command does.
             result = verification.verify_upload(
                 upload.validated_data["file"].read(),  # Django removes its temporary file after the request
                 signature.read() if signature is not None else None,
-                personal=Personal.FULL,
+                personal=personal,
             )
         except cades.SignatureUnreadable as error:
             raise exceptions.ValidationError({"signature": [str(error)]}) from None
-        return Response(s.VerificationSerializer(_verification_body(result, request)).data)
+        return Response(s.VerificationSerializer(_verification_body(result, request, personal=personal)).data)
 
 
-def _verification_body(result: verification.VerifyResult, request) -> dict:
+def _verification_body(result: verification.VerifyResult, request, *, personal: Personal) -> dict:
     """One shape for both verdicts: the КЭП's ``as_json`` keys (signature_valid, intact, trusted, algorithm, signer,
     certificate, signed_at, summary, reasons, notes), what the portal knows of the file, and the fields the answer
     had before the КЭП (signed, valid, covers_whole_file, organization, position, details)."""
@@ -393,6 +396,10 @@ def _verification_body(result: verification.VerifyResult, request) -> dict:
     if result.verdict is not None:
         verdict, cert = result.verdict, result.verdict.signer
         data = verdict.as_json()
+        if data["signer"] is not None and personal is not Personal.FULL:
+            data["signer"].update(
+                snils=mask_digits(data["signer"]["snils"]), inn=mask_digits(data["signer"]["inn"])
+            )
         body.update(
             {key: data[key] for key in ("signature_valid", "intact", "trusted", "algorithm", "signer")}
         )

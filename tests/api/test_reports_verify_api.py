@@ -151,3 +151,25 @@ def test_the_schema_documents_the_signature_and_the_verdict(client, world):
         "not_before",
         "not_after",
     }
+
+
+def test_the_pdf_alone_of_a_kep_signed_report_masks_the_snils_and_the_inn(client, world, kep, tmp_path):
+    # The portal checks the PDF with the .sig it stores; the caller never held that certificate, so the answer
+    # shows what the open verification page shows (152-ФЗ): the last two digits. With the .sig sent: whole.
+    report, pdf, pki = kep
+    signature = sign(pki.head, pdf, tmp_path)
+    services_kep.report_attach_signature(user=kep_world.make_head(world), report=report, signature=signature)
+    alone = verify(client, pdf)
+    assert alone.status_code == 200, alone.content
+    body = alone.json()
+    assert (body["kind"], body["ok"], body["known"]) == ("kep", True, True)
+    assert body["signer"] == {
+        **pki_module.HEAD_SIGNER_JSON,
+        "snils": "***-***-*** 95",
+        "inn": "**********97",
+    }
+    assert "СНИЛС: ***-***-*** 95" in body["details"]
+    assert [row for row in body["details"] if "11223344595" in row or "771234567897" in row] == []
+    with_sig = verify(client, pdf, signature).json()
+    assert with_sig["signer"] == pki_module.HEAD_SIGNER_JSON
+    assert "СНИЛС: 11223344595" in with_sig["details"]
