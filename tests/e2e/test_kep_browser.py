@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from core.policies import SYSTEM
@@ -24,6 +23,7 @@ from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
 from tests.e2e.test_csp_browser import watch
 from tests.reports import gost_pki
+from tests.reports.conftest import require_gost_openssl
 from tests.reports.test_views_sign import make_ready_report, small_pdf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,13 +35,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> gost_pki.Pki:
-    if not gost_pki.openssl_available():
-        message = (
-            "OpenSSL с GOST-движком недоступен: установите libengine-gost-openssl (scripts/system-deps.sh)."
-        )
-        if settings.CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_gost_openssl()
     return gost_pki.make_pki(tmp_path_factory.mktemp("gost-pki"))
 
 
