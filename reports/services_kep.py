@@ -191,7 +191,8 @@ def report_attach_signature(*, user, report: Report, signature: bytes) -> Report
         raise ReportError(problem)
     if len(signature) > SIGNATURE_MAX_BYTES:
         raise ReportError(SIGNATURE_TOO_LARGE)
-    pdf = report.files.filter(format=ReportFormat.PDF).first()
+    # One PDF per report (the report_file_unique_format constraint); the newest row, should that ever change.
+    pdf = report.files.filter(format=ReportFormat.PDF).order_by("-pk").first()
     if pdf is None or not pdf.file:
         raise ReportError(NO_PDF)
     with pdf.file.open("rb") as handle:
