@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asn1crypto.tsp  # noqa: F401 — registers the CMS attribute signing_certificate_v2 (RFC 5035) by name
 from asn1crypto import algos, cms, core, keys, pem, x509
 from gostcrypto import gostsignature
 
