@@ -485,7 +485,7 @@ def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_muni
         RoadmapItem,
     )
     from schools.models import QualificationCategory, Teacher
-    from tests.builders.spravka import professional_courses, risk_profiles, routes_and_lines
+    from tests.builders.spravka import professional_courses, risk_profiles, routes_and_lines, school_roadmaps
 
     focus_ids = {s.pk for s in focus}
     subject_list = list(subjects.values())
@@ -624,16 +624,7 @@ def _activity(rng, region_schools, focus, municipalities, staff, mentors_by_muni
             for m in municipalities
             for year in (2025, 2026)
         ]
-        + [
-            Roadmap(
-                municipality_id=school.municipality_id,
-                school=school,
-                title=f"Программа антирисковых мер, {school.name}"[:500],
-                period_start=datetime.date(2026, 1, 1),
-                period_end=datetime.date(2026, 12, 31),
-            )
-            for school in focus
-        ]
+        + school_roadmaps(focus)
     )
     items = []
     for roadmap in roadmaps:

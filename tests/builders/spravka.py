@@ -337,16 +337,7 @@ def _activity(rng, schools, focus, towns, staff, subjects) -> None:  # noqa: PLR
             for m in towns
             for year in (2025, 2026)
         ]
-        + [
-            Roadmap(
-                municipality_id=school.municipality_id,
-                school=school,
-                title=f"Программа антирисковых мер, {school.name}"[:500],
-                period_start=datetime.date(2026, 1, 1),
-                period_end=datetime.date(2026, 12, 31),
-            )
-            for school in focus
-        ]
+        + school_roadmaps(focus)
     )
     items = []
     for roadmap in roadmaps:
@@ -520,6 +511,22 @@ def routes_and_lines(rng, towns, focus, teaching_teachers, municipality_of, *, b
         ],
         batch_size=5000,
     )
+
+
+def school_roadmaps(focus) -> list:
+    """Each ШНОР's programme of antirisk measures for 2026 (unsaved: the caller creates them with its others)."""
+    from roadmaps.models import Roadmap
+
+    return [
+        Roadmap(
+            municipality_id=school.municipality_id,
+            school=school,
+            title=f"Программа антирисковых мер, {school.name}"[:500],
+            period_start=datetime.date(2026, 1, 1),
+            period_end=datetime.date(2026, 12, 31),
+        )
+        for school in focus
+    ]
 
 
 def risk_profiles(rng, focus, measures) -> None:
