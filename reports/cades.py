@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import asn1crypto.tsp  # noqa: F401 — registers the CMS attributes signingCertificate(V2) (RFC 2634, 5035)
 from asn1crypto import cms, core, pem, x509
 from gostcrypto import gosthash, gostsignature
 from gostcrypto.gostsignature.gost_34_10_2012 import GOST34102012
@@ -92,6 +93,30 @@ GOST_SIGNATURE_SIZE = {
     OID_GOST_512_WITH_STREEBOG: 64,
 }
 STREEBOG_SIZE = {OID_STREEBOG_256: 32, OID_STREEBOG_512: 64}
+# The hash of the signer's certificate in signingCertificateV2 (RFC 5035 §5.4; its default is SHA-256): Streebog
+# (ГОСТ Р 34.11-2012) or SHA-2. A weak or unknown one (MD5, SHA-1, …) binds nothing: the signature is refused.
+CERT_HASH_SHA2 = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+# RFC 5280 §4.2: a certificate with a critical extension the verifier does not process must be rejected. These
+# are the ones processed here: basicConstraints and keyUsage (the path and the signer's key), the rest only carry
+# what the verdict shows or names the certificate (extKeyUsage, certificatePolicies — the classes of ФСБ
+# № 795 — and the alternative names); the key identifiers only pick issuers. nameConstraints, policyConstraints,
+# policyMappings, inhibitAnyPolicy are not processed, so a certificate marking them critical is not trusted.
+PROCESSED_CRITICAL = frozenset(
+    {
+        "basic_constraints",
+        "key_usage",
+        "extended_key_usage",
+        "certificate_policies",
+        "subject_alt_name",
+        "issuer_alt_name",
+        "key_identifier",
+        "authority_key_identifier",
+    }
+)
 
 # Parameter set of the public key → gostcrypto's curve. The TC26 sets are those of Р 1323565.1.024-2019 (RFC 7836
 # Appendix A); the CryptoPro sets of ГОСТ Р 34.10-2001 (RFC 4357 §11.4), still carried by most certificates (the
@@ -158,6 +183,14 @@ PROBLEM_REASONS = {
     "not_yet_valid": "Срок действия сертификата на момент подписания ещё не начался.",
     "untrusted": "Сертификат выдан удостоверяющим центром, которого нет среди доверенных.",
 }
+REASON_CERT_HASH = (
+    "Сертификат подписанта указан в подписи хэшем по алгоритму {name}, который не допускается (нужен ГОСТ Р "
+    "34.11-2012 или SHA-256, SHA-384, SHA-512): подпись не связана с сертификатом надёжно и не принимается."
+)
+REASON_CRITICAL = (
+    "Сертификат «{subject}» содержит критическое расширение ({names}), которое проверка не обрабатывает: "
+    "по RFC 5280 такой сертификат не принимается."
+)
 SUMMARY_UNREADABLE = "Подпись не удаётся прочитать: файл подписи повреждён."
 SUMMARY_NO_CERT = "Подпись не проверена: в файле подписи нет сертификата подписанта."
 SUMMARY_NOT_GOST = "Подпись сделана не по ГОСТ: это не квалифицированная электронная подпись."
@@ -844,7 +877,8 @@ def _time(value) -> datetime | None:
 
 def _signing_certificate_matches(signed_attrs, cert: _Cert) -> bool:
     """signingCertificateV2 (RFC 5035) / signingCertificate (RFC 2634), when present, must name ``cert``: a
-    CAdES-BES binds the certificate into what is signed (ETSI EN 319 122-1 §5.2.2)."""
+    CAdES-BES binds the certificate into what is signed (ETSI EN 319 122-1 §5.2.2). A V2 hash by an algorithm
+    not allowed (``_weak_cert_hash``) matches nothing."""
     for oid in (OID_SIGNING_CERT_V2, OID_SIGNING_CERT):
         value = _attribute(signed_attrs, oid)
         if value is None:
@@ -854,13 +888,41 @@ def _signing_certificate_matches(signed_attrs, cert: _Cert) -> bool:
             algorithm = first["hash_algorithm"]["algorithm"].dotted
             if algorithm in STREEBOG_SIZE:
                 expected = _streebog(cert.der, STREEBOG_SIZE[algorithm])
+            elif algorithm in CERT_HASH_SHA2:
+                expected = hashlib.new(CERT_HASH_SHA2[algorithm], cert.der).digest()
             else:
-                expected = hashlib.new(first["hash_algorithm"]["algorithm"].native, cert.der).digest()
+                return False
         else:
             expected = hashlib.sha1(cert.der, usedforsecurity=False).digest()
         if not hmac.compare_digest(first["cert_hash"].native, expected):
             return False
     return True
+
+
+def _weak_cert_hash(signed_attrs) -> str | None:
+    """The name of signingCertificateV2's hash algorithm when it is not Streebog or SHA-2, else None."""
+    value = _attribute(signed_attrs, OID_SIGNING_CERT_V2)
+    if value is None:
+        return None
+    algorithm = value["certs"][0]["hash_algorithm"]["algorithm"]
+    if algorithm.dotted in STREEBOG_SIZE or algorithm.dotted in CERT_HASH_SHA2:
+        return None
+    return _HASH_NAMES.get(algorithm.dotted) or str(algorithm.native).upper()
+
+
+def _unprocessed_critical(chain: Sequence[_Cert], roots: Sequence[_Cert]) -> str | None:
+    """The reason to refuse the first certificate of ``chain`` (a trust anchor excepted: trusted by configuration)
+    that marks critical an extension this verifier does not process (RFC 5280 §4.2), else None."""
+    root_prints = {root.info.sha256 for root in roots}
+    for link in chain:
+        if link.info.sha256 in root_prints:
+            continue
+        unknown = sorted(set(link.asn1.critical_extensions) - PROCESSED_CRITICAL)
+        if unknown:
+            return REASON_CRITICAL.format(
+                subject=link.info.subject_name or link.info.issuer, names=", ".join(unknown)
+            )
+    return None
 
 
 def _verify_signer(
@@ -890,6 +952,7 @@ def _verify_signer(
 
     problems: list[str] = []
     notes: list[str] = []
+    special: dict[str, str] = {}  # a reason more exact than _reason's for a problem's code
     content_digest = _streebog(content, size)
     signed_attrs = signer_info["signed_attrs"]
     signed_at = None
@@ -909,6 +972,9 @@ def _verify_signer(
             and _gost_verify(cert, _streebog(signed_bytes, size), signer_info["signature"].native)
             and _signing_certificate_matches(signed_attrs, cert)
         )
+        weak_hash = _weak_cert_hash(signed_attrs)
+        if weak_hash is not None:
+            special["bad_signature"] = REASON_CERT_HASH.format(name=weak_hash)
     else:
         signature_valid = _gost_verify(cert, content_digest, signer_info["signature"].native)
         # With no attributes the signature covers the content's digest itself: broken and changed are one.
@@ -927,6 +993,10 @@ def _verify_signer(
     path = _path(cert, pool, roots)
     chain = tuple(link.info for link in path) if path else (info,)
     trusted = path is not None and _fit_for_signing(cert)
+    critical = _unprocessed_critical(path, roots) if path is not None else None
+    if critical is not None:
+        trusted = False
+        special["untrusted"] = critical
     if not trusted:
         problems.append("untrusted")
     for link in path or [cert]:
@@ -941,7 +1011,8 @@ def _verify_signer(
         notes.append(NOTE_ATTACHED)
     fit = _fit_for_signing(cert)
     reasons = tuple(
-        _reason(code, path or [cert], roots, fit=fit, timed=signed_at is not None) for code in problems
+        special.get(code) or _reason(code, path or [cert], roots, fit=fit, timed=signed_at is not None)
+        for code in problems
     )
     return Verdict(
         signature_valid=signature_valid,
