@@ -74,6 +74,7 @@ def test_reports_are_served_with_the_types_of_the_one_table():
     assert FORMAT_CONTENT_TYPES == {
         "pdf": SERVED_TYPES["pdf"],
         "signed_pdf": SERVED_TYPES["pdf"],
+        "print_pdf": SERVED_TYPES["pdf"],  # the print copy of a КЭП-signed справка (#22 §3)
         "xlsx": SERVED_TYPES["xlsx"],
         "docx": SERVED_TYPES["docx"],
     }
