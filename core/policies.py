@@ -88,6 +88,16 @@ def is_person(user) -> bool:
     return may_act(user) and getattr(user, "pk", None) is not None
 
 
+def reach_scope(user, roles: frozenset[str]) -> Scope:
+    """The territory ``user`` reaches through ``roles``: nothing for the anonymous and inactive, everything for
+    ``SYSTEM`` (a policy's ``reach_scope``; also what ``core.people`` asks about whom a user may name)."""
+    if not may_act(user):
+        return Scope()
+    if is_system(user):
+        return Scope(everything=True)
+    return user_scope(user, roles)
+
+
 class Policy:
     """What users may do with the rows of one model. Subclass to declare extra actions or a special scope."""
 
@@ -196,11 +206,7 @@ class Policy:
 
     def reach_scope(self, user, roles: frozenset[str]) -> Scope:
         """The territory ``user`` reaches through ``roles`` (a building block for ``can_anywhere``)."""
-        if not may_act(user):
-            return Scope()
-        if is_system(user):
-            return Scope(everything=True)
-        return user_scope(user, roles)
+        return reach_scope(user, roles)
 
     def can_anywhere(self, user, action: str) -> bool:
         """May ``user`` do ``action`` somewhere (before there is an object: a «create» button, a list's page)?

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_error
+from core.people import assignable_people
 from core.policies import VIEW, policy_for
-from mentoring.rules import school_year_of
-from mentoring.selectors import people_for_assignment
 from schools.models import Teacher
+from schools.school_years import school_year_of
 
 from . import services
 from .forms import RouteCreateForm, RouteLineForm
@@ -119,7 +119,7 @@ def line_edit(request, pk: int, line_pk: int | None = None):
         }
     quarters = school_year_quarters(route.school_year) + [school_year_quarters(route.school_year)[-1].next()]
     form = RouteLineForm(
-        request.POST or None, initial=initial, quarters=quarters, people=people_for_assignment(request.user)
+        request.POST or None, initial=initial, quarters=quarters, people=assignable_people(request.user)
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -2,9 +2,9 @@ from django import forms
 from django.forms import formset_factory
 
 from schools.models import School, Subject, Teacher
+from schools.school_years import school_year_label
 
 from .models import LogEntry, LogKind, PartnershipKind, PlanStatus
-from .rules import school_year_label
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

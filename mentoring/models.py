@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from core.history import AuditedHistory
 from core.models import BaseModel
 from schools.models import Municipality, School, Subject, Teacher
+from schools.school_years import school_year_label
 
 from . import rules
 from .querysets import (
@@ -245,12 +246,8 @@ class Partnership(BaseModel):
 
     @property
     def years_label(self) -> str:
-        first = rules.school_year_label(self.first_year)
-        return (
-            first
-            if self.first_year == self.last_year
-            else f"{first}–{rules.school_year_label(self.last_year)}"
-        )
+        first = school_year_label(self.first_year)
+        return first if self.first_year == self.last_year else f"{first}–{school_year_label(self.last_year)}"
 
 
 class PlanStatus(models.TextChoices):

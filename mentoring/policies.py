@@ -17,7 +17,6 @@ the owner's own policy with the action's roles, so the answer is the territory t
 
 from django.db.models import Q
 
-from core.models import User
 from core.policies import CHANGE, VIEW, Policy, is_person, policy_for, register_policy
 from core.roles import SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
 from schools.models import Municipality
@@ -86,27 +85,6 @@ class MentorAssignmentPolicy(OwnedBySchoolPolicy):
             # log stays theirs); a superuser holds every role.
             return is_person(user) and user.has_role(*self.roles(OWN))
         return super().can_anywhere(user, action)
-
-    def assignable_people(self, user):
-        """Whom ``user`` may name as a mentor or tutor (or as a person responsible for a roadmap item or an ИОМ
-        line): active users holding the mentor or tutor role, and people working within the user's own
-        scope (its methodologists, school admins). Nobody for those who do not assign."""
-        scope = self.reach_scope(user, self.roles(ASSIGN))
-        if scope.is_empty:
-            return User.objects.none()
-        q = Q(role_assignments__role__in=[Role.MENTOR, Role.TUTOR])
-        if scope.everything:
-            q = Q(role_assignments__isnull=False)
-        else:
-            if scope.region_ids:
-                q |= Q(role_assignments__region_id__in=scope.region_ids)
-                q |= Q(role_assignments__municipality__region_id__in=scope.region_ids)
-                q |= Q(role_assignments__school__municipality__region_id__in=scope.region_ids)
-            if scope.municipality_ids:
-                q |= Q(role_assignments__municipality_id__in=scope.municipality_ids)
-                q |= Q(role_assignments__school__municipality_id__in=scope.municipality_ids)
-        ids = User.objects.filter(q, is_active=True).values("pk")
-        return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
 
 
 @register_policy(TutorAssignment)

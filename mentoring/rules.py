@@ -83,15 +83,6 @@ def partnership_problem(
     return None
 
 
-def school_year_of(day: date) -> int:
-    """The school year a day belongs to, by the year it starts: 1 Sep 2026 … 31 Aug 2027 → 2026."""
-    return day.year if day.month >= 9 else day.year - 1
-
-
-def school_year_label(start_year: int) -> str:
-    return f"{start_year}/{(start_year + 1) % 100:02d}"
-
-
 # --- plan items of a partnership ----------------------------------------------------------------------
 
 PLANNED, IN_PROGRESS, DONE, CANCELLED = "planned", "in_progress", "done", "cancelled"

@@ -5,16 +5,11 @@ from datetime import date
 
 from django.db.models import Count, Prefetch
 
-from core.policies import policy_for
 from schools.models import ApprovedList, FlagDecision, FlagStatus, School, Teacher
+from schools.school_years import school_year_of
 
 from . import rules
 from .models import LogEntry, LogKind, MentorAssignment, TutorAssignment
-
-
-def people_for_assignment(user):
-    """Whom a methodologist may name as a mentor or tutor (mentoring.policies.MentorAssignmentPolicy)."""
-    return policy_for(MentorAssignment).assignable_people(user)
 
 
 def school_mentoring(user, school: School, *, today: date) -> dict:
@@ -44,7 +39,7 @@ def school_mentoring(user, school: School, *, today: date) -> dict:
         "mentors_past": [a for a in mentors if not a.is_active_on(today)],
         "partnerships": partnerships,
         "log": log,
-        "school_year": rules.school_year_of(today),
+        "school_year": school_year_of(today),
     }
 
 

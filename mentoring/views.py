@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_error
+from core.people import assignable_people
 from core.policies import CHANGE, policy_for
 from schools.models import FlagDecision, School, Teacher
+from schools.school_years import school_year_of
 from schools.selectors import flag_default_year, flag_list_years, school_results_table
 
-from . import rules, selectors, services
+from . import selectors, services
 from .forms import (
     EndAssignmentForm,
     LogEntryForm,
@@ -142,7 +144,7 @@ def order_list(request):
 
 def _line_formsets(request, user, *, prefix_data=None):
     schools = School.objects.editable_by(user).active().select_related("municipality").order_by("name")
-    people = selectors.people_for_assignment(user)
+    people = assignable_people(user)
     mentor_schools = School.objects.visible_to(user).active().order_by("name")
     teachers = (
         Teacher.objects.editable_by(user)
@@ -300,7 +302,7 @@ def tutor_end(request, pk: int):
 
 @login_required
 def partnership_list(request):
-    school_year = rules.school_year_of(timezone.localdate())
+    school_year = school_year_of(timezone.localdate())
     partnerships = (
         Partnership.objects.visible_to(request.user)
         .select_related("school__municipality", "order")
@@ -327,7 +329,7 @@ def partnership_create(request):
         request.POST or None,
         schools=School.objects.editable_by(request.user).active().order_by("name"),
         partners=School.objects.visible_to(request.user).active().order_by("name"),
-        current_year=rules.school_year_of(today),
+        current_year=school_year_of(today),
         initial={"school": request.GET.get("school")},
     )
     if request.method == "POST" and form.is_valid():

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from core.files import stored_file_response
 from core.forms import add_service_error
+from core.people import assignable_people
 from core.policies import CHANGE, policy_for
-from mentoring.selectors import people_for_assignment
 
 from . import services, transitions
 from .forms import EvidenceForm, ItemForm, MoveForm, RoadmapForm
@@ -136,7 +136,7 @@ def item_edit(request, pk: int, item_pk: int | None = None):
         initial["responsible_users"] = list(item.responsible_users.all())
     else:
         initial["number"] = str(roadmap.items.count() + 1)
-    form = ItemForm(request.POST or None, initial=initial, people=people_for_assignment(request.user))
+    form = ItemForm(request.POST or None, initial=initial, people=assignable_people(request.user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         users = data.pop("responsible_users")

@@ -29,7 +29,6 @@ from core.policies import CHANGE, VIEW, policy_for
 from demo import kep as demo_kep
 from diagnostics import services as diagnostics
 from diagnostics.models import Campaign, LineStatus, ProgressEntry, ProgressForm, Route
-from mentoring import rules as mentoring_rules
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from reports import services as reports
@@ -39,6 +38,7 @@ from roadmaps.events import services as services_events
 from roadmaps.models import EventKind, EventLevel, ItemEvidence, Roadmap
 from schools.models import ApprovedList, FlagRule, ProfessionalCourse, VprScale
 from schools.policies import MANAGE_TEACHERS
+from schools.school_years import school_year_of
 from schools.services import approved_list_create
 from tests.builders.roadmaps import TODAY, Y, build_programme, days
 from tests.conftest import make_world
@@ -377,7 +377,7 @@ def build(world) -> dict:
     mentor_assignment = mentoring.mentor_assign(
         order=order, school=a1, mentor_user=users["mentor"], start_date=days(-40), user=methodist
     )
-    school_year = mentoring_rules.school_year_of(TODAY)
+    school_year = school_year_of(TODAY)
     partnership = mentoring.partnership_create(
         school=a1,
         partners=[a2],

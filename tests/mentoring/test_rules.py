@@ -1,4 +1,4 @@
-"""Pure mentoring rules (mentoring.rules): periods, overlaps, partnerships, school years, plan moves, coverage."""
+"""Pure mentoring rules (mentoring.rules): periods, overlaps, partnerships, plan moves, coverage."""
 
 from datetime import date
 from itertools import product
@@ -172,33 +172,6 @@ def test_partnership_problem(kind, count, itself, first, last, expected):
         kind=kind, partner_count=count, includes_itself=itself, first_year=first, last_year=last
     )
     assert problem == expected
-
-
-# --- school years ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "year"),
-    [
-        (D(2026, 8, 31), 2025),
-        (D(2026, 9, 1), 2026),
-        (D(2026, 12, 31), 2026),
-        (D(2027, 1, 1), 2026),
-        (D(2027, 5, 25), 2026),
-        (D(2027, 8, 31), 2026),
-        (D(2027, 9, 1), 2027),
-    ],
-)
-def test_school_year_of(day, year):
-    assert rules.school_year_of(day) == year
-
-
-@pytest.mark.parametrize(
-    ("year", "label"),
-    [(2026, "2026/27"), (2008, "2008/09"), (2099, "2099/00"), (2000, "2000/01"), (2019, "2019/20")],
-)
-def test_school_year_label(year, label):
-    assert rules.school_year_label(year) == label
 
 
 # --- plan items ------------------------------------------------------------------------------------------
