@@ -5,8 +5,9 @@ from datetime import date
 
 from django.db.models import Count, Prefetch
 
-from schools.models import ApprovedList, FlagDecision, FlagStatus, School, Teacher
+from schools.models import School, Teacher
 from schools.school_years import school_year_of
+from schools.selectors import shnor_of_year
 
 from . import rules
 from .models import LogEntry, LogKind, MentorAssignment, TutorAssignment
@@ -57,37 +58,8 @@ class CoverageReport:
     mentors: dict  # school id -> list[MentorAssignment]
 
 
-def coverage_schools(user, list_year: int) -> tuple[list[School], str, list]:
-    """The year's ШНОР within the user's reach: the approved lists where they exist, the computed status
-    for municipalities that have not approved theirs yet."""
-    visible = School.objects.visible_to(user)
-    lists = list(
-        ApprovedList.objects.visible_to(user).filter(list_year=list_year).select_related("municipality")
-    )
-    approved_ids = set(
-        visible.filter(
-            approved_entries__approved_list__in=lists, approved_entries__included=True
-        ).values_list("pk", flat=True)
-    )
-    approved_municipalities = {approved.municipality_id for approved in lists}
-    computed_ids = set(
-        FlagDecision.objects.filter(
-            list_year=list_year, status=FlagStatus.SHNOR, school__in=visible.values("pk")
-        )
-        .exclude(school__municipality_id__in=approved_municipalities)
-        .values_list("school_id", flat=True)
-    )
-    source = "approved" if lists and not computed_ids else ("computed" if not lists else "mixed")
-    schools = list(
-        School.objects.filter(pk__in=approved_ids | computed_ids)
-        .select_related("municipality")
-        .order_by("municipality__name", "name")
-    )
-    return schools, source, lists
-
-
 def coverage_report(user, list_year: int, *, today: date) -> CoverageReport:
-    schools, source, lists = coverage_schools(user, list_year)
+    schools, source, lists = shnor_of_year(user, list_year)
     school_ids = [s.pk for s in schools]
     mentors: dict[int, list] = {}
     for assignment in (

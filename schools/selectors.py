@@ -17,6 +17,7 @@ from .models import (
     ApprovedListEntry,
     FlagDecision,
     FlagRule,
+    FlagStatus,
     Region,
     Result,
     School,
@@ -239,3 +240,34 @@ def school_teachers(user, school: School):
         .prefetch_related(Prefetch("subjects", queryset=Subject.objects.order_by("name")))
         .order_by("-is_active", "last_name", "first_name")
     )
+
+
+def shnor_of_year(user, list_year: int) -> tuple[list[School], str, list[ApprovedList]]:
+    """The year's ШНОР within the user's reach: the approved lists where they exist, the computed status for
+    municipalities that have not approved theirs yet. Returns (schools by municipality and name, the source —
+    "approved" | "computed" | "mixed" —, the approved lists). Mentoring's coverage, the programme's indicators,
+    the events' and risk profiles' summaries and the справка count the same schools through it."""
+    visible = School.objects.visible_to(user)
+    lists = list(
+        ApprovedList.objects.visible_to(user).filter(list_year=list_year).select_related("municipality")
+    )
+    approved_ids = set(
+        visible.filter(
+            approved_entries__approved_list__in=lists, approved_entries__included=True
+        ).values_list("pk", flat=True)
+    )
+    approved_municipalities = {approved.municipality_id for approved in lists}
+    computed_ids = set(
+        FlagDecision.objects.filter(
+            list_year=list_year, status=FlagStatus.SHNOR, school__in=visible.values("pk")
+        )
+        .exclude(school__municipality_id__in=approved_municipalities)
+        .values_list("school_id", flat=True)
+    )
+    source = "approved" if lists and not computed_ids else ("computed" if not lists else "mixed")
+    schools = list(
+        School.objects.filter(pk__in=approved_ids | computed_ids)
+        .select_related("municipality")
+        .order_by("municipality__name", "name")
+    )
+    return schools, source, lists

@@ -13,8 +13,8 @@ from django.db import transaction
 
 from core.plural import count_noun, plural
 from core.policies import CHANGE, policy_for
-from mentoring.selectors import coverage_schools
 from schools.models import Municipality, School, Teacher
+from schools.selectors import shnor_of_year
 
 from ..models import Event, EventLevel, RoadmapItem
 from ..policies import CREATE
@@ -279,7 +279,7 @@ class EventTotals:
     """
 
     year: int
-    source: str  # coverage_schools: "approved" | "computed" | "mixed"
+    source: str  # shnor_of_year: "approved" | "computed" | "mixed"
     levels: list[tuple[str, str]]
     shnor_count: int
     named_by_level: dict[str, int]
@@ -299,7 +299,7 @@ class EventTotals:
 def event_totals(user, year: int) -> EventTotals:
     """The totals of the events starting in ``year`` that ``user`` sees, for the ШНОР of the year's list."""
 
-    shnor, source, _lists = coverage_schools(user, year)
+    shnor, source, _lists = shnor_of_year(user, year)
     shnor_ids = {s.pk for s in shnor}
     levels = list(EventLevel.choices)
     events = Event.objects.visible_to(user).filter(start_date__year=year)

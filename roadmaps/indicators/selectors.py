@@ -1,6 +1,6 @@
 """Programme indicators and the methodologist's dashboard, computed from live data for one user.
 
-Which schools: the year's ШНОР as ``mentoring.selectors.coverage_schools`` decides them — the approved list of
+Which schools: the year's ШНОР as ``schools.selectors.shnor_of_year`` decides them — the approved list of
 the year where the municipality has approved one, the computed ШНОР elsewhere — within the user's reach.
 
 The year Y is the list year, and the programme's year is the calendar year Y (002_…: a programme for the 2023
@@ -35,7 +35,6 @@ from django.db.models.functions import Coalesce
 from core.policies import VIEW, policy_for
 from diagnostics.models import DiagnosticResult, FormStatus, ProgressForm, Route, RouteStatus
 from mentoring.models import MentorAssignment, TutorAssignment
-from mentoring.selectors import coverage_schools
 from schools.criteria import default_list_year
 from schools.models import (
     FlagDecision,
@@ -46,7 +45,7 @@ from schools.models import (
     School,
     Teacher,
 )
-from schools.selectors import flag_list_years
+from schools.selectors import flag_list_years, shnor_of_year
 
 from ..models import RoadmapItem
 from ..policies import INDICATOR_ROLES
@@ -101,7 +100,7 @@ def default_year(years: list[int], today: datetime.date) -> int | None:
 class IndicatorReport:
     year: int
     as_of: datetime.date
-    source: str  # "approved" | "computed" | "mixed" (see coverage_schools)
+    source: str  # "approved" | "computed" | "mixed" (see shnor_of_year)
     schools: list  # School rows of the ШНОР, municipality selected
     counts: dict[int, rules.IndicatorCounts]  # school id -> counts
     mentored: set[int]  # school ids with a mentor in force on as_of
@@ -140,8 +139,8 @@ class IndicatorReport:
 def indicator_report(user, year: int, *, today: datetime.date) -> IndicatorReport:
     """The counts behind the eight indicators for each ШНОР of ``year`` within the user's reach."""
     as_of = as_of_day(year, today)
-    schools, source, _lists = coverage_schools(user, year)
-    # coverage_schools reaches through every role; the indicators only through the staff roles.
+    schools, source, _lists = shnor_of_year(user, year)
+    # shnor_of_year reaches through every role; the indicators only through the staff roles.
     reachable = set(
         School.objects.reachable_by(user, INDICATOR_ROLES)
         .filter(pk__in=[s.pk for s in schools])

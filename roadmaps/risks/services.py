@@ -14,8 +14,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.policies import CHANGE, policy_for
-from mentoring.selectors import coverage_schools
 from schools.models import ApprovedList, FlagDecision, School
+from schools.selectors import shnor_of_year
 
 from ..models import RiskEntry, RiskFactor, RiskLevel, RiskProfile, RoadmapItem
 
@@ -229,7 +229,7 @@ def profile_rows(user, year: int) -> tuple[list[ProfileRow], str]:
     """The year's ШНОР (approved list, or the computed status where none is approved) with their profiles,
     and the schools that have a profile for the year without being in the list."""
 
-    shnor, source, _lists = coverage_schools(user, year)
+    shnor, source, _lists = shnor_of_year(user, year)
     profiles = {
         p.school_id: p
         for p in RiskProfile.objects.filter(

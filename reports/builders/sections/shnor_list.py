@@ -3,7 +3,6 @@
 from collections import defaultdict
 
 from core.plural import count_noun
-from mentoring.selectors import coverage_schools
 from roadmaps.indicators.selectors import statuses_by_municipality
 from schools.models import (
     ApprovedList,
@@ -11,6 +10,7 @@ from schools.models import (
     FlagDecision,
     FlagStatus,
 )
+from schools.selectors import shnor_of_year
 
 from ...context import Column, Kind, Section, Table, percent_text
 from ..scope import BuildScope
@@ -173,7 +173,7 @@ def list_of(scope: BuildScope, year: int) -> tuple[set[int], str]:
     """A year's ШНОР of the territory and where the list comes from («approved» | «computed» | «mixed»): the
     approved lists, and the computed status where a municipality has not approved one (the same selector as the
     coverage and the indicators)."""
-    schools, source, _lists = coverage_schools(scope.principal, year)
+    schools, source, _lists = shnor_of_year(scope.principal, year)
     return {school.pk for school in schools}, source
 
 
