@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404
 logger = logging.getLogger(__name__)
 
 # The one table of types the portal gives out under their own name: the documents it accepts as evidence
-# (diagnostics/uploads.py takes its subset from here) and the reports it renders (reports/models.py
+# (core/evidence.py takes its subset from here) and the reports it renders (reports/models.py
 # FORMAT_CONTENT_TYPES). Keys are filetype's extensions; ``detect_type`` is the one reader of a file's type.
 SERVED_TYPES = {
     "pdf": "application/pdf",

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.evidence import check_evidence, evidence_name
 from core.models import User
 from core.plural import count_noun
 from core.policies import policy_for
@@ -37,7 +38,6 @@ from .models import (
     SpecificDeficit,
 )
 from .policies import APPROVE, DRAFT, ENTER_RESULTS, FILL, REVIEW, WRITE
-from .uploads import check_evidence, evidence_name
 
 
 def deadline_days() -> int:

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.evidence import check_evidence, evidence_name
 from core.policies import VIEW, policy_for
-from diagnostics.uploads import check_evidence, evidence_name
 from schools.models import Municipality, School
 
 from . import transitions

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from core.evidence import ALLOWED
 from core.files import SERVED_TYPES, UNKNOWN_TYPE, detect_type, document_name, stored_file_response
-from diagnostics.uploads import ALLOWED
 from reports.models import FORMAT_CONTENT_TYPES, FORMAT_EXTENSIONS
 from roadmaps.models import ItemEvidence
 

@@ -1,4 +1,4 @@
-"""Evidence files (diagnostics.uploads.check_evidence): the type is taken from the content, not the name."""
+"""Evidence files (core.evidence.check_evidence): the type is taken from the content, not the name."""
 
 import io
 import struct
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import core.files
-from diagnostics.uploads import MAX_EVIDENCE_BYTES, check_evidence, evidence_name
+from core.evidence import MAX_EVIDENCE_BYTES, check_evidence, evidence_name
 
 MB = 1024 * 1024
 
@@ -167,7 +167,7 @@ def test_evidence_types_come_from_the_one_table_of_served_types(monkeypatch):
         asked.append(fileobj.name)
         return "pdf", "application/pdf"
 
-    monkeypatch.setattr("diagnostics.uploads.detect_type", detect)
+    monkeypatch.setattr("core.evidence.detect_type", detect)
     assert check_evidence(upload("что угодно.bin", b"MZ" + b"\x00" * 60)) == "pdf"
     assert asked == ["что угодно.bin"]
 

@@ -1,12 +1,15 @@
 """Evidence files: type by content (not by name), size limit. Refusals are Russian messages.
 
+A school proves an ИОМ line (diagnostics' quarterly form) and a roadmap item (roadmaps) with the same kinds of
+document, so the check lives here, below both.
+
 The type is read by ``core.files.detect_type`` from the one table of types the portal knows (``SERVED_TYPES``):
 what is accepted here is served back under the same type and extension.
 """
 
 from django.core.exceptions import ValidationError
 
-from core.files import SERVED_TYPES, detect_type, document_name
+from .files import SERVED_TYPES, detect_type, document_name
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024  # 10 MB: a scanned certificate or a lesson plan fits, a video does not
 # The kinds of document a school may prove a line with: a scan, a photo, an order or a table.
