@@ -13,10 +13,10 @@ from simple_history.utils import bulk_create_with_history
 
 from core.evidence import check_evidence, evidence_name
 from core.models import User
+from core.people import tutor_of
 from core.plural import count_noun
 from core.policies import policy_for
 from core.roles import Role
-from mentoring.models import TutorAssignment
 from schools.models import Municipality, School, Teacher
 
 from . import deficits as deficit_rules
@@ -190,13 +190,7 @@ def route_draft(
         school_year=school_year,
         from_quarter=progress.quarter_of(today),
     )
-    tutor = (
-        TutorAssignment.objects.active(today)
-        .filter(teacher=teacher)
-        .select_related("tutor")
-        .order_by("pk")
-        .first()
-    )
+    tutor = tutor_of(teacher.pk, today)  # mentoring's assignments, through core.people's registry
     activities = {a.name: a for a in ActivityKind.objects.all()}
     fallback = ActivityKind.objects.filter(is_active=True).first()
     route = Route(teacher=teacher, school_year=school_year, campaign=campaign)
@@ -212,7 +206,7 @@ def route_draft(
             activity=activities.get(plan.activity) or fallback,
             due_year=plan.due.year,
             due_quarter=plan.due.number,
-            responsible=tutor.tutor if tutor else None,
+            responsible=tutor,
             expected_result=plan.expected_result,
             reporting_form=plan.reporting_form,
         )

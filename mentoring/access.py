@@ -1,4 +1,5 @@
-"""What mentors and tutors reach: the gate (core.access) asks these providers, registered on app start."""
+"""What mentors and tutors reach, and whom a teacher has as tutor: core asks these providers (core.access for
+the gate, core.people for a new ИОМ's responsible person), registered on app start."""
 
 from django.utils import timezone
 
@@ -27,3 +28,17 @@ def tutor_reach(user) -> AssignedReach:
         teachers.add(teacher_id)
         schools.add(school_id)
     return AssignedReach(school_ids=frozenset(schools), teacher_ids=frozenset(teachers))
+
+
+def teacher_tutor(teacher_id: int, day):
+    """The teacher's tutor on ``day``: the first assignment in force (by id), or None."""
+    from .models import TutorAssignment
+
+    assignment = (
+        TutorAssignment.objects.active(day)
+        .filter(teacher_id=teacher_id)
+        .select_related("tutor")
+        .order_by("pk")
+        .first()
+    )
+    return assignment.tutor if assignment else None
