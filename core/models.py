@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from .history import AuditedHistory
-from .policies import AuditPolicy, ImportBatchPolicy, PolicyQuerySet, register_policy
+from .policies import AuditPolicy, ImportBatchPolicy, register_policy
+from .querysets import ImportBatchQuerySet
 from .roles import Grant, Role, grant_problem
 from .snils import snils_problem
 
@@ -197,11 +198,6 @@ class TaskDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.task_id}: {self.deliveries}"
-
-
-class ImportBatchQuerySet(PolicyQuerySet):
-    """An import is seen by whoever uploaded it and by staff of its whole region (and superusers):
-    core.policies.ImportBatchPolicy."""
 
 
 class ImportBatch(BaseModel):

@@ -6,22 +6,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from core.access import ScopedQuerySet
 from core.files import SERVED_TYPES
 from core.history import AuditedHistory
 from core.models import BaseModel
-from core.roles import Role
 from schools.models import Municipality, Region, School
 
 from . import statuses
-
-# Who reads reports: the staff of their territory; a school's admin and mentor read their school's profile.
-READ_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST, Role.SCHOOL_ADMIN, Role.MENTOR})
-# Who requests a report and writes its recommendations.
-REQUEST_ROLES = frozenset({Role.METHODIST, Role.HEAD})
-# Who approves (signs) or returns a report.
-APPROVE_ROLES = frozenset({Role.HEAD})
-
+from .querysets import ReportFileQuerySet, ReportQuerySet, ReportSignatureQuerySet
 
 # How a signed report is signed (Report.signature_kind): the head's own qualified signature, or the portal's seal.
 SIGNATURE_KEP = "kep"
@@ -41,17 +32,6 @@ class ReportStatus(models.TextChoices):
     FAILED = statuses.FAILED, "ошибка"
     RETURNED = statuses.RETURNED, "возвращён на доработку"
     SIGNED = statuses.SIGNED, "утверждён и подписан"
-
-
-class ReportQuerySet(ScopedQuerySet):
-    region_path = "region"
-    municipality_path = "municipality"
-    school_path = "school"  # only school profiles carry a school
-    read_roles = READ_ROLES
-    write_roles = REQUEST_ROLES
-
-    def approvable_by(self, user):
-        return self.reachable_by(user, APPROVE_ROLES)
 
 
 class Report(BaseModel):
@@ -217,14 +197,6 @@ def download_name(report: "Report", fmt: str) -> str:
     return f"{prefix}_{territory}_{report.year}_v{report.version}{suffix}.{FORMAT_EXTENSIONS[fmt]}"
 
 
-class ReportFileQuerySet(ScopedQuerySet):
-    region_path = "report__region"
-    municipality_path = "report__municipality"
-    school_path = "report__school"
-    read_roles = READ_ROLES
-    write_roles = frozenset()  # files are written by the build and the signature, never by a person
-
-
 class ReportFile(models.Model):
     """A file of a report version, with its SHA-256. One per format: a rebuild replaces them all at once."""
 
@@ -304,14 +276,6 @@ class TrustedRoot(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.serial})"
-
-
-class ReportSignatureQuerySet(ScopedQuerySet):
-    region_path = "report__region"
-    municipality_path = "report__municipality"
-    school_path = "report__school"
-    read_roles = READ_ROLES
-    write_roles = frozenset()  # written by report_attach_signature only
 
 
 class ReportSignature(BaseModel):

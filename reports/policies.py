@@ -7,7 +7,8 @@ from core.policies import CHANGE, VIEW, Policy, is_system, may_act, policy_for, 
 from core.roles import Role
 from schools.models import Municipality, Region, School
 
-from .models import APPROVE_ROLES, REQUEST_ROLES, Report, TrustedRoot
+from .models import Report, TrustedRoot
+from .querysets import APPROVE_ROLES, REQUEST_ROLES
 
 REQUEST = "request"
 APPROVE = "approve"  # approve, seal, return — and attach the head's КЭП (reports.services_kep)

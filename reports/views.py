@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core.files import stored_file_response
 from core.forms import add_service_error
+from core.policies import CHANGE
 from schools.selectors import flag_default_year
 
 from . import services, services_kep, statuses
@@ -118,8 +119,8 @@ def report_request(request):
 def report_detail(request, pk: int):
     report = get_object_or_404(_visible(request.user), pk=pk)
     user = request.user
-    can_edit = Report.objects.editable_by(user).filter(pk=pk).exists()
-    can_approve = Report.objects.approvable_by(user).filter(pk=pk).exists()
+    can_edit = report_policy().can(user, CHANGE, report)
+    can_approve = report_policy().can(user, APPROVE, report)
     versions = (
         Report.objects.visible_to(user)
         .filter(
