@@ -239,6 +239,19 @@ class ModuleWorld:
         self.world = None
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A test of a module marked ``today`` (its dates fixed at import) runs on that date, even after midnight
+    (tests/today.py): its setup, where module fixtures build their rows, and its teardown too."""
+    if item.get_closest_marker("today") is None:
+        yield
+        return
+    from tests.today import pinned
+
+    with pinned():
+        yield
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Before any fixture of ``item``: close the module's world for a test that must not see it, build it again

@@ -26,10 +26,10 @@ from schools.models import FlagStatus, School
 from tests.builders.module import module_fixture
 from tests.builders.roadmaps import decide
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory
+from tests.today import TODAY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
-TODAY = timezone.localdate()
 YEAR = TODAY.year
 ROWS = 7  # rows of municipality A on every list: more than the small page below
 # Names no answer may carry without the right to personal data: the teachers' and the people's (mentor, tutor).

@@ -38,7 +38,7 @@ from tests.builders.roadmaps import TODAY, Y, build_programme, days
 from tests.builders.schools import add
 from tests.factories import SchoolFactory, TeacherFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 # The path from a model to its municipality: rows of B are found through it, independently of the API's gate.
 # A model missing here is still walked (names, codes and ids of schools and municipalities in its JSON).

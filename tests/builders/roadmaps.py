@@ -9,7 +9,6 @@ import datetime
 import importlib
 
 from django.apps import apps as django_apps
-from django.utils import timezone
 
 from diagnostics import services as diagnostics
 from diagnostics.models import FormStatus, ProgressForm
@@ -20,8 +19,8 @@ from schools.models import FlagComputation, FlagDecision, FlagStatus, Qualificat
 from schools.services import approved_list_create, approved_list_set_inclusion
 from tests.builders.schools import add
 from tests.factories import ProfessionalCourseFactory, SchoolFactory, SubjectFactory, TeacherFactory
+from tests.today import TODAY  # a module using these marks itself pytest.mark.today
 
-TODAY = timezone.localdate()
 Y = TODAY.year  # the list year of the programme: the current calendar year
 
 

@@ -43,6 +43,8 @@ from schools.services import approved_list_create
 from tests.builders.roadmaps import TODAY, Y, build_programme, days
 from tests.conftest import make_world
 
+pytestmark = pytest.mark.today  # tests/today.py
+
 ROLES = (
     "anonymous",
     "methodist",

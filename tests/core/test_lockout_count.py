@@ -14,11 +14,12 @@ from core.lockout import API_KEY_USERNAME, AxesHandler, api_key_credentials, kno
 
 pytestmark = pytest.mark.django_db
 
-NOW = timezone.now()
-OLD = NOW - datetime.timedelta(hours=2)  # beyond the cool-off (30 min): axes no longer counts it
+# An attempt's age when the test runs (not a time fixed at import: the module may run long after collection).
+NOW = datetime.timedelta(0)
+OLD = datetime.timedelta(hours=2)  # beyond the cool-off (30 min): axes no longer counts it
 
 
-def attempt(username: str, ip: str, failures: int, when, user_agent: str = "test") -> None:
+def attempt(username: str, ip: str, failures: int, age: datetime.timedelta, user_agent: str = "test") -> None:
     row = AccessAttempt.objects.create(
         username=username,
         ip_address=ip,
@@ -29,6 +30,7 @@ def attempt(username: str, ip: str, failures: int, when, user_agent: str = "test
         post_data="",
         failures_since_start=failures,
     )
+    when = timezone.now() - age
     AccessAttempt.objects.filter(pk=row.pk).update(attempt_time=when)  # auto_now_add on create
 
 

@@ -24,6 +24,8 @@ from tests.builders.roadmaps import Y, build_programme
 from tests.outages import RedisServer, wait_until
 from tests.workers import celery_worker, private_queue, producer
 
+pytestmark = pytest.mark.today  # tests/today.py
+
 QUEUE_DOWN = tasks.QUEUE_DOWN_MESSAGE
 
 

@@ -10,7 +10,7 @@ from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
 from tests.e2e.test_dashboard_browser import CANVAS_DRAWN
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.today]
 
 POLICY = {
     "default-src": "'self'",

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.today]
 
 # True when the canvas has a Chart.js chart and at least one painted pixel.
 CANVAS_DRAWN = """id => {

@@ -26,7 +26,7 @@ from tests.reports import gost_pki
 from tests.reports.conftest import require_gost_openssl
 from tests.reports.test_views_sign import make_ready_report, small_pdf
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.today]
 
 STUB = Path(__file__).with_name("cadesplugin_stub.js")
 HEAD_FULL_NAME = "Кузнецова Наталья Андреевна"

@@ -13,7 +13,7 @@ from tests.builders.roadmaps import Y, build_programme
 from tests.e2e.test_browser import sign_in
 from tests.workers import celery_worker, private_queue, producer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.today]
 
 
 def test_head_orders_watches_approves_and_downloads_the_signed_report(

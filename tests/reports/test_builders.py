@@ -13,7 +13,7 @@ from tests.builders.roadmaps import Y, build_programme, decide
 from tests.builders.schools import add
 from tests.factories import SchoolFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 
 @module_fixture

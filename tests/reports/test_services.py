@@ -13,7 +13,7 @@ from reports.verdict_text import Personal
 from tests.builders.module import module_fixture
 from tests.builders.roadmaps import Y, build_programme
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 
 @module_fixture

@@ -20,7 +20,7 @@ from tests.conftest import CERT_PASSWORD
 from tests.reports.test_services import built
 from tests.reports.test_signing import read_stamp, signature_widget
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 HOLDER = signing.CertificateHolder(
     name="Курочкина Наталья Александровна",

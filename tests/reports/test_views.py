@@ -12,7 +12,7 @@ from tests.builders.module import module_fixture
 from tests.builders.reports import territory_report
 from tests.builders.roadmaps import Y, build_programme
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 
 @module_fixture

@@ -19,7 +19,7 @@ from tests.builders.reports import territory_report
 from tests.reports import gost_pki
 from tests.reports.conftest import require_gost_openssl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 AFTER_SIGNING = "После подписания отчёт нельзя изменить; исправления — только новой версией"
 

@@ -16,7 +16,7 @@ from tests.builders.schools import add
 from tests.factories import SchoolFactory
 from tests.workers import celery_worker, private_queue, producer
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.today]
 
 VISIBILITY_TIMEOUT = 3  # s: how soon Redis hands an unacknowledged message to another worker
 

@@ -9,7 +9,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from core.imports import import_batch_apply, import_batch_create
 from core.models import ImportBatch
@@ -17,10 +16,11 @@ from schools.flags import flags_recompute, flags_recompute_years, list_years_ava
 from schools.models import FlagComputation, FlagDecision, Result
 from schools.selectors import school_status_history
 from tests.builders.schools import add
+from tests.today import TODAY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
-T = timezone.localdate().year
+T = TODAY.year
 HEADER = "Код ОО;Год;Вид;Предмет;Класс;Участников;Неудовлетворительно;«3»;«4»;«5»;Средний балл\n"
 
 
