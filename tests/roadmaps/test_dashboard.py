@@ -26,7 +26,7 @@ from tests.factories import (
     user_with_role,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.today]
 
 
 @module_fixture
