@@ -9,6 +9,7 @@ validated and applied by Celery tasks (core.tasks) queued after the batch is com
 ``processing`` and its ``processed_rows`` grows as the validation pass reports progress.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -28,6 +29,8 @@ from .models import ImportBatch
 from .policies import policy_for
 from .roles import STAFF_WRITE_ROLES
 from .tabular import Column, RowError, SheetReport, TableError
+
+logger = logging.getLogger(__name__)
 
 # A file with errors on every row would otherwise store millions of messages; the first ones are what a
 # user fixes first, and the total is kept in the stats.
@@ -157,6 +160,26 @@ def register_regions_source(source: Callable) -> None:
     _REGIONS_SOURCE[:] = [source]
 
 
+# Who is told of an import's outcome (applied, failed): notifications (above core) registers its listener.
+_OUTCOME_LISTENERS: list[Callable[[ImportBatch], None]] = []
+
+
+def register_outcome_listener(listener: Callable[[ImportBatch], None]) -> None:
+    """Call ``listener(batch)`` when a batch ends applied or failed (once per registration of a function)."""
+    if listener not in _OUTCOME_LISTENERS:
+        _OUTCOME_LISTENERS.append(listener)
+
+
+def _tell_outcome(batch: ImportBatch) -> None:
+    """A listener that fails (a notification) never undoes the import: its work is rolled back alone, logged."""
+    for listener in _OUTCOME_LISTENERS:
+        try:
+            with transaction.atomic():
+                listener(batch)
+        except Exception:
+            logger.exception("Загрузка %s: уведомление об итоге не создано", batch.pk)
+
+
 def regions_writable_by(user, roles: frozenset[str]):
     """Regions in which ``user`` may import data through ``roles`` (the registered source's answer)."""
     return _REGIONS_SOURCE[0](user, roles)
@@ -234,6 +257,8 @@ def _record(batch: ImportBatch, outcome: ImportOutcome, status: str) -> None:
     if status == ImportBatch.Status.APPLIED:
         batch.applied_at = timezone.now()
     batch.save()
+    if status in (ImportBatch.Status.APPLIED, ImportBatch.Status.FAILED):
+        _tell_outcome(batch)
 
 
 def _record_changes(batch: ImportBatch, outcome: ImportOutcome, status: str, previous: dict | None) -> None:
@@ -596,6 +621,7 @@ def import_batch_abandon(*, batch_id: int, message: str) -> bool:
         stats = ImportBatch.objects.values_list("stats", flat=True).get(pk=batch_id)
         kept = {_OPTIONS: stats[_OPTIONS]} if stats.get(_OPTIONS) else {}
         ImportBatch.objects.filter(pk=batch_id).update(stats={UNREAD: 1, "errors": 1, **kept})
+        _tell_outcome(ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id))
     return True
 
 

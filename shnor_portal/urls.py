@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("imports/", include("core.imports_urls")),
     path("audit/", include("core.audit_urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
     path("api-keys/", include("api.keys_urls")),
     path("admin/", admin.site.urls),

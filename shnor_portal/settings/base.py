@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor sign-in (core/two_factor.py)
     "core.two_factor.TOTPConfig",  # django_otp.plugins.otp_totp, named in Russian in the admin
     "core",
+    "notifications",  # the bell and the e-mails: above core, below every area that tells of its events
     "schools",
     "diagnostics",
     "mentoring",
@@ -301,6 +302,9 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.report_build_task": {"queue": f"{TASK_QUEUE_PREFIX}reports"},
     "schools.tasks.recompute_flags_task": {"queue": f"{TASK_QUEUE_PREFIX}recompute"},
     "diagnostics.tasks.progress_reminders_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
+    "roadmaps.tasks.roadmap_due_reminders_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
+    "notifications.tasks.notification_email_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
+    "notifications.tasks.notification_digest_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
 }
 
 # --- REST framework ----------------------------------------------------------------------------------
@@ -395,7 +399,7 @@ def require(name: str) -> str:
     return value
 
 
-# --- e-mail: reminders about quarterly forms -------------------------------------------------------------
+# --- e-mail: notifications (notifications/) ------------------------------------------------------------
 # The console backend prints mail (development, demo); set EMAIL_HOST and friends
 # for real SMTP (https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend).
 EMAIL_BACKEND = os.environ.get(
