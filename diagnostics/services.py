@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -17,6 +18,8 @@ from core.people import tutor_of
 from core.plural import count_noun
 from core.policies import policy_for
 from core.roles import Role
+from notifications import catalogue as events
+from notifications.services import notify, people_who_may
 from schools.models import Municipality, School, Teacher
 
 from . import deficits as deficit_rules
@@ -520,13 +523,26 @@ def progress_form_review(*, form: ProgressForm, user, accept: bool, comment: str
     form.save(
         update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "version", "updated_at"]
     )
-    FormEvent.objects.create(
+    event = FormEvent.objects.create(
         form=form,
         action=FormEvent.Action.ACCEPTED if accept else FormEvent.Action.RETURNED,
         user=user,
         comment=comment.strip(),
     )
+    notify(
+        event=events.FORM_ACCEPTED if accept else events.FORM_RETURNED,
+        recipients=_form_admins(form),
+        key=f"form-event:{event.pk}",
+        context={"school": form.school, "period": form.period.label, "comment": form.review_comment},
+        url=reverse("diagnostics:form_detail", kwargs={"pk": form.pk}),
+        subject_obj=form,
+    )
     return form
+
+
+def _form_admins(form: ProgressForm) -> list[User]:
+    """Whom a form's news concerns: the admins of its school, as the form's policy lets them fill it in."""
+    return people_who_may(form, FILL, roles=[Role.SCHOOL_ADMIN], school=form.school_id)
 
 
 def forms_to_remind(today: datetime.date):
@@ -559,39 +575,32 @@ def forms_to_remind(today: datetime.date):
 
 
 def progress_reminders_send(*, today: datetime.date | None = None) -> int:
-    """E-mail the school admins of every form due for a reminder today; once per form and kind."""
-    from django.core.mail import send_mail
+    """Remind the school admins of every form due for a reminder today, once per form and kind, through the
+    notifications (the bell, and the e-mail each admin chose); the number of forms whose reminder went to
+    someone's e-mail."""
     from django.db import IntegrityError
 
     today = today or timezone.localdate()
     sent = 0
     for form, kind in forms_to_remind(today):
-        admins = list(
-            User.objects.filter(
-                is_active=True, role_assignments__role=Role.SCHOOL_ADMIN, role_assignments__school=form.school
-            )
-            .exclude(email="")
-            .values_list("email", flat=True)
-            .distinct()
-        )
         try:
             with transaction.atomic():
                 FormEvent.objects.create(form=form, action=FormEvent.Action.REMINDED, comment=kind)
         except IntegrityError:
             continue  # this reminder went out already
-        if not admins:
-            continue
-        due = form.deadline.strftime("%d.%m.%Y")
-        when = "через 5 дней" if kind == "before" else "вчера"
-        send_mail(
-            subject=f"Квартальная форма ИОМ: {form.period.label} — срок {due}",
-            message=(
-                f"Здравствуйте!\n\nФорма отчёта о выполнении ИОМ педагогов школы «{form.school}» за "
-                f"{form.period.label} не отправлена. Срок сдачи — {due} ({when}).\n\n"
-                "Заполните и отправьте её на портале ШНОР, раздел «Квартальные формы».\n"
-            ),
-            from_email=None,
-            recipient_list=admins,
+        made = notify(
+            event=events.FORM_REMINDER,
+            recipients=_form_admins(form),
+            key=f"form-reminder:{form.pk}:{kind}",
+            context={
+                "school": form.school,
+                "period": form.period.label,
+                "due": form.deadline.strftime("%d.%m.%Y"),
+                "when": "через 5 дней" if kind == "before" else "вчера",
+            },
+            url=reverse("diagnostics:form_detail", kwargs={"pk": form.pk}),
+            subject_obj=form,
         )
-        sent += 1
+        if any(notification.channel != events.NONE for notification in made):
+            sent += 1
     return sent

@@ -6,12 +6,15 @@ from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core.access import forget_scope
-from core.policies import CHANGE, policy_for
+from core.policies import CHANGE, VIEW, policy_for
 from core.roles import Role
 from core.services import model_update, role_grant
+from notifications import catalogue as events
+from notifications.services import notify, people_who_may
 from schools.models import Municipality, School, Subject, Teacher
 
 from . import rules
@@ -127,7 +130,26 @@ def mentor_assign(
     if mentor_user is not None:
         role_grant(user=mentor_user, role=Role.MENTOR)
         forget_scope(mentor_user)
+        told = [mentor_user]
+        what = f"наставник школы «{school}»"
+    else:
+        # A mentor school: its admins, as the school's policy lets them read it.
+        told = people_who_may(mentor_school, VIEW, roles=[Role.SCHOOL_ADMIN], school=mentor_school.pk)
+        what = f"школа «{mentor_school}» — наставник школы «{school}»"
+    _tell_assigned(assignment, told, what=what, key=f"mentor-assignment:{assignment.pk}")
     return assignment
+
+
+def _tell_assigned(assignment, people, *, what: str, key: str) -> None:
+    """The people an order assigns are told (the bell, the e-mail they chose)."""
+    notify(
+        event=events.ORDER_ASSIGNED,
+        recipients=people,
+        key=key,
+        context={"order": assignment.order, "assignment": what, "period": _period_text(assignment.period)},
+        url=reverse("mentoring:my"),
+        subject_obj=assignment,
+    )
 
 
 def _end(assignment, *, end_date: date, note: str, user):
@@ -195,6 +217,12 @@ def tutor_assign(
     assignment.save()
     role_grant(user=tutor, role=Role.TUTOR)
     forget_scope(tutor)
+    _tell_assigned(
+        assignment,
+        [tutor],
+        what=f"тьютор педагога {teacher.short_name} по предмету «{subject}» (школа «{school}»)",
+        key=f"tutor-assignment:{assignment.pk}",
+    )
     return assignment
 
 

@@ -19,13 +19,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.db_router import replica_reads
 from core.models import RoleAssignment
-from core.policies import CHANGE
+from core.policies import CHANGE, VIEW
 from core.roles import Role
 from core.tasks import enqueue
+from notifications import catalogue as events
+from notifications.services import notify, people_who_may
 from schools.models import Municipality, School
 
 from . import signing, statuses
@@ -427,7 +430,8 @@ def _finish(report_id: int, attempt: int, files: dict[ReportFormat, Path], built
                 "updated_at",
             ]
         )
-        ReportEvent.objects.create(report=report, action=ReportEvent.Action.BUILT)
+        built_event = ReportEvent.objects.create(report=report, action=ReportEvent.Action.BUILT)
+        _tell(report, events.REPORT_READY, key=f"report-event:{built_event.pk}")
         transaction.on_commit(lambda: _remove(old))
     _remove_strays(report)
     return report
@@ -493,9 +497,10 @@ def report_return(*, user, report: Report, comment: str) -> Report:
         raise ReportError(problem)
     report.status = ReportStatus.RETURNED
     report.save(update_fields=["status", "updated_at"])
-    ReportEvent.objects.create(
+    returned = ReportEvent.objects.create(
         report=report, action=ReportEvent.Action.RETURNED, user=user, comment=comment.strip()
     )
+    _tell(report, events.REPORT_RETURNED, key=f"report-event:{returned.pk}", comment=comment.strip())
     return report
 
 
@@ -566,6 +571,32 @@ def mark_signed(report: Report, user, at, *, name: str, position: str, organizat
             "updated_at",
         ]
     )
+    _tell(report, events.REPORT_SIGNED, key=f"report:{report.pk}:signed", signer=name)
+
+
+def _tell(report: Report, event: str, *, key: str, **context) -> None:
+    """A report's news: to the methodologist who ordered it (while the report's policy lets them read it) and,
+    for a report ready to sign, to the heads whom the policy lets approve it."""
+    url = reverse("reports:detail", kwargs={"pk": report.pk})
+    requester = report.requested_by
+    if requester is not None and report_policy().can(requester, VIEW, report):
+        notify(
+            event=event,
+            recipients=[requester],
+            key=key,
+            context={"report": report, "for_head": False, **context},
+            url=url,
+            subject_obj=report,
+        )
+    if event == events.REPORT_READY:
+        notify(
+            event=event,
+            recipients=people_who_may(report, APPROVE, roles=[Role.HEAD]),
+            key=key,
+            context={"report": report, "for_head": True, **context},
+            url=url,
+            subject_obj=report,
+        )
 
 
 # --- verification --------------------------------------------------------------------------------------------

@@ -6,10 +6,15 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.evidence import check_evidence, evidence_name
 from core.policies import VIEW, policy_for
+from core.roles import Role
+from notifications import catalogue as events
+from notifications.services import notify, people_who_may
 from schools.models import Municipality, School
 
 from . import transitions
@@ -187,3 +192,59 @@ def evidence_add(*, item: RoadmapItem, user, name: str = "", upload=None, link: 
     evidence.full_clean()
     evidence.save()
     return evidence
+
+
+# --- reminders: an item due in 5 days ---------------------------------------------------------------------------
+
+DUE_NOTICE_DAYS = 5  # issue #20 §2: «roadmap item due in 5 days», the quarterly forms' reminder too
+
+
+def _item_people(item: RoadmapItem) -> list:
+    """Who marks an open item's progress (the item's policy, MOVE): the people named responsible on it, and the
+    admins of a school's roadmap; the municipality's methodologists when nobody else is."""
+    policy = policy_for(RoadmapItem)
+    people = [person for person in item.responsible_users.all() if policy.can(person, MOVE, item)]
+    if item.roadmap.school_id is not None:
+        people += people_who_may(item, MOVE, roles=[Role.SCHOOL_ADMIN], school=item.roadmap.school_id)
+    if not people:
+        people = people_who_may(item, MOVE, roles=[Role.METHODIST], municipality=item.roadmap.municipality_id)
+    return people
+
+
+def roadmap_items_due_notify(*, today: datetime.date | None = None) -> int:
+    """Tell whoever marks the progress of each open item due in ``DUE_NOTICE_DAYS`` days; the number of items
+    told about. Run daily by beat; safe to run twice (one notification per item, due date and person)."""
+    today = today or timezone.localdate()
+    due_day = today + datetime.timedelta(days=DUE_NOTICE_DAYS)
+    items = (
+        RoadmapItem.objects.filter(status__in=transitions.OPEN)
+        .filter(
+            Q(end_date=due_day, all_year=False)
+            | ((Q(all_year=True) | Q(end_date__isnull=True)) & Q(roadmap__period_end=due_day))
+        )
+        .select_related("roadmap")
+        .prefetch_related("responsible_users")
+        .order_by("pk")
+    )
+    told = 0
+    for item in items:
+        due = transitions.due_date(
+            end=item.end_date, all_year=item.all_year, period_end=item.roadmap.period_end
+        )
+        if due != due_day:
+            continue
+        made = notify(
+            event=events.ROADMAP_ITEM_DUE,
+            recipients=_item_people(item),
+            key=f"roadmap-item:{item.pk}:due:{due.isoformat()}",
+            context={
+                "due": due.strftime("%d.%m.%Y"),
+                "number": item.number,
+                "roadmap": item.roadmap.title,
+                "activity": item.activity,
+            },
+            url=reverse("roadmaps:detail", kwargs={"pk": item.roadmap_id}),
+            subject_obj=item,
+        )
+        told += bool(made)
+    return told

@@ -6,6 +6,7 @@ each school has any counted result. ``schools.criteria.decide`` then decides eac
 ``bulk_create`` with conflict update elsewhere).
 """
 
+import hashlib
 import io
 import json
 import time
@@ -17,8 +18,14 @@ import orjson
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.db.models.lookups import GreaterThanOrEqual
+from django.urls import reverse
 
 from core.exports import safe_row
+from core.plural import count_noun
+from core.policies import VIEW
+from core.roles import STAFF_READ_ROLES
+from notifications import catalogue as events
+from notifications.services import notify, people_who_reach
 
 from .criteria import (
     Evidence,
@@ -261,8 +268,35 @@ def flags_recompute(*, list_year: int, region_ids: list[int] | None = None) -> R
     for run in computations:
         for status, count in run.counts.items():
             summary.counts[status] = summary.counts.get(status, 0) + count
+    _tell_territories(list_year, [run.region_id for run in computations])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _tell_territories(list_year: int, region_ids: list[int]) -> None:
+    """The staff of a territory whose list of ШНОР is new are told: a first list, or one that differs from every
+    list they were told of. The key is the list itself (the ШНОР schools the person reaches, by the decisions'
+    policy), so a nightly recompute that changes nothing tells nobody again."""
+    if not region_ids:
+        return
+    shnor = FlagDecision.objects.filter(
+        list_year=list_year, status=Status.SHNOR, school__municipality__region_id__in=region_ids
+    )
+    region_of = dict(shnor.values_list("school_id", "school__municipality__region__name"))
+    url = f"{reverse('schools:flags')}?year={list_year}"
+    for person, school_ids in people_who_reach(shnor, VIEW, roles=STAFF_READ_ROLES, field="school_id"):
+        digest = hashlib.sha256(",".join(map(str, school_ids)).encode()).hexdigest()[:24]
+        notify(
+            event=events.LIST_COMPUTED,
+            recipients=[person],
+            key=f"flags:{list_year}:{digest}",
+            context={
+                "list_year": list_year,
+                "region": ", ".join(sorted({region_of[pk] for pk in school_ids})),
+                "shnor_text": count_noun(len(school_ids), "школа ШНОР", "школы ШНОР", "школ ШНОР"),
+            },
+            url=url,
+        )
 
 
 @contextmanager

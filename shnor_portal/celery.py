@@ -25,6 +25,14 @@ app.conf.beat_schedule = {
         "task": "diagnostics.tasks.progress_reminders_task",
         "schedule": crontab(hour=8, minute=0),  # morning mail: 5 days before the deadline and the day after
     },
+    "roadmap-item-reminders": {
+        "task": "roadmaps.tasks.roadmap_due_reminders_task",
+        "schedule": crontab(hour=8, minute=5),  # roadmap items due in 5 days, with the forms' reminders
+    },
+    "notification-digest": {
+        "task": "notifications.tasks.notification_digest_task",
+        "schedule": crontab(hour=7, minute=0),  # yesterday's notifications, read before the working day
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
