@@ -16,8 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from diagnostics.models import Campaign, CompetenceBlock, FormStatus, ProgressForm
+from indicators.rules import GREEN, LIGHT_LABELS, NONE, RED, YELLOW
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
-from roadmaps.indicators.rules import GREEN, LIGHT_LABELS, NONE, RED, YELLOW
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from schools.models import Teacher
 

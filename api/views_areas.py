@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from core.policies import policy_for
 from diagnostics import deficits
 from diagnostics.models import Campaign, DiagnosticResult, LineStatus, ProgressForm
+from indicators import selectors as selectors_indicators
 from mentoring.models import MentorAssignment, Partnership, PlanItem, TutorAssignment
-from roadmaps.indicators import selectors as selectors_indicators
 from roadmaps.models import Event, Roadmap, RoadmapItem
 from roadmaps.policies import INDICATOR_ROLES, INDICATORS
 from schools.models import Municipality, School, Teacher

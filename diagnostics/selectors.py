@@ -29,9 +29,9 @@ class Coverage:
         return None if not self.total else round(100 * self.with_route / self.total, 1)
 
 
-# The coverage is the programme's indicators 2 and 3, counted by roadmaps' indicators (the dashboard of
-# indicators and the справка count them there too, so the three pages cannot disagree). Roadmaps sits above
-# diagnostics and registers its counter in RoadmapsConfig.ready().
+# The coverage is the programme's indicators 2 and 3, counted by the indicators app (the dashboard of
+# indicators and the справка count them there too, so the three pages cannot disagree). The indicators sit above
+# diagnostics and register their counter in IndicatorsConfig.ready().
 _COVERAGE_COUNTER: list[Callable[..., Coverage]] = []
 
 

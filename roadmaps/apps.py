@@ -7,7 +7,6 @@ class RoadmapsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.navigation import allowed, register_menu_entry
-        from diagnostics.selectors import register_coverage_counter
         from schools.models import School
         from schools.policies import OVERSEE
 
@@ -15,7 +14,6 @@ class RoadmapsConfig(AppConfig):
             audit,
             items_import,  # noqa: F401  (the importer registers itself)
         )
-        from .indicators.coverage import ivom_coverage
 
         register_menu_entry(
             order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=allowed(School, OVERSEE)
@@ -25,4 +23,3 @@ class RoadmapsConfig(AppConfig):
         )
 
         audit.register()
-        register_coverage_counter(ivom_coverage)

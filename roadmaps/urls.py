@@ -2,7 +2,6 @@ from django.urls import path
 
 from . import views
 from .events import urls as events_urls
-from .indicators import urls as indicators_urls
 from .risks import urls as risks_urls
 
 app_name = "roadmaps"
@@ -17,7 +16,6 @@ urlpatterns = [
     path("items/<int:item_pk>/evidence/", views.evidence_add, name="evidence_add"),
     path("evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),
     path("my/", views.my_items, name="my_items"),
-    *indicators_urls.urlpatterns,
     *events_urls.urlpatterns,
     *risks_urls.urlpatterns,
 ]

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.health import WEB_CHECKS, HealthView
+from indicators import urls as indicators_urls
+from roadmaps import urls as roadmaps_urls
 
 from . import views
 
@@ -15,7 +17,9 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("mentoring/", include("mentoring.urls")),
     path("diagnostics/", include("diagnostics.urls")),
-    path("roadmaps/", include("roadmaps.urls")),
+    # The programme's indicators and the dashboard (the indicators app, above roadmaps) keep their addresses under
+    # /roadmaps/ and their names in the «roadmaps» namespace, beside the roadmaps' own pages.
+    path("roadmaps/", include((roadmaps_urls.urlpatterns + indicators_urls.urlpatterns, "roadmaps"))),
     path("reports/", include("reports.urls")),
     path("imports/", include("core.imports_urls")),
     path("audit/", include("core.audit_urls")),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "diagnostics",
     "mentoring",
     "roadmaps",
+    "indicators",  # the programme's indicators and the dashboard: they count mentoring, diagnostics and roadmaps
     "reports",
     "api",
     "demo",  # the demo region (manage.py load_demo): on top of every app
@@ -419,7 +420,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Портал ШНОР
 # --- quarterly progress forms ------------------------------------------------------------------------------
 PROGRESS_DEADLINE_DAYS = int(os.environ.get("PROGRESS_DEADLINE_DAYS", "10"))  # days after a quarter ends
 
-# --- programme indicators (roadmaps.indicators.rules) -------------------------------------------------------
+# --- programme indicators (indicators.rules) ----------------------------------------------------------------
 # Target values in per cent by indicator code; the defaults of the support programme (002_…, section 2.4):
 # 100 %, and 90 % for the first and highest qualification categories.
 PROGRAMME_TARGETS = {

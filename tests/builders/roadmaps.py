@@ -12,8 +12,8 @@ from django.apps import apps as django_apps
 
 from diagnostics import services as diagnostics
 from diagnostics.models import FormStatus, ProgressForm
+from indicators import selectors
 from mentoring import services as mentoring
-from roadmaps.indicators import selectors
 from roadmaps.models import ItemStatus, Roadmap, RoadmapItem
 from schools.models import FlagComputation, FlagDecision, FlagStatus, QualificationCategory, Region
 from schools.services import approved_list_create, approved_list_set_inclusion

@@ -267,7 +267,7 @@ def test_dashboard_counts(client, world, routes, on_day):
     from tests.builders.roadmaps import decide
     from tests.factories import SubjectFactory
 
-    # Coverage is the programme's indicators 2 and 3 (roadmaps.indicators.selectors, as in the справка):
+    # Coverage is the programme's indicators 2 and 3 (indicators.selectors, as in the справка):
     # subject teachers of the list year's ШНОР. A third teacher of a1 took no diagnostics.
     year = routes["quarter"].year
     subject = SubjectFactory()

@@ -249,7 +249,7 @@ def test_query_count_does_not_grow_with_the_schools(programme, world):
 def test_diagnostics_and_routes_in_the_spravka_agree_with_the_dashboards(programme, world, client):
     from django.urls import reverse
 
-    from roadmaps.indicators import rules
+    from indicators import rules
 
     built = build(params(world))
     rows = {row[0]: row[1:3] for row in table(built, "indicators", "Показатели").iter_rows()}
@@ -300,7 +300,7 @@ def test_an_iom_from_a_diagnostics_outside_the_window_counts_for_neither_indicat
     year Y−1/Y used to count as «ИОМ на основе диагностики» while t4 did not count as diagnosed."""
     from diagnostics import services as diagnostics
     from diagnostics.models import Campaign
-    from roadmaps.indicators import rules
+    from indicators import rules
     from schools.models import Teacher
 
     t4 = Teacher.objects.get(last_name="Снегирёва")

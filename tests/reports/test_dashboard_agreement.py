@@ -2,7 +2,7 @@
 
 The same territory (tests/builders/spravka.py), a school closed after the list was computed (the dashboard
 counts only working schools) and an overdue item of an older roadmap: the dashboard's figures through its own
-selector (``roadmaps.indicators.selectors.dashboard``, what the page renders), the справка's through its builder,
+selector (``indicators.selectors.dashboard``, what the page renders), the справка's through its builder,
 and each figure both show must be equal — statuses of the year, schools in the list, ШНОР without a mentor, the
 eight indicators (diagnostics and ИОМ among them), overdue roadmap items.
 """
@@ -12,8 +12,8 @@ import datetime
 import pytest
 
 from core.roles import Role
+from indicators.selectors import dashboard
 from reports.builders import ReportParams, build
-from roadmaps.indicators.selectors import dashboard
 from roadmaps.models import ItemStatus, Roadmap, RoadmapItem
 from schools.models import FlagStatus, Municipality, Region, School
 from tests.builders.module import module_fixture

@@ -1,7 +1,7 @@
 """3. The programme's indicators, from the selector the dashboard of indicators reads."""
 
-from roadmaps.indicators.rules import no_data_reason
-from roadmaps.indicators.selectors import indicator_report
+from indicators.rules import no_data_reason
+from indicators.selectors import indicator_report
 
 from ...context import Column, Kind, Section, Table
 from ..scope import BuildScope

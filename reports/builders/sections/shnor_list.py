@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from core.plural import count_noun
-from roadmaps.indicators.selectors import statuses_by_municipality
+from indicators.selectors import statuses_by_municipality
 from schools.models import (
     ApprovedList,
     ApprovedListEntry,

@@ -1,6 +1,6 @@
 """The ИОМ dashboard's coverage (diagnostics.selectors.dashboard_coverage), counted by the indicators: the
 dashboard of indicators, the справка and the ИОМ dashboard read one selector, so they cannot disagree.
-Registered in RoadmapsConfig.ready(): diagnostics sits below roadmaps and does not import it."""
+Registered in IndicatorsConfig.ready(): diagnostics sits below the indicators and does not import them."""
 
 import datetime
 

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diagnostics.models import ProgressForm
+from indicators import selectors
 from mentoring import services as mentoring
 from roadmaps import transitions
-from roadmaps.indicators import selectors
 from roadmaps.models import Roadmap, RoadmapItem
 from schools.models import FlagStatus, QualificationCategory
 from tests.builders.module import module_fixture

@@ -9,7 +9,7 @@ The traffic light is a pure rule of the value and the target: green at or above 
 so a page never shows «90,0 %» in red against a target of 90 %.
 
 Targets default to 002_…: 100 %, and 90 % for the qualification categories; ``settings.PROGRAMME_TARGETS``
-overrides them per code (see ``roadmaps.indicators.selectors.programme_targets``).
+overrides them per code (see ``indicators.selectors.programme_targets``).
 """
 
 from dataclasses import dataclass, fields

@@ -2,8 +2,8 @@
 
 import pytest
 
-from roadmaps.indicators import rules as ind
-from roadmaps.indicators.rules import GREEN, NONE, RED, YELLOW, IndicatorCounts
+from indicators import rules as ind
+from indicators.rules import GREEN, NONE, RED, YELLOW, IndicatorCounts
 
 TEACHER_INDICATORS = [
     (ind.methodological_support, ind.SUPPORT, 100.0),

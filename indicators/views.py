@@ -1,7 +1,7 @@
 """The programme's indicators and the methodologist's dashboard.
 
 Both pages are for the municipality's and the region's staff (methodologist, head, regional analyst): anyone
-else gets a 403 with an explanation. Every figure comes from ``roadmaps.indicators.selectors`` (aggregates, a
+else gets a 403 with an explanation. Every figure comes from ``indicators.selectors`` (aggregates, a
 fixed number of queries); every number links to the list behind it where such a list exists and the user may
 open it. Teachers are never named here.
 """
@@ -18,10 +18,10 @@ from django.utils.http import urlencode
 from core.policies import VIEW, policy_for
 from diagnostics.models import Campaign
 from diagnostics.policies import OPEN
+from roadmaps.models import Roadmap
+from roadmaps.policies import INDICATORS
 from schools.models import Municipality, Teacher
 
-from ..models import Roadmap
-from ..policies import INDICATORS
 from . import rules
 from .selectors import (
     dashboard as dashboard_data,

@@ -35,6 +35,8 @@ from django.db.models.functions import Coalesce
 from core.policies import VIEW, policy_for
 from diagnostics.models import DiagnosticResult, FormStatus, ProgressForm, Route, RouteStatus
 from mentoring.models import MentorAssignment, TutorAssignment
+from roadmaps.models import RoadmapItem
+from roadmaps.policies import INDICATOR_ROLES
 from schools.criteria import default_list_year
 from schools.models import (
     FlagDecision,
@@ -47,8 +49,6 @@ from schools.models import (
 )
 from schools.selectors import flag_list_years, shnor_of_year
 
-from ..models import RoadmapItem
-from ..policies import INDICATOR_ROLES
 from . import rules
 
 COURSE_YEARS = 3
