@@ -20,7 +20,7 @@ from roadmaps.models import (
     RiskProfile,
     Roadmap,
 )
-from roadmaps.services import item_move, item_save, roadmap_create
+from roadmaps.services import evidence_add, item_move, item_save, roadmap_create
 from schools.models import ApprovedList, School, Teacher
 
 from .base import DemoContext, demo_step_register
@@ -28,6 +28,8 @@ from .base import DemoContext, demo_step_register
 MUNICIPALITY = "Обливский район"
 D = datetime.date
 # 002_… «Дорожная карта (план мероприятий) по переводу в эффективный режим работы», moved to 2026.
+# The done item the demo leaves without a document or a link, with a reason (the reviewer's warning shows on it).
+UNCONFIRMED_ITEM = "4"
 MUNICIPAL_ITEMS = [
     (
         "1",
@@ -283,7 +285,18 @@ def demo_roadmaps(context: DemoContext) -> None:
             )
             if status != ItemStatus.PLANNED:
                 done_on = min(end or today, today) if status == ItemStatus.DONE else None
-                item_move(item=item, status=status, user=methodist, completed_on=done_on)
+                reason = ""
+                if status == ItemStatus.DONE and number == UNCONFIRMED_ITEM:
+                    # «Выполнено» without proof needs a reason (issue #20 §3): the reviewer sees the warning.
+                    reason = "Протокол совещания на подписи, будет приложен после 10-го числа"
+                elif status == ItemStatus.DONE:
+                    evidence_add(
+                        item=item,
+                        user=methodist,
+                        name=f"Приказ отдела образования (пункт {number})",
+                        link=f"https://example.org/otdel-obrazovaniya/dorozhnaya-karta-2026/{number}",
+                    )
+                item_move(item=item, status=status, user=methodist, completed_on=done_on, reason=reason)
         context.summary.changed("создано дорожных карт")
     if shnor:
         school = shnor[0]

@@ -1,8 +1,8 @@
 """Quarters, deadlines, route line statuses and the progress forms' life. Pure: no ORM.
 
 Quarters are calendar quarters. A school's quarterly progress form is filled (saved as a draft) during the
-quarter, may be sent from the day after the quarter ends and is due a number of days later (10 by default, a
-setting). Route line statuses and form states move along tables; one parametrized test checks every pair.
+quarter, may be sent from the first day of the quarter's last month and is due a number of days after the quarter
+ends (10 by default, a setting). Route line statuses and form states move along tables; one parametrized test checks every pair.
 """
 
 import datetime
@@ -57,15 +57,18 @@ def deadline(quarter: Quarter, days: int = DEFAULT_DEADLINE_DAYS) -> datetime.da
 
 
 def submit_opens(quarter: Quarter) -> datetime.date:
-    """The first day the quarter's form may be sent to the methodologist: the day after the quarter ends.
+    """The first day the quarter's form may be sent to the methodologist: the first day of the quarter's last month
+    (issue #20 §3: «a form for a quarter can be sent from that quarter's last month on; before that it is a draft»).
 
-    The form reports how the quarter's ИОМ lines were carried out («ежеквартальное отслеживание реализации
-    мероприятий ИОМ», /work/shared/domain/000_…), and a line reported done on it by the deadline is done in
-    time (``done_on_time``). A form sent earlier is frozen with days of the quarter still to run, and a line finished
-    after that is on no form at all: a finished line does not carry over to the next quarter's form
-    (``line_in_quarter``). So the window is from this day to the deadline (``deadline``), later is «late».
+    Until then the school fills the form and saves it as a draft. The form reports how the quarter's ИОМ lines were
+    carried out («ежеквартальное отслеживание реализации мероприятий ИОМ», /work/shared/domain/000_…); by the last
+    month most of the quarter's work is done or known not to be. A line reported «в работе» on a form sent early is not
+    finished, so it comes onto the next quarter's form (``line_in_quarter``) and is reported again there. #17 item 14
+    had opened the window only after the quarter's last day; #20 moved it to the last month. The deadline
+    (``deadline``) is unchanged: the window runs from this day to 10 days after the quarter, later is «late».
     """
-    return quarter.end + datetime.timedelta(days=1)
+    last_month = 3 * quarter.number
+    return datetime.date(quarter.year, last_month, 1)
 
 
 def submit_problem(quarter: Quarter, today: datetime.date) -> str | None:
@@ -73,7 +76,7 @@ def submit_problem(quarter: Quarter, today: datetime.date) -> str | None:
     opens = submit_opens(quarter)
     if today < opens:
         return (
-            f"Форму за {quarter.label} можно отправить с {opens:%d.%m.%Y}, когда квартал закончится. "
+            f"Форму за {quarter.label} можно отправить с {opens:%d.%m.%Y} — с начала последнего месяца квартала. "
             "До тех пор заполняйте её и сохраняйте черновик."
         )
     return None
@@ -138,15 +141,31 @@ def unconfirmed(*, status: str, has_evidence: bool, has_link: bool) -> bool:
     return status == DONE and not (has_evidence or has_link)
 
 
+UNCONFIRMED_NEEDS_REASON = (
+    "«Выполнено» без документа и ссылки: напишите в комментарии, почему подтверждения нет, — методист увидит "
+    "причину рядом со строкой."
+)
+
+
+def unconfirmed_reason_problem(
+    *, status: str, has_evidence: bool, has_link: bool, comment: str
+) -> str | None:
+    """A line sent «выполнено» with no document or link needs a reason in its comment (issue #20 §3: the school is
+    asked «for evidence or a reason»); None when it has proof or a reason, or is not «выполнено»."""
+    if unconfirmed(status=status, has_evidence=has_evidence, has_link=has_link) and not comment.strip():
+        return UNCONFIRMED_NEEDS_REASON
+    return None
+
+
 def done_on_time(
     *, due: Quarter, status: str, done_on: datetime.date | None, days: int = DEFAULT_DEADLINE_DAYS
 ) -> bool:
     """A line due in ``due`` is done in time when it was reported done by the deadline of that quarter's form.
 
     ``done_on`` is the day the school marked the line «выполнено» on a form, and the form of a quarter is filled
-    and sent after the quarter (from ``submit_opens`` to ``deadline``): judged against the quarter's last day,
-    a line reported in its own quarter's form on 3 October read as late, and the dashboard showed 0 % for
-    every teacher who reports as the forms are meant to be used."""
+    and sent from the quarter's last month to just after it (from ``submit_opens`` to ``deadline``): judged
+    against the quarter's last day, a line reported in its own quarter's form on 3 October read as late, and the
+    dashboard showed 0 % for every teacher who reports as the forms are meant to be used."""
     return status == DONE and done_on is not None and done_on <= deadline(due, days)
 
 

@@ -364,6 +364,19 @@ class UnconfirmedDone(ValidationError):
         )
 
 
+class UnconfirmedWithoutReason(ValidationError):
+    """Lines «выполнено» with neither a document nor a link, sent knowingly but with no reason in the comment."""
+
+    def __init__(self, entry_ids: list[int]):
+        self.entry_ids = entry_ids
+        super().__init__(
+            {
+                entry_error_key(entry_id, "comment"): [progress.UNCONFIRMED_NEEDS_REASON]
+                for entry_id in entry_ids
+            }
+        )
+
+
 def unconfirmed_entries(form: ProgressForm) -> list[ProgressEntry]:
     """The form's entries reported «выполнено» without a document or a link (ProgressEntryQuerySet.unconfirmed)."""
     return list(form.entries.unconfirmed().order_by("pk"))
@@ -469,11 +482,12 @@ def progress_form_save(
 
 @transaction.atomic
 def progress_form_submit(*, form: ProgressForm, user, unconfirmed_ok: Collection[int] = ()) -> ProgressForm:
-    """Send the form to the methodologist: from the day after its quarter ends (``progress.submit_problem``).
+    """Send the form to the methodologist: from its quarter's last month on (``progress.submit_problem``).
 
     Lines «выполнено» with neither a document nor a link are refused (``UnconfirmedDone``) unless the sender
     confirms each of them in ``unconfirmed_ok`` (entry ids): the school is told before it sends, and the
-    methodologist sees those lines marked «без подтверждения» and the count in the form's history.
+    methodologist sees those lines marked «без подтверждения» and the count in the form's history. Each of them needs
+    a reason in its comment (``progress.unconfirmed_reason_problem``; ``UnconfirmedWithoutReason`` otherwise).
     """
     form = ProgressForm.objects.select_for_update().get(pk=form.pk)
     _require_school_editor(user, form)
@@ -483,9 +497,19 @@ def progress_form_submit(*, form: ProgressForm, user, unconfirmed_ok: Collection
     problem = progress.submit_problem(form.period, timezone.localdate(now))
     if problem:
         raise ValidationError(problem)
-    unconfirmed = [entry.pk for entry in unconfirmed_entries(form)]
+    unconfirmed_rows = unconfirmed_entries(form)
+    unconfirmed = [entry.pk for entry in unconfirmed_rows]
     if set(unconfirmed) - set(unconfirmed_ok):
         raise UnconfirmedDone(unconfirmed)
+    without_reason = [
+        entry.pk
+        for entry in unconfirmed_rows
+        if progress.unconfirmed_reason_problem(
+            status=entry.status, has_evidence=False, has_link=False, comment=entry.comment
+        )
+    ]
+    if without_reason:
+        raise UnconfirmedWithoutReason(without_reason)
     form.status = FormStatus.SUBMITTED
     form.submitted_at = now
     form.submitted_by = user

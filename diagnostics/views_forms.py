@@ -236,6 +236,14 @@ def _save(request, form: ProgressForm, pairs, hidden: dict, errors: list[str]) -
         services.progress_form_submit(
             form=form, user=request.user, unconfirmed_ok=_entry_ids(hidden["unconfirmed_ok"], pairs)
         )
+    except services.UnconfirmedWithoutReason as refusal:
+        n = len(refusal.entry_ids)
+        messages.warning(
+            request,
+            f"Черновик сохранён, но форма не отправлена: у {count_noun(n, 'строки', 'строк', 'строк')} «выполнено» "
+            "без документа и ссылки не написана причина. Приложите подтверждение или напишите в комментарии, "
+            "почему его нет.",
+        )
     except services.UnconfirmedDone as refusal:
         n = len(refusal.entry_ids)
         messages.warning(

@@ -154,7 +154,8 @@ def item_move(
 ) -> RoadmapItem:
     item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
     policy_for(RoadmapItem).require(user, MOVE, item)
-    problem = transitions.move_problem(item.status, status, reason)
+    has_evidence = item.evidence.exists()
+    problem = transitions.move_problem(item.status, status, reason, has_evidence=has_evidence)
     if problem:
         raise ValidationError(problem)
     today = timezone.localdate()
@@ -167,13 +168,13 @@ def item_move(
     else:
         item.completed_on = None
     item.status = status
-    if status in transitions.NEEDS_REASON:
+    if transitions.keeps_reason(status, has_evidence=has_evidence):
         if reason.strip():
-            item.status_reason = (
-                reason.strip()
-            )  # saving a postponed item again without a reason keeps its reason
+            # saving a postponed item again without a reason keeps its reason
+            item.status_reason = reason.strip()
     else:
-        item.status_reason = ""  # a reason belongs to «перенесено» and «отменено» only
+        # a reason belongs to «перенесено», «отменено» and «выполнено» without a document or a link only
+        item.status_reason = ""
     item.full_clean()
     item.save(update_fields=["status", "status_reason", "completed_on", "updated_at"])
     return item

@@ -19,15 +19,36 @@ NEEDS_REASON = frozenset({POSTPONED, CANCELLED})
 OPEN = frozenset({PLANNED, IN_PROGRESS, POSTPONED})
 
 
-def move_problem(current: str, new: str, reason: str = "") -> str | None:
-    """Why an item cannot move from ``current`` to ``new``, in Russian; None when it can (or stays)."""
+UNCONFIRMED_DONE = (
+    "Пункт отмечается выполненным с подтверждением: приложите документ или ссылку (кнопка «Приложить») "
+    "или укажите в поле «Причина», почему подтверждения нет."
+)
+
+
+def move_problem(current: str, new: str, reason: str = "", *, has_evidence: bool = True) -> str | None:
+    """Why an item cannot move from ``current`` to ``new``, in Russian; None when it can (or stays).
+
+    «Выполнено» with no document or link attached asks for a reason instead (issue #20 §3): the reviewer then sees
+    the item marked «без подтверждения» with that reason (``unconfirmed``)."""
     if new == current:
         return None
     if new not in ALLOWED.get(current, frozenset()):
         return "Такой переход статуса не предусмотрен."
     if new in NEEDS_REASON and not reason.strip():
         return "Укажите причину переноса или отмены."
+    if new == DONE and not has_evidence and not reason.strip():
+        return UNCONFIRMED_DONE
     return None
+
+
+def keeps_reason(status: str, *, has_evidence: bool) -> bool:
+    """Whether an item in ``status`` keeps a reason: «перенесено», «отменено», and «выполнено» without proof."""
+    return status in NEEDS_REASON or (status == DONE and not has_evidence)
+
+
+def unconfirmed(*, status: str, has_evidence: bool) -> bool:
+    """«Выполнено» with neither a document nor a link: shown to the reviewer as «без подтверждения»."""
+    return status == DONE and not has_evidence
 
 
 def due_date(*, end: datetime.date | None, all_year: bool, period_end: datetime.date) -> datetime.date:

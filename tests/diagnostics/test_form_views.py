@@ -349,16 +349,18 @@ def test_missing_reason_is_shown_beside_the_comment(client, world, routes):
     assert "field__error" not in cell(html, entry.pk, "progress-form__status")
 
 
-def test_form_is_not_sent_before_its_quarter_ends(client, world, routes, on_day):
-    """The IV form was sent on 7 December: now it is saved as a draft and the page says when it can be sent."""
+def test_form_is_not_sent_before_its_quarters_last_month(client, world, routes, on_day):
+    """Sent the day before the quarter's last month, the form is saved as a draft and the page says from which
+    date it can be sent (issue #20 §3); on that date the page offers to send it."""
     quarter = routes["quarter"]
-    on_day(quarter.end - datetime.timedelta(days=24))  # 7 December for the IV quarter
+    opens_on = datetime.date(quarter.year, 3 * quarter.number, 1)
+    on_day(opens_on - datetime.timedelta(days=1))
     form = routes["form_a1"]
     entry = form.entries.get()
     client.force_login(world.users["school_admin"])
     page = client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
-    opens = (quarter.end + datetime.timedelta(days=1)).strftime("%d.%m.%Y")
-    assert f"можно отправить с {opens}, когда квартал закончится" in page
+    opens = opens_on.strftime("%d.%m.%Y")
+    assert f"можно отправить с {opens} — с начала последнего месяца квартала" in page
     assert "Отправить методисту" not in page and "Сохранить черновик" in page
     response = post_form(
         client, form, {entry.pk: {"status": "in_progress", "comment": "Идут занятия"}}, "submit"
@@ -370,15 +372,20 @@ def test_form_is_not_sent_before_its_quarter_ends(client, world, routes, on_day)
     assert entry.comment == "Идут занятия"  # the draft is kept
     notes = [str(m) for m in client.get(response["Location"]).context["messages"]]
     assert notes == [
-        f"Черновик сохранён, но форма не отправлена. Форму за {quarter.label} можно отправить с {opens}, "
-        "когда квартал закончится. До тех пор заполняйте её и сохраняйте черновик."
+        f"Черновик сохранён, но форма не отправлена. Форму за {quarter.label} можно отправить с {opens} — "
+        "с начала последнего месяца квартала. До тех пор заполняйте её и сохраняйте черновик."
     ]
-    on_day(quarter.end + datetime.timedelta(days=1))
+    on_day(opens_on)
     client.force_login(world.users["school_admin"])
     assert (
         "Отправить методисту"
         in client.get(reverse("diagnostics:form_detail", args=[form.pk])).content.decode()
     )
+    response = post_form(
+        client, form, {entry.pk: {"status": "in_progress", "comment": "Идут занятия"}}, "submit"
+    )
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED
 
 
 def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodologist(
@@ -416,6 +423,28 @@ def test_done_without_evidence_warns_the_school_and_is_marked_for_the_methodolog
     assert '<span class="badge badge--warning">без подтверждения</span>' in html
     index = client.get(reverse("diagnostics:forms")).content.decode()
     assert "без подтверждения: 1" in index
+
+
+def test_sending_without_confirmation_and_without_a_reason_keeps_the_draft(client, world, routes, on_day):
+    on_day(after_the_quarter(routes))
+    form = routes["form_a1"]
+    entry = form.entries.get()
+    client.force_login(world.users["school_admin"])
+    data = {"version": str(form.version), "unconfirmed_ok": str(entry.pk)}
+    data.update({f"e{entry.pk}-status": "done", f"e{entry.pk}-comment": ""})
+    response = client.post(reverse("diagnostics:form_detail", args=[form.pk]), data)
+    assert response.status_code == 302
+    form.refresh_from_db()
+    entry.refresh_from_db()
+    assert (form.status, entry.status) == (FormStatus.DRAFT, "done")  # the draft is saved, not sent
+    page = client.get(response["Location"])
+    assert [str(m) for m in page.context["messages"]] == [
+        "Черновик сохранён, но форма не отправлена: у 1 строки «выполнено» без документа и ссылки не написана "
+        "причина. Приложите подтверждение или напишите в комментарии, почему его нет."
+    ]
+    assert "напишите в комментарии, почему его нет" in cell(
+        page.content.decode(), entry.pk, "progress-form__evidence"
+    )
 
 
 @pytest.mark.parametrize(("deadline_days", "share"), [(None, 0.0), (20, 100.0)])

@@ -373,26 +373,33 @@ def test_form_overdue_other_deadline():
 
 
 # --- when a form may be sent ------------------------------------------------------------------------------
-# The window is from the day after the quarter ends to the deadline (and later, marked late): the form reports
-# on the whole quarter. Every quarter, the days around its end, and a day in its last month (7 December: the
-# day the issue sent the IV form).
+# The window is from the first day of the quarter's last month to the deadline (and later, marked late; issue #20
+# §3). Every quarter, the days around the start of its last month and its end, a leap February, and 7 December
+# (the day #17 sent the IV form, now in the window).
 
 
 @pytest.mark.parametrize(
     ("quarter", "today", "opens"),
     [
-        (Q(2026, 1), D(2026, 3, 1), False),  # the quarter's last month
-        (Q(2026, 1), D(2026, 3, 31), False),  # its last day
+        # issue #20 §3: a form can be sent from its quarter's last month on; before that it is a draft.
+        (Q(2026, 1), D(2026, 1, 1), False),  # the quarter's first day
+        (Q(2026, 1), D(2026, 2, 28), False),  # the day before the last month (a common year)
+        (Q(2026, 1), D(2026, 3, 1), True),  # the first day of the last month
+        (Q(2026, 1), D(2026, 3, 31), True),  # the quarter's last day
         (Q(2026, 1), D(2026, 4, 1), True),  # the day after
         (Q(2026, 1), D(2026, 4, 10), True),  # the deadline
         (Q(2026, 1), D(2026, 5, 20), True),  # after the deadline: accepted, marked late
-        (Q(2026, 2), D(2026, 6, 30), False),
-        (Q(2026, 2), D(2026, 7, 1), True),
-        (Q(2026, 3), D(2026, 9, 30), False),
-        (Q(2026, 3), D(2026, 10, 1), True),
+        (Q(2024, 1), D(2024, 2, 29), False),  # the day before the last month in a leap year
+        (Q(2024, 1), D(2024, 3, 1), True),
+        (Q(2026, 2), D(2026, 5, 31), False),
+        (Q(2026, 2), D(2026, 6, 1), True),
+        (Q(2026, 3), D(2026, 8, 31), False),
+        (Q(2026, 3), D(2026, 9, 1), True),
         (Q(2026, 4), D(2026, 10, 1), False),  # its first day
-        (Q(2026, 4), D(2026, 12, 7), False),  # the issue's day
-        (Q(2026, 4), D(2026, 12, 31), False),
+        (Q(2026, 4), D(2026, 11, 30), False),  # the day before the last month
+        (Q(2026, 4), D(2026, 12, 1), True),  # the first day of the last month
+        (Q(2026, 4), D(2026, 12, 7), True),  # the issue's day
+        (Q(2026, 4), D(2026, 12, 31), True),
         (Q(2026, 4), D(2027, 1, 1), True),  # across the new year
         (Q(2026, 4), D(2027, 1, 10), True),
         (Q(2026, 3), D(2026, 12, 7), True),  # the previous quarter is open on the issue's day
@@ -406,21 +413,22 @@ def test_submit_window(quarter, today, opens):
 @pytest.mark.parametrize(
     ("quarter", "first_day"),
     [
-        (Q(2026, 1), D(2026, 4, 1)),
-        (Q(2026, 2), D(2026, 7, 1)),
-        (Q(2026, 3), D(2026, 10, 1)),
-        (Q(2026, 4), D(2027, 1, 1)),
-        (Q(2024, 1), D(2024, 4, 1)),  # a leap year changes nothing: the end is the last day of March
+        (Q(2026, 1), D(2026, 3, 1)),
+        (Q(2026, 2), D(2026, 6, 1)),
+        (Q(2026, 3), D(2026, 9, 1)),
+        (Q(2026, 4), D(2026, 12, 1)),
+        (Q(2024, 1), D(2024, 3, 1)),  # a leap year changes nothing: March still starts on the 1st
     ],
 )
-def test_submit_opens_the_day_after_the_quarter(quarter, first_day):
+def test_submit_opens_on_the_first_day_of_the_last_month(quarter, first_day):
     assert progress.submit_opens(quarter) == first_day
+    assert quarter.contains(progress.submit_opens(quarter))
     assert progress.submit_opens(quarter) < deadline(quarter)  # the window is never empty
 
 
 def test_submit_problem_says_when_in_russian():
-    assert progress.submit_problem(Q(2026, 4), D(2026, 12, 7)) == (
-        "Форму за 4 квартал 2026 г. можно отправить с 01.01.2027, когда квартал закончится. "
+    assert progress.submit_problem(Q(2026, 4), D(2026, 11, 30)) == (
+        "Форму за 4 квартал 2026 г. можно отправить с 01.12.2026 — с начала последнего месяца квартала. "
         "До тех пор заполняйте её и сохраняйте черновик."
     )
 
@@ -440,3 +448,31 @@ def test_submit_problem_says_when_in_russian():
 )
 def test_unconfirmed(status, has_evidence, has_link, flagged):
     assert progress.unconfirmed(status=status, has_evidence=has_evidence, has_link=has_link) is flagged
+
+
+# --- «выполнено» without proof needs a reason (issue #20 §3) ------------------------------------------------------
+
+NEEDS_REASON_TEXT = (
+    "«Выполнено» без документа и ссылки: напишите в комментарии, почему подтверждения нет, — методист увидит "
+    "причину рядом со строкой."
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "has_evidence", "has_link", "comment", "refused"),
+    [
+        ("done", False, False, "", True),
+        ("done", False, False, "  \n", True),  # blank is no reason
+        ("done", False, False, "Справка у завуча, приложим", False),
+        ("done", True, False, "", False),
+        ("done", False, True, "", False),
+        ("in_progress", False, False, "", False),
+        ("postponed", False, False, "", False),  # its reason is asked for by line_move_problem
+        ("not_started", False, False, "", False),
+    ],
+)
+def test_unconfirmed_reason_problem(status, has_evidence, has_link, comment, refused):
+    problem = progress.unconfirmed_reason_problem(
+        status=status, has_evidence=has_evidence, has_link=has_link, comment=comment
+    )
+    assert problem == (NEEDS_REASON_TEXT if refused else None)

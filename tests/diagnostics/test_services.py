@@ -1005,13 +1005,13 @@ def test_submit_directly(planned, filled):
 @pytest.mark.parametrize(
     ("day", "sent"),
     [
-        (D(2030, 12, 7), False),  # the quarter's last month: the issue's 7 December
-        (D(2030, 12, 31), False),  # its last day
-        (D(2031, 1, 1), True),  # the day after it
+        (D(2030, 11, 30), False),  # the day before the quarter's last month
+        (D(2030, 12, 1), True),  # the first day of the last month (issue #20 §3)
+        (D(2030, 12, 7), True),  # #17's 7 December: in the last month, so it may be sent now
         (D(2031, 1, 10), True),  # the deadline
     ],
 )
-def test_form_is_sent_only_after_its_quarter_ends(planned, filled, on_day, day, sent):
+def test_form_is_sent_only_from_its_quarters_last_month(planned, filled, on_day, day, sent):
     form, entry = filled
     admin = planned.staffed.users["school_admin"]
     on_day(day)
@@ -1021,7 +1021,7 @@ def test_form_is_sent_only_after_its_quarter_ends(planned, filled, on_day, day, 
     with pytest.raises(ValidationError) as excinfo:
         save(form, admin, {entry: {"status": "in_progress"}}, submit=True)
     assert messages(excinfo) == (
-        "Форму за 4 квартал 2030 г. можно отправить с 01.01.2031, когда квартал закончится. "
+        "Форму за 4 квартал 2030 г. можно отправить с 01.12.2030 — с начала последнего месяца квартала. "
         "До тех пор заполняйте её и сохраняйте черновик."
     )
     with pytest.raises(ValidationError):
@@ -1055,6 +1055,30 @@ def test_done_without_evidence_is_sent_only_when_confirmed_and_is_marked(planned
     assert sent.status == "submitted"
     assert events(form)[-1] == ("submitted", "school_admin", "1 строка «выполнено» без документа и ссылки")
     assert [e.pk for e in services.unconfirmed_entries(sent)] == [first.pk]
+
+
+def test_done_without_evidence_sent_knowingly_still_needs_a_reason(planned, media):
+    """Issue #20 §3: the school is asked for evidence or a reason — «Отправить без подтверждения» with an empty
+    comment is refused beside the comment; with a reason the form goes."""
+    form = open_form(planned, Q(2030, 4))
+    (first,) = form.entries.all()
+    admin = planned.staffed.users["school_admin"]
+    save(form, admin, {first: {"status": "done", "comment": "  "}})
+    with pytest.raises(services.UnconfirmedWithoutReason) as excinfo:
+        services.progress_form_submit(form=form, user=fresh(admin), unconfirmed_ok=[first.pk])
+    assert excinfo.value.entry_ids == [first.pk]
+    assert excinfo.value.message_dict == {
+        f"entry_{first.pk}:comment": [
+            "«Выполнено» без документа и ссылки: напишите в комментарии, почему подтверждения нет, — методист "
+            "увидит причину рядом со строкой."
+        ]
+    }
+    form.refresh_from_db()
+    assert (form.status, events(form)) == ("draft", [("saved", "school_admin", "")])  # no «submitted»
+    save(form, admin, {first: {"status": "done", "comment": "Удостоверение КПК ещё не выдано"}})
+    sent = services.progress_form_submit(form=form, user=fresh(admin), unconfirmed_ok=[first.pk])
+    assert sent.status == "submitted"
+    assert events(form)[-1] == ("submitted", "school_admin", "1 строка «выполнено» без документа и ссылки")
 
 
 @pytest.mark.parametrize(

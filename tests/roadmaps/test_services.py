@@ -530,6 +530,49 @@ def test_unknown_item_field_is_a_programming_error(world, municipal):
 
 # --- item_move (status) --------------------------------------------------------------------------------
 
+NO_PROOF_YET = "Протокол совещания на подписи"  # «выполнено» without a document needs a reason (issue #20 §3)
+UNCONFIRMED = (
+    "Пункт отмечается выполненным с подтверждением: приложите документ или ссылку (кнопка «Приложить») "
+    "или укажите в поле «Причина», почему подтверждения нет."
+)
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_done_without_evidence_or_a_reason_is_refused(world, school_map, reason):
+    """The school admin marks an item of the school's roadmap «выполнено» with nothing attached: asked for a
+    document, a link or a reason; nothing changes."""
+    item = item_of(school_map, "1")
+    with pytest.raises(ValidationError) as excinfo:
+        services.item_move(item=item, status="done", user=world.users["school_admin"], reason=reason)
+    assert messages_of(excinfo) == UNCONFIRMED
+    item.refresh_from_db()
+    assert (item.status, item.completed_on, item.status_reason) == ("planned", None, "")
+
+
+def test_done_with_a_reason_keeps_the_reason_until_evidence_comes(world, school_map):
+    item = item_of(school_map, "1")
+    admin = world.users["school_admin"]
+    services.item_move(item=item, status="done", user=admin, reason="  " + NO_PROOF_YET + " ")
+    item.refresh_from_db()
+    assert (item.status, item.status_reason) == ("done", NO_PROOF_YET)
+    # Saved again as done, the reason stays; once a document is attached, a new save drops it.
+    services.item_move(item=item, status="done", user=admin)
+    item.refresh_from_db()
+    assert item.status_reason == NO_PROOF_YET
+    services.evidence_add(item=item, user=admin, name="Протокол № 3", link="https://school.example.ru/p3")
+    services.item_move(item=item, status="done", user=admin)
+    item.refresh_from_db()
+    assert (item.status, item.status_reason) == ("done", "")
+
+
+def test_done_with_evidence_needs_no_reason(world, school_map):
+    item = item_of(school_map, "1")
+    admin = world.users["school_admin"]
+    services.evidence_add(item=item, user=admin, name="Приказ № 45", link="https://school.example.ru/45")
+    services.item_move(item=item, status="done", user=admin, reason="лишнее")
+    item.refresh_from_db()
+    assert (item.status, item.status_reason) == ("done", "")  # the reason belongs to unconfirmed items only
+
 
 def test_methodist_moves_an_item_through_its_life(world, municipal):
     user = world.users["methodist"]
@@ -543,9 +586,9 @@ def test_methodist_moves_an_item_through_its_life(world, municipal):
     item.refresh_from_db()
     assert (item.status, item.status_reason) == ("postponed", "письмо министерства")
 
-    item = services.item_move(item=item, status="done", user=user)
+    item = services.item_move(item=item, status="done", user=user, reason=NO_PROOF_YET)
     item.refresh_from_db()
-    assert (item.status, item.completed_on) == ("done", today)
+    assert (item.status, item.completed_on, item.status_reason) == ("done", today, NO_PROOF_YET)
 
     item = services.item_move(item=item, status="in_progress", user=user)  # reopened
     item.refresh_from_db()
@@ -555,7 +598,11 @@ def test_methodist_moves_an_item_through_its_life(world, municipal):
 def test_done_on_a_given_day(world, municipal):
     item = item_of(municipal, "1")
     item = services.item_move(
-        item=item, status="done", user=world.users["methodist"], completed_on=D(2025, 3, 1)
+        item=item,
+        status="done",
+        user=world.users["methodist"],
+        completed_on=D(2025, 3, 1),
+        reason=NO_PROOF_YET,
     )
     item.refresh_from_db()
     assert item.completed_on == D(2025, 3, 1)
@@ -572,7 +619,13 @@ def test_done_in_the_future_is_refused(world, municipal):
     item = item_of(municipal, "1")
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as excinfo:
-        services.item_move(item=item, status="done", user=world.users["methodist"], completed_on=tomorrow)
+        services.item_move(
+            item=item,
+            status="done",
+            user=world.users["methodist"],
+            completed_on=tomorrow,
+            reason=NO_PROOF_YET,
+        )
     assert messages_of(excinfo) == "Дата выполнения ещё не наступила."
     item.refresh_from_db()
     assert (item.status, item.completed_on) == ("planned", None)
@@ -670,7 +723,7 @@ def test_others_do_not_move(world, municipal, school_map, user_name):
 @pytest.mark.parametrize("user_name", ["regional_methodist", "superuser"])
 def test_regional_methodist_and_superuser_move(world, user_name):
     item = item_of(roadmap_of(world.mun_b, world.school_b1), "1")
-    services.item_move(item=item, status="done", user=world.users[user_name])
+    services.item_move(item=item, status="done", user=world.users[user_name], reason=NO_PROOF_YET)
     item.refresh_from_db()
     assert item.status == "done"
 
@@ -681,7 +734,7 @@ def test_a_responsible_person_moves_the_item(world, municipal, user_name):
     item = item_of(municipal, "1")
     other = item_of(municipal, "2")
     item.responsible_users.set([user])
-    services.item_move(item=item, status="done", user=user, completed_on=D(2025, 3, 1))
+    services.item_move(item=item, status="done", user=user, completed_on=D(2025, 3, 1), reason=NO_PROOF_YET)
     item.refresh_from_db()
     assert (item.status, item.completed_on) == ("done", D(2025, 3, 1))
     with pytest.raises(PermissionDenied):  # only the items naming them

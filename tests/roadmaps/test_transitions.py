@@ -80,6 +80,54 @@ def test_every_pair_without_a_reason(current, new, reason):
     assert move_problem(current, new, reason) == expected
 
 
+UNCONFIRMED = (
+    "Пункт отмечается выполненным с подтверждением: приложите документ или ссылку (кнопка «Приложить») "
+    "или укажите в поле «Причина», почему подтверждения нет."
+)
+
+
+@pytest.mark.parametrize(("current", "new"), list(itertools.product(STATUSES, STATUSES)))
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_every_pair_without_evidence_or_a_reason(current, new, reason):
+    """Issue #20 §3: «выполнено» with no document or link asks for a reason; nothing else changes."""
+    allowed = MOVES[current][STATUSES.index(new)]
+    if current == new:
+        expected = None  # an item already done and saved again is not asked twice
+    elif not allowed:
+        expected = NOT_ALLOWED
+    elif new in NEEDS_A_REASON:
+        expected = NO_REASON
+    elif new == "done":
+        expected = UNCONFIRMED
+    else:
+        expected = None
+    assert move_problem(current, new, reason, has_evidence=False) == expected
+
+
+@pytest.mark.parametrize("current", ["planned", "in_progress", "postponed"])
+def test_done_without_evidence_passes_with_a_reason_or_with_evidence(current):
+    assert move_problem(current, "done", "Протокол на подписи", has_evidence=False) is None
+    assert move_problem(current, "done", "", has_evidence=True) is None
+    assert move_problem(current, "done") is None  # the default: evidence is there (the caller says otherwise)
+
+
+@pytest.mark.parametrize(
+    ("status", "has_evidence", "keeps", "flagged"),
+    [
+        ("done", False, True, True),
+        ("done", True, False, False),
+        ("postponed", False, True, False),
+        ("postponed", True, True, False),
+        ("cancelled", True, True, False),
+        ("in_progress", False, False, False),
+        ("planned", False, False, False),
+    ],
+)
+def test_which_statuses_keep_a_reason_and_which_are_unconfirmed(status, has_evidence, keeps, flagged):
+    assert transitions.keeps_reason(status, has_evidence=has_evidence) is keeps
+    assert transitions.unconfirmed(status=status, has_evidence=has_evidence) is flagged
+
+
 def test_reason_defaults_to_empty():
     assert move_problem("planned", "postponed") == NO_REASON
     assert move_problem("planned", "cancelled") == NO_REASON

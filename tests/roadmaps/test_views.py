@@ -416,6 +416,42 @@ def test_done_by_post_is_dated_today(client, world, maps):
     assert (item.status, item.completed_on) == ("done", timezone.localdate())
 
 
+def test_done_without_evidence_asks_the_school_admin_for_a_reason(client, world, maps):
+    """Issue #20 §3: an item of the school's roadmap with nothing attached, marked «выполнено» — refused with a Russian
+    message naming the reason field; with a reason it is done and the methodologist sees it flagged."""
+    item = maps.items["school_a1"]
+    item.evidence.all().delete()
+    url = reverse("roadmaps:item_move", args=[item.pk])
+    response = as_user(client, world, "school_admin").post(url, {"status": "done", "reason": ""})
+    assert response.status_code == 302
+    assert flashed(response) == [
+        "Пункт отмечается выполненным с подтверждением: приложите документ или ссылку (кнопка «Приложить») "
+        "или укажите в поле «Причина», почему подтверждения нет."
+    ]
+    item.refresh_from_db()
+    assert (item.status, item.status_reason) == ("planned", "")
+
+    client.post(url, {"status": "done", "reason": "Протокол педсовета на подписи"})
+    item.refresh_from_db()
+    assert (item.status, item.status_reason) == ("done", "Протокол педсовета на подписи")
+
+    html = as_user(client, world, "methodist").get(reverse("roadmaps:detail", args=[maps.school_a1.pk]))
+    row = html.content.decode().split(f'<tr id="item-{item.pk}">', 1)[1].split("</tr>", 1)[0]
+    assert f'<span class="badge badge--warning" data-unconfirmed="{item.pk}">без подтверждения</span>' in row
+    assert "Причина: Протокол педсовета на подписи" in row
+
+
+def test_done_with_evidence_carries_no_warning(client, world, maps):
+    item = maps.items["school_a1"]
+    as_user(client, world, "school_admin").post(
+        reverse("roadmaps:item_move", args=[item.pk]), {"status": "done"}
+    )
+    item.refresh_from_db()
+    assert item.status == "done"
+    html = as_user(client, world, "methodist").get(reverse("roadmaps:detail", args=[maps.school_a1.pk]))
+    assert "без подтверждения" not in html.content.decode()
+
+
 def test_move_back_to_my_items(client, world, maps):
     item = maps.items["school_a1"]
     response = as_user(client, world, "school_admin").post(
