@@ -31,6 +31,7 @@ from diagnostics import services as diagnostics
 from diagnostics.models import Campaign, LineStatus, ProgressEntry, ProgressForm, Route
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
+from notifications.models import Notification
 from reports import services as reports
 from reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportSignature, TrustedRoot
 from reports.policies import REQUEST
@@ -113,6 +114,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "imports:apply": post_only,
     "api_keys:list": methodists_only,
     "api_keys:revoke": post_only,
+    # --- notifications: each person's own (the bell, the list, the e-mail settings) ---
+    "notifications:list": signed_in,
+    "notifications:read": post_only_any,
+    "notifications:read_all": post_only_any,
+    "notifications:settings": signed_in,
     # --- schools ---
     "schools:list": signed_in,
     "schools:detail": reaches_a1,
@@ -235,6 +241,7 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "imports:errors": ("batch", VIEW),
     "imports:changes": ("batch", VIEW),
     "api_keys:list": (ClientKey, CHANGE),
+    "notifications:list": (Notification, VIEW),
     "audit:changes": (AuthEvent, VIEW),
     "audit:logins": (AuthEvent, VIEW),
     "schools:detail": ("school", VIEW),
@@ -327,6 +334,7 @@ KWARGS = {
     "imports:errors": lambda o: {"pk": o["batch"].pk},
     "imports:changes": lambda o: {"pk": o["batch"].pk},
     "api_keys:revoke": lambda o: {"pk": o["key"].pk},
+    "notifications:read": lambda o: {"pk": 1},  # POST only: any id
 }
 
 
