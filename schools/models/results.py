@@ -105,7 +105,8 @@ class Result(BaseModel):
 
     The table holds millions of rows and is loaded in bulk, so it carries only the indexes its queries use
     (docs/performance.md): the primary key, the unique (school, procedure) — which also serves every lookup
-    by school — and two partial indexes by procedure for the ШНОР rule. Each index costs imports ~10 %.
+    by school —, two partial indexes by procedure for the ШНОР rule and one by ``updated_at`` for the API's
+    ``updated_since``. Each index costs imports ~10 %.
     """
 
     # Not indexed on their own: the unique (school, procedure) and the partial (procedure, school) indexes
@@ -195,6 +196,10 @@ class Result(BaseModel):
                 ),
                 name="result_low_default",
             ),
+            # A regional system's daily pull: the API lists results changed since a moment (``updated_since``,
+            # api/base.py): a day's few thousand rows found through the index instead of reading the whole
+            # table (docs/performance.md, «Индекс по updated_at»).
+            models.Index(fields=["updated_at"], name="result_updated_at"),
         ]
 
     def __str__(self) -> str:
