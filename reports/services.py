@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.db_router import replica_reads
+from core.forking import write_beside
 from core.models import RoleAssignment
 from core.policies import CHANGE, VIEW
 from core.roles import Role
@@ -322,11 +323,6 @@ def report_build(report_id: int) -> Report | None:
     """Build every file of a report. Idempotent: a second call for a built report does nothing.
 
     A failure is recorded on the report (its message shown, a retry offered) and logged; it is not raised."""
-    # Imported here: WeasyPrint and friends load in the worker that builds, not in every web process.
-    from .renderers.docx import render_docx
-    from .renderers.pdf import render_pdf
-    from .renderers.xlsx import render_xlsx_to
-
     report = _start(report_id)
     if report is None:
         return None
@@ -341,21 +337,45 @@ def report_build(report_id: int) -> Report | None:
             # progress and the files are written to the primary.
             with replica_reads():
                 built = build(_params(report), on_progress=progress)
-            progress(70, "Вёрстка PDF")
-            files = {ReportFormat.PDF: _write(work, "pdf", render_pdf(built.context))}
-            progress(85, "Книга Excel")
-            xlsx_path = Path(work) / "report.xlsx"
-            with open(xlsx_path, "wb") as handle:
-                render_xlsx_to(_with_workbook_tables(built), handle)
-            files[ReportFormat.XLSX] = xlsx_path
-            progress(93, "Документ Word")
-            files[ReportFormat.DOCX] = _write(work, "docx", render_docx(built.context))
+            files = render_files(built, Path(work), progress=progress)
             progress(97, "Сохранение файлов")
         except Exception as error:  # noqa: BLE001 — any failure is shown to the user and can be retried
             logger.exception("Отчёт %s: ошибка формирования", report_id)
             _fail(report_id, attempt, error)
             return None
         return _finish(report_id, attempt, files, built)
+
+
+def render_files(built, work: Path, *, progress=None) -> dict[ReportFormat, Path]:
+    """The справка's PDF, Excel and Word files written into ``work``.
+
+    The PDF (no queries: its context is in memory) is laid out in a forked child while this process writes the
+    Excel and Word files, which read the database (core/forking.py, docs/adr/0003-pdf-beside-excel-and-word.md);
+    where a fork is not safe it is laid out here, after them. ``progress(percent, stage)`` is told each stage."""
+    # Imported here: WeasyPrint and friends load in the worker that builds, not in every web process.
+    from .renderers.docx import render_docx
+    from .renderers.pdf import render_pdf
+    from .renderers.xlsx import render_xlsx_to
+
+    def tell(percent: int, stage: str) -> None:
+        if progress:
+            progress(percent, stage)
+
+    # WeasyPrint (~0.5 s to import) is loaded here, in the worker that stays, so each child finds it loaded.
+    import weasyprint  # noqa: F401
+
+    pdf = write_beside(lambda path: path.write_bytes(render_pdf(built.context)), work / "report.pdf")
+    try:
+        tell(70, "Книга Excel")
+        xlsx_path = work / "report.xlsx"
+        with open(xlsx_path, "wb") as handle:
+            render_xlsx_to(_with_workbook_tables(built), handle)
+        tell(80, "Документ Word")
+        docx_path = _write(str(work), "docx", render_docx(built.context))
+        tell(85, "Вёрстка PDF")
+        return {ReportFormat.PDF: pdf.wait(), ReportFormat.XLSX: xlsx_path, ReportFormat.DOCX: docx_path}
+    finally:
+        pdf.cancel()
 
 
 def _with_workbook_tables(built):

@@ -458,3 +458,6 @@ REPORTS_DEFAULT_DEPARTMENT = os.environ.get("REPORTS_DEFAULT_DEPARTMENT", "Ор�
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Years of results dynamics shown per school (003_…: three to four years).
 REPORTS_DYNAMICS_YEARS = 4
+# The справка's PDF is laid out in a forked child while the worker writes its Excel and Word files, where the machine
+# has two or more cores and the process one thread (core/forking.py; docs/adr/0003-pdf-beside-excel-and-word.md).
+REPORTS_RENDER_IN_PARALLEL = env_bool("REPORTS_RENDER_IN_PARALLEL", True)
