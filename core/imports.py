@@ -160,6 +160,15 @@ def register_regions_source(source: Callable) -> None:
     _REGIONS_SOURCE[:] = [source]
 
 
+def batches_listed(user, *, status: str = ""):
+    """The uploads the «Загрузки» page lists: those the user sees (ImportBatchPolicy), narrowed by ``?status=``
+    (the home page counts ``validated`` — checked, waiting for «Подтвердить»)."""
+    batches = ImportBatch.objects.visible_to(user)
+    if status in ImportBatch.Status.values:
+        batches = batches.filter(status=status)
+    return batches
+
+
 # Who is told of an import's outcome (applied, failed): notifications (above core) registers its listener.
 _OUTCOME_LISTENERS: list[Callable[[ImportBatch], None]] = []
 

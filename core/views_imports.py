@@ -23,6 +23,7 @@ from .imports import (
     batch_changes,
     batch_queued_for,
     batch_sheets,
+    batches_listed,
     changes_file_name,
     changes_nothing,
     get_importer,
@@ -55,9 +56,14 @@ def import_list(request):
     importers = importers_for(request.user)
     if not importers:
         raise PermissionDenied("Загрузки доступны методистам и администраторам школ.")
-    batches = ImportBatch.objects.visible_to(request.user).select_related("uploaded_by", "region")
+    status = request.GET.get("status") or ""
+    batches = batches_listed(request.user, status=status).select_related("uploaded_by", "region")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
-    return render(request, "imports/list.html", {"page": page, "importers": importers})
+    return render(
+        request,
+        "imports/list.html",
+        {"page": page, "importers": importers, "status": status, "statuses": ImportBatch.Status.choices},
+    )
 
 
 @login_required

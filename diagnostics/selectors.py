@@ -4,10 +4,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from schools.models import Teacher
 
 from . import progress
-from .models import RouteLine, RouteStatus
+from .models import FormStatus, ProgressForm, Route, RouteLine, RouteStatus
 from .services import deadline_days
 
 
@@ -69,3 +71,61 @@ def on_time_by_teacher(
         ),
         key=lambda pair: (pair[0].school.name, pair[0].last_name, pair[0].first_name),
     )
+
+
+def school_param(value: str | None) -> int | None:
+    """``?school=`` of the forms and routes pages: a school's id, or None (any school the user sees)."""
+    return int(value) if value and value.isdigit() else None
+
+
+# --- the lists the home page counts (shnor_portal/home.py): each count is the length of the list it opens ---
+
+
+def forms_listed(
+    user, *, status: str = "", overdue: bool = False, school: int | None = None, today: datetime.date
+):
+    """The quarterly forms the forms page lists: those the user sees, narrowed by ``?status=``, ``?overdue=1``
+    (not sent, or returned and not sent again, after the form's own deadline) and ``?school=``."""
+    forms = ProgressForm.objects.visible_to(user)
+    if school is not None:
+        forms = forms.filter(school_id=school)
+    if status in FormStatus.values:
+        forms = forms.filter(status=status)
+    if overdue:
+        forms = forms.filter(status__in=progress.SCHOOL_EDITABLE, deadline__lt=today)
+    return forms
+
+
+# A line still waits when it is neither done nor set aside (postponed lines have a new term in their reason).
+AWAITING_LINE_STATUSES = (progress.NOT_STARTED, progress.IN_PROGRESS)
+
+
+def awaiting_lines_q(today: datetime.date, prefix: str = "") -> Q:
+    """Lines of an approved ИОМ due in this quarter or earlier and not yet done."""
+    quarter = progress.quarter_of(today)
+    return Q(
+        **{
+            f"{prefix}route__status": RouteStatus.APPROVED,
+            f"{prefix}status__in": AWAITING_LINE_STATUSES,
+        }
+    ) & (
+        Q(**{f"{prefix}due_year__lt": quarter.year})
+        | Q(**{f"{prefix}due_year": quarter.year, f"{prefix}due_quarter__lte": quarter.number})
+    )
+
+
+def routes_listed(
+    user, *, status: str = "", due: bool = False, school: int | None = None, today: datetime.date
+):
+    """The ИОМ the routes page lists: those the user sees, narrowed by ``?status=``, ``?due=1`` (ИОМ with a line
+    waiting, awaiting_lines_q) and ``?school=`` (the teacher's school)."""
+    routes = Route.objects.visible_to(user)
+    if school is not None:
+        routes = routes.filter(teacher__school_id=school)
+    if status in RouteStatus.values:
+        routes = routes.filter(status=status)
+    if due:
+        routes = routes.filter(
+            pk__in=RouteLine.objects.visible_to(user).filter(awaiting_lines_q(today)).values("route_id")
+        )
+    return routes

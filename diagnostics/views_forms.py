@@ -8,6 +8,7 @@ from collections.abc import Collection
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,8 @@ from . import progress, selectors, services
 from .forms import EntryForm, FormSaveForm, ReviewForm
 from .models import Campaign, FormStatus, ProgressEntry, ProgressForm, Route, RouteStatus
 from .policies import FILL, OVERSEE, REVIEW
+
+FORMS_PER_PAGE = 50
 
 
 def reporting_quarters(today) -> list[progress.Quarter]:
@@ -40,20 +43,34 @@ def form_index(request):
     quarters = reporting_quarters(today)
     # A school's admin opens the forms of their schools; the staff review the forms the schools opened.
     schools = policy.schools(request.user, VIEW) if not is_staff else School.objects.none()
+    status = request.GET.get("status") or ""
+    overdue = request.GET.get("overdue") == "1"
     forms = (
-        ProgressForm.objects.visible_to(request.user)
+        selectors.forms_listed(
+            request.user,
+            status=status,
+            overdue=overdue,
+            school=selectors.school_param(request.GET.get("school")),
+            today=today,
+        )
         .select_related("school")
         .with_unconfirmed_count()
-        .order_by("-year", "-quarter", "school__name")[:200]
+        .order_by("-year", "-quarter", "school__name", "pk")
     )
+    page = Paginator(forms, FORMS_PER_PAGE).get_page(request.GET.get("page"))
+    # Overdue as the ?overdue=1 filter says: not sent by the form's own deadline (stored when it was opened).
     rows = [
-        (form, progress.form_overdue(status=form.status, quarter=form.period, today=today)) for form in forms
+        (form, form.status in progress.SCHOOL_EDITABLE and form.deadline < today) for form in page.object_list
     ]
     return render(
         request,
         "diagnostics/form_index.html",
         {
             "rows": rows,
+            "page_obj": page,
+            "status": status,
+            "statuses": FormStatus.choices,
+            "overdue": overdue,
             "schools": schools,
             "quarters": quarters,
             "is_staff": is_staff,

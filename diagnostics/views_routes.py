@@ -14,17 +14,25 @@ from core.policies import VIEW, policy_for
 from schools.models import Teacher
 from schools.school_years import school_year_of
 
-from . import services
+from . import selectors, services
 from .forms import RouteCreateForm, RouteLineForm
-from .models import Campaign, Route, RouteLine
+from .models import Campaign, Route, RouteLine, RouteStatus
 from .policies import DRAFT, WRITE
 from .routes import school_year_quarters
 
 
 @login_required
 def route_list(request):
+    status = request.GET.get("status") or ""
+    due = request.GET.get("due") == "1"
     routes = (
-        Route.objects.visible_to(request.user)
+        selectors.routes_listed(
+            request.user,
+            status=status,
+            due=due,
+            school=selectors.school_param(request.GET.get("school")),
+            today=timezone.localdate(),
+        )
         .select_related("teacher__school", "campaign", "approved_by")
         .order_by("-school_year", "teacher__school__name", "teacher__last_name", "teacher__first_name", "pk")
     )
@@ -42,6 +50,9 @@ def route_list(request):
             "page_obj": page,
             "years": years,
             "year": year,
+            "status": status,
+            "statuses": RouteStatus.choices,
+            "due": due,
             "show_tabs": policy_for(Campaign).can(request.user, VIEW),
         },
     )

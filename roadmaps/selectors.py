@@ -13,3 +13,14 @@ def my_open_items(user, today):
         .order_by("end_date", "pk")
         .distinct()
     )
+
+
+def school_open_items(user):
+    """Open items of the school roadmaps the user may update (a school admin: their school's), soonest first:
+    the section «Пункты дорожной карты моей школы» of «Мои мероприятия» and the count on the home page."""
+    return (
+        RoadmapItem.objects.editable_by(user)
+        .filter(roadmap__school__isnull=False, status__in=transitions.OPEN)
+        .select_related("roadmap__school")
+        .order_by("end_date", "pk")
+    )

@@ -15,12 +15,12 @@ from core.forms import add_service_error
 from core.people import assignable_people
 from core.policies import CHANGE, policy_for
 
-from . import services, transitions
+from . import services
 from .forms import EvidenceForm, ItemForm, MoveForm, RoadmapForm
 from .models import ItemEvidence, Roadmap, RoadmapItem
 from .policies import CREATE, MOVE
 from .querysets import overdue_q
-from .selectors import my_open_items
+from .selectors import my_open_items, school_open_items
 
 
 @login_required
@@ -200,12 +200,7 @@ def my_items(request):
     items = list(my_open_items(request.user, today)[:200])
     # A school admin also updates the items of their school's roadmap.
     school_items = (
-        RoadmapItem.objects.editable_by(request.user)
-        .filter(roadmap__school__isnull=False, status__in=transitions.OPEN)
-        .select_related("roadmap__school")
-        .order_by("end_date", "pk")[:200]
-        if not policy_for(Roadmap).can(request.user, CREATE)
-        else []
+        school_open_items(request.user)[:200] if not policy_for(Roadmap).can(request.user, CREATE) else []
     )
     return render(
         request,

@@ -3,7 +3,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from core.errors import ApplicationError
@@ -69,6 +69,37 @@ def flag_list_years(user) -> list[int]:
         .values_list("list_year", flat=True)
         .distinct()
     )
+
+
+@dataclass(frozen=True)
+class ListAwaitingOrder:
+    """A municipality whose ШНОР of ``list_year`` are computed but whose list is not yet approved by an order."""
+
+    municipality_id: int
+    municipality_name: str
+    list_year: int
+    shnor: int  # computed ШНОР among its active schools
+    schools: int  # active schools with a computed status
+
+
+def lists_awaiting_order(user, *, years: list[int] | None = None) -> list[ListAwaitingOrder]:
+    """The municipalities within the user's reach that have computed statuses for the list year every page opens
+    on (flag_default_year) and no approved list of that year: the rows «Ждут приказа» of «Перечни ШНОР» and the
+    count on the home pages of the methodist and the head. One query after the years."""
+    from .models import FlagDecision, FlagStatus
+
+    year = flag_default_year(user, years=years)
+    if year is None:
+        return []
+    rows = (
+        FlagDecision.objects.visible_to(user)
+        .filter(list_year=year, school__is_active=True)
+        .exclude(school__municipality__approved_lists__list_year=year)
+        .values_list("school__municipality_id", "school__municipality__name")
+        .annotate(shnor=Count("pk", filter=Q(status=FlagStatus.SHNOR)), schools=Count("pk"))
+        .order_by("school__municipality__name", "school__municipality_id")
+    )
+    return [ListAwaitingOrder(pk, name, year, shnor, schools) for pk, name, shnor, schools in rows]
 
 
 def flag_default_year(

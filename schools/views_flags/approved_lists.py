@@ -25,7 +25,7 @@ from ..models import (
     Municipality,
     School,
 )
-from ..selectors import approved_list_comparison, flag_default_year
+from ..selectors import approved_list_comparison, flag_default_year, lists_awaiting_order
 from ..services import approved_list_create, approved_list_set_inclusion
 
 APPROVED_LISTS_PER_PAGE = 50
@@ -50,13 +50,15 @@ def approved_list_index(request):
         .order_by("-list_year", "municipality__name", "pk")
     )
     page = Paginator(lists, APPROVED_LISTS_PER_PAGE).get_page(request.GET.get("page"))
+    may_see_lists = policy_for(ApprovedList).can(request.user, VIEW)
     return render(
         request,
         "schools/approved_list_index.html",
         {
             "page_obj": page,
             "can_create": Municipality.objects.editable_by(request.user).exists(),
-            "may_see_lists": policy_for(ApprovedList).can(request.user, VIEW),
+            "may_see_lists": may_see_lists,
+            "awaiting": lists_awaiting_order(request.user) if may_see_lists else [],
         },
     )
 
@@ -69,6 +71,9 @@ def approved_list_create_view(request):
     initial = {"list_year": flag_default_year(request.user)}
     if len(municipalities) == 1:
         initial["municipality"] = municipalities[0]
+    # «Утвердить» beside a list awaiting its order (the lists page) names the municipality.
+    elif (asked := request.GET.get("municipality") or "").isdigit():
+        initial["municipality"] = municipalities.filter(pk=int(asked)).first()
     form = ApprovedListForm(request.POST or None, municipalities=municipalities, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
