@@ -170,7 +170,8 @@ def indicators_page(request):
 
 @login_required
 def dashboard(request):
-    """The methodologist's home page: the list by year, statuses by municipality, indicators, what is late."""
+    """«Обзор территории» of the methodist, the head and the analyst: the list by year, statuses by municipality,
+    indicators, what is late (what is theirs to do is on the home page, shnor_portal/home.py)."""
     user = request.user
     _require(user)
     today = timezone.localdate()
@@ -199,7 +200,7 @@ def dashboard(request):
                 ],
             },
             "overdue_items_url": _url("roadmaps:list", query={"overdue": 1}),
-            "forms_url": _url("diagnostics:forms"),
+            "forms_url": _url("diagnostics:forms", query={"overdue": 1}),
             "coverage_url": _url("mentoring:coverage", query={"year": data.year}, anchor="no-mentor")
             if data.year
             else None,

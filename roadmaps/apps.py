@@ -16,7 +16,7 @@ class RoadmapsConfig(AppConfig):
         )
 
         register_menu_entry(
-            order=20, title="Панель методиста", url_name="roadmaps:dashboard", shown=allowed(School, OVERSEE)
+            order=20, title="Обзор территории", url_name="roadmaps:dashboard", shown=allowed(School, OVERSEE)
         )
         register_menu_entry(
             order=120, title="Дорожные карты", url_name="roadmaps:list", shown=allowed(School)

@@ -8,7 +8,7 @@ from core.navigation import menu_for
 
 pytestmark = pytest.mark.django_db
 
-STAFF = ["Главная", "Панель методиста", "Школы", "Статусы ШНОР", "Перечни ШНОР"]
+STAFF = ["Главная", "Обзор территории", "Школы", "Статусы ШНОР", "Перечни ШНОР"]
 
 
 @pytest.mark.parametrize(

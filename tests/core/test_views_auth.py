@@ -5,11 +5,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.models import ImportBatch, RoleAssignment, User, WorkerHeartbeat
-from core.roles import Role
-from core.services import role_grant
 from schools.models import Municipality, Region, School
 from tests.conftest import PASSWORD
-from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -184,94 +181,7 @@ def test_header_of_a_user_without_roles(client, world):
     assert "<li>Роль не назначена</li>" in html
 
 
-# --- home ---------------------------------------------------------------------------------------
-
-
-def reaches(client, user):
-    client.force_login(user)
-    response = client.get(reverse("home"))
-    assert response.status_code == 200
-    return response
-
-
-def test_home_of_a_methodist(client, world):
-    response = reaches(client, world.users["methodist"])
-
-    assert response.context["school_count"] == 2
-    [reach] = response.context["reaches"]
-    assert (reach.label, reach.targets, reach.school_count) == ("Методист", ["Обливский район"], 2)
-    assert reach.municipality_names == ["Обливский район"]
-    html = response.content.decode()
-    assert "Здравствуйте, Мария Петровна!" in html
-    assert "Вам доступно школ: <strong>2</strong>" in html
-
-
-def test_home_of_an_analyst_lists_the_regions_municipalities(client, world):
-    [reach] = reaches(client, world.users["analyst"]).context["reaches"]
-
-    assert reach.targets == ["Ростовская область"]
-    assert reach.school_count == 3
-    assert (reach.municipality_names, reach.municipality_count) == (["Обливский район", "Тацинский район"], 2)
-
-
-def test_home_shortens_a_long_list_of_municipalities(client, world):
-    for n in range(12):
-        MunicipalityFactory(region=world.region, name=f"Район {n:02d}")
-
-    response = reaches(client, world.users["analyst"])
-
-    [reach] = response.context["reaches"]
-    assert reach.municipality_count == 14
-    assert len(reach.municipality_names) == 12
-    assert "и ещё 2" in response.content.decode()
-
-
-def test_home_of_a_school_admin(client, world):
-    [reach] = reaches(client, world.users["school_admin"]).context["reaches"]
-
-    assert (reach.label, reach.targets, reach.school_count) == (
-        "Администратор школы",
-        ["МБОУ «Каштановская СОШ»"],
-        1,
-    )
-
-
-def test_home_of_a_user_with_two_roles(client, world):
-    user = world.users["head"]
-    role_grant(user=user, role=Role.SCHOOL_ADMIN, school=world.school_b1)
-
-    response = reaches(client, user)
-
-    assert [(r.label, r.school_count) for r in response.context["reaches"]] == [
-        ("Руководитель управления образования", 2),
-        ("Администратор школы", 1),
-    ]
-    assert response.context["school_count"] == 3
-
-
-@pytest.mark.parametrize("user_name", ["mentor", "tutor"])
-def test_home_of_a_mentor_without_assignments(client, world, user_name):
-    response = reaches(client, world.users[user_name])
-
-    [reach] = response.context["reaches"]
-    assert reach.by_assignment
-    assert reach.school_count == 0
-    assert "Вам пока не назначены школы. Они появятся здесь, когда приказом вас назначат" in (
-        response.content.decode()
-    )
-
-
-def test_home_of_a_user_without_roles(client, world):
-    response = reaches(client, world.users["nobody"])
-
-    assert response.context["reaches"] == []
-    assert "Вам ещё не назначена роль." in response.content.decode()
-
-
-def test_home_of_a_superuser(client, world):
-    [reach] = reaches(client, world.users["superuser"]).context["reaches"]
-
-    assert (reach.label, reach.school_count, reach.municipality_count) == ("Администратор портала", 4, 3)
+# --- home: tests/core/test_home.py (the blocks per role) -------------------------------------------------
 
 
 # --- error pages ----------------------------------------------------------------------------------

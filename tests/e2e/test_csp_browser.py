@@ -67,7 +67,7 @@ def test_main_pages_of_a_methodologist_raise_no_violation(page: Page, world, mon
     visit(page, "/schools/", "Школы")
     visit(page, f"/schools/{world.school_a1.pk}/", "Каштановская")
     visit(page, "/schools/flags/", "Статусы ШНОР")
-    visit(page, "/roadmaps/dashboard/", "Панель методиста")
+    visit(page, "/roadmaps/dashboard/", "Обзор территории")
     # Chart.js runs under script-src 'self' and sizes its canvases through the CSSOM, which style-src allows.
     for chart in ("flags-chart", "indicators-chart"):
         page.wait_for_function(CANVAS_DRAWN, arg=chart)

@@ -31,7 +31,7 @@ def test_dashboard_draws_its_charts_and_a_count_opens_its_list(page: Page, world
     errors = collect_errors(page)
     sign_in(page, "analyst")
     page.goto("/roadmaps/dashboard/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Панель методиста")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Обзор территории")
 
     for chart in ("flags-chart", "indicators-chart"):
         expect(page.locator(f"#{chart}")).to_be_visible()

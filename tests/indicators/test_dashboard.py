@@ -259,7 +259,7 @@ def test_methodologist_dashboard_shows_mun_a_numbers_only(client, programme):
     assert f'href="/schools/flags/?year={Y}&amp;status=shnor" data-count="shnor"' in html
     assert f'href="/schools/flags/?year={Y}&amp;movement=left" data-count="left"' in html
     assert f'href="{reverse("roadmaps:list")}?overdue=1" data-count="overdue-items"' in html
-    assert f'href="{reverse("diagnostics:forms")}" data-count="overdue-forms"' in html
+    assert f'href="{reverse("diagnostics:forms")}?overdue=1" data-count="overdue-forms"' in html
     assert f'href="{reverse("mentoring:coverage")}?year={Y}#no-mentor" data-count="without-mentor"' in html
     # The nouns agree with the counts (2 items, 1 form): core.plural, not «1 квартальных форм не сдано».
     assert '<span class="status-counts__label">просроченных пункта дорожных карт</span>' in html
