@@ -1,52 +1,19 @@
 import logging
-import threading
-import time
 
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.client_ip import client_ip
+from core.rate_limit import StoreState, count
 
 logger = logging.getLogger("api.throttling")
 
-# A store that failed is not asked again for this long: a Redis that hangs would otherwise hold every call for
-# its socket timeout (2 s, settings.CACHES), and a stopped one would be dialled on every call.
-REST_SECONDS = 10
 
+class _StoreState(StoreState):
+    """Whether this process's throttle may use its store (core.rate_limit.StoreState, logged as the API's)."""
 
-class _StoreState:
-    """Whether this process's throttle may use its store. Down: calls pass uncounted. One log line when the
-    store fails, one when it counts again — not one per call (a busy key makes 20 calls a second)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.down = False
-        self.resting_until = 0.0
-
-    def usable(self) -> bool:
-        return time.monotonic() >= self.resting_until
-
-    def failed(self, error: BaseException) -> None:
-        with self._lock:
-            self.resting_until = time.monotonic() + REST_SECONDS
-            if self.down:
-                return
-            self.down = True
-        logger.error(
-            "Ограничение частоты API не действует: хранилище счётчиков недоступно (%s: %s), запросы пропускаются "
-            "без счёта",
-            type(error).__name__,
-            str(error).strip(),
-        )
-
-    def counted(self) -> None:
-        if not self.down:
-            return
-        with self._lock:
-            if not self.down:
-                return
-            self.down = False
-        logger.warning("Ограничение частоты API снова действует: хранилище счётчиков отвечает")
+    def __init__(self) -> None:
+        super().__init__(logger, "Ограничение частоты API")
 
 
 store_state = _StoreState()
@@ -61,7 +28,7 @@ class ClientRateThrottle(SimpleRateThrottle):
     same at any rate. The price: at a window's edge a client may make up to twice its rate within one period.
 
     While the store does not answer (Redis stopped or hung) calls pass uncounted, and the store is asked again
-    after ``REST_SECONDS``: see ``_StoreState``.
+    after ``core.rate_limit.REST_SECONDS``: see ``core.rate_limit.StoreState``.
     """
 
     scope = "api_client"
@@ -105,23 +72,8 @@ class ClientRateThrottle(SimpleRateThrottle):
         return calls <= self.num_requests
 
     def count(self, counter: str, timeout: int) -> int:
-        """This call's number in the window: one round trip to Redis (a counter created with its expiry if new,
-        then incremented), two or three steps in another cache."""
-        backend = getattr(self.cache, "_cache", None)
-        if hasattr(backend, "get_client"):  # Django's Redis cache (core.cache.RedisCache)
-            key = self.cache.make_and_validate_key(counter)
-            # MULTI/EXEC: the counter cannot expire between the two steps and be left without its expiry.
-            pipe = backend.get_client(key, write=True).pipeline(transaction=True)
-            pipe.set(key, 0, ex=timeout, nx=True)
-            pipe.incr(key)
-            return pipe.execute()[1]
-        if self.cache.add(counter, 1, timeout=timeout):
-            return 1
-        try:
-            return self.cache.incr(counter)
-        except ValueError:  # expired between the two steps: this call opens the window again
-            self.cache.set(counter, 1, timeout=timeout)
-            return 1
+        """This call's number in the window (core.rate_limit.count: one round trip to Redis)."""
+        return count(self.cache, counter, timeout)
 
     def wait(self):
         # At least a second: a refusal just before the window's end must not say «retry in 0 s».

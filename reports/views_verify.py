@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from core.rate_limit import limit_by_address
+
 from . import cades, verification
 from .forms import CompareForm, VerifyForm
 from .verdict_text import Personal
@@ -28,7 +30,11 @@ def _sha256(upload) -> str:
     return digest.hexdigest()
 
 
+# Each check reads an upload of up to DATA_UPLOAD_MAX_MEMORY_SIZE and verifies its signatures (20–240 ms of a core,
+# docs/performance.md): open to anyone, so counted per address (settings.REPORTS_VERIFY_RATE). A page opened
+# without a file costs nothing and is not counted.
 @never_cache
+@limit_by_address("verify", "REPORTS_VERIFY_RATE", methods=frozenset({"POST"}))
 def verify(request):
     """Upload a PDF (and its .sig) → intact? signed by whom? trusted? Open without login; stores nothing."""
     form = VerifyForm(request.POST or None, request.FILES or None)
@@ -47,6 +53,7 @@ def verify(request):
 
 
 @never_cache
+@limit_by_address("verify", "REPORTS_VERIFY_RATE")  # every visit checks the stored signature again
 def verify_document(request, public_id):
     """The QR code's target: the stored signature's verdict, checked again now; ``?sha256=`` from the QR code and an
     uploaded file are compared with the signed original."""

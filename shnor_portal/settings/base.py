@@ -461,3 +461,7 @@ REPORTS_DYNAMICS_YEARS = 4
 # The справка's PDF is laid out in a forked child while the worker writes its Excel and Word files, where the machine
 # has two or more cores and the process one thread (core/forking.py; docs/adr/0003-pdf-beside-excel-and-word.md).
 REPORTS_RENDER_IN_PARALLEL = env_bool("REPORTS_RENDER_IN_PARALLEL", True)
+# The open verification pages (/reports/verify/…, no login) check signatures for anyone: at most this many checks
+# a client address (core.client_ip) in the period, DRF's notation (core/rate_limit.py). An office behind one
+# address verifies a few documents a minute; a script hammering the page gets 429.
+REPORTS_VERIFY_RATE = os.environ.get("REPORTS_VERIFY_RATE", "30/min")
