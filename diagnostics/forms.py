@@ -67,3 +67,16 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label="Замечания", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
+
+
+class RouteApproveForm(forms.Form):
+    """Approving an ИОМ, after the page showed what will be fixed (issue #20 §3; the справка's signing asks the same
+    way, reports.forms.SealForm): checked on the server, not only in the browser."""
+
+    confirm = forms.BooleanField(
+        label="Я проверил(а) строки ИОМ и утверждаю его",
+        error_messages={
+            "required": "Отметьте, что вы проверили ИОМ: после утверждения его строки попадут в квартальные "
+            "формы школы."
+        },
+    )

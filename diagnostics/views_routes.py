@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_error
 from core.people import assignable_people
+from core.plural import count_noun
 from core.policies import VIEW, policy_for
 from schools.models import Teacher
-from schools.school_years import school_year_of
+from schools.school_years import school_year_label, school_year_of
 
 from . import selectors, services
-from .forms import RouteCreateForm, RouteLineForm
+from .forms import RouteApproveForm, RouteCreateForm, RouteLineForm
 from .models import Campaign, Route, RouteLine, RouteStatus
 from .policies import DRAFT, WRITE
 from .routes import school_year_quarters
@@ -162,13 +163,41 @@ def line_delete(request, pk: int, line_pk: int):
 
 
 @login_required
-@require_POST
 def route_approve_view(request, pk: int):
-    route = get_object_or_404(Route.objects.editable_by(request.user), pk=pk)
-    try:
-        services.route_approve(route=route, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "ИОМ утверждён: его строки появятся в квартальных формах школы.")
-    return redirect("diagnostics:route_detail", pk=route.pk)
+    """GET: what approving fixes (the teacher, the lines, their period) and a box to tick. POST: approve once the box
+    is ticked (RouteApproveForm, checked here on the server) — issue #20 §3."""
+    route = get_object_or_404(
+        Route.objects.editable_by(request.user).select_related("teacher__school", "campaign"), pk=pk
+    )
+    if route.status == RouteStatus.APPROVED:
+        messages.info(request, "ИОМ уже утверждён.")
+        return redirect("diagnostics:route_detail", pk=route.pk)
+    form = RouteApproveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.route_approve(route=route, user=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "ИОМ утверждён: его строки появятся в квартальных формах школы.")
+            return redirect("diagnostics:route_detail", pk=route.pk)
+    lines = list(route.lines.select_related("activity", "responsible").order_by("position", "pk"))
+    dues = sorted({line.due for line in lines})
+    responsible = sorted(
+        {line.responsible.full_name or line.responsible.username for line in lines if line.responsible}
+    )
+    return render(
+        request,
+        "diagnostics/route_approve.html",
+        {
+            "route": route,
+            "form": form,
+            "lines": lines,
+            "lines_text": count_noun(len(lines), "строка", "строки", "строк"),
+            "first_due": dues[0] if dues else None,
+            "last_due": dues[-1] if dues else None,
+            "school_year": school_year_label(route.school_year),
+            "responsible": responsible,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

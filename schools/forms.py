@@ -77,11 +77,28 @@ class ApprovedListForm(forms.Form):
         # <input type="date"> sends and shows ISO dates whatever the page's language.
         self.fields["order_date"].widget.format = "%Y-%m-%d"
 
+    # The second step (issue #20 §3): the page shows what will be fixed, then the methodologist ticks the box. ``seen``
+    # is the summary the page showed (``summary_key``): a list whose data changed after it is shown again.
+    confirm = forms.BooleanField(
+        label="Я проверил(а) перечень и реквизиты приказа и утверждаю перечень", required=False
+    )
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    CONFIRM_REQUIRED = (
+        "Отметьте, что вы проверили перечень и приказ: реквизиты приказа после утверждения не меняются."
+    )
+    CHANGED = "Данные перечня изменились после проверки: посмотрите, что будет зафиксировано, и подтвердите ещё раз."
+
     def clean_order_number(self):
         number = self.cleaned_data["order_number"].strip()
         if not number:
             raise forms.ValidationError("Укажите номер приказа.")
         return number
+
+    @staticmethod
+    def summary_key(data: dict) -> str:
+        """The data the summary shows, as one string: the municipality, the year, the order's number and date."""
+        return f"{data['municipality'].pk}|{data['list_year']}|{data['order_number']}|{data['order_date']:%Y-%m-%d}"
 
 
 class InclusionForm(forms.Form):

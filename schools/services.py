@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -122,14 +123,19 @@ def flag_rule_update(*, region: Region, user, **values):
 # --- approved lists --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def approved_list_create(
-    *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
-):
-    """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
+@dataclass(frozen=True)
+class ListPreview:
+    """What approving a year's list fixes (issue #20 §3: shown before the methodologist confirms)."""
 
-    from .criteria import Status
-    from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent, FlagDecision
+    schools: int  # the municipality's active schools: each gets a row
+    included: int  # computed ШНОР: included from the start
+    no_data: int  # no computed status for the year: not included
+
+
+def _list_start(*, municipality: Municipality, list_year: int, user):
+    """The municipality's active schools and their computed statuses for the year, once the list may be started
+    (the same refusals for the preview and the creation)."""
+    from .models import ApprovedList, FlagDecision
 
     policy_for(Municipality).require(user, APPROVE_LIST, municipality)
     if ApprovedList.objects.filter(municipality=municipality, list_year=list_year).exists():
@@ -148,6 +154,32 @@ def approved_list_create(
             f"Для {list_year} года ещё нет расчётных статусов: загрузите результаты и выполните пересчёт.",
             code="no_decisions",
         )
+    return schools, computed
+
+
+def approved_list_preview(*, municipality: Municipality, list_year: int, user) -> ListPreview:
+    """What ``approved_list_create`` would start the list with; refuses as it does and writes nothing."""
+    from .criteria import Status
+
+    schools, computed = _list_start(municipality=municipality, list_year=list_year, user=user)
+    ids = list(schools.values_list("pk", flat=True))
+    return ListPreview(
+        schools=len(ids),
+        included=sum(computed.get(pk) == Status.SHNOR for pk in ids),
+        no_data=sum(computed.get(pk, Status.NO_DATA) == Status.NO_DATA for pk in ids),
+    )
+
+
+@transaction.atomic
+def approved_list_create(
+    *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
+):
+    """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
+
+    from .criteria import Status
+    from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent
+
+    schools, computed = _list_start(municipality=municipality, list_year=list_year, user=user)
     approved_list = ApprovedList(
         municipality=municipality,
         list_year=list_year,

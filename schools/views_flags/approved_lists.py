@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.forms import add_service_error
+from core.plural import count_noun
 from core.policies import VIEW, policy_for
 
 from ..flags import LowItem, low_items
@@ -26,7 +27,7 @@ from ..models import (
     School,
 )
 from ..selectors import approved_list_comparison, flag_default_year, lists_awaiting_order
-from ..services import approved_list_create, approved_list_set_inclusion
+from ..services import approved_list_create, approved_list_preview, approved_list_set_inclusion
 
 APPROVED_LISTS_PER_PAGE = 50
 
@@ -75,27 +76,53 @@ def approved_list_create_view(request):
     elif (asked := request.GET.get("municipality") or "").isdigit():
         initial["municipality"] = municipalities.filter(pk=int(asked)).first()
     form = ApprovedListForm(request.POST or None, municipalities=municipalities, initial=initial)
+    # Two steps (issue #20 §3): the first POST shows what will be fixed (the preview writes nothing); the list is
+    # created only when the box is ticked under that very summary (``seen``), checked here on the server.
+    preview, key = None, ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        key = ApprovedListForm.summary_key(data)
         try:
-            approved = approved_list_create(
-                municipality=data["municipality"],
-                list_year=data["list_year"],
-                order_number=data["order_number"],
-                order_date=data["order_date"],
-                note=data["note"],
-                user=request.user,
+            preview = approved_list_preview(
+                municipality=data["municipality"], list_year=data["list_year"], user=request.user
             )
         except (ValidationError, ApplicationError, PermissionDenied) as error:
             add_service_error(form, error)
         else:
-            messages.success(
-                request,
-                f"Перечень ШНОР {approved.list_year} года создан из расчётного: "
-                "проверьте его и при необходимости включите или исключите школы с указанием основания.",
-            )
-            return redirect("schools:approved_list_detail", pk=approved.pk)
-    return render(request, "schools/approved_list_form.html", {"form": form})
+            if data["seen"] == key and data["confirm"]:
+                try:
+                    approved = approved_list_create(
+                        municipality=data["municipality"],
+                        list_year=data["list_year"],
+                        order_number=data["order_number"],
+                        order_date=data["order_date"],
+                        note=data["note"],
+                        user=request.user,
+                    )
+                except (ValidationError, ApplicationError, PermissionDenied) as error:
+                    add_service_error(form, error)
+                else:
+                    messages.success(
+                        request,
+                        f"Перечень ШНОР {approved.list_year} года утверждён приказом № {approved.order_number} "
+                        f"от {approved.order_date:%d.%m.%Y} и создан из расчётного: проверьте его и при "
+                        "необходимости включите или исключите школы с указанием основания.",
+                    )
+                    return redirect("schools:approved_list_detail", pk=approved.pk)
+            elif data["seen"] == key:
+                form.add_error("confirm", ApprovedListForm.CONFIRM_REQUIRED)
+            elif data["seen"]:
+                form.add_error(None, ApprovedListForm.CHANGED)
+    return render(
+        request,
+        "schools/approved_list_form.html",
+        {
+            "form": form,
+            "preview": preview,
+            "seen": key if preview else "",
+            "included_text": count_noun(preview.included, "школа", "школы", "школ") if preview else "",
+        },
+    )
 
 
 @dataclass

@@ -29,6 +29,7 @@ from core.policies import CHANGE, VIEW, policy_for
 from demo import kep as demo_kep
 from diagnostics import services as diagnostics
 from diagnostics.models import Campaign, LineStatus, ProgressEntry, ProgressForm, Route
+from diagnostics.policies import APPROVE
 from mentoring import services as mentoring
 from mentoring.models import LogKind, Order, PartnershipKind, TutorAssignment
 from notifications.models import Notification
@@ -182,7 +183,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "diagnostics:line_create": access(404, methodist=200, regional_methodist=200, tutor=200, superuser=200),
     "diagnostics:line_edit": access(404, methodist=200, regional_methodist=200, tutor=200, superuser=200),
     "diagnostics:line_delete": post_only,
-    "diagnostics:route_approve": post_only,
+    # the confirmation page of a draft ИОМ (issue #20 §3): the route's writers (t2 has no tutor in this world)
+    "diagnostics:route_approve": methodists_edit,
     # quarterly forms: the school fills them in, the municipality's staff read and review them
     "diagnostics:forms": access(200, mentor=403, tutor=403, analyst=403, nobody=403),
     "diagnostics:form_open": post_only,
@@ -256,6 +258,7 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "schools:vpr_scale_create": (VprScale, CHANGE),
     "schools:vpr_scale_edit": ("vpr_scale", CHANGE),
     "schools:approved_list_detail": ("approved", VIEW),
+    "diagnostics:route_approve": ("draft_route", APPROVE),
     "reports:request": (Report, REQUEST),
     "reports:detail": ("report", VIEW),
     "reports:status": ("report", VIEW),
@@ -295,7 +298,7 @@ KWARGS = {
     "diagnostics:line_create": lambda o: {"pk": o["route"].pk},
     "diagnostics:line_edit": lambda o: {"pk": o["route"].pk, "line_pk": o["line"].pk},
     "diagnostics:line_delete": lambda o: {"pk": o["route"].pk, "line_pk": o["line"].pk},
-    "diagnostics:route_approve": lambda o: {"pk": o["route"].pk},
+    "diagnostics:route_approve": lambda o: {"pk": o["draft_route"].pk},
     "diagnostics:form_open": lambda o: {"school_pk": o["school"].pk, "year": Y, "quarter": 1},
     "diagnostics:form_detail": lambda o: {"pk": o["form"].pk},
     "diagnostics:form_review": lambda o: {"pk": o["form"].pk},
@@ -380,7 +383,7 @@ def build(world) -> dict:
     users = world.users
     methodist = users["methodist"]
     a1, a2 = world.school_a1, world.school_a2
-    t1, _t2, t3, _t4, _t6 = world.teachers
+    t1, t2, t3, _t4, _t6 = world.teachers
 
     # mentoring: the mentor is assigned to a1 now (the programme's assignment ended); t1's tutor; a pair.
     order = Order.objects.get(municipality=world.mun_a)
@@ -505,6 +508,7 @@ def build(world) -> dict:
         "campaign": campaign,
         "deficit": deficit,
         "route": route,
+        "draft_route": Route.objects.get(teacher=t2),  # build_programme's draft
         "line": line,
         "form": form,
         "entry": entry,

@@ -834,10 +834,64 @@ def create_data(world, **changes):
     return data
 
 
+def confirmed(world, **changes):
+    """The second step's POST: the box ticked under the summary of this very data (municipality|year|number|date)."""
+    data = create_data(world, **changes)
+    seen = f"{data['municipality']}|{data['list_year']}|{data['order_number']}|2023-02-01"
+    return data | {"confirm": "on", "seen": changes.pop("seen", seen)}
+
+
+def test_the_first_step_shows_what_will_be_fixed_and_creates_nothing(client, flagged):
+    response = as_user(client, flagged, "methodist").post(
+        reverse("schools:approved_list_create"), create_data(flagged)
+    )
+
+    assert response.status_code == 200
+    assert not ApprovedList.objects.exists()
+    html = response.content.decode()
+    summary = html.split('id="list-summary">', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Муниципалитет</dt><dd>Обливский район</dd>" in summary
+    assert "<dt>Год перечня</dt><dd>2023</dd>" in summary
+    assert "<dt>Приказ</dt><dd>№ 45-о от 01.02.2023</dd>" in summary
+    assert "<dt>Школ в перечне</dt><dd>2 школы (расчётный статус ШНОР)</dd>" in summary
+    assert "<dt>Всего школ муниципалитета</dt><dd>3, из них без расчётного статуса — 1</dd>" in summary
+    assert f'<input type="hidden" name="seen" value="{flagged.mun_a.pk}|2023|45-о|2023-02-01">' in summary
+    assert 'name="confirm"' in summary
+    assert response.context["form"].errors == {}
+
+
+def test_the_second_step_without_the_box_is_refused(client, flagged):
+    data = confirmed(flagged)
+    del data["confirm"]
+    response = as_user(client, flagged, "methodist").post(reverse("schools:approved_list_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "confirm": [
+            "Отметьте, что вы проверили перечень и приказ: реквизиты приказа после утверждения не меняются."
+        ]
+    }
+    assert not ApprovedList.objects.exists()
+
+
+def test_data_changed_after_the_summary_is_shown_again(client, flagged):
+    data = confirmed(flagged) | {"order_number": "46-о"}  # the summary was of № 45-о
+    response = as_user(client, flagged, "methodist").post(reverse("schools:approved_list_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "__all__": [
+            "Данные перечня изменились после проверки: посмотрите, что будет зафиксировано, и подтвердите ещё раз."
+        ]
+    }
+    assert "<dt>Приказ</dt><dd>№ 46-о от 01.02.2023</dd>" in response.content.decode()
+    assert not ApprovedList.objects.exists()
+
+
 def test_methodist_creates_a_list(client, flagged):
     client = as_user(client, flagged, "methodist")
 
-    response = client.post(reverse("schools:approved_list_create"), create_data(flagged))
+    response = client.post(reverse("schools:approved_list_create"), confirmed(flagged))
 
     created = ApprovedList.objects.get()
     assert response.status_code == 302
@@ -860,12 +914,12 @@ def test_methodist_creates_a_list(client, flagged):
         "sch610002",
     }
     page = client.get(response["Location"]).content.decode()
-    assert "Перечень ШНОР 2023 года создан из расчётного" in page
+    assert "Перечень ШНОР 2023 года утверждён приказом № 45-о от 01.02.2023 и создан из расчётного" in page
 
 
 def test_russian_date_is_accepted(client, flagged):
     as_user(client, flagged, "methodist").post(
-        reverse("schools:approved_list_create"), create_data(flagged, order_date="01.02.2023")
+        reverse("schools:approved_list_create"), confirmed(flagged, order_date="01.02.2023")
     )
 
     assert ApprovedList.objects.get().order_date == datetime.date(2023, 2, 1)
@@ -901,7 +955,7 @@ def test_create_errors_are_russian(client, flagged, changes, field, message):
     errors = response.context["form"].errors
     assert errors[field or "__all__"] == [message]
     assert message in response.content.decode()
-    assert "Перечень не создан: исправьте отмеченное." in response.content.decode()
+    assert "Перечень не утверждён: исправьте отмеченное." in response.content.decode()
     assert not ApprovedList.objects.exists()
 
 
