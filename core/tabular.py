@@ -361,9 +361,15 @@ def _too_large_archive() -> str:
     )
 
 
+def _max_cells() -> str:
+    """«1 860 000 ячеек» after «не больше»: the genitive agrees with the limit."""
+    return f"{_thousands(XLSX_MAX_CELLS)} {plural(XLSX_MAX_CELLS, 'ячейки', 'ячеек', 'ячеек')}"
+
+
 def _too_long_cell() -> str:
     return (
-        f"В файле Excel есть ячейка длиннее {_thousands(XLSX_MAX_CELL_CHARS)} знаков — больше, чем допускает "
+        f"В файле Excel есть ячейка длиннее {_thousands(XLSX_MAX_CELL_CHARS)} "
+        f"{plural(XLSX_MAX_CELL_CHARS, 'знака', 'знаков', 'знаков')} — больше, чем допускает "
         "Excel. Проверьте файл или сохраните его как CSV."
     )
 
@@ -653,7 +659,7 @@ def _too_many_cells(name: str, rows: int, columns: int) -> str:
         f"Лист «{name}» слишком большой: его данные занимают {_thousands(rows)} "
         f"{plural(rows, 'строку', 'строки', 'строк')} × {_thousands(columns)} "
         f"{plural(columns, 'столбец', 'столбца', 'столбцов')} или больше, а из файла Excel читается не больше "
-        f"{_thousands(XLSX_MAX_CELLS)} ячеек (например, 31\u00a0000 строк × 60 столбцов). Удалите лишнее (и "
+        f"{_max_cells()} (например, 31\u00a0000 строк × 60 столбцов). Удалите лишнее (и "
         "значения далеко за таблицей), разделите файл на части или сохраните его как CSV — CSV читается любого "
         "размера."
     )
@@ -1092,7 +1098,7 @@ def _measure_xls_sheet(data: bytes, offset: int, strings: list[int], room: int) 
 def _too_many_xls_cells() -> str:
     return (
         f"Файл Excel 97–2003 (.xls) читается целиком, всеми листами сразу, а из него читается не больше "
-        f"{_thousands(XLSX_MAX_CELLS)} ячеек на все листы (считая от A1 до последней заполненной ячейки листа). "
+        f"{_max_cells()} на все листы (считая от A1 до последней заполненной ячейки листа). "
         "Удалите лишнее (и значения далеко за таблицей), разделите файл на части или сохраните его как .xlsx или CSV."
     )
 

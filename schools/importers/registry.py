@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.imports import ImportOutcome
+from core.plural import plural
 from core.policies import SYSTEM, is_system
 from core.tabular import RowError
 
@@ -366,8 +367,9 @@ def _ambiguous(
         named = [f"«{_short(e)}» (логин «{e.login}», строка {e.lines.get(e.sheet, e.line)})" for e in entries]
         listed = ", ".join(named[:-1]) + " и " + named[-1]
         count = _HOW_MANY.get(len(entries), str(len(entries)))
+        schools = plural(len(entries), "школы", "школ", "школ")  # у 2 школ, у 21 школы
         plan.ambiguous.append(
-            f"{KIND_LABELS[kind]} {value} указан у {count} школ (лист «{entries[0].sheet}»): {listed}; "
+            f"{KIND_LABELS[kind]} {value} указан у {count} {schools} (лист «{entries[0].sheet}»): {listed}; "
             "не присвоен ни одной."
         )
     return found

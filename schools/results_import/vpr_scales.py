@@ -10,6 +10,7 @@ from typing import IO
 from django.db import transaction
 
 from core.imports import ImportOutcome, register_importer
+from core.plural import count_noun
 from core.policies import CHANGE, policy_for
 from core.tabular import Column, RowError, TableError, parse_int, read_rows, rows_with_header
 
@@ -134,7 +135,9 @@ class VprScaleImporter:
             elif len(subject) > MAX_SUBJECT:
                 outcome.add_error(
                     RowError(
-                        line, LABELS["subject"], f"Слишком длинное название: больше {MAX_SUBJECT} символов."
+                        line,
+                        LABELS["subject"],
+                        f"Слишком длинное название: больше {count_noun(MAX_SUBJECT, 'символа', 'символов', 'символов')}.",
                     )
                 )
                 subject = ""

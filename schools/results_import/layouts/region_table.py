@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.plural import count_noun, plural
 from core.tabular import RowError, SheetReport, TableError, cell_text, normalise_header, normalise_text
 
 from .base import Row, Source
@@ -366,7 +367,9 @@ def _data_rows(
             + more
         )
     elif checked:
-        report.origins[TOTALS] = f"сверены с суммой строк школ ({checked} чисел): сходятся"
+        report.origins[TOTALS] = (
+            f"сверены с суммой строк школ ({count_noun(checked, 'число', 'числа', 'чисел')}): сходятся"
+        )
     else:
         report.origins[TOTALS] = (
             "не сверены: в строках итогов нет количеств для сверки (формулы без вычисленных значений или проценты)"
@@ -417,18 +420,14 @@ def _refuse_scorers(
         named = " и ".join(f"«{group.titles[key]}» ({column_letter(group.columns[key])})" for key in columns)
         first = " ".join(f"строка {line}: {message}" for line, message in lines[:MAX_SCORER_LINES])
         more = f" … и ещё {len(lines) - MAX_SCORER_LINES}" if len(lines) > MAX_SCORER_LINES else ""
+        in_rows = f"в {len(lines)} {plural(len(lines), 'строке', 'строках', 'строках')}"
         report.origins[f"{group.subject}, лист «{sheet}»"] = (
             f"ВНИМАНИЕ: {'столбцы' if len(columns) > 1 else 'столбец'} {named} не "
             f"{'приняты' if len(columns) > 1 else 'принят'} ни в одной строке (оставлены пустыми; участники, "
-            f"«{group.titles['failed']}» и средний балл загружаются) — в {len(lines)} "
-            f"{_rows_word(len(lines))} противоречат числу участников или среднему баллу (первые: {first}{more})."
+            f"«{group.titles['failed']}» и средний балл загружаются) — {in_rows} "
+            f"противоречат числу участников или среднему баллу (первые: {first}{more})."
         )
     return set(found)
-
-
-def _rows_word(count: int) -> str:
-    """«строке», «строках» after «в N»."""
-    return "строке" if count % 10 == 1 and count % 100 != 11 else "строках"
 
 
 def _close(
@@ -611,7 +610,8 @@ def _mean_problem(counts: dict[str, int | None], mean: str, group: Group) -> str
         if count
     )
     return (
-        f"Средний балл {_mean(mean)} меньше возможного: {parts} из {participants} участников дают в среднем не "
+        f"Средний балл {_mean(mean)} меньше возможного: {parts} из {participants} "
+        f"{plural(participants, 'участника', 'участников', 'участников')} дают в среднем не "
         f"меньше {floor.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}. Проверьте столбцы предмета."
     )
 
