@@ -38,7 +38,17 @@ from .criteria import (
     list_years,
     newest_first,
 )
-from .models import SMALL_SAMPLE, FlagComputation, FlagDecision, FlagRule, Procedure, Region, Result, School
+from .models import (
+    SMALL_SAMPLE,
+    FlagComputation,
+    FlagDecision,
+    FlagRule,
+    Municipality,
+    Procedure,
+    Region,
+    Result,
+    School,
+)
 
 WRITE_BATCH = 2000
 COPY_CHUNK = (
@@ -282,9 +292,19 @@ def _tell_territories(list_year: int, region_ids: list[int]) -> None:
     shnor = FlagDecision.objects.filter(
         list_year=list_year, status=Status.SHNOR, school__municipality__region_id__in=region_ids
     )
-    region_of = dict(shnor.values_list("school_id", "school__municipality__region__name"))
     url = f"{reverse('schools:flags')}?year={list_year}"
+    regions = dict(Region.objects.values_list("pk", "name"))
+    municipalities = dict(Municipality.objects.filter(region_id__in=region_ids).values_list("pk", "name"))
     for person, school_ids in people_who_reach(shnor, VIEW, roles=STAFF_READ_ROLES, field="school_id"):
+        # «My territory»: what the person's staff roles name (a municipality, a region).
+        territory = sorted(
+            {
+                municipalities.get(grant.municipality_id) or regions.get(grant.region_id) or ""
+                for grant in person.grants
+                if grant.role in STAFF_READ_ROLES
+            }
+            - {""}
+        )
         digest = hashlib.sha256(",".join(map(str, school_ids)).encode()).hexdigest()[:24]
         notify(
             event=events.LIST_COMPUTED,
@@ -292,7 +312,7 @@ def _tell_territories(list_year: int, region_ids: list[int]) -> None:
             key=f"flags:{list_year}:{digest}",
             context={
                 "list_year": list_year,
-                "region": ", ".join(sorted({region_of[pk] for pk in school_ids})),
+                "region": ", ".join(territory),
                 "shnor_text": count_noun(len(school_ids), "школа ШНОР", "школы ШНОР", "школ ШНОР"),
             },
             url=url,

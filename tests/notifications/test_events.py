@@ -280,18 +280,23 @@ def test_a_new_list_tells_the_staff_of_its_territory_once(
     with django_capture_on_commit_callbacks(execute=True):
         flags_recompute(list_year=2022)
         flags_recompute(list_year=2022)  # the same list again: nobody is told twice
-    subject = "Перечень ШНОР 2022 года пересчитан: Ростовская область"
+    region = "Перечень ШНОР 2022 года пересчитан: Ростовская область"
+    municipality = (
+        "Перечень ШНОР 2022 года пересчитан: Обливский район"  # «my territory»: what the roles name
+    )
     # school_a1 (Обливский район) is ШНОР: its municipality's and the region's staff; not Тацинский район's
     # methodist (no ШНОР in their territory), not another region's, not the school's own admin.
     assert told(catalogue.LIST_COMPUTED) == [
-        ("analyst", subject),
-        ("head", subject),
-        ("methodist", subject),
-        ("regional_methodist", subject),
+        ("analyst", region),
+        ("head", municipality),
+        ("methodist", municipality),
+        ("regional_methodist", region),
     ]
     assert mailoutbox == []  # the digest by default
-    assert (
-        "пересчитаны: 1 школа ШНОР" in Notification.objects.filter(event=catalogue.LIST_COMPUTED).first().body
+    body = Notification.objects.get(event=catalogue.LIST_COMPUTED, recipient=world.users["methodist"]).body
+    assert body == (
+        "Статусы ШНОР 2022 года по территории «Обливский район» пересчитаны: 1 школа ШНОР.\n\n"
+        "Проверьте перечень на портале, раздел «Статусы ШНОР»."
     )
 
 

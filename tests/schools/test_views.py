@@ -446,5 +446,5 @@ def test_card_query_count_is_small(client, world, django_assert_num_queries):
     # their partners, the log, who may add teachers or log). tests/mentoring checks they do not grow with rows.
     # #19: 1 for the context per year (no context: no comparable schools' count), 1 for the identifiers, 1 for
     # the ВПР protocols' details of the results.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):  # 19 + the header's bell (notifications)
         client.get(reverse("schools:detail", args=[world.school_a1.pk]))
