@@ -90,3 +90,54 @@ def test_the_head_finds_the_report_to_sign_and_returns_it(page: Page, world):
     page.get_by_role("button", name="Вернуть на доработку").click()
     expect(page.locator(".messages")).to_contain_text("Отчёт возвращён на доработку.")
     assert Report.objects.get(pk=report.pk).status == ReportStatus.RETURNED
+
+
+def test_the_mentor_finds_their_school_and_writes_to_the_log(page: Page, world):
+    from mentoring import services as mentoring
+
+    methodist = world.users["methodist"]
+    order = mentoring.order_create(
+        municipality=world.mun_a, number="12-од", date=datetime.date.today(), user=methodist
+    )
+    mentoring.mentor_assign(
+        order=order,
+        school=world.school_a1,
+        mentor_user=world.users["mentor"],
+        start_date=datetime.date.today(),
+        user=methodist,
+    )
+
+    sign_in(page, "mentor")
+    assert items_on_home(page) == {}
+    row = page.locator("#my-schools tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(world.school_a1.display_name)
+    expect(row).to_contain_text("записей нет")
+
+    row.get_by_role("link", name="Записать").click()
+    page.get_by_label("Вид").select_option(label="консультация")
+    page.get_by_label("Тема").fill("Разбор результатов ВПР по математике")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.locator(".message--success")).to_contain_text("добавлена в журнал")
+
+    page.goto("/")
+    expect(page.locator("#my-schools tbody tr")).to_contain_text(
+        f"{datetime.date.today():%d.%m.%Y}, консультация"
+    )
+
+
+def test_the_analyst_opens_a_municipality_s_shnor_from_the_region_at_a_glance(page: Page, world):
+    from schools.models import FlagComputation, FlagDecision
+
+    year = datetime.date.today().year
+    computation = FlagComputation.objects.create(region=world.region, list_year=year, params={})
+    for school, status in ((world.school_a1, "shnor"), (world.school_a2, "none"), (world.school_b1, "shnor")):
+        FlagDecision.objects.create(school=school, list_year=year, status=status, computation=computation)
+
+    sign_in(page, "analyst")
+    table = page.locator("#region-statuses")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tfoot")).to_contain_text("Регион")
+    table.locator(f'a[data-count="shnor-{world.mun_a.pk}"]').click()
+    expect(page.locator("table.table tbody tr")).to_have_count(1)
+    expect(page.locator("table.table tbody")).to_contain_text(world.school_a1.display_name)
