@@ -133,6 +133,7 @@ def mentor_assign(
         told = [mentor_user]
         what = f"наставник школы «{school}»"
     else:
+        assert mentor_school is not None  # noqa: S101 - one of the two, checked above
         # A mentor school: its admins, as the school's policy lets them read it.
         told = people_who_may(mentor_school, VIEW, roles=[Role.SCHOOL_ADMIN], school=mentor_school.pk)
         what = f"школа «{mentor_school}» — наставник школы «{school}»"

@@ -267,7 +267,7 @@ def people_who_reach(
 
 def import_outcome_notify(batch: ImportBatch) -> None:
     """An import applied or failed: its uploader is told (if the import's policy still lets them read it)."""
-    statuses = {
+    statuses: dict[str, str] = {
         ImportBatch.Status.APPLIED: catalogue.IMPORT_FINISHED,
         ImportBatch.Status.FAILED: catalogue.IMPORT_FAILED,
     }
