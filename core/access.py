@@ -3,7 +3,8 @@
 Every read of scoped data goes through ``Model.objects.visible_to(user)`` and every write through
 ``Model.objects.editable_by(user)`` (or the policy's ``require``). These are aliases of the model's permission
 policy (``core.policies``): ``visible_to`` is ``policy_for(Model).instances(user, "view")``, ``editable_by`` its
-``"change"``, ``reachable_by(user, roles)`` what a set of roles reaches. A user without a matching role assignment
+``"change"``, ``reachable_by(user, roles)`` what a set of roles reaches (through the territory tree; an action's
+special rules only with ``action=``). A user without a matching role assignment
 gets an empty queryset. The scope itself is decided by the pure ``core.roles.scope_from_grants``; ``core.territory``
 turns it into query filters.
 """

@@ -25,7 +25,7 @@ Trusted internal callers (management commands, Celery tasks acting for the syste
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -88,6 +88,18 @@ def is_person(user) -> bool:
     return may_act(user) and getattr(user, "pk", None) is not None
 
 
+def role_set(roles: Iterable[str]) -> frozenset[str]:
+    """``roles`` as a frozenset of known roles. A string is refused (``frozenset("head")`` is four letters, not
+    a role), and so is a name that is no role: either would silently reach nothing."""
+    if isinstance(roles, str):
+        raise TypeError(f"a set of roles is expected, not the string {str(roles)!r}")
+    roles = frozenset(roles)
+    unknown = roles - set(Role)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(str(role) for role in unknown)}")
+    return roles
+
+
 def reach_scope(user, roles: frozenset[str]) -> Scope:
     """The territory ``user`` reaches through ``roles``: nothing for the anonymous and inactive, everything for
     ``SYSTEM`` (a policy's ``reach_scope``; also what ``core.people`` asks about whom a user may name)."""
@@ -148,12 +160,6 @@ class Policy:
 
     def action_names(self) -> list[str]:
         return [VIEW, CHANGE, *self.actions]
-
-    def _action_for_roles(self, roles: frozenset[str]) -> str | None:
-        for action in self.action_names():
-            if self.roles(action) == roles:
-                return action
-        return None
 
     # -- the one method to override --------------------------------------------------------------------------
 
@@ -225,7 +231,8 @@ class Policy:
         self, owner_model: type[models.Model], user, action: str, queryset: models.QuerySet | None = None
     ):
         """Rows of ``owner_model`` (a school, a municipality, a teacher: what a new object of this model will
-        belong to) where ``user`` may do ``action``: the owner's own policy asked with this action's roles."""
+        belong to) where ``user`` may do ``action``: the owner's own policy asked with this action's roles, through
+        its territory tree (no action of the owner's policy: its special rules are about its own rows)."""
         return policy_for(owner_model).reach(user, self.roles(action), queryset)
 
     def can_for_owner(self, user, action: str, owner: models.Model) -> bool:
@@ -252,14 +259,30 @@ class Policy:
             raise ValueError(f"{self!r}: a queryset of {queryset.model._meta.label}")
         return queryset
 
-    def reach(self, user, roles: frozenset[str], queryset: models.QuerySet | None = None) -> models.QuerySet:
-        """Rows reached through a set of roles (``ScopedQuerySet.reachable_by``); an action's role set is that action."""
+    def reach(
+        self,
+        user,
+        roles: Iterable[str],
+        queryset: models.QuerySet | None = None,
+        *,
+        action: str | None = None,
+    ) -> models.QuerySet:
+        """Rows reached through a set of roles (``ScopedQuerySet.reachable_by``).
+
+        The role set never names an action: two actions may share one (RoadmapItem's ``change``, ``move`` and
+        ``add_evidence``), and once the first of them was taken for all. Without ``action`` the special rules of
+        ``scope`` do not apply (the territory tree alone: an audit, an indicator, an owner asked before an
+        object exists). With ``action`` they are that action's, and ``roles`` must be some of its roles."""
+        roles = role_set(roles)
+        if action is not None and not roles <= self.roles(action):
+            extra = sorted(str(role) for role in roles - self.roles(action))
+            raise ValueError(f"{self!r}: {extra} are not roles of {action!r}")
         queryset = self._base(queryset)
         if not may_act(user):
             return queryset.none()
         if is_system(user):
             return queryset
-        return self.scope(queryset, user, frozenset(roles), self._action_for_roles(frozenset(roles)))
+        return self.scope(queryset, user, roles, action)
 
     def instances(self, user, action: str, queryset: models.QuerySet | None = None) -> models.QuerySet:
         """Rows (of ``queryset``, by default all) on which ``user`` may do ``action``. Deny by default."""
@@ -291,9 +314,10 @@ class PolicyQuerySet(models.QuerySet):
     """A queryset whose gate methods are its model's policy: chains keep their filters
     (``School.objects.active().visible_to(user)``)."""
 
-    def reachable_by(self, user, roles: frozenset[str]):
-        """Rows ``user`` reaches through ``roles`` (the gate for a purpose other than plain read or write)."""
-        return policy_for(self.model).reach(user, roles, self)
+    def reachable_by(self, user, roles: Iterable[str], *, action: str | None = None):
+        """Rows ``user`` reaches through ``roles`` (the gate for a purpose other than plain read or write); an
+        action's special rules only when it is named (``Policy.reach``)."""
+        return policy_for(self.model).reach(user, roles, self, action=action)
 
     def visible_to(self, user):
         return policy_for(self.model).instances(user, VIEW, self)
@@ -469,6 +493,7 @@ __all__ = [
     "policy_for",
     "register_policy",
     "registered_policies",
+    "role_set",
     "require",
     "scoped_models",
 ]

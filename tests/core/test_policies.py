@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
+from core import policies as core_policies
 from core.models import ImportBatch, RoleAssignment, TaskDelivery
 from core.policies import (
     CHANGE,
@@ -299,11 +300,11 @@ def test_can_agrees_with_instances_for_every_object_and_action(rich_world):
                 reached = policy.instances(user, action)
                 pks = list(reached.values_list("pk", flat=True))
                 assert len(pks) == len(set(pks)), (model, action, who)  # one row each
-                # The same rows through a set of roles equal to the action's (``reachable_by``'s path).
-                reached_by_roles = policy.reach(user, policy.roles(action))
+                # The same rows through the action's roles with the action named (``reachable_by``'s path).
+                reached_by_roles = policy.reach(user, policy.roles(action), action=action)
                 assert set(reached_by_roles.values_list("pk", flat=True)) == set(pks), (model, action, who)
                 if hasattr(model._default_manager, "reachable_by"):  # a PolicyQuerySet's gate methods
-                    by_alias = model._default_manager.reachable_by(user, policy.roles(action))
+                    by_alias = model._default_manager.reachable_by(user, policy.roles(action), action=action)
                     assert set(by_alias.values_list("pk", flat=True)) == set(pks), (model, action, who)
                 for obj in objects:
                     assert policy.can(user, action, obj) is (obj.pk in pks), (model, action, who, obj.pk)
@@ -321,6 +322,57 @@ def test_can_agrees_with_instances_for_every_object_and_action(rich_world):
                         policy.instances(user, CHANGE)
                     )
     assert {Region, Municipality, School, Teacher, ProfessionalCourse} <= walked
+
+
+class _TwoActionsOneRoleSet(Policy):
+    """Two actions with one role set, as RoadmapItem's ``change``, ``move`` and ``add_evidence``: ``scope`` notes
+    which action it is asked about (a special rule would hang on it) and answers with the territory."""
+
+    actions = {"plan": frozenset({Role.METHODIST}), "mark": frozenset({Role.METHODIST})}  # noqa: RUF012
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.asked: list[tuple[str | None, frozenset[str]]] = []
+
+    def scope(self, queryset, user, roles, action):
+        self.asked.append((action, roles))
+        return self.territory(queryset, user, roles)
+
+
+def test_reach_never_takes_an_action_from_a_role_set(world, monkeypatch):
+    """#18: ``reach`` used to take the first action whose roles equal the set given, so asking with «mark»'s
+    roles applied «plan»'s special rules. Now the action is named or there is none (the territory alone)."""
+    policy = _TwoActionsOneRoleSet(School)
+    monkeypatch.setitem(core_policies._REGISTRY, School, policy)  # the queryset alias asks this policy
+    user = world.users["methodist"]
+    methodists = frozenset({Role.METHODIST})
+
+    assert school_keys(world, policy.reach(user, methodists)) == {"a1", "a2"}
+    assert school_keys(world, policy.reach(user, [Role.METHODIST], action="mark")) == {"a1", "a2"}
+    assert school_keys(world, School.objects.reachable_by(user, methodists)) == {"a1", "a2"}
+    assert school_keys(world, School.objects.reachable_by(user, methodists, action="plan")) == {"a1", "a2"}
+    assert school_keys(world, policy.instances(user, "mark")) == {"a1", "a2"}
+    assert policy.asked == [
+        (None, methodists),
+        ("mark", methodists),
+        (None, methodists),
+        ("plan", methodists),
+        ("mark", methodists),
+    ]
+
+
+def test_reach_refuses_a_role_set_that_would_silently_reach_nothing(world):
+    policy = _TwoActionsOneRoleSet(School)
+    user = world.users["methodist"]
+    with pytest.raises(TypeError, match="not the string 'methodist'"):
+        policy.reach(user, Role.METHODIST)  # frozenset("methodist") would be its letters
+    with pytest.raises(ValueError, match=r"unknown roles: \['janitor'\]"):
+        policy.reach(user, {Role.METHODIST, "janitor"})
+    with pytest.raises(ValueError, match=r"\['head'\] are not roles of 'mark'"):
+        policy.reach(user, {Role.METHODIST, Role.HEAD}, action="mark")
+    with pytest.raises(ValueError, match="unknown action 'approve'"):
+        policy.reach(user, {Role.METHODIST}, action="approve")
+    assert policy.asked == []
 
 
 def test_an_action_no_role_may_do_is_refused_to_everyone_but_the_system(world):
