@@ -135,6 +135,17 @@ def notification_email_send(notification_id: int) -> bool:
     return True
 
 
+def notification_emails_resend() -> int:
+    """Send the immediate e-mails left unsent (their task never reached the queue: the broker was down) once they
+    are ``STALE_IMMEDIATE`` old; the number sent. Run by beat every few minutes, like the other sweeps."""
+    stale = Notification.objects.filter(
+        channel=catalogue.IMMEDIATE,
+        emailed_at__isnull=True,
+        created_at__lt=timezone.now() - STALE_IMMEDIATE,
+    ).values_list("pk", flat=True)
+    return sum(notification_email_send(pk) for pk in list(stale))
+
+
 def _digest_of(notifications: list[Notification]) -> str:
     many = count_noun(len(notifications), "уведомление", "уведомления", "уведомлений")
     lines = [f"Здравствуйте!\n\nЗа день на портале ШНОР для вас {many}:\n"]
@@ -151,14 +162,8 @@ def _digest_of(notifications: list[Notification]) -> str:
 def notification_digests_send() -> int:
     """The daily digest: one letter per person with everything chosen «раз в день» not yet mailed; the number of
     letters. Each person's notifications are locked, mailed and marked in one transaction (safe to run twice).
-    Immediate e-mails left unsent (their task never reached the queue) go out here one by one."""
-    stale = Notification.objects.filter(
-        channel=catalogue.IMMEDIATE,
-        emailed_at__isnull=True,
-        created_at__lt=timezone.now() - STALE_IMMEDIATE,
-    ).values_list("pk", flat=True)
-    for pk in list(stale):
-        notification_email_send(pk)
+    Immediate e-mails left unsent go out first (``notification_emails_resend``)."""
+    notification_emails_resend()
     waiting = (
         Notification.objects.filter(channel=catalogue.DIGEST, emailed_at__isnull=True)
         .exclude(recipient__email="")

@@ -29,6 +29,11 @@ app.conf.beat_schedule = {
         "task": "roadmaps.tasks.roadmap_due_reminders_task",
         "schedule": crontab(hour=8, minute=5),  # roadmap items due in 5 days, with the forms' reminders
     },
+    # … and the immediate letters whose task never reached the queue (notifications.services).
+    "resend-notifications": {
+        "task": "notifications.tasks.notification_resend_task",
+        "schedule": 600.0,
+    },
     "notification-digest": {
         "task": "notifications.tasks.notification_digest_task",
         "schedule": crontab(hour=7, minute=0),  # yesterday's notifications, read before the working day

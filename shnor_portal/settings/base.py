@@ -306,6 +306,7 @@ CELERY_TASK_ROUTES = {
     "roadmaps.tasks.roadmap_due_reminders_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
     "notifications.tasks.notification_email_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
     "notifications.tasks.notification_digest_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
+    "notifications.tasks.notification_resend_task": {"queue": f"{TASK_QUEUE_PREFIX}notifications"},
 }
 
 # --- REST framework ----------------------------------------------------------------------------------

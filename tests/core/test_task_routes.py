@@ -22,6 +22,7 @@ QUEUE_OF = {
     "roadmaps.tasks.roadmap_due_reminders_task": "notifications",
     "notifications.tasks.notification_email_task": "notifications",
     "notifications.tasks.notification_digest_task": "notifications",
+    "notifications.tasks.notification_resend_task": "notifications",
     "core.tasks.worker_heartbeat": "celery",
     "core.tasks.clear_expired_sessions": "celery",
     "core.tasks.requeue_imports_task": "celery",

@@ -136,17 +136,20 @@ def test_the_daily_digest_mails_each_person_once(people, mailoutbox, django_capt
     assert Notification.objects.filter(recipient=people["no_mail"], emailed_at__isnull=True).count() == 2
 
 
-def test_the_daily_sweep_sends_an_immediate_letter_whose_task_was_lost(
+def test_the_sweep_sends_an_immediate_letter_whose_task_was_lost(
     people, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):  # the broker was down: no task
         (notification,) = returned([people["anna"]])
+    assert services.notification_emails_resend() == 0
     assert services.notification_digests_send() == 0
     assert mailoutbox == []  # too fresh: its task may still come
     Notification.objects.filter(pk=notification.pk).update(
         created_at=notification.created_at - services.STALE_IMMEDIATE
     )
-    assert services.notification_digests_send() == 0
+    assert services.notification_emails_resend() == 1
+    assert services.notification_emails_resend() == 0
+    assert services.notification_digests_send() == 0  # the digest sweeps too: nothing left
     assert [m.to for m in mailoutbox] == [["anna@example.org"]]
 
 
