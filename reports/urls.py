@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_kep, views_verify
+from . import views, views_annex, views_kep, views_verify
 
 app_name = "reports"
 urlpatterns = [
@@ -22,5 +22,7 @@ urlpatterns = [
     path("<int:pk>/download/bundle/", views_kep.download_bundle, name="download_bundle"),
     path("<int:pk>/download/<str:fmt>/", views.report_download, name="download"),
     path("roots/", views_kep.trusted_roots, name="roots"),
+    # The annex to the order approving a ШНОР list (issue #20 §3), from the list's page.
+    path("lists/<int:pk>/annex/<str:fmt>/", views_annex.approved_list_annex, name="approved_list_annex"),
     path("roots/<int:pk>/remove/", views_kep.trusted_root_remove, name="root_remove"),
 ]

@@ -233,6 +233,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports:sign_kep": post_only_any,
     "reports:preview": municipal_papers,  # the PDF inline, for the sign page's frame
     "reports:new_version": post_only_any,
+    # The approved list's annex to its order, .docx and PDF (issue #20 §3): whoever reads the list.
+    "reports:approved_list_annex": municipal_papers,
 }
 
 # Pages whose gate is one question to a model's policy (core.policies): the object the page shows (a key of
@@ -267,6 +269,7 @@ POLICY_OF_PAGE: dict[str, tuple[str | type, str]] = {
     "reports:download_bundle": ("report", VIEW),
     "reports:roots": (TrustedRoot, VIEW),
     "reports:preview": ("report", VIEW),
+    "reports:approved_list_annex": ("approved", VIEW),
 }
 
 # URL kwargs by name, from the objects of the world (see ``build``).
@@ -328,6 +331,7 @@ KWARGS = {
     "reports:download_sig": lambda o: {"pk": o["report"].pk},
     "reports:download_bundle": lambda o: {"pk": o["report"].pk},
     "reports:root_remove": lambda o: {"pk": 1},  # POST only: any id
+    "reports:approved_list_annex": lambda o: {"pk": o["approved"].pk, "fmt": "pdf"},
     "reports:verify_document": lambda o: {"public_id": o["kep"].public_id},
     "imports:new": lambda o: {"kind": "results"},
     "imports:template": lambda o: {"kind": "results"},
