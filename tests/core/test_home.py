@@ -18,7 +18,7 @@ from mentoring.models import LogEntry
 from reports.models import Report
 from roadmaps.models import ItemStatus, Roadmap, RoadmapItem
 from schools.models import FlagComputation, FlagDecision, FlagStatus
-from shnor_portal.home import home_blocks
+from shnor_portal.home import CoverageFigures, home_blocks
 from tests.factories import SubjectFactory, TeacherFactory
 
 TODAY = timezone.localdate()
@@ -285,6 +285,11 @@ def test_the_analyst_sees_the_region_by_municipality_linked_to_the_statuses(clie
         ("Тацинский район", [1, 0, 0, 0]),
     ]
     assert [n for _s, _l, n in block.totals] == [2, 0, 0, 1]
+    # The coverage as its page counts it: a1 has a mentor, b1 none; the analyst reads no teachers (no names).
+    assert block.coverage == CoverageFigures(TODAY.year, 2, 1, 0, 0)
+    page = client.get(reverse("mentoring:coverage"), {"year": TODAY.year}).context["report"].coverage
+    assert (page.schools_total, page.schools_with_mentor, page.teachers_total) == (2, 1, 0)
+    assert "ШНОР с наставником: <a" in response.content.decode()
     html = response.content.decode()
     url = f"{reverse('schools:flags')}?year={TODAY.year}&amp;municipality={world.mun_a.pk}&amp;status=shnor"
     assert f'href="{url}"' in html
