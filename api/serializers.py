@@ -269,6 +269,44 @@ class FlagDecisionSerializer(RowSerializer):
         }
 
 
+class ProcedureLimitSerializer(serializers.Serializer):
+    """Процедура базового года и наибольшее число «2», при котором её результат не низкий."""
+
+    kind = serializers.CharField(help_text="вид процедуры (ВПР, ОГЭ, ЕГЭ, …)")
+    subject = serializers.CharField(help_text="предмет")
+    grade = serializers.IntegerField(help_text="класс")
+    participants = serializers.IntegerField(help_text="участников в базовом году")
+    failed = serializers.IntegerField(help_text="«2» (ЕГЭ — ниже минимального балла) в базовом году")
+    max_failed = serializers.IntegerField(
+        help_text="наибольшее число «2» при том же числе участников, при котором результат не низкий: "
+        "ceil(порог × участники / 100) − 1"
+    )
+    must_stay_under = serializers.BooleanField(
+        help_text="true — низкий результат по этой процедуре один вернёт школу в перечень"
+    )
+    text = serializers.CharField(help_text="словами: «ВПР, математика, 5 кл.: не более 3 «2» из 13»")
+
+
+class PathOutSerializer(serializers.Serializer):
+    """Путь из перечня: что нужно по результатам года перечня, чтобы не войти в перечень следующего года."""
+
+    school = serializers.IntegerField(help_text="id школы")
+    status = serializers.CharField(help_text="статус в году перечня: shnor или risk")
+    list_year = serializers.IntegerField(help_text="год перечня, в котором школа ШНОР или в зоне риска")
+    next_list_year = serializers.IntegerField(help_text="год следующего перечня")
+    results_year = serializers.IntegerField(
+        help_text="год результатов, по которым считается следующий перечень"
+    )
+    base_year = serializers.IntegerField(
+        help_text="год, по процедурам и числу участников которого даны пределы"
+    )
+    allowed_low = serializers.IntegerField(
+        help_text="сколько процедур results_year могут дать низкий результат"
+    )
+    conditions = serializers.ListField(child=serializers.CharField(), help_text="условие словами, по строкам")
+    limits = ProcedureLimitSerializer(many=True, help_text="пределы по процедурам базового года")
+
+
 class ApprovedListSerializer(RussianModelSerializer):
     """Утверждённый приказом перечень ШНОР."""
 

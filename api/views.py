@@ -6,8 +6,9 @@ import io
 import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +25,7 @@ from schools.models import (
 )
 from schools.results_import.layouts.template import TEMPLATE_LABELS
 from schools.results_import.writers import VALUE_FIELDS
+from schools.selectors_path_out import decision_path_out
 
 from . import serializers
 from .base import LoggedMixin, SyncViewSet
@@ -168,6 +170,24 @@ class FlagDecisionViewSet(SyncViewSet):
                 "school_id", "list_year", "status", "criteria", "reasons"
             )
         )
+
+    @extend_schema(
+        summary="Путь из перечня",
+        description="Для статуса ШНОР или «зона риска»: условие на результаты года перечня, при котором школа не "
+        "войдёт в перечень следующего года, и наибольшее число «2» по каждой процедуре прошлого года при том же "
+        "числе участников. Для других статусов — 404.",
+        responses={
+            200: serializers.PathOutSerializer,
+            404: OpenApiResponse(description="нет пути из перечня"),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="path-out", pagination_class=None, filterset_class=None)
+    def path_out(self, request, pk=None):
+        decision = self.get_object()
+        path = decision_path_out(request.user, decision)
+        if path is None:
+            raise exceptions.NotFound("Школа не в перечне и не в зоне риска: пути из перечня нет.")
+        return Response({"school": decision.school_id, "status": decision.status, **path.as_dict()})
 
 
 class ApprovedListViewSet(SyncViewSet):

@@ -20,6 +20,7 @@ from .models import SMALL_SAMPLE, School, Teacher
 from .panels import school_panels
 from .policies import MANAGE_TEACHERS
 from .selectors import school_results_table, school_status_history, school_teachers
+from .selectors_path_out import card_path_out
 from .services import school_update
 
 # A municipality has a few dozen schools, a region a few hundred to a couple of thousand: 50 rows keep a
@@ -46,14 +47,17 @@ def school_detail(request, pk: int):
     )
     can_edit = School.objects.editable_by(request.user).filter(pk=school.pk).exists()
     today = timezone.localdate()
+    results = school_results_table(request.user, school)
+    history = school_status_history(request.user, school)
     return render(
         request,
         "schools/school_detail.html",
         {
             "school": school,
             "can_edit": can_edit,
-            "results": school_results_table(request.user, school),
-            "history": school_status_history(request.user, school),
+            "results": results,
+            "history": history,
+            "path_out": card_path_out(history, results),  # issue #21 §1, from what the card has read
             "small_sample": SMALL_SAMPLE,
             "teachers": school_teachers(request.user, school),
             "may_see_teachers": policy_for(Teacher).can(request.user, VIEW),

@@ -11,6 +11,7 @@ from schools.models import (
     FlagStatus,
 )
 from schools.selectors import shnor_of_year
+from schools.selectors_path_out import decision_path_out
 
 from ...context import Column, Kind, Section, Table, percent_text
 from ..scope import BuildScope
@@ -164,6 +165,10 @@ def list_section(scope: BuildScope) -> Section:
         tables += [risk, movement]
     else:
         tables.append(_school_history_table(scope))
+        path = _path_out_table(scope)
+        if path is not None:
+            paragraphs.extend(path[0])
+            tables.append(path[1])
     return Section(
         "list", "Перечень школ с низкими образовательными результатами", tuple(paragraphs), tuple(tables)
     )
@@ -210,6 +215,45 @@ def _school_history_table(scope: BuildScope) -> Table:
         rows,
         sheet="Статус по годам",
     )
+
+
+def _path_out_table(scope: BuildScope) -> tuple[list[str], Table] | None:
+    """A school's profile: what its results of the list year must be for it not to be on next year's list
+    (issue #21 §1); None unless the school is ШНОР or «зона риска» in the list year."""
+    (school_id,) = list(scope.schools)
+    decision = (
+        FlagDecision.objects.visible_to(scope.principal)
+        .filter(school_id=school_id, list_year=scope.year)
+        .only("school_id", "list_year", "status")
+        .first()
+    )
+    path = decision_path_out(scope.principal, decision) if decision is not None else None
+    if path is None:
+        return None
+    rows = [
+        (
+            f"{limit.kind}, {limit.subject}, {limit.grade} кл.",
+            limit.participants,
+            limit.failed,
+            limit.max_failed,
+            "да" if limit.must_stay_under else "—",
+        )
+        for limit in path.limits
+    ]
+    table = Table(
+        f"Как не войти в перечень {path.next_list_year} года: наибольшее число «2» по процедурам",
+        (
+            Column("Процедура", width=36),
+            Column(f"Участников в {path.base_year}", Kind.INT, 12),
+            Column(f"«2» в {path.base_year}", Kind.INT, 10),
+            Column(f"Не более «2» в {path.results_year}", Kind.INT, 12),
+            Column("Обязательно", width=12),
+        ),
+        rows,
+        sheet="Путь из перечня",
+        note=" ".join(path.conditions[1:]),
+    )
+    return [path.conditions[0]], table
 
 
 def _list_by_municipality(scope: BuildScope, risk_rows: list[tuple], movement: Table) -> Table:
