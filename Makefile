@@ -108,7 +108,7 @@ restore: ## Restore from a backup folder: make restore BACKUP=var/backups/<time>
 	./scripts/restore.sh "$(BACKUP)"
 
 bench: install-dev ## Run the benchmarks in bench/ against PostgreSQL
-	@for script in bench/flags.py bench/import.py bench/api.py bench/reports.py bench/load.py; do \
+	@for script in bench/flags.py bench/import.py bench/api.py bench/reports.py bench/home.py bench/load.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## Remove the virtualenv, the demo database and caches
