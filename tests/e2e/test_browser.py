@@ -45,7 +45,7 @@ def test_methodist_sees_the_municipality_and_opens_a_card(page: Page, world):
 
     sign_in(page, "methodist")
     expect(page.locator(".account__roles")).to_contain_text("Методист — Обливский район")
-    expect(page.locator(".facts dd").first).to_have_text("8")
+    expect(page.locator("#role-methodist-title")).to_have_text("Методист")
 
     open_schools(page)
     expect(page.locator(".result-count")).to_contain_text("Найдено школ: 8")
