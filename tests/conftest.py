@@ -58,7 +58,8 @@ def _template_database(run: str):
     database to ``<test database>_tpl`` (``CREATE DATABASE … TEMPLATE``, stamped with the run in its comment); a
     later test database of the same run is created as a copy of it, and ``migrate`` then finds nothing to apply.
     A template of another run is never used: it is rebuilt. A process that finds another building the template
-    migrates on its own, as before."""
+    migrates on its own, as before; one that finds another copying the ready template waits its turn (``make test``
+    builds the template beside the lint, so that both processes of the parallel lane copy it)."""
     from django.db import connection
 
     creation = type(connection.creation)
@@ -96,6 +97,10 @@ def _template_database(run: str):
         with self._nodb_cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [template])
             builder = cursor.fetchone()[0]
+            if not builder and template_ready(cursor, template):
+                # Another process copies the ready template (a second or two): wait for it rather than migrate.
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+                builder = True
             state["from_template"] = builder and template_ready(cursor, template)
             try:
                 name = original_create(self, verbosity, autoclobber, serialize, keepdb)
