@@ -20,8 +20,10 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """An outage test is serial: it cuts a service off and waits for its return on a clock, which a parallel
-    neighbour's load would make flaky (make test runs ``-m serial`` alone, after the parallel run)."""
+    """An outage test is serial: it cuts a service off and waits for its return on a clock, so it does not run
+    beside the PostgreSQL suite. make test runs ``-m serial`` after the parallel run, beside the SQLite lane only:
+    two processes that use neither PostgreSQL nor Redis, a load the outage tests bear (they passed under a load
+    average of 12–17, #18)."""
     for item in items:
         if item.get_closest_marker("outage") is not None:
             item.add_marker(pytest.mark.serial)
