@@ -137,13 +137,16 @@ def raw_copy_rate(path: Path, rows: int) -> float:
 def timed_import(path: Path, region, expect: dict[str, int], preview: bool = False) -> float:
     """Seconds for ``import_file`` (or, with ``preview``, the validation pass of the web preview)."""
     from core.imports import import_batch_create, import_file
+    from core.policies import SYSTEM
 
     started = time.perf_counter()
     if preview:
         with open(path, "rb") as stream:
-            batch = import_batch_create(kind="results", file=stream, name=path.name, region=region, user=None)
+            batch = import_batch_create(
+                kind="results", file=stream, name=path.name, region=region, user=SYSTEM
+            )
     else:
-        batch = import_file(kind="results", path=path, region=region)
+        batch = import_file(kind="results", path=path, region=region, user=SYSTEM)
     elapsed = time.perf_counter() - started
     wanted = "validated" if preview else "applied"
     if batch.status != wanted or any(batch.stats.get(key) != value for key, value in expect.items()):

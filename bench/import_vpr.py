@@ -130,6 +130,7 @@ def main() -> None:
 
     django_on_fresh_database()
     from core.imports import get_importer
+    from core.policies import SYSTEM
     from schools.models import Municipality, Region, Result, School, VprScale
     from shnor_portal.celery import app
 
@@ -159,7 +160,7 @@ def main() -> None:
             stream=io.BytesIO(data),
             name="Математика.xlsx",
             region=region,
-            user=None,
+            user=SYSTEM,
             apply=apply,
             options=options,
         )

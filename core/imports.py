@@ -218,6 +218,15 @@ class _Rollback(Exception):
     """Raised inside the transaction to undo an import that found errors while writing."""
 
 
+def import_actor(user):
+    """Whoever an import runs for: a person, an API key's principal, or ``core.policies.SYSTEM`` for a trusted
+    caller (a management command). A missing one is a programming error, never the portal's own rights: the
+    importers' scopes follow the actor's policies, and only ``SYSTEM`` writes a whole region."""
+    if user is None:
+        raise ValueError("An import needs its actor: a user, or core.policies.SYSTEM for a trusted caller.")
+    return user
+
+
 def _run(
     importer: Importer,
     batch: ImportBatch,
@@ -226,6 +235,7 @@ def _run(
     apply: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
+    user = import_actor(user)
     with batch.file.open("rb") as handle:
         # The storage's file itself: the FieldFile wrapper checks ``closed`` on every read of a streaming reader.
         stream = getattr(handle, "file", handle)
@@ -641,9 +651,11 @@ _CHECK_THE_FILE = (
 
 
 def import_file(
-    *, kind: str, path: Path, region, user=None, source: str = "command", options: dict | None = None
+    *, kind: str, path: Path, region, user, source: str = "command", options: dict | None = None
 ) -> ImportBatch:
-    """Validate and apply a file in one step (management commands): a single pass, all rows or none."""
+    """Validate and apply a file in one step (management commands, which pass ``SYSTEM``): a single pass, all
+    rows or none."""
+    import_actor(user)
     with open(path, "rb") as stream:
         batch = import_batch_store(
             kind=kind, file=stream, name=path.name, region=region, user=user, source=source, options=options

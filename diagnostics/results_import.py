@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.changes import ChangeLog
 from core.imports import ImportOption, ImportOutcome, register_importer
-from core.policies import policy_for
+from core.policies import is_system, policy_for
 from core.roles import STAFF_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -159,7 +159,7 @@ class DiagnosticsResultsImporter:
             errors.append(RowError(0, "", "Укажите номер диагностики: он указан на странице диагностики."))
             return None
         campaigns = Campaign.objects.filter(municipality__region=region)
-        if user is not None:
+        if not is_system(user):  # a command (SYSTEM) enters any campaign of the region
             campaigns = policy_for(Campaign).instances(user, ENTER_RESULTS, campaigns)
         campaign = campaigns.select_related("municipality").filter(pk=number).first()
         if campaign is None:

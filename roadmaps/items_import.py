@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from core.changes import ChangeLog
 from core.imports import ImportOption, ImportOutcome, register_importer
 from core.plural import count_noun
+from core.policies import is_system
 from core.roles import STAFF_WRITE_ROLES
 from core.tabular import (
     Column,
@@ -164,7 +165,7 @@ class RoadmapItemImporter:
                 "Укажите номер дорожной карты: он есть в адресе её страницы (/roadmaps/<номер>/)."
             )
         roadmaps = Roadmap.objects.filter(municipality__region=region)
-        if user is not None:
+        if not is_system(user):  # a command (SYSTEM) writes any roadmap of the region
             roadmaps = roadmaps.filter(pk__in=Roadmap.objects.editable_by(user).values("pk"))
         roadmap = roadmaps.filter(pk=number).select_related("municipality").first()
         if roadmap is None:

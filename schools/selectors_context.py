@@ -22,14 +22,14 @@ def school_contexts(school: School) -> list[SchoolContext]:
     return list(SchoolContext.objects.filter(school=school).order_by("-year"))
 
 
-def comparable_schools(school: School, year: int, user=None) -> QuerySet[School]:
+def comparable_schools(school: School, year: int, user) -> QuerySet[School]:
     """Schools of the same region whose context of ``year`` has the same settlement type and size band as this
     school's (the school itself excluded); none when this school has no context of that year or the context lacks
     the settlement. With ``user``, only the schools the user may see."""
     own = SchoolContext.objects.filter(school=school, year=year).first()
     if own is None or not own.settlement_type or own.settlement_size is None:
         return School.objects.none()
-    queryset = School.objects.visible_to(user) if user is not None else School.objects.all()
+    queryset = School.objects.visible_to(user)  # a trusted caller passes core.policies.SYSTEM: every school
     return (
         queryset.filter(
             municipality__region_id=school.municipality.region_id,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.imports import ImportOutcome
 from core.plural import plural
-from core.policies import SYSTEM, is_system
+from core.policies import is_system
 from core.tabular import RowError
 
 from .. import identity
@@ -165,7 +165,7 @@ def _entry_identifiers(
 
 
 def _plan(parsed: RegistryFile, region: Region, user, errors: list[RowError], file_name: str) -> _Plan:
-    actor = SYSTEM if user is None else user
+    actor = user  # SYSTEM (the command line) writes every municipality of the region
     may_create_municipality = municipality_policy().can_create_in(actor, region)
     if is_system(actor):
         writable = set(Municipality.objects.filter(region=region).values_list("pk", flat=True))

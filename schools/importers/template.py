@@ -11,7 +11,7 @@ from django.db import transaction
 from core.changes import ChangeLog
 from core.imports import ImportOutcome
 from core.plural import count_noun
-from core.policies import SYSTEM, is_system
+from core.policies import is_system
 from core.tabular import Column, RowError, iter_table, normalise_header, normalise_text
 
 from ..models import Municipality, Region, School, SchoolType
@@ -182,7 +182,7 @@ class SchoolImporter:
         return SchoolRow(line, code, cleaned["name"], cleaned["municipality"], optional)
 
     def _plan(self, rows: list[SchoolRow], region: Region, user, errors: list[RowError]) -> "_Plan":
-        actor = SYSTEM if user is None else user  # no user: the command line, a trusted caller
+        actor = user  # SYSTEM (the command line) writes every municipality of the region
         may_create_municipality = municipality_policy().can_create_in(actor, region)
         municipalities = {m.name.lower(): m for m in Municipality.objects.filter(region=region)}
         if is_system(actor):

@@ -3,7 +3,7 @@ new subjects and procedures created on demand.
 """
 
 from core.plural import count_noun
-from core.policies import SYSTEM
+from core.policies import is_system
 from core.tabular import (
     normalise_text,
     parse_int,
@@ -29,7 +29,7 @@ class Catalog:
     def __init__(self, *, region: Region, user):
         self.region = region
         writable = None
-        if user is not None:  # a command (user None) may write everything
+        if not is_system(user):  # a command (SYSTEM) writes every school of the region
             writable = set(
                 School.objects.editable_by(user)
                 .filter(municipality__region=region)
@@ -259,7 +259,7 @@ class Catalog:
             region=self.region,
             found=self.learnt,
             source=f"сопоставлено по цифрам логина при загрузке {file_name}",
-            user=user if user is not None else SYSTEM,
+            user=user,
         )
 
 

@@ -11,7 +11,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 
 from core.plural import count_noun
-from core.policies import policy_for
+from core.policies import is_system, policy_for
 from core.tabular import (
     Column,
     RowError,
@@ -162,8 +162,8 @@ class Schools(SchoolCodes):
     """The region's schools by code (selectors_school_codes) and which of them ``user`` may write teachers of."""
 
     def __init__(self, region: Region, user):
-        writable: set[int] | None = None  # a command (user None) writes every school of the region
-        if user is not None:
+        writable: set[int] | None = None  # a command (SYSTEM) writes every school of the region
+        if not is_system(user):
             writable = set(
                 policy_for(School)
                 .instances(user, MANAGE_TEACHERS)

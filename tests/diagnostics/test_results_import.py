@@ -379,7 +379,7 @@ def test_regional_methodist_and_a_command_import(world, diag):
     batch = upload(GOOD, world, diag["campaign"], user="regional_methodist")
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     batch = upload(
-        csv_bytes("sch610101;Соловьёва Анна Сергеевна;3;;"), world, diag["other"], user=None, name="b.csv"
+        csv_bytes("sch610101;Соловьёва Анна Сергеевна;3;;"), world, diag["other"], user=SYSTEM, name="b.csv"
     )
     assert batch.status == ImportBatch.Status.APPLIED, batch.errors
     assert scores(diag["other"]) == {("Соловьёва", "subject"): Decimal(3)}

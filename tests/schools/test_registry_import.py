@@ -16,6 +16,7 @@ from core.imports import (
     import_batch_create,
 )
 from core.models import ImportBatch
+from core.policies import SYSTEM
 from schools.models import Municipality, School, SchoolContext, SchoolIdentifier
 from schools.selectors_context import comparable_schools
 from tests.builders.registry_files import (
@@ -68,7 +69,7 @@ def altai(world):
     return world, tselinny, aleysk, voevodskaya, pobedinskaya, seventh
 
 
-def run(data: bytes, region, *, apply=True, name="file.xlsx", user=None):
+def run(data: bytes, region, *, apply=True, name="file.xlsx", user=SYSTEM):
     return get_importer("schools").run(
         stream=io.BytesIO(data), name=name, region=region, user=user, apply=apply
     )
@@ -505,7 +506,7 @@ def test_form_2022_without_its_education_sheet_takes_the_year_from_the_upload_or
         stream=io.BytesIO(data),
         name="fisoko_2022.xlsx",
         region=world.region,
-        user=None,
+        user=SYSTEM,
         apply=True,
         options={"year": 2021},
     )
@@ -522,7 +523,7 @@ def test_a_year_given_on_upload_that_differs_from_the_files_is_an_error(altai):
         stream=io.BytesIO(form_2022_xlsx(FORM_2022[:1])),
         name="f.xlsx",
         region=world.region,
-        user=None,
+        user=SYSTEM,
         apply=True,
         options={"year": 2021},
     )
@@ -586,9 +587,9 @@ def test_comparable_schools_and_the_card(altai, client):
     SchoolContext.objects.create(
         school=world.school_a1, year=2021, settlement_size=1, **village
     )  # other year
-    assert list(comparable_schools(voevodskaya, 2022)) == [pobedinskaya]
-    assert list(comparable_schools(seventh, 2022)) == []
-    assert list(comparable_schools(voevodskaya, 2021)) == []  # no context of that year
+    assert list(comparable_schools(voevodskaya, 2022, SYSTEM)) == [pobedinskaya]
+    assert list(comparable_schools(seventh, 2022, SYSTEM)) == []
+    assert list(comparable_schools(voevodskaya, 2021, SYSTEM)) == []  # no context of that year
 
     client.force_login(world.users["regional_methodist"])
     page = client.get(f"/schools/{voevodskaya.pk}/").content.decode()

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from core.imports import import_batch_apply, import_batch_create, import_file
 from core.models import ImportBatch
+from core.policies import SYSTEM
 from schools.models import Procedure, Result, Subject
 from schools.results_import import importer, writers
 from schools.results_import.catalog import Catalog
@@ -717,7 +718,7 @@ def test_copy_path_and_portable_path_give_identical_results(world, monkeypatch):
 
 def test_portable_writer_directly(world):
     """The portable writer on whatever database the suite runs (PostgreSQL in CI, SQLite for the demo)."""
-    catalog = Catalog(region=world.region, user=None)
+    catalog = Catalog(region=world.region, user=SYSTEM)
     index = catalog.procedure_index("ВПР", "Математика", "5", "2024")
     writer = writers.PortableWriter(catalog, apply=True, batch_id=None)
     writer.buffer.append((world.school_a1.pk, index, 27, 5, 12, 8, 2, "3.26", None, None))
@@ -753,7 +754,7 @@ def test_chunks_and_progress(world, monkeypatch):
         stream=io.BytesIO(csv_bytes(rows)),
         name="r.csv",
         region=world.region,
-        user=None,
+        user=SYSTEM,
         apply=True,
         progress=reported.append,
     )
@@ -774,7 +775,7 @@ def test_an_error_after_written_chunks_undoes_them_all(world, monkeypatch):
 
     def run(rows):
         return importer.ResultsImporter().run(
-            stream=io.BytesIO(csv_bytes(rows)), name="r.csv", region=world.region, user=None, apply=True
+            stream=io.BytesIO(csv_bytes(rows)), name="r.csv", region=world.region, user=SYSTEM, apply=True
         )
 
     bad = run([*add_rows, ["sch610001", "2024", "ВПР", "Математика", "9", "20", "21", "", "", "", ""]])
@@ -792,7 +793,9 @@ def test_import_file_reads_the_file_once(world, tmp_path, monkeypatch):
     calls = []
     original = importer.open_rows
     monkeypatch.setattr(importer, "open_rows", lambda *a, **k: calls.append(1) or original(*a, **k))
-    batch = import_file(kind="results", path=write(tmp_path, csv_bytes(ROWS)), region=world.region)
+    batch = import_file(
+        kind="results", path=write(tmp_path, csv_bytes(ROWS)), region=world.region, user=SYSTEM
+    )
     assert batch.status == ImportBatch.Status.APPLIED and len(calls) == 1
 
 
@@ -833,3 +836,40 @@ def test_import_refuses_when_a_referenced_school_disappears(world, monkeypatch):
     with pytest.raises(ApplicationError, match="удалены школы или процедуры"):
         upload(data, world)
     assert Result.objects.count() == 0
+
+
+# --- whoever an import runs for (#18): no actor is an error, never the portal's own rights ---------------------
+
+
+def test_an_import_file_without_its_actor_is_refused_before_anything_is_stored(world, tmp_path):
+    with pytest.raises(ValueError, match="An import needs its actor: a user, or core.policies.SYSTEM"):
+        import_file(kind="results", path=write(tmp_path, csv_bytes(ROWS)), region=world.region, user=None)
+    assert not ImportBatch.objects.exists()
+    assert Result.objects.count() == 0
+
+
+def test_a_preview_without_its_actor_fails_its_batch(world):
+    with pytest.raises(ValueError, match="An import needs its actor"):
+        import_batch_create(
+            kind="results", file=io.BytesIO(csv_bytes(ROWS)), name="r.csv", region=world.region, user=None
+        )
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == [ImportBatch.Status.FAILED]
+    assert Result.objects.count() == 0
+
+
+def test_an_importer_asked_without_a_user_writes_no_school_and_system_writes_all(world):
+    def run(user):
+        return importer.ResultsImporter().run(
+            stream=io.BytesIO(csv_bytes(ROWS)), name="r.csv", region=world.region, user=user, apply=True
+        )
+
+    refused = run(None)
+    assert [(error.row, error.message) for error in refused.errors] == [
+        (2, "Нет прав на загрузку результатов школы «sch610001» (муниципалитет «Обливский район»)."),
+        (3, "Нет прав на загрузку результатов школы «sch610002» (муниципалитет «Обливский район»)."),
+        (4, "Нет прав на загрузку результатов школы «sch610001» (муниципалитет «Обливский район»)."),
+    ]
+    assert Result.objects.count() == 0
+    applied = run(SYSTEM)
+    assert applied.ok and applied.stats["created"] == 3
+    assert stored() == EXPECTED

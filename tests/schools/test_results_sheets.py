@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from core.imports import import_batch_apply, import_batch_create, import_file
 from core.models import ImportBatch
+from core.policies import SYSTEM
 from schools.models import Result
 from schools.results_import import importer
 from schools.results_import.layouts import LAYOUTS
@@ -85,7 +86,7 @@ def workbook(sheets: dict[str, list[list]]) -> bytes:
 def load(tmp_path, data: bytes, world, name="fisoko.xlsx") -> ImportBatch:
     path = tmp_path / name
     path.write_bytes(data)
-    return import_file(kind="results", path=path, region=world.region)
+    return import_file(kind="results", path=path, region=world.region, user=SYSTEM)
 
 
 def stored() -> list[tuple]:

@@ -6,6 +6,7 @@ from core.errors import ApplicationError
 from core.imports import import_file
 from core.management_utils import report_batch
 from core.models import ImportBatch
+from core.policies import SYSTEM  # the command line is a trusted caller
 from schools.selectors import region_for_command
 
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"Файл не найден: {file}")
         try:
             region_obj = region_for_command(region)
-            batch = import_file(kind=self.kind, path=file, region=region_obj)
+            batch = import_file(kind=self.kind, path=file, region=region_obj, user=SYSTEM)
         except ApplicationError as error:
             raise CommandError(error.message) from error
         report_batch(self, batch)
