@@ -96,6 +96,7 @@ test: install-dev ## Install what tests need, lint, and run the whole suite (Pos
 # The demo runs on SQLite, the suite on PostgreSQL: a query one accepts and the other refuses (issue #17, the audit
 # page) is caught by opening every page of the access matrix as every role, and the page tests, on SQLite too.
 SQLITE_TESTS := tests/core/test_access_matrix.py tests/core/test_audit.py tests/api/test_scope_walk.py \
+	tests/core/test_home.py \
 	$(sort $(wildcard tests/*/test_*views*.py))
 
 test-sqlite: install-dev ## Open every page as every role on the demo's embedded database (SQLite)
