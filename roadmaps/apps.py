@@ -8,16 +8,12 @@ class RoadmapsConfig(AppConfig):
     def ready(self) -> None:
         from core.navigation import allowed, register_menu_entry
         from schools.models import School
-        from schools.policies import OVERSEE
 
         from . import (
             audit,
             items_import,  # noqa: F401  (the importer registers itself)
         )
 
-        register_menu_entry(
-            order=20, title="Обзор территории", url_name="roadmaps:dashboard", shown=allowed(School, OVERSEE)
-        )
         register_menu_entry(
             order=120, title="Дорожные карты", url_name="roadmaps:list", shown=allowed(School)
         )
