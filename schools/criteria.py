@@ -25,6 +25,12 @@ class Status:
 ANY = "any"  # criterion 2: at least one low procedure in each year (the seed's wording, default)
 SAME = "same"  # criterion 2: the same procedure (kind, subject, grade) low in every year (Rosobrnadzor)
 
+# How the criteria combine (issue #21 §2). The seed (002_…) lists them as «хотя бы один из критериев»: either
+# suffices (ANY, the default). ALL: a school is ШНОР only when every criterion holds. Either way a decision keeps
+# every criterion that holds, and «зона риска» keeps its meaning (not ШНОР, a low procedure in Y-1).
+COMBINE_ANY = "any"
+COMBINE_ALL = "all"
+
 
 @dataclass(frozen=True)
 class RuleParams:
@@ -34,6 +40,7 @@ class RuleParams:
     criterion2: str = ANY
     kinds: frozenset[str] = frozenset()  # procedure kinds counted; empty means all
     min_participants: int = 1  # a result with fewer participants does not count at all
+    combine: str = COMBINE_ANY  # ANY: one criterion makes the school ШНОР; ALL: every criterion must hold
 
     def __post_init__(self):
         if not 1 <= self.threshold <= 100:
@@ -42,6 +49,8 @@ class RuleParams:
             raise ValueError("Число процедур, лет и участников должно быть не меньше 1.")
         if self.criterion2 not in (ANY, SAME):
             raise ValueError("Режим критерия 2: any или same.")
+        if self.combine not in (COMBINE_ANY, COMBINE_ALL):
+            raise ValueError("Сочетание критериев: any или all.")
 
     def years(self, list_year: int) -> tuple[int, ...]:
         """The years the list of ``list_year`` looks at, newest first."""
@@ -224,7 +233,8 @@ def decide(list_year: int, evidence: Evidence, params: RuleParams) -> Verdict:
         if common:
             criteria.append(2)
 
-    if criteria:
+    # ``criteria`` lists every criterion that holds, whether or not the combination makes the school ШНОР.
+    if is_listed(criteria, params):
         status = Status.SHNOR
     elif low_by_year[previous]:
         status = Status.RISK
@@ -234,6 +244,16 @@ def decide(list_year: int, evidence: Evidence, params: RuleParams) -> Verdict:
         status = Status.NONE
     kept = Evidence(low=tuple(low for year in years for low in low_by_year[year]), has_data=evidence.has_data)
     return Verdict(list_year, status, tuple(criteria), kept, params)
+
+
+CRITERIA = (1, 2)
+
+
+def is_listed(criteria: Collection[int], params: RuleParams) -> bool:
+    """Whether the criteria that hold make the school ШНОР under the rule's combination."""
+    if params.combine == COMBINE_ALL:
+        return all(criterion in criteria for criterion in CRITERIA)
+    return bool(criteria)
 
 
 def evaluate(list_year: int, facts: Iterable[ResultFact], params: RuleParams = RuleParams()) -> Verdict:  # noqa: B008
@@ -258,3 +278,50 @@ MOVEMENT_LABELS = {"entered": "вошла в перечень", "stayed": "ос�
 
 def newest_first(low: LowProcedure):
     return (-low.year, low.kind, low.subject, low.grade)
+
+
+# --- named presets (issue #21 §2): each with its source ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: str
+    summary: str
+    source: str
+    params: RuleParams
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        key="seed",
+        title="Программа адресной поддержки (Обливский район)",
+        summary="Критерий 1: не менее 2 низких процедур в году Y-1; критерий 2: хотя бы одна низкая процедура в "
+        "каждом из 2 предыдущих лет; достаточно одного критерия; низкий результат — не менее 30 % «2»; все "
+        "виды процедур.",
+        source="программа адресной поддержки МБОУ «Каштановская СОШ», Обливский район (../shared/domain/002_…): "
+        "«ОО, в которых не менее чем по двум оценочным процедурам в предыдущем учебном году были зафиксированы "
+        "низкие результаты»; «ОО, в которых хотя бы по одной оценочной процедуре в каждом из двух предыдущих "
+        "учебных годов были зафиксированы низкие результаты»; «не менее 30% от общего числа участников».",
+        params=RuleParams(),
+    ),
+)
+# Приказ Рособрнадзора от 04.10.2021 № 1336 (перечень индикаторов риска для федерального государственного
+# контроля (надзора) в сфере образования) is not a preset: its text and that of its amendments could not be
+# found (the search corpora hold only news of a 2024 draft amendment), and a preset must quote its clause.
+PRESETS_NOTE = (
+    "Набор по индикатору риска Рособрнадзора (приказ от 04.10.2021 № 1336) не добавлен: текст приказа и его "
+    "изменений не найден, а набор должен цитировать пункт источника."
+)
+
+
+def preset_values(preset: Preset) -> dict:
+    """The rule parameters a preset sets, as the rule's settings take them (kinds as a sorted list)."""
+    values = asdict(preset.params)
+    values["kinds"] = sorted(preset.params.kinds)
+    return values
+
+
+def preset_of(params: RuleParams) -> str:
+    """The key of the preset these parameters are, or ''."""
+    return next((preset.key for preset in PRESETS if preset.params == params), "")

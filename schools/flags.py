@@ -66,6 +66,7 @@ def rule_params(rule: FlagRule | None) -> RuleParams:
         criterion2=rule.criterion2,
         kinds=frozenset(rule.kinds or ()),
         min_participants=rule.min_participants,
+        combine=rule.combine,
     )
 
 

@@ -144,6 +144,13 @@ class FlagRuleForm(forms.Form):
         min_value=1,
         max_value=10000,
     )
+    combine = forms.ChoiceField(
+        label="Сочетание критериев",
+        choices=FlagRule.Combine.choices,
+        widget=forms.RadioSelect,
+        help_text="«Достаточно одного» — формулировка программы (002_…). При «оба» школа с одним выполненным "
+        "критерием не входит в перечень, но критерий виден в выгрузке; «зона риска» не меняется.",
+    )
 
     def __init__(self, *args, kind_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

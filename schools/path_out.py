@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from core.plural import plural
 
-from .criteria import ANY, ResultFact, RuleParams, counts, is_low
+from .criteria import ANY, COMBINE_ALL, ResultFact, RuleParams, counts, is_low
 
 FAILED_WORDS = {"ЕГЭ": "ниже минимального балла"}  # every other kind: «2»
 
@@ -65,7 +65,7 @@ class PathOut:
     list_year: int  # the list the school is on or at risk for
     results_year: int  # the year whose results decide the next list (= list_year)
     base_year: int  # the year whose procedures and participants the limits are computed at (list_year - 1)
-    allowed_low: int  # procedures of results_year that may be low; the rest must stay under the threshold
+    allowed_low: int | None  # procedures of results_year that may be low (None: any number — combine «all»)
     watched: tuple[tuple[str, str, int], ...]  # procedures that may not be low at all (criterion 2 «same»)
     conditions: tuple[str, ...]  # the condition in words, line by line
     limits: tuple[ProcedureLimit, ...]
@@ -155,52 +155,94 @@ def path_out(
     else:
         conditions.append(f"Критерий 1: в {results_year} году — ни одного низкого результата.")
 
+    # Criterion 2 for the list of L+1: "impossible" (an earlier year had nothing low, or no procedure was low
+    # in every earlier year), "any" (one low procedure in L makes it hold) or "watched" (one of ``watched``).
     watched: tuple[tuple[str, str, int], ...] = ()
     if not prior_years:
         # N = 1: one low procedure in L is criterion 2 itself
-        allowed = 0
+        c2 = "any"
         conditions.append(f"Критерий 2: в {results_year} году — ни одного низкого результата.")
     elif params.criterion2 == ANY:
         missing = [year for year in prior_years if not low_keys[year]]
         if missing:
-            allowed = c1_allowed
+            c2 = "impossible"
             conditions.append(
                 f"Критерий 2 для перечня {list_year + 1} года не выполнится: в {missing[0]} году низких "
                 "результатов не было."
             )
         else:
-            allowed = 0
+            c2 = "any"
             conditions.append(
                 f"Критерий 2: низкие результаты уже были {_in_years(prior_years)}, поэтому в {results_year} году — "
                 "ни одного низкого результата."
             )
     else:
         common = set.intersection(*(low_keys[year] for year in prior_years))
-        allowed = c1_allowed
         if common:
+            c2 = "watched"
             watched = tuple(sorted(common))
             conditions.append(
                 f"Критерий 2 (одна и та же процедура): по {'; '.join(_key_text(key) for key in watched)} "
                 f"в {results_year} году не должно быть низкого результата."
             )
         else:
+            c2 = "impossible"
             conditions.append(
                 f"Критерий 2 для перечня {list_year + 1} года не выполнится: ни одна процедура не была "
                 f"низкой {_in_years(prior_years)}."
             )
 
-    if allowed:
-        summary = (
-            f"Чтобы не войти в перечень {list_year + 1} года, низкий результат в {results_year} году "
-            f"допустим не более чем по {_procedures(allowed)}"
-        )
+    head = f"Чтобы не войти в перечень {list_year + 1} года"
+    none_low = f"{head}, в {results_year} году ни одна процедура не должна дать низкий результат"
+    must_hold: set[tuple[str, str, int]] | None = set()  # None: every procedure must stay under the threshold
+    allowed: int | None
+    if params.combine == COMBINE_ALL:
+        # Listed only when both hold: avoiding either is enough.
+        if c2 == "impossible":
+            allowed = None
+            summary = (
+                f"Перечень {list_year + 1} года школе не грозит при любых результатах {results_year} года: "
+                "нужны оба критерия, а критерий 2 не выполнится"
+            )
+        elif c2 == "watched" and not c1_allowed:
+            # "none low" or "none of the watched low": the second says it all
+            allowed = None
+            must_hold = set(watched)
+            summary = (
+                f"{head} (нужны оба критерия), в {results_year} году не должно быть низкого результата по "
+                "процедурам, названным в критерии 2"
+            )
+        elif c2 == "any" or not c1_allowed:
+            # "at most k low" or "none low": the first says it all (none ≤ k)
+            allowed = c1_allowed
+            summary = (
+                f"{head} (нужны оба критерия), низкий результат в {results_year} году допустим не более чем по "
+                f"{_procedures(allowed)}"
+                if allowed
+                else none_low
+            )
+            must_hold = None if not allowed else set()
+        else:
+            allowed = c1_allowed
+            summary = (
+                f"{head} (нужны оба критерия), достаточно одного из двух: низкий результат в {results_year} году "
+                f"не более чем по {_procedures(allowed)} — или ни одного низкого результата по процедурам, "
+                "названным в критерии 2"
+            )
+    elif c2 == "any":
+        allowed = 0
+        summary = none_low
+        must_hold = None
     else:
-        summary = (
-            f"Чтобы не войти в перечень {list_year + 1} года, в {results_year} году ни одна процедура "
-            "не должна дать низкий результат"
-        )
-    if watched and allowed:
-        summary += ", и не по процедурам, названным в критерии 2"
+        allowed = c1_allowed
+        if not allowed:
+            summary = none_low
+            must_hold = None
+        else:
+            summary = f"{head}, низкий результат в {results_year} году допустим не более чем по {_procedures(allowed)}"
+            if c2 == "watched":
+                summary += ", и не по процедурам, названным в критерии 2"
+                must_hold = set(watched)
     conditions.insert(0, summary + ".")
     conditions.append(_low_words(params))
     conditions.append(
@@ -222,7 +264,7 @@ def path_out(
                 participants=fact.participants,
                 failed=fact.failed,
                 max_failed=max_failed(fact.participants, params.threshold),
-                must_stay_under=allowed == 0 or fact.procedure_key in watched,
+                must_stay_under=must_hold is None or fact.procedure_key in must_hold,
                 failed_word=failed_words.get(fact.kind, "«2»"),
             )
         )

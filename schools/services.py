@@ -69,6 +69,7 @@ FLAG_RULE_FIELDS = (
     "criterion2",
     "kinds",
     "min_participants",
+    "combine",
 )
 
 

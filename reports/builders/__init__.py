@@ -97,6 +97,7 @@ def rule_params(region_id: int, year: int) -> dict:
         "criterion2": rule.criterion2,
         "kinds": list(rule.kinds),
         "min_participants": rule.min_participants,
+        "combine": rule.combine,
     }
 
 
@@ -107,6 +108,7 @@ RULE_LABELS = {
     "criterion2": "Режим критерия 2",
     "kinds": "Учитываемые виды процедур",
     "min_participants": "Минимум участников",
+    "combine": "Сочетание критериев",
 }
 
 
@@ -121,6 +123,8 @@ def rule_rows(rule: dict) -> list[tuple[str, str]]:
             text = ", ".join(value) or "все"
         elif key == "criterion2":
             text = dict(FlagRule.Criterion2Mode.choices).get(value, str(value))
+        elif key == "combine":
+            text = dict(FlagRule.Combine.choices).get(value, str(value))
         else:
             text = str(value)
         rows.append((label, text))

@@ -18,6 +18,10 @@ class FlagRule(BaseModel):
         ANY = "any", "любая процедура в каждом году"
         SAME = "same", "одна и та же процедура во всех годах"
 
+    class Combine(models.TextChoices):
+        ANY = "any", "достаточно одного критерия"
+        ALL = "all", "должны выполняться оба критерия"
+
     region = models.OneToOneField(
         Region, on_delete=models.CASCADE, related_name="flag_rule", verbose_name="регион"
     )
@@ -38,6 +42,9 @@ class FlagRule(BaseModel):
     )
     min_participants = models.PositiveIntegerField(
         "минимум участников, чтобы результат учитывался", default=1, validators=[MinValueValidator(1)]
+    )
+    combine = models.CharField(
+        "сочетание критериев", max_length=8, choices=Combine.choices, default=Combine.ANY
     )
     updated_by = models.ForeignKey(
         "core.User",

@@ -11,6 +11,8 @@ from core.errors import ApplicationError
 from core.forms import add_service_error
 from core.policies import CHANGE
 
+from ..criteria import PRESETS, PRESETS_NOTE, preset_of, preset_values
+from ..flags import rule_params
 from ..forms import FlagRuleForm
 from ..models import (
     FlagRule,
@@ -55,6 +57,26 @@ def flag_rule(request):
         (code, f"{code} — {name}") for code, name, active in kinds if active or code in (rule.kinds or [])
     ]
 
+    if request.method == "POST" and "preset" in request.POST:
+        if not can_edit:
+            raise PermissionDenied("Изменять правило ШНОР может методист с ролью на весь регион.")
+        preset = next((p for p in PRESETS if p.key == request.POST["preset"]), None)
+        if preset is None:
+            raise Http404("Набор параметров не найден.")
+        try:
+            _rule, changed = flag_rule_update(region=region, user=request.user, **preset_values(preset))
+        except (ValidationError, ApplicationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    f"Применён набор «{preset.title}». Запущен пересчёт статусов ШНОР за все годы по региону "
+                    f"«{region.name}».",
+                )
+            else:
+                messages.info(request, "Параметры не изменились: пересчёт не нужен.")
+        return redirect(f"{reverse('schools:flag_rule')}?region={region.pk}")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("Изменять правило ШНОР может методист с ролью на весь регион.")
@@ -87,5 +109,8 @@ def flag_rule(request):
             "form": form,
             "can_edit": can_edit,
             "kind_labels": dict((code, name) for code, name, _ in kinds),
+            "presets": PRESETS,
+            "presets_note": PRESETS_NOTE,
+            "current_preset": preset_of(rule_params(rule)),
         },
     )

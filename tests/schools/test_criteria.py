@@ -270,6 +270,7 @@ def test_params_as_dict():
         "criterion2": "any",
         "kinds": ["ВПР", "ОГЭ"],
         "min_participants": 1,
+        "combine": "any",
     }
 
 

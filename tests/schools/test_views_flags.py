@@ -1055,6 +1055,7 @@ def rule_data(**changes):
         "criterion2": "any",
         "kinds": [],
         "min_participants": 1,
+        "combine": "any",
     }
     data.update(changes)
     return data

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
 from core.policies import SYSTEM  # the command line is a trusted caller: it may change any region's rule
+from schools.criteria import PRESETS, preset_values
 from schools.models import FlagRule
 from schools.selectors import region_for_command
 from schools.services import FLAG_RULE_FIELDS, flag_rule_get, flag_rule_update
@@ -14,22 +15,39 @@ class Command(BaseCommand):
     help = (
         "Показать или изменить параметры правила ШНОР: --show, или "
         "--set threshold=30 low_procedures=2 consecutive_years=2 criterion2=any kinds=ВПР,ОГЭ,ЕГЭ "
-        "min_participants=1"
+        "min_participants=1 combine=any (или all), или --preset seed"
     )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--show", action="store_true", help="Показать параметры")
         group.add_argument("--set", nargs="+", metavar="ПАРАМЕТР=ЗНАЧЕНИЕ", help="Изменить параметры")
+        group.add_argument(
+            "--preset",
+            choices=[preset.key for preset in PRESETS],
+            help="Применить готовый набор параметров (seed — программа 002_…)",
+        )
         parser.add_argument("--region", help="Регион (можно не указывать, пока в базе один регион)")
 
-    def handle(self, *args, show: bool, set: list[str] | None, region: str | None, **options):  # noqa: A002
+    def handle(  # noqa: A002
+        self,
+        *args,
+        show: bool,
+        set: list[str] | None,
+        region: str | None,
+        preset: str | None = None,
+        **options,
+    ):
         changed = None
         try:
             region_obj = region_for_command(region)
             if set:
                 # A change queues the recompute of the region's statuses itself (schools.services).
                 _rule, changed = flag_rule_update(region=region_obj, user=SYSTEM, **self._parse(set))
+            elif preset:
+                chosen = next(p for p in PRESETS if p.key == preset)
+                _rule, changed = flag_rule_update(region=region_obj, user=SYSTEM, **preset_values(chosen))
+                self.stdout.write(f"Набор «{chosen.title}». Источник: {chosen.source}")
         except ApplicationError as error:
             raise CommandError(error.message) from error
         except ValidationError as error:
