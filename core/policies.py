@@ -375,6 +375,28 @@ class AuditPolicy(Policy):
             return queryset
         return queryset.filter(any_in("user_id", reach.user_ids))
 
+    # -- where the reader's audit reaches: each organisation's own policy decides ---------------------------------
+
+    def audited(self, user, model: type[models.Model]) -> models.QuerySet:
+        """Ids of ``model``'s rows (a municipality, a school) in the territory ``user`` audits: that model's
+        policy asked with the audit roles (core.selectors_audit places each historical row by such ids)."""
+        return policy_for(model).reach(user, self.roles(VIEW)).values("pk")
+
+    def audited_whole(self, user, region_model: type[models.Model]) -> models.QuerySet:
+        """Ids of the regions whose own records (a region-wide role, a region's справка) ``user`` audits: the
+        region's policy through region-wide grants alone. A municipality's staff reach their region through the
+        municipality, yet the region's own records are not theirs."""
+        regions = region_model._default_manager.all()
+        if is_system(user):
+            return regions.values("pk")
+        if not may_act(user):
+            return regions.none().values("pk")
+        return (
+            policy_for(region_model)
+            .territory(regions, user, self.roles(VIEW), municipality_path=None, school_path=None)
+            .values("pk")
+        )
+
 
 # -- the registry ------------------------------------------------------------------------------------------------
 

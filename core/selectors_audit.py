@@ -2,8 +2,9 @@
 
 Reads only. The changes are the historical tables of django-simple-history (core/history.py): one list, newest
 first, merged across the tracked models with a UNION ALL of (date, id, audit_source) and read a page at a time. Each
-historical row is placed in the organisation tree by its own foreign-key ids, matched against ids the access
-gate computes (``reachable_by`` with AUDIT_ROLES), so a deleted object stays in its municipality's audit.
+historical row is placed in the organisation tree by its own foreign-key ids, matched against ids the policies
+give (core.policies.AuditPolicy: ``audited`` asks each organisation's own policy with AUDIT_ROLES, ``audited_whole``
+the regions held region-wide), so a deleted object stays in its municipality's audit.
 Children whose parent may be deleted with them (a route's lines, a form's entries, a roadmap's items) are
 matched against the parent's live ids and the ids in the parent's own history.
 """
@@ -44,20 +45,22 @@ FIELD_LABELS = {
 
 
 class Reach:
-    """Ids in the reader's scope, as subqueries through the gate (nothing is read until a query runs)."""
+    """Ids in the reader's scope, as subqueries the policies give (nothing is read until a query runs): the
+    audit's policy (core.policies.AuditPolicy) asks each organisation's own policy with the audit roles."""
 
     def __init__(self, user):
         self.user = user
-        self.scope = policy_for(AuthEvent).reach_scope(
-            user, AUDIT_ROLES
-        )  # who reads: core.policies.AuditPolicy
-
-    @property
-    def everything(self) -> bool:
-        return self.scope.everything
+        self.policy = policy_for(AuthEvent)  # core.policies.AuditPolicy
+        self.everything = self.policy.reach_scope(user, AUDIT_ROLES).everything
 
     def ids(self, model) -> models.QuerySet:
-        return model._default_manager.reachable_by(self.user, AUDIT_ROLES).values("pk")
+        """Ids of ``model``'s rows in the reader's territory (``model``'s policy)."""
+        return self.policy.audited(self.user, model)
+
+    @cached_property
+    def whole_regions(self) -> models.QuerySet:
+        """Ids of the regions whose own records the reader audits: a region-wide grant, not a municipal one."""
+        return self.policy.audited_whole(self.user, _related(RoleAssignment, "region"))
 
     @cached_property
     def user_ids(self) -> list[models.QuerySet]:
@@ -65,7 +68,7 @@ class Reach:
         an order naming them mentor or tutor there."""
         return [
             RoleAssignment.objects.filter(
-                Q(region_id__in=self.scope.region_ids)
+                Q(region_id__in=self.whole_regions)
                 | Q(municipality_id__in=self.ids(_related(RoleAssignment, "municipality")))
                 | Q(school_id__in=self.ids(_related(RoleAssignment, "school")))
             ).values("user_id"),
@@ -136,7 +139,7 @@ def _related(model: type[models.Model], field: str) -> type[models.Model]:
 
 def _role_assignment_scope(reach: Reach) -> Q:
     return (
-        Q(region_id__in=reach.scope.region_ids)
+        Q(region_id__in=reach.whole_regions)
         | Q(municipality_id__in=reach.ids(_related(RoleAssignment, "municipality")))
         | Q(school_id__in=reach.ids(_related(RoleAssignment, "school")))
         # mentors and tutors hold their role with no territory: theirs are seen where their orders are

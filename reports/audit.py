@@ -11,7 +11,7 @@ from .models import Report
 def report_scope(reach: Reach) -> Q:
     # As reports.ReportQuerySet: a region's справка belongs to the region's staff only.
     return Q(municipality_id__in=reach.ids(Municipality)) | Q(
-        municipality_id__isnull=True, region_id__in=reach.scope.region_ids
+        municipality_id__isnull=True, region_id__in=reach.whole_regions
     )
 
 

@@ -375,6 +375,47 @@ def test_reach_refuses_a_role_set_that_would_silently_reach_nothing(world):
     assert policy.asked == []
 
 
+def test_the_audit_reaches_through_each_organisations_policy(world):
+    """core.selectors_audit places historical rows by ids the policies give (#18): a municipality or a school
+    through its own policy with the audit roles; a region's own records (its staff's roles, its справки) only
+    through a region-wide grant, so a municipality's methodologist does not read the regional one's."""
+    from core.models import AuthEvent
+
+    policy = policy_for(AuthEvent)
+    users = {**users_of(world), "system": SYSTEM}
+
+    def pks(queryset) -> set[int]:
+        return set(queryset.values_list("pk", flat=True))
+
+    whole = {who: pks(policy.audited_whole(user, Region)) for who, user in users.items()}
+    municipalities = {who: pks(policy.audited(user, Municipality)) for who, user in users.items()}
+    schools = {
+        who: school_keys(world, School.objects.filter(pk__in=policy.audited(user, School)))
+        for who, user in users.items()
+    }
+    everywhere = {world.region.pk, world.other_region.pk}
+    mun_a, mun_b = world.mun_a.pk, world.mun_b.pk
+    assert {who: found for who, found in whole.items() if found} == {
+        "regional_methodist": {world.region.pk},
+        "superuser": everywhere,
+        "system": everywhere,
+    }
+    assert {who: found for who, found in municipalities.items() if found} == {
+        "methodist": {mun_a},
+        "regional_methodist": {mun_a, mun_b},
+        "head": {mun_a},
+        "superuser": {mun_a, mun_b, world.school_other.municipality_id},
+        "system": {mun_a, mun_b, world.school_other.municipality_id},
+    }
+    assert {who: found for who, found in schools.items() if found} == {
+        "methodist": {"a1", "a2"},
+        "regional_methodist": {"a1", "a2", "b1"},
+        "head": {"a1", "a2"},
+        "superuser": {"a1", "a2", "b1", "other"},
+        "system": {"a1", "a2", "b1", "other"},
+    }
+
+
 def test_an_action_no_role_may_do_is_refused_to_everyone_but_the_system(world):
     """AuditPolicy's scope ignores the roles it is given: an action with no roles (the journal's «change»)
     must still reach nothing, with or without an object (review of #18 §1)."""
