@@ -97,7 +97,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
-    list_display = ["worker", "seen_at"]
+    list_display = ["worker", "queue", "seen_at"]
     ordering = ["-seen_at"]
 
 

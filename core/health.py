@@ -25,6 +25,7 @@ from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 
 from core.client_ip import address_in, client_ip
+from core.queues import task_queues
 
 # Short limits: a monitoring probe must get an answer before its own timeout, even when a service hangs.
 BROKER_TIMEOUT = datetime.timedelta(seconds=2)
@@ -59,7 +60,9 @@ class Broker(HealthCheck):
 
 @dataclasses.dataclass
 class Workers(HealthCheck):
-    """A Celery worker ran the heartbeat task (sent by beat every minute) within HEALTH_WORKER_MAX_AGE_MINUTES."""
+    """Every queue's workers ran the heartbeat beat sends to that queue every minute (core/queues.py: the default
+    queue and each one the task routes name) within HEALTH_WORKER_MAX_AGE_MINUTES. A stopped worker of the
+    reports or the recompute queue shows too, not only the default queue's."""
 
     async def run(self):
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -67,21 +70,36 @@ class Workers(HealthCheck):
         minutes = settings.HEALTH_WORKER_MAX_AGE_MINUTES
         from .models import WorkerHeartbeat
 
+        queues = task_queues()
         try:
-            last = (await WorkerHeartbeat.objects.aaggregate(last=Max("seen_at")))["last"]
+            last = {
+                row["queue"]: row["last"]
+                async for row in WorkerHeartbeat.objects.filter(queue__in=queues)
+                .values("queue")
+                .annotate(last=Max("seen_at"))
+                .order_by()
+            }
         except db.Error as error:
             raise ServiceUnavailable(
                 "Нет связи с базой данных: состояние обработчиков задач неизвестно"
             ) from error
-        if last is None:
+        if not last:
             raise ServiceUnavailable(
                 "Обработчики задач ни разу не выходили на связь: проверьте, что запущены worker и beat"
             )
-        if last < timezone.now() - datetime.timedelta(minutes=minutes):
-            seen = timezone.localtime(last).strftime("%d.%m.%Y %H:%M")
+        since = timezone.now() - datetime.timedelta(minutes=minutes)
+        silent = [
+            f"«{queue}» — ни разу"
+            if queue not in last
+            else f"«{queue}» — последний сигнал {timezone.localtime(last[queue]):%d.%m.%Y %H:%M}"
+            for queue in queues
+            if queue not in last or last[queue] < since
+        ]
+        if silent:
             raise ServiceUnavailable(
-                f"Обработчики задач не выходили на связь больше {minutes} мин. (последний сигнал {seen}): "
-                "отчёты, большие загрузки и пересчёт статусов ждут в очереди; проверьте worker и beat"
+                f"Обработчики задач не выходили на связь больше {minutes} мин. (очереди {'; '.join(silent)}): "
+                "работа этих очередей (отчёты, большие загрузки, пересчёт статусов, письма) ждёт; проверьте их "
+                "worker и beat"
             )
 
 

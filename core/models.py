@@ -168,17 +168,22 @@ class RoleAssignment(BaseModel):
 
 
 class WorkerHeartbeat(models.Model):
-    """The last time each Celery worker ran the heartbeat task (beat sends it every minute)."""
+    """The last time each Celery worker ran the heartbeat task from each queue (beat sends one to every queue
+    every minute: core/queues.py)."""
 
-    worker = models.CharField("обработчик", max_length=255, unique=True)
+    worker = models.CharField("обработчик", max_length=255)
+    queue = models.CharField("очередь", max_length=255, default="celery")
     seen_at = models.DateTimeField("последний сигнал")
 
     class Meta:
         verbose_name = "сигнал обработчика задач"
         verbose_name_plural = "сигналы обработчиков задач"
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "queue"], name="worker_heartbeat_unique_worker_queue")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.worker} @ {self.seen_at:%d.%m.%Y %H:%M}"
+        return f"{self.worker} ({self.queue}) @ {self.seen_at:%d.%m.%Y %H:%M}"
 
 
 class TaskDelivery(models.Model):

@@ -193,11 +193,15 @@ def job_task(*, name: str, gave_up: Callable[..., None] | None = None, **options
 # --- tasks --------------------------------------------------------------------------------------------------
 
 
-@shared_task(name="core.tasks.worker_heartbeat", ignore_result=True)
-def worker_heartbeat(worker: str | None = None) -> None:
-    """Record that a worker is alive; the health page reads it. Idempotent: an upsert by worker name."""
-    name = worker or f"celery@{socket.gethostname()}"
-    WorkerHeartbeat.objects.update_or_create(worker=name, defaults={"seen_at": timezone.now()})
+@shared_task(name="core.tasks.worker_heartbeat", ignore_result=True, bind=True)
+def worker_heartbeat(self, worker: str | None = None, queue: str | None = None) -> None:
+    """Record that a worker took a task from ``queue`` (beat sends one to each queue: core/queues.py); the
+    health page reads it. Idempotent: an upsert by worker and queue."""
+    name = worker or self.request.hostname or f"celery@{socket.gethostname()}"
+    queue = (
+        queue or (self.request.delivery_info or {}).get("routing_key") or settings.CELERY_TASK_DEFAULT_QUEUE
+    )
+    WorkerHeartbeat.objects.update_or_create(worker=name, queue=queue, defaults={"seen_at": timezone.now()})
 
 
 @shared_task(name="core.tasks.clear_expired_sessions", ignore_result=True)

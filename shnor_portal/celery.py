@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from core.queues import heartbeat_schedule
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shnor_portal.settings.local")
 
 app = Celery("shnor_portal")
@@ -13,10 +15,8 @@ app.autodiscover_tasks()
 
 # The beat schedule lives in code so that it is reviewed and versioned like everything else.
 app.conf.beat_schedule = {
-    "worker-heartbeat": {
-        "task": "core.tasks.worker_heartbeat",
-        "schedule": 60.0,
-    },
+    # Every minute a heartbeat to each queue (core/queues.py): /health/ shows a queue whose workers are silent.
+    **heartbeat_schedule(),
     "recompute-flags-nightly": {
         "task": "schools.tasks.recompute_flags_task",
         "schedule": crontab(hour=2, minute=0),  # after the evening imports, before the working day

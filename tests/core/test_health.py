@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import WorkerHeartbeat
+from core.queues import task_queues
 from tests.outages import free_port
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,12 @@ def services(settings, tmp_path):
     return settings
 
 
-def fresh_heartbeat(minutes_ago: float = 0):
-    WorkerHeartbeat.objects.create(
-        worker="celery@test", seen_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
+def fresh_heartbeat(minutes_ago: float = 0, *, queues=None):
+    """A heartbeat from each queue's worker (core/queues.py), as beat's per-queue entries make them."""
+    for queue in task_queues() if queues is None else queues:
+        WorkerHeartbeat.objects.create(
+            worker=f"{queue}@test", queue=queue, seen_at=timezone.now() - timedelta(minutes=minutes_ago)
+        )
 
 
 def get_json(client, path="/health/?format=json", **headers):
@@ -122,6 +125,35 @@ def test_silent_workers_are_reported_in_russian(client, services, redis_url, min
     else:
         assert "Обработчики задач не выходили на связь больше 10 мин." in body["Workers()"]
     assert body["Broker()"] == "OK"
+
+
+def test_every_queue_the_routes_name_is_expected():
+    assert task_queues() == ["celery", "imports", "notifications", "recompute", "reports"]
+
+
+def test_a_queue_whose_workers_are_silent_is_named(client, services, redis_url):
+    """The default queue's worker is alive, the справки's never ran and the recompute's stopped 11 minutes ago:
+    /health/ says which (it used to look at the default queue only, #18)."""
+    services.CELERY_BROKER_URL = redis_url
+    services.HEALTH_WORKER_MAX_AGE_MINUTES = 10
+    fresh_heartbeat(minutes_ago=1, queues=["celery", "imports", "notifications"])
+    fresh_heartbeat(minutes_ago=11, queues=["recompute"])
+    late = timezone.localtime(WorkerHeartbeat.objects.get(queue="recompute").seen_at).strftime(
+        "%d.%m.%Y %H:%M"
+    )
+    response, body, _seconds = get_json(client)
+    assert response.status_code == 503
+    assert body["Workers()"] == (
+        "Unavailable: Обработчики задач не выходили на связь больше 10 мин. "
+        f"(очереди «recompute» — последний сигнал {late}; «reports» — ни разу): работа этих очередей "
+        "(отчёты, большие загрузки, пересчёт статусов, письма) ждёт; проверьте их worker и beat"
+    )
+    assert {key for key, value in body.items() if value == "OK"} == KEYS - {"Workers()"}
+
+    for queue in ("recompute", "reports"):  # a second worker of each, alive
+        WorkerHeartbeat.objects.create(worker=f"{queue}@second", queue=queue, seen_at=timezone.now())
+    response, body, _seconds = get_json(client)
+    assert response.status_code == 200 and body == dict.fromkeys(KEYS, "OK")
 
 
 def test_the_demo_without_a_broker_needs_no_worker(client, settings, tmp_path):

@@ -52,10 +52,19 @@ def test_the_routed_queues_are_the_kinds_the_workers_listen_to():
 
 def test_beat_schedule_sends_each_task_to_its_queue():
     """Beat's entries carry no queue of their own: the routes decide, so the nightly recompute waits for
-    the recompute worker, not behind the imports."""
-    for entry in app.conf.beat_schedule.values():
-        assert "options" not in entry or "queue" not in entry["options"]
+    the recompute worker, not behind the imports. The heartbeat is the exception: one to every queue, so that
+    /health/ hears from each queue's workers (core/queues.py)."""
+    heartbeats = {}
+    for name, entry in app.conf.beat_schedule.items():
         assert entry["task"] in QUEUE_OF
+        if entry["task"] == "core.tasks.worker_heartbeat":
+            assert entry["options"]["queue"] == entry["kwargs"]["queue"], name
+            heartbeats[name] = entry["options"]["queue"]
+        else:
+            assert "options" not in entry or "queue" not in entry["options"], name
+    assert heartbeats == {
+        f"worker-heartbeat-{queue}": queue for queue in ("celery", *sorted(settings.TASK_QUEUE_KINDS))
+    }
 
 
 def test_enqueue_publishes_to_the_queue_of_the_route(monkeypatch):
