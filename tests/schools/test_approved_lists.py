@@ -5,9 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.errors import ApplicationError
 from schools.flags import flags_recompute
-from schools.models import ApprovedListEntry, ApprovedListEvent
+from schools.models import ApprovedList, ApprovedListEntry, ApprovedListEvent
 from schools.selectors import approved_list_comparison
-from schools.services import approved_list_create, approved_list_set_inclusion
+from schools.services import (
+    ListPreview,
+    approved_list_create,
+    approved_list_preview,
+    approved_list_set_inclusion,
+)
 from tests.builders.schools import add
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +141,27 @@ def test_one_list_per_year_and_only_after_computation(computed):
             order_date=ORDER_DATE,
             user=computed.users["methodist"],
         )
+
+
+# --- the preview the confirmation step shows (issue #20 §3) --------------------------------------------------------
+
+
+def test_the_preview_counts_what_the_list_will_start_with_and_writes_nothing(computed):
+    preview = approved_list_preview(
+        municipality=computed.mun_a, list_year=2022, user=computed.users["methodist"]
+    )
+    assert preview == ListPreview(schools=2, included=1, no_data=0)
+    assert not ApprovedList.objects.exists()
+    approved = create(computed)
+    assert approved.entries.filter(included=True).count() == preview.included
+    assert approved.entries.count() == preview.schools
+
+
+def test_the_preview_refuses_as_the_creation_does(computed):
+    with pytest.raises(ApplicationError, match="ещё нет расчётных статусов"):
+        approved_list_preview(municipality=computed.mun_a, list_year=2030, user=computed.users["methodist"])
+    with pytest.raises(PermissionDenied):
+        approved_list_preview(municipality=computed.mun_a, list_year=2022, user=computed.users["head"])
+    create(computed)
+    with pytest.raises(ApplicationError, match="уже создан"):
+        approved_list_preview(municipality=computed.mun_a, list_year=2022, user=computed.users["methodist"])
