@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from core.policies import Policy, policy_for, register_policy
+from core.principals import Actor
 from core.roles import ALL_ROLES, STAFF_WRITE_ROLES
 from schools.models import Municipality, Region
 
@@ -18,7 +19,7 @@ class ClientKeyPolicy(Policy):
     write_roles = STAFF_WRITE_ROLES
     messages = {"view": "Ключи API выдают методисты.", "change": "Ключи API выдают методисты."}  # noqa: RUF012
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         scope = self.reach_scope(user, roles)
         if scope.everything:
             return queryset
@@ -29,7 +30,7 @@ class ClientKeyPolicy(Policy):
         )
         return queryset.filter(pk__in=(regional | municipal).values("pk"))
 
-    def issue_territories(self, user):
+    def issue_territories(self, user: Actor | None):
         """The regions and municipalities ``user`` may issue keys for (the choices of the key form)."""
         scope = self.reach_scope(user, self.roles("change"))
         if scope.everything:
@@ -42,7 +43,7 @@ class ClientKeyPolicy(Policy):
         ) | Municipality.objects.filter(pk__in=scope.municipality_ids)
         return regions.distinct(), municipalities.distinct()
 
-    def can_issue_for_region(self, user, region: Region) -> bool:
+    def can_issue_for_region(self, user: Actor | None, region: Region) -> bool:
         """A key for a whole region (no municipalities named) is issued by that region's methodologists."""
         scope = self.reach_scope(user, self.roles("change"))
         return scope.everything or region.pk in scope.region_ids
@@ -56,7 +57,7 @@ class TombstonePolicy(Policy):
     read_roles = ALL_ROLES
     write_roles = frozenset()
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         scope = self.reach_scope(user, roles)
         if scope.everything:
             return queryset

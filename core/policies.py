@@ -26,15 +26,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeGuard, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
+from .principals import Actor, Principal, is_acting
 from .roles import AUDIT_ROLES, STAFF_WRITE_ROLES, TEACHER_LEVEL_ROLES, Role, Scope
 from .territory import scope_q, user_scope
+
+if TYPE_CHECKING:
+    from .models import User  # core.models imports this module
 
 VIEW = "view"
 CHANGE = "change"
@@ -74,16 +78,16 @@ class _SystemActor:
 SYSTEM = _SystemActor()
 
 
-def is_system(user) -> bool:
+def is_system(user: Actor | None) -> bool:
     return user is SYSTEM
 
 
-def may_act(user) -> bool:
+def may_act(user: Actor | None) -> TypeGuard[Principal]:
     """Anonymous, missing and inactive users reach nothing, whatever a policy says."""
-    return user is not None and bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
+    return is_acting(user)
 
 
-def is_person(user) -> bool:
+def is_person(user: Actor | None) -> TypeGuard[User]:
     """A person with an account (an API key's or a report's principal has none): person-only paths apply."""
     return may_act(user) and getattr(user, "pk", None) is not None
 
@@ -100,7 +104,7 @@ def role_set(roles: Iterable[str]) -> frozenset[str]:
     return roles
 
 
-def reach_scope(user, roles: frozenset[str]) -> Scope:
+def reach_scope(user: Actor | None, roles: frozenset[str]) -> Scope:
     """The territory ``user`` reaches through ``roles``: nothing for the anonymous and inactive, everything for
     ``SYSTEM`` (a policy's ``reach_scope``; also what ``core.people`` asks about whom a user may name)."""
     if not may_act(user):
@@ -164,7 +168,7 @@ class Policy:
     # -- the one method to override --------------------------------------------------------------------------
 
     def scope(
-        self, queryset: models.QuerySet, user, roles: frozenset[str], action: str | None
+        self, queryset: models.QuerySet, user: Actor | None, roles: frozenset[str], action: str | None
     ) -> models.QuerySet:
         """The rows of ``queryset`` that ``user`` reaches through ``roles`` for ``action``.
 
@@ -175,7 +179,7 @@ class Policy:
         return self.territory(queryset, user, roles)
 
     def territory(
-        self, queryset: models.QuerySet, user, roles: frozenset[str], **paths: str | None
+        self, queryset: models.QuerySet, user: Actor | None, roles: frozenset[str], **paths: str | None
     ) -> models.QuerySet:
         """Rows reached through the territory tree: region, municipality, school, and teachers one by one.
 
@@ -202,7 +206,9 @@ class Policy:
             q |= Q(**{f"{teacher}__in": teacher_ids})
         return queryset.filter(q)
 
-    def territory_distinct(self, queryset: models.QuerySet, user, roles: frozenset[str], **paths: str | None):
+    def territory_distinct(
+        self, queryset: models.QuerySet, user: Actor | None, roles: frozenset[str], **paths: str | None
+    ):
         """``territory`` for a model reached through a reverse (to-many) path: one row each, ids selected first."""
         everything = self.model._default_manager.all()
         reached = self.territory(everything, user, roles, **paths)
@@ -210,11 +216,11 @@ class Policy:
             return queryset
         return queryset.filter(pk__in=reached.values("pk"))
 
-    def reach_scope(self, user, roles: frozenset[str]) -> Scope:
+    def reach_scope(self, user: Actor | None, roles: frozenset[str]) -> Scope:
         """The territory ``user`` reaches through ``roles`` (a building block for ``can_anywhere``)."""
         return reach_scope(user, roles)
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         """May ``user`` do ``action`` somewhere (before there is an object: a «create» button, a list's page)?
 
         The default: the user holds one of the action's roles over some territory. Override together with
@@ -228,21 +234,25 @@ class Policy:
     # -- actions asked about the owner, before the object exists ---------------------------------------------
 
     def owners(
-        self, owner_model: type[models.Model], user, action: str, queryset: models.QuerySet | None = None
+        self,
+        owner_model: type[models.Model],
+        user: Actor | None,
+        action: str,
+        queryset: models.QuerySet | None = None,
     ):
         """Rows of ``owner_model`` (a school, a municipality, a teacher: what a new object of this model will
         belong to) where ``user`` may do ``action``: the owner's own policy asked with this action's roles, through
         its territory tree (no action of the owner's policy: its special rules are about its own rows)."""
         return policy_for(owner_model).reach(user, self.roles(action), queryset)
 
-    def can_for_owner(self, user, action: str, owner: models.Model) -> bool:
+    def can_for_owner(self, user: Actor | None, action: str, owner: models.Model) -> bool:
         """May ``user`` do ``action`` with a (new) object belonging to ``owner``?"""
         owner_model = type(owner)
         return self.owners(
             owner_model, user, action, owner_model._default_manager.filter(pk=owner.pk)
         ).exists()
 
-    def require_for_owner(self, user, action: str, owner: models.Model) -> None:
+    def require_for_owner(self, user: Actor | None, action: str, owner: models.Model) -> None:
         if not self.can_for_owner(user, action, owner):
             self.deny(action)
 
@@ -261,7 +271,7 @@ class Policy:
 
     def reach(
         self,
-        user,
+        user: Actor | None,
         roles: Iterable[str],
         queryset: models.QuerySet | None = None,
         *,
@@ -284,7 +294,9 @@ class Policy:
             return queryset
         return self.scope(queryset, user, roles, action)
 
-    def instances(self, user, action: str, queryset: models.QuerySet | None = None) -> models.QuerySet:
+    def instances(
+        self, user: Actor | None, action: str, queryset: models.QuerySet | None = None
+    ) -> models.QuerySet:
         """Rows (of ``queryset``, by default all) on which ``user`` may do ``action``. Deny by default."""
         roles = self.roles(action)
         queryset = self._base(queryset)
@@ -296,7 +308,7 @@ class Policy:
             return queryset.none()
         return self.scope(queryset, user, roles, action)
 
-    def can(self, user, action: str, obj: models.Model | None = None) -> bool:
+    def can(self, user: Actor | None, action: str, obj: models.Model | None = None) -> bool:
         """May ``user`` do ``action`` with ``obj`` (``None``: anywhere at all)?"""
         if obj is None:
             return self.can_anywhere(user, action)
@@ -304,7 +316,7 @@ class Policy:
             raise ValueError(f"{self!r}: can() is asked about a saved object")
         return self.instances(user, action, self.model._default_manager.filter(pk=obj.pk)).exists()
 
-    def require(self, user, action: str, obj: models.Model | None = None) -> None:
+    def require(self, user: Actor | None, action: str, obj: models.Model | None = None) -> None:
         """Raise ``PermissionDenied`` (with a Russian message) unless ``can(user, action, obj)``."""
         if not self.can(user, action, obj):
             self.deny(action)
@@ -314,15 +326,15 @@ class PolicyQuerySet(models.QuerySet):
     """A queryset whose gate methods are its model's policy: chains keep their filters
     (``School.objects.active().visible_to(user)``)."""
 
-    def reachable_by(self, user, roles: Iterable[str], *, action: str | None = None):
+    def reachable_by(self, user: Actor | None, roles: Iterable[str], *, action: str | None = None):
         """Rows ``user`` reaches through ``roles`` (the gate for a purpose other than plain read or write); an
         action's special rules only when it is named (``Policy.reach``)."""
         return policy_for(self.model).reach(user, roles, self, action=action)
 
-    def visible_to(self, user):
+    def visible_to(self, user: Actor | None):
         return policy_for(self.model).instances(user, VIEW, self)
 
-    def editable_by(self, user):
+    def editable_by(self, user: Actor | None):
         return policy_for(self.model).instances(user, CHANGE, self)
 
 
@@ -335,7 +347,7 @@ class ImportBatchPolicy(Policy):
     read_roles = STAFF_WRITE_ROLES
     write_roles = STAFF_WRITE_ROLES
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         scope = user_scope(user, roles)
         if scope.everything:
             return queryset
@@ -344,12 +356,12 @@ class ImportBatchPolicy(Policy):
             q |= Q(uploaded_by=user)
         return queryset.filter(q)
 
-    def can_upload(self, user, write_roles: frozenset[str]) -> bool:
+    def can_upload(self, user: Actor | None, write_roles: frozenset[str]) -> bool:
         """May ``user`` upload a kind of data that ``write_roles`` write (core.imports: each importer names its
         roles; the rows are checked one by one against the user's reach when applied)?"""
         return not self.reach_scope(user, write_roles).is_empty
 
-    def require_upload(self, user, write_roles: frozenset[str]) -> None:
+    def require_upload(self, user: Actor | None, write_roles: frozenset[str]) -> None:
         if not self.can_upload(user, write_roles):
             school_admins = " и администраторы школ" if Role.SCHOOL_ADMIN in write_roles else ""
             raise PermissionDenied(f"Загружать эти данные могут методисты{school_admins}.")
@@ -367,7 +379,7 @@ class AuditPolicy(Policy):
         VIEW: "Журнал изменений доступен методистам, руководителям управления образования и администраторам портала.",
     }
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         from .selectors_audit import Reach, any_in  # the audit's reach reads the apps' registered people
 
         reach = Reach(user)
@@ -377,12 +389,12 @@ class AuditPolicy(Policy):
 
     # -- where the reader's audit reaches: each organisation's own policy decides ---------------------------------
 
-    def audited(self, user, model: type[models.Model]) -> models.QuerySet:
+    def audited(self, user: Actor | None, model: type[models.Model]) -> models.QuerySet:
         """Ids of ``model``'s rows (a municipality, a school) in the territory ``user`` audits: that model's
         policy asked with the audit roles (core.selectors_audit places each historical row by such ids)."""
         return policy_for(model).reach(user, self.roles(VIEW)).values("pk")
 
-    def audited_whole(self, user, region_model: type[models.Model]) -> models.QuerySet:
+    def audited_whole(self, user: Actor | None, region_model: type[models.Model]) -> models.QuerySet:
         """Ids of the regions whose own records (a region-wide role, a region's справка) ``user`` audits: the
         region's policy through region-wide grants alone. A municipality's staff reach their region through the
         municipality, yet the region's own records are not theirs."""
@@ -464,12 +476,12 @@ def scoped_models() -> list[type[models.Model]]:
     ]
 
 
-def can(user, action: str, obj: models.Model) -> bool:
+def can(user: Actor | None, action: str, obj: models.Model) -> bool:
     """Shortcut: ``policy_for(obj).can(user, action, obj)``."""
     return policy_for(obj).can(user, action, obj)
 
 
-def require(user, action: str, obj: models.Model) -> None:
+def require(user: Actor | None, action: str, obj: models.Model) -> None:
     """Shortcut: ``policy_for(obj).require(user, action, obj)``."""
     policy_for(obj).require(user, action, obj)
 

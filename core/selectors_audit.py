@@ -24,6 +24,7 @@ from django.utils.text import Truncator, capfirst
 
 from .models import AuthEvent, RoleAssignment, User
 from .policies import VIEW, policy_for
+from .principals import Actor
 from .roles import AUDIT_ROLES
 
 PAGE_SIZE = 50
@@ -48,7 +49,7 @@ class Reach:
     """Ids in the reader's scope, as subqueries the policies give (nothing is read until a query runs): the
     audit's policy (core.policies.AuditPolicy) asks each organisation's own policy with the audit roles."""
 
-    def __init__(self, user):
+    def __init__(self, user: Actor | None):
         self.user = user
         self.policy = policy_for(AuthEvent)  # core.policies.AuditPolicy
         self.everything = self.policy.reach_scope(user, AUDIT_ROLES).everything
@@ -226,7 +227,7 @@ def _matching_users(text: str) -> models.QuerySet:
     return User.objects.filter(q).values("pk")
 
 
-def change_rows(user, flt: AuditFilter) -> models.QuerySet:
+def change_rows(user: Actor | None, flt: AuditFilter) -> models.QuerySet:
     """(history_date, history_id, source index) of the changes ``user`` may read, newest first."""
     reach = Reach(user)
     parts = []
@@ -483,7 +484,7 @@ def _people(ids: set[int]) -> dict[int, str]:
     return people
 
 
-def _person(user) -> str:
+def _person(user: Actor | None) -> str:
     full = " ".join(part for part in (user.last_name, user.first_name, user.middle_name) if part)
     return f"{full} ({user.username})" if full else user.username
 
@@ -520,7 +521,7 @@ class AuthFilter:
     date_to: datetime.date | None = None
 
 
-def auth_events(user, flt: AuthFilter) -> models.QuerySet:
+def auth_events(user: Actor | None, flt: AuthFilter) -> models.QuerySet:
     """Sign-ins, sign-outs and failures ``user`` may read: a superuser all, staff those of their people (a
     failure under an unknown name belongs to nobody and only a superuser sees it)."""
     events = policy_for(AuthEvent).instances(

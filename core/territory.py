@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from .db_router import primary_reads
+from .principals import Actor, Principal, is_acting
 from .roles import ALL_ROLES, Scope, scope_from_grants
 
 
@@ -32,9 +33,9 @@ def register_assignment_provider(role: str, provider: Callable[[object], Assigne
     ASSIGNMENT_PROVIDERS[role] = provider
 
 
-def user_scope(user, roles: frozenset[str] = ALL_ROLES) -> Scope:
+def user_scope(user: Actor | None, roles: frozenset[str] = ALL_ROLES) -> Scope:
     """What ``user`` reaches through the given roles. Anonymous and inactive users reach nothing."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not is_acting(user):
         return Scope()
     cache = user.__dict__.setdefault("_scope_cache", {})
     if roles in cache:
@@ -45,7 +46,7 @@ def user_scope(user, roles: frozenset[str] = ALL_ROLES) -> Scope:
     return scope
 
 
-def _compute_scope(user, roles: frozenset[str]) -> Scope:
+def _compute_scope(user: Principal, roles: frozenset[str]) -> Scope:
     scope = scope_from_grants(user.grants, roles, superuser=user.is_superuser)
     assigned_roles = roles & user.roles & ASSIGNMENT_PROVIDERS.keys()
     if assigned_roles and not scope.everything:
@@ -64,7 +65,7 @@ def _compute_scope(user, roles: frozenset[str]) -> Scope:
     return scope
 
 
-def _assigned_reach(user, role: str) -> AssignedReach:
+def _assigned_reach(user: Actor | None, role: str) -> AssignedReach:
     """One provider call per user object and role, whatever roles a caller asks about."""
     cache = user.__dict__.setdefault("_assigned_reach_cache", {})
     if role not in cache:
@@ -72,7 +73,7 @@ def _assigned_reach(user, role: str) -> AssignedReach:
     return cache[role]
 
 
-def forget_scope(user) -> None:
+def forget_scope(user: Actor | None) -> None:
     """Drop what was computed about ``user``'s reach (after their roles or assignments change)."""
     for key in ("_grants_cache", "_scope_cache", "_assigned_reach_cache"):
         user.__dict__.pop(key, None)

@@ -21,6 +21,7 @@ action, so the answer is the territory tree's, as everywhere.
 from django.db.models import Q
 
 from core.policies import CHANGE, VIEW, Policy, policy_for, register_policy
+from core.principals import Actor
 from core.roles import PERSONAL_DATA_ROLES, STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, Teacher
 from schools.policies import OwnedBySchoolPolicy
@@ -73,7 +74,7 @@ class CampaignPolicy(Policy):
         ENTER_RESULTS: "Вносить результаты диагностики может методист муниципалитета.",
     }
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         if action != OPEN:
             return self.territory(queryset, user, roles)
         # The staff's campaigns, and those where a teacher the user reads participates.
@@ -85,14 +86,14 @@ class CampaignPolicy(Policy):
         )
         return queryset.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=via_teachers))
 
-    def municipalities(self, user, action: str = CREATE):
+    def municipalities(self, user: Actor | None, action: str = CREATE):
         """Municipalities where ``user`` may run a diagnostics (the municipality's policy, these roles)."""
         return self.owners(Municipality, user, action)
 
-    def can_create_in(self, user, municipality: Municipality) -> bool:
+    def can_create_in(self, user: Actor | None, municipality: Municipality) -> bool:
         return self.can_for_owner(user, CREATE, municipality)
 
-    def require_create_in(self, user, municipality: Municipality) -> None:
+    def require_create_in(self, user: Actor | None, municipality: Municipality) -> None:
         if not self.can_create_in(user, municipality):
             self.deny(CREATE)
 
@@ -133,15 +134,15 @@ class RoutePolicy(Policy):
         APPROVE: "Составлять и утверждать ИОМ могут методист муниципалитета и тьютор педагога.",
     }
 
-    def teachers(self, user, action: str = WRITE, queryset=None):
+    def teachers(self, user: Actor | None, action: str = WRITE, queryset=None):
         """Teachers whose ИОМ ``user`` may draft, write or approve (the teacher's policy, the action's roles):
         the same rows a route of theirs is reached by (a route is reached through its teacher)."""
         return self.owners(Teacher, user, action, queryset)
 
-    def can_for_teacher(self, user, action: str, teacher: Teacher) -> bool:
+    def can_for_teacher(self, user: Actor | None, action: str, teacher: Teacher) -> bool:
         return self.can_for_owner(user, action, teacher)
 
-    def require_for_teacher(self, user, action: str, teacher: Teacher) -> None:
+    def require_for_teacher(self, user: Actor | None, action: str, teacher: Teacher) -> None:
         self.require_for_owner(user, action, teacher)
 
 
@@ -168,7 +169,7 @@ class ProgressFormPolicy(OwnedBySchoolPolicy):
         OVERSEE: "Сводка по ИОМ — для методистов и руководителей.",
     }
 
-    def schools(self, user, action: str = FILL, queryset=None):
+    def schools(self, user: Actor | None, action: str = FILL, queryset=None):
         """Schools whose forms ``user`` may do ``action`` with: where a form not opened yet may be opened, which
         schools' forms a school's admin lists."""
         return super().schools(user, action, queryset)

@@ -18,6 +18,7 @@ the owner's own policy with the action's roles, so the answer is the territory t
 from django.db.models import Q
 
 from core.policies import CHANGE, VIEW, Policy, is_person, policy_for, register_policy
+from core.principals import Actor
 from core.roles import SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
 from schools.models import Municipality
 from schools.policies import OwnedBySchoolPolicy
@@ -52,11 +53,11 @@ class OrderPolicy(Policy):
         CREATE: "Вносить приказы муниципалитета может только его методист.",
     }
 
-    def municipalities(self, user, action: str = CREATE):
+    def municipalities(self, user: Actor | None, action: str = CREATE):
         """Municipalities whose orders ``user`` may enter (the municipality's policy, the action's roles)."""
         return policy_for(Municipality).reach(user, self.roles(action))
 
-    def require_create_in(self, user, municipality: Municipality) -> None:
+    def require_create_in(self, user: Actor | None, municipality: Municipality) -> None:
         if not self.municipalities(user).filter(pk=municipality.pk).exists():
             self.deny(CREATE)
 
@@ -79,7 +80,7 @@ class MentorAssignmentPolicy(OwnedBySchoolPolicy):
         OWN: "Эта страница — для наставников и тьюторов.",
     }
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         if action == OWN:
             # A mentor's or tutor's own page is theirs while they hold the role, also between orders (their
             # log stays theirs); a superuser holds every role.
@@ -145,13 +146,13 @@ class LogEntryPolicy(OwnedBySchoolPolicy):
     }
     AUTHORED = (VIEW, CHANGE, DELETE)
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         within = self.territory(queryset, user, roles)
         if action not in self.AUTHORED or not is_person(user):  # an API key's principal writes nothing
             return within
         return within | queryset.filter(Q(author=user))
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         if action == LOG:
             return self.schools(user, LOG).exists()  # some school to record at (a query, as the page asks)
         if action == TOTALS:

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from core.policies import CHANGE, VIEW, Policy, is_system, may_act, policy_for, register_policy
+from core.principals import Actor
 from core.roles import Role
 from schools.models import Municipality, Region, School
 
@@ -33,7 +34,7 @@ class ReportPolicy(Policy):
         SIGNER_SNILS: "СНИЛС подписанта видят методисты и руководители территории отчёта.",
     }
 
-    def can_request_for(self, user, *, region_id: int, municipality_id: int | None) -> bool:
+    def can_request_for(self, user: Actor | None, *, region_id: int, municipality_id: int | None) -> bool:
         """May ``user`` order a report on this territory (a region, or a municipality or one of its schools:
         then ``municipality_id`` is the school's)? Their request roles must cover all of it: a region-wide
         grant covers the region's municipalities and schools; a municipal grant its municipality's, not the
@@ -43,11 +44,11 @@ class ReportPolicy(Policy):
             return True
         return municipality_id is not None and municipality_id in scope.municipality_ids
 
-    def require_request_for(self, user, *, region_id: int, municipality_id: int | None) -> None:
+    def require_request_for(self, user: Actor | None, *, region_id: int, municipality_id: int | None) -> None:
         if not self.can_request_for(user, region_id=region_id, municipality_id=municipality_id):
             raise PermissionDenied(self.messages[REQUEST])
 
-    def sees_signer_snils(self, user, report: Report) -> bool:
+    def sees_signer_snils(self, user: Actor | None, report: Report) -> bool:
         """May ``user`` see the СНИЛС of the certificate that signed ``report`` (SIGNER_SNILS)? Decided on the
         user's scope, read once per user, so a list of reports asks no query per report."""
         scope = self.reach_scope(user, self.roles(SIGNER_SNILS))
@@ -57,7 +58,7 @@ class ReportPolicy(Policy):
             or report.municipality_id in scope.municipality_ids
         )
 
-    def request_territories(self, user) -> tuple[QuerySet, QuerySet, QuerySet]:
+    def request_territories(self, user: Actor | None) -> tuple[QuerySet, QuerySet, QuerySet]:
         """The regions and municipalities ``user`` may order reports for, and the schools of those (the choices
         of the order form), each ordered by name."""
         scope = self.reach_scope(user, self.roles(REQUEST))
@@ -81,7 +82,7 @@ def report_policy() -> ReportPolicy:
     return policy
 
 
-def may_open_reports(user) -> bool:
+def may_open_reports(user: Actor | None) -> bool:
     """The menu entry (reports/apps.py): whoever may read reports somewhere (no query)."""
     return report_policy().can(user, VIEW)
 
@@ -96,16 +97,16 @@ class TrustedRootPolicy(Policy):
         CHANGE: "Доверенные корневые сертификаты добавляет и удаляет только администратор портала.",
     }
 
-    def _superuser(self, user) -> bool:
+    def _superuser(self, user: Actor | None) -> bool:
         return may_act(user) and (is_system(user) or bool(getattr(user, "is_superuser", False)))
 
     def roles(self, action: str) -> frozenset[str]:
         return frozenset()  # no role: superusers only (see _superuser)
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         return self._superuser(user)
 
-    def instances(self, user, action: str, queryset=None):
+    def instances(self, user: Actor | None, action: str, queryset=None):
         queryset = self._base(queryset)
         return queryset if self._superuser(user) else queryset.none()
 

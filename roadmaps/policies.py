@@ -15,6 +15,7 @@ Actions besides ``view`` and ``change``:
 from django.core.exceptions import PermissionDenied
 
 from core.policies import CHANGE, VIEW, Policy, is_person, policy_for, register_policy
+from core.principals import Actor
 from core.roles import SCHOOL_WRITE_ROLES, STAFF_WRITE_ROLES, Role
 from schools.models import Municipality, School
 from schools.policies import OwnedBySchoolPolicy
@@ -32,7 +33,7 @@ TOTALS = "totals"
 INDICATOR_ROLES = frozenset({Role.METHODIST, Role.HEAD, Role.REGIONAL_ANALYST})
 
 
-def _named_responsible(user) -> bool:
+def _named_responsible(user: Actor | None) -> bool:
     """Is ``user`` a person named responsible on some roadmap item?"""
     return is_person(user) and RoadmapItem.objects.filter(responsible_users=user).exists()
 
@@ -54,7 +55,7 @@ class RoadmapPolicy(Policy):
         ),
     }
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         reached = self.territory(queryset, user, roles)
         if action != VIEW:
             return reached
@@ -70,27 +71,31 @@ class RoadmapPolicy(Policy):
             )
         return reached
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         if super().can_anywhere(user, action):
             return True
         # A person without a role named responsible on an item reads its roadmap.
         return action == VIEW and _named_responsible(user)
 
-    def municipalities(self, user, action: str = CREATE):
+    def municipalities(self, user: Actor | None, action: str = CREATE):
         """Municipalities whose roadmaps ``user`` may create (the municipality's policy, the action's roles)."""
         return policy_for(Municipality).reach(user, self.roles(action))
 
-    def schools(self, user, action: str = CREATE):
+    def schools(self, user: Actor | None, action: str = CREATE):
         """Schools whose roadmaps ``user`` may create (the school's policy, the action's roles)."""
         return self.owners(School, user, action)
 
-    def can_create_for(self, user, municipality: Municipality, school: School | None = None) -> bool:
+    def can_create_for(
+        self, user: Actor | None, municipality: Municipality, school: School | None = None
+    ) -> bool:
         """May ``user`` create (and plan) a roadmap of ``school`` or, without one, of ``municipality``?"""
         if school is not None:
             return self.can_for_owner(user, CREATE, school)
         return self.can_for_owner(user, CREATE, municipality)
 
-    def require_create_for(self, user, municipality: Municipality, school: School | None = None) -> None:
+    def require_create_for(
+        self, user: Actor | None, municipality: Municipality, school: School | None = None
+    ) -> None:
         if not self.can_create_for(user, municipality, school):
             raise PermissionDenied(
                 "Дорожные карты школ ведёт методист муниципалитета."
@@ -115,7 +120,7 @@ class RoadmapItemPolicy(Policy):
     }
     RESPONSIBLE_ACTIONS = (MOVE, ADD_EVIDENCE)
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         if action == VIEW:
             roadmaps = policy_for(Roadmap).instances(user, VIEW)
             return queryset.filter(roadmap__in=roadmaps.values("pk"))
@@ -126,7 +131,7 @@ class RoadmapItemPolicy(Policy):
             reached = queryset.filter(pk__in=reached.values("pk")) | queryset.filter(pk__in=named)
         return reached
 
-    def can_anywhere(self, user, action: str) -> bool:
+    def can_anywhere(self, user: Actor | None, action: str) -> bool:
         if super().can_anywhere(user, action):
             return True
         # A person without a role named responsible on an item reads it and marks its progress.
@@ -148,7 +153,7 @@ class EventPolicy(Policy):
         TOTALS: "Итоги мероприятий смотрят методисты, руководители и региональные аналитики.",
     }
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         if action != VIEW:
             return self.territory_distinct(queryset, user, roles)
         scope = self.reach_scope(user, roles)
@@ -162,11 +167,11 @@ class EventPolicy(Policy):
             within |= everything.filter(schools__municipality__region__in=scope.region_ids)
         return queryset.filter(pk__in=within.values("pk"))
 
-    def municipalities(self, user, action: str = CREATE):
+    def municipalities(self, user: Actor | None, action: str = CREATE):
         """Municipalities whose events ``user`` may record (the municipality's policy, the action's roles)."""
         return policy_for(Municipality).reach(user, self.roles(action))
 
-    def can_create_in(self, user, municipality: Municipality) -> bool:
+    def can_create_in(self, user: Actor | None, municipality: Municipality) -> bool:
         return self.can_for_owner(user, CREATE, municipality)
 
 

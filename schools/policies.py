@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from core.policies import CHANGE, VIEW, Policy, is_system, may_act, policy_for, register_policy
+from core.principals import Actor
 from core.roles import ALL_ROLES, SCHOOL_WRITE_ROLES, STAFF_READ_ROLES, STAFF_WRITE_ROLES
 
 from .models import ApprovedList, FlagDecision, FlagRule, Municipality, Region, School, VprScale
@@ -22,7 +23,7 @@ APPROVE_LIST = "approve_list"
 class RegionPolicy(Policy):
     """A region is reached through itself, its municipalities and their schools (reverse paths: one row each)."""
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         return self.territory_distinct(queryset, user, roles)
 
 
@@ -38,12 +39,12 @@ class MunicipalityPolicy(Policy):
         APPROVE_LIST: "Утверждать перечень ШНОР этого муниципалитета может только его методист.",
     }
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         if action in (CHANGE, APPROVE_LIST):
             return self.territory_distinct(queryset, user, roles, school_path=None)
         return self.territory_distinct(queryset, user, roles)
 
-    def can_create_in(self, user, region: Region) -> bool:
+    def can_create_in(self, user: Actor | None, region: Region) -> bool:
         """Creating a municipality (by an import of the registry) is a regional matter: a region-wide grant."""
         scope = self.reach_scope(user, self.roles(CHANGE))
         return scope.everything or region.pk in scope.region_ids
@@ -54,14 +55,14 @@ class OwnedBySchoolPolicy(Policy):
     object exists (a new assignment, partnership or log entry, a quarterly form not opened yet, a year's risk
     profile): the school's own policy with the action's roles."""
 
-    def schools(self, user, action: str, queryset=None):
+    def schools(self, user: Actor | None, action: str, queryset=None):
         """Schools where ``user`` may do ``action``."""
         return self.owners(School, user, action, queryset)
 
-    def can_for_school(self, user, action: str, school: School) -> bool:
+    def can_for_school(self, user: Actor | None, action: str, school: School) -> bool:
         return self.can_for_owner(user, action, school)
 
-    def require_for_school(self, user, action: str, school: School) -> None:
+    def require_for_school(self, user: Actor | None, action: str, school: School) -> None:
         self.require_for_owner(user, action, school)
 
 
@@ -92,7 +93,7 @@ class ApprovedListPolicy(Policy):
     """Approved lists belong to municipalities: a role over a municipality or a region reaches them (a school's
     admin sees their own status on the school's card, not the lists)."""
 
-    def can_anywhere(self, user, action):
+    def can_anywhere(self, user: Actor | None, action):
         scope = self.reach_scope(user, self.roles(action))
         return scope.everything or bool(scope.region_ids or scope.municipality_ids)
 
@@ -105,7 +106,7 @@ class FlagRulePolicy(Policy):
     read_roles = ALL_ROLES
     write_roles = STAFF_WRITE_ROLES
 
-    def regions(self, user, action: str) -> QuerySet:
+    def regions(self, user: Actor | None, action: str) -> QuerySet:
         """The regions whose rule ``user`` may ``action`` (view: the regions they reach; change: region-wide)."""
         region_policy = policy_for(Region)
         if action == VIEW:
@@ -119,24 +120,24 @@ class FlagRulePolicy(Policy):
             regions, user, self.roles(action), municipality_path=None, school_path=None
         )
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         if action == VIEW:
             return queryset.filter(region__in=policy_for(Region).instances(user, VIEW).values("pk"))
         return self.territory(
             queryset, user, roles, region_path="region", municipality_path=None, school_path=None
         )
 
-    def can_anywhere(self, user, action):
+    def can_anywhere(self, user: Actor | None, action):
         scope = self.reach_scope(user, self.roles(action))
         if action == VIEW:
             return not scope.is_empty
         return scope.everything or bool(scope.region_ids)
 
-    def can_for_region(self, user, action: str, region: Region) -> bool:
+    def can_for_region(self, user: Actor | None, action: str, region: Region) -> bool:
         """May ``user`` ``action`` the rule of ``region`` (whether or not its row exists yet)?"""
         return self.regions(user, action).filter(pk=region.pk).exists()
 
-    def require_for_region(self, user, action: str, region: Region) -> None:
+    def require_for_region(self, user: Actor | None, action: str, region: Region) -> None:
         if not self.can_for_region(user, action, region):
             raise PermissionDenied("Менять правило ШНОР региона может методист с правами на весь регион.")
 
@@ -164,10 +165,10 @@ class VprScalePolicy(Policy):
     write_roles = STAFF_WRITE_ROLES
     messages = {**Policy.messages, CHANGE: "Менять шкалы перевода ВПР может только методист региона."}  # noqa: RUF012
 
-    def scope(self, queryset, user, roles, action):
+    def scope(self, queryset, user: Actor | None, roles, action):
         return queryset if self.can_anywhere(user, action or VIEW) else queryset.none()
 
-    def can_anywhere(self, user, action):
+    def can_anywhere(self, user: Actor | None, action):
         scope = self.reach_scope(user, self.roles(action))
         if action == VIEW:
             return not scope.is_empty
