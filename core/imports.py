@@ -26,7 +26,8 @@ from django.utils import timezone
 from .changes import ChangeLog
 from .errors import ApplicationError
 from .models import ImportBatch
-from .policies import policy_for
+from .policies import is_person, policy_for
+from .principals import Actor
 from .roles import STAFF_WRITE_ROLES
 from .tabular import Column, RowError, SheetReport, TableError
 
@@ -120,7 +121,7 @@ class Importer(Protocol):
         stream: IO[bytes],
         name: str,
         region,
-        user,
+        user: Actor | None,
         apply: bool,
         progress: Callable[[int], None] | None = None,
         batch: "ImportBatch | None" = None,
@@ -145,7 +146,7 @@ def register_importer(importer: Importer) -> Importer:
     return importer
 
 
-def importers_for(user) -> list[Importer]:
+def importers_for(user: Actor | None) -> list[Importer]:
     """The kinds of data ``user`` may upload: the registry and results for staff, teachers for schools too."""
     policy = policy_for(ImportBatch)
     return [i for i in IMPORTERS.values() if policy.can_upload(user, importer_write_roles(i))]
@@ -160,7 +161,7 @@ def register_regions_source(source: Callable) -> None:
     _REGIONS_SOURCE[:] = [source]
 
 
-def batches_listed(user, *, status: str = ""):
+def batches_listed(user: Actor | None, *, status: str = ""):
     """The uploads the «Загрузки» page lists: those the user sees (ImportBatchPolicy), narrowed by ``?status=``
     (the home page counts ``validated`` — checked, waiting for «Подтвердить»)."""
     batches = ImportBatch.objects.visible_to(user)
@@ -189,7 +190,7 @@ def _tell_outcome(batch: ImportBatch) -> None:
             logger.exception("Загрузка %s: уведомление об итоге не создано", batch.pk)
 
 
-def regions_writable_by(user, roles: frozenset[str]):
+def regions_writable_by(user: Actor | None, roles: frozenset[str]):
     """Regions in which ``user`` may import data through ``roles`` (the registered source's answer)."""
     return _REGIONS_SOURCE[0](user, roles)
 
@@ -218,7 +219,7 @@ class _Rollback(Exception):
     """Raised inside the transaction to undo an import that found errors while writing."""
 
 
-def import_actor(user):
+def import_actor(user: Actor | None):
     """Whoever an import runs for: a person, an API key's principal, or ``core.policies.SYSTEM`` for a trusted
     caller (a management command). A missing one is a programming error, never the portal's own rights: the
     importers' scopes follow the actor's policies, and only ``SYSTEM`` writes a whole region."""
@@ -231,7 +232,7 @@ def _run(
     importer: Importer,
     batch: ImportBatch,
     *,
-    user,
+    user: Actor | None,
     apply: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
@@ -393,7 +394,14 @@ def check_upload_size(size: int) -> None:
 
 
 def import_batch_store(
-    *, kind: str, file: IO[bytes], name: str, region, user, source: str = "web", options: dict | None = None
+    *,
+    kind: str,
+    file: IO[bytes],
+    name: str,
+    region,
+    user: Actor | None,
+    source: str = "web",
+    options: dict | None = None,
 ) -> ImportBatch:
     """Store an uploaded file as a batch waiting for validation."""
     get_importer(kind)
@@ -405,7 +413,7 @@ def import_batch_store(
         kind=kind,
         status=ImportBatch.Status.PROCESSING,
         region=region,
-        uploaded_by=user if getattr(user, "pk", None) else None,
+        uploaded_by=user if is_person(user) else None,  # an API key's principal and SYSTEM have no account
         source=source,
         original_name=safe_name,
         stats=stats,
@@ -415,7 +423,7 @@ def import_batch_store(
     return batch
 
 
-def import_batch_validate(*, batch: ImportBatch, user) -> ImportBatch:
+def import_batch_validate(*, batch: ImportBatch, user: Actor | None) -> ImportBatch:
     """Validate a stored file without writing: the preview of what an import would change.
 
     Idempotent: a batch no longer waiting for validation is returned as it is.
@@ -432,7 +440,7 @@ def import_batch_validate(*, batch: ImportBatch, user) -> ImportBatch:
     return batch
 
 
-def import_batch_recheck(*, batch: ImportBatch, user) -> ImportBatch:
+def import_batch_recheck(*, batch: ImportBatch, user: Actor | None) -> ImportBatch:
     """Check a previewed file again after what the portal knows has changed (a school picked for a name in the
     preview, #19 §1): now if small, by the validation task after commit if large. Only a preview (checked or
     refused, not applied) is checked again."""
@@ -451,7 +459,14 @@ def import_batch_recheck(*, batch: ImportBatch, user) -> ImportBatch:
 
 
 def import_batch_create(
-    *, kind: str, file: IO[bytes], name: str, region, user, source: str = "web", options: dict | None = None
+    *,
+    kind: str,
+    file: IO[bytes],
+    name: str,
+    region,
+    user: Actor | None,
+    source: str = "web",
+    options: dict | None = None,
 ) -> ImportBatch:
     """Store the file and validate it without writing: the preview of what an import would change."""
     batch = import_batch_store(
@@ -461,7 +476,14 @@ def import_batch_create(
 
 
 def import_batch_submit(
-    *, kind: str, file: IO[bytes], name: str, size: int, region, user, options: dict | None = None
+    *,
+    kind: str,
+    file: IO[bytes],
+    name: str,
+    size: int,
+    region,
+    user: Actor | None,
+    options: dict | None = None,
 ) -> ImportBatch:
     """A web upload: validated now if small, by a Celery task after commit if large."""
     if size <= async_threshold_bytes():
@@ -480,12 +502,12 @@ def import_batch_validate_queued(*, batch_id: int) -> None:
         import_batch_validate(batch=batch, user=batch.uploaded_by)
 
 
-def import_batch_apply(*, batch: ImportBatch, user) -> ImportBatch:
+def import_batch_apply(*, batch: ImportBatch, user: Actor | None) -> ImportBatch:
     """Validate again (the data may have changed since the preview) and write all rows, or none."""
     return _apply(batch=batch, user=user, waiting_for="confirm")
 
 
-def _apply(*, batch: ImportBatch, user, waiting_for: str) -> ImportBatch:
+def _apply(*, batch: ImportBatch, user: Actor | None, waiting_for: str) -> ImportBatch:
     """Validate and write in one pass, all rows or none.
 
     ``waiting_for`` is the state the batch must be in: "confirm" (validated, a user confirms the preview),
@@ -535,7 +557,7 @@ def _waiting(batch: ImportBatch, waiting_for: str) -> bool:
     return batch.status == ImportBatch.Status.PROCESSING and batch.stats.get(_QUEUED) == queued
 
 
-def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
+def import_batch_confirm(*, batch: ImportBatch, user: Actor | None) -> ImportBatch:
     """A web confirmation: applied now if the file is small, by a Celery task after commit if large.
 
     A file whose preview found nothing to change is not confirmed (a command or import_batch_apply may still
@@ -651,7 +673,7 @@ _CHECK_THE_FILE = (
 
 
 def import_file(
-    *, kind: str, path: Path, region, user, source: str = "command", options: dict | None = None
+    *, kind: str, path: Path, region, user: Actor | None, source: str = "command", options: dict | None = None
 ) -> ImportBatch:
     """Validate and apply a file in one step (management commands, which pass ``SYSTEM``): a single pass, all
     rows or none."""

@@ -14,10 +14,11 @@ from django.db.models import Q
 
 from .models import User
 from .policies import reach_scope
+from .principals import Actor
 from .roles import STAFF_WRITE_ROLES, Role
 
 
-def assignable_people(user):
+def assignable_people(user: Actor | None):
     """Whom ``user`` may name: active users holding the mentor or tutor role, and people working within the
     territory ``user`` reaches as a methodologist (STAFF_WRITE_ROLES: its methodologists, heads, school admins).
     Nobody for those who do not assign."""

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.policies import policy_for
+from core.principals import Actor
 from core.roles import STAFF_WRITE_ROLES
 
 from .criteria import ResultFact, RuleParams, counts, default_list_year, is_low, movement
@@ -49,7 +50,7 @@ def region_for_command(name: str | None) -> Region:
     return regions[0]
 
 
-def regions_writable_by(user, roles: frozenset[str] = STAFF_WRITE_ROLES):
+def regions_writable_by(user: Actor | None, roles: frozenset[str] = STAFF_WRITE_ROLES):
     """Regions in which ``user`` may import or change data through ``roles`` (a region-wide, a municipal or,
     for school roles, a school grant)."""
     return policy_for(Region).reach(user, roles)
@@ -58,7 +59,7 @@ def regions_writable_by(user, roles: frozenset[str] = STAFF_WRITE_ROLES):
 # --- list years: one answer for every page, the API and the reports ---------------------------------------
 
 
-def flag_list_years(user) -> list[int]:
+def flag_list_years(user: Actor | None) -> list[int]:
     """The list years with computed statuses within the user's reach, newest first. Only years that exist
     are stored (schools.flags.flags_recompute: criteria.list_year_exists)."""
     from .models import FlagDecision
@@ -82,7 +83,7 @@ class ListAwaitingOrder:
     schools: int  # active schools with a computed status
 
 
-def lists_awaiting_order(user, *, years: list[int] | None = None) -> list[ListAwaitingOrder]:
+def lists_awaiting_order(user: Actor | None, *, years: list[int] | None = None) -> list[ListAwaitingOrder]:
     """The municipalities within the user's reach that have computed statuses for the list year every page opens
     on (flag_default_year) and no approved list of that year: the rows «Ждут приказа» of «Перечни ШНОР» and the
     count on the home pages of the methodist and the head. One query after the years."""
@@ -103,7 +104,7 @@ def lists_awaiting_order(user, *, years: list[int] | None = None) -> list[ListAw
 
 
 def flag_default_year(
-    user, *, years: list[int] | None = None, today: datetime.date | None = None
+    user: Actor | None, *, years: list[int] | None = None, today: datetime.date | None = None
 ) -> int | None:
     """The list year a page opens on when none is asked for (criteria.default_list_year): the same on the
     dashboard, «Статусы ШНОР», the indicators, coverage, risk profiles, a new справка and the API."""
@@ -170,7 +171,7 @@ class ResultsTable:
     params: RuleParams
 
 
-def school_results_table(user, school: School) -> ResultsTable:
+def school_results_table(user: Actor | None, school: School) -> ResultsTable:
     """Procedures × years of one school; a cell is low as the region's rule counts it."""
     rule = FlagRule.objects.filter(region_id=school.municipality.region_id).first()
     params = rule_params(rule)
@@ -228,7 +229,7 @@ class HistoryRow:
     list_visible: bool
 
 
-def school_status_history(user, school: School) -> list[HistoryRow]:
+def school_status_history(user: Actor | None, school: School) -> list[HistoryRow]:
     """The school's computed status per list year, newest first, with its place in that year's approved list."""
     decisions = {
         d.list_year: d for d in FlagDecision.objects.visible_to(user).filter(school=school).order_by()
@@ -263,7 +264,7 @@ def school_status_history(user, school: School) -> list[HistoryRow]:
     return rows
 
 
-def school_teachers(user, school: School):
+def school_teachers(user: Actor | None, school: School):
     """The teachers a user may see on a school's card (active first)."""
     return (
         Teacher.objects.visible_to(user)
@@ -273,7 +274,7 @@ def school_teachers(user, school: School):
     )
 
 
-def shnor_of_year(user, list_year: int) -> tuple[list[School], str, list[ApprovedList]]:
+def shnor_of_year(user: Actor | None, list_year: int) -> tuple[list[School], str, list[ApprovedList]]:
     """The year's ШНОР within the user's reach: the approved lists where they exist, the computed status for
     municipalities that have not approved theirs yet. Returns (schools by municipality and name, the source —
     "approved" | "computed" | "mixed" —, the approved lists). Mentoring's coverage, the programme's indicators,

@@ -3,11 +3,12 @@
 from django.db.models import QuerySet
 
 from core.policies import VIEW, policy_for
+from core.principals import Actor
 
 from .models import VprScale
 
 
-def vpr_scales_for(user) -> QuerySet[VprScale]:
+def vpr_scales_for(user: Actor | None) -> QuerySet[VprScale]:
     """The scales the user may read (all of them, or none without a role), newest year first."""
     return (
         policy_for(VprScale)

@@ -9,8 +9,9 @@ from simple_history.utils import bulk_create_with_history
 from core.access import require_editable
 from core.errors import ApplicationError
 from core.imports import batch_unmatched, import_batch_recheck
-from core.models import ImportBatch
+from core.models import ImportBatch, User
 from core.policies import CHANGE, is_system, policy_for
+from core.principals import Actor
 from core.services import model_update
 from core.tasks import enqueue
 
@@ -50,7 +51,7 @@ def school_create(*, municipality: Municipality, code: str, name: str, **fields)
 
 
 @transaction.atomic
-def school_update(*, school: School, user, **fields) -> School:
+def school_update(*, school: School, user: Actor | None, **fields) -> School:
     """Change the given fields; saves only what changed. Returns the school.
 
     ``user`` must be allowed to change the school (SchoolPolicy); a trusted caller (the demo data, a command) passes
@@ -82,7 +83,7 @@ def flag_rule_get(*, region: Region):
 
 
 @transaction.atomic
-def flag_rule_update(*, region: Region, user, **values):
+def flag_rule_update(*, region: Region, user: Actor | None, **values):
     """Change rule parameters; unknown kinds and out-of-range numbers raise ValidationError (Russian).
 
     Returns (rule, changed). A change queues the recompute of the region's statuses for every list year once the
@@ -133,7 +134,7 @@ class ListPreview:
     no_data: int  # no computed status for the year: not included
 
 
-def _list_start(*, municipality: Municipality, list_year: int, user):
+def _list_start(*, municipality: Municipality, list_year: int, user: Actor | None):
     """The municipality's active schools and their computed statuses for the year, once the list may be started
     (the same refusals for the preview and the creation)."""
     from .models import ApprovedList, FlagDecision
@@ -158,7 +159,7 @@ def _list_start(*, municipality: Municipality, list_year: int, user):
     return schools, computed
 
 
-def approved_list_preview(*, municipality: Municipality, list_year: int, user) -> ListPreview:
+def approved_list_preview(*, municipality: Municipality, list_year: int, user: Actor | None) -> ListPreview:
     """What ``approved_list_create`` would start the list with; refuses as it does and writes nothing."""
     from .criteria import Status
 
@@ -173,9 +174,16 @@ def approved_list_preview(*, municipality: Municipality, list_year: int, user) -
 
 @transaction.atomic
 def approved_list_create(
-    *, municipality: Municipality, list_year: int, order_number: str, order_date, user, note: str = ""
+    *,
+    municipality: Municipality,
+    list_year: int,
+    order_number: str,
+    order_date,
+    user: User,
+    note: str = "",
 ):
-    """Start the approved list of a year from the computed one: ШНОР included, everything else not."""
+    """Start the approved list of a year from the computed one: ШНОР included, everything else not. ``user``:
+    the methodologist who approves it (a person: the list's history names them)."""
 
     from .criteria import Status
     from .models import ApprovedList, ApprovedListEntry, ApprovedListEvent
@@ -214,7 +222,7 @@ def approved_list_create(
 
 
 @transaction.atomic
-def approved_list_set_inclusion(*, approved_list, school: School, included: bool, reason: str, user):
+def approved_list_set_inclusion(*, approved_list, school: School, included: bool, reason: str, user: User):
     """Include or exclude a school by hand. Departing from the computed status needs a reason."""
     from django.core.exceptions import ValidationError
 
@@ -283,7 +291,9 @@ def _tidy_name(value: str) -> str:
 
 
 @transaction.atomic
-def teacher_create(*, school: School, user, last_name: str, first_name: str, subjects=(), **fields):
+def teacher_create(
+    *, school: School, user: Actor | None, last_name: str, first_name: str, subjects=(), **fields
+):
     from .models import Teacher
 
     policy_for(School).require(user, MANAGE_TEACHERS, school)
@@ -301,7 +311,7 @@ def teacher_create(*, school: School, user, last_name: str, first_name: str, sub
 
 
 @transaction.atomic
-def teacher_update(*, teacher, user, subjects=None, **fields):
+def teacher_update(*, teacher, user: Actor | None, subjects=None, **fields):
     """Change the given fields (and the subjects, when given); saves only what changed."""
 
     require_editable(user, teacher)
@@ -317,7 +327,17 @@ def teacher_update(*, teacher, user, subjects=None, **fields):
 
 
 @transaction.atomic
-def course_add(*, teacher, user, title: str, provider: str, hours: int, start_date, end_date, certificate=""):
+def course_add(
+    *,
+    teacher,
+    user: Actor | None,
+    title: str,
+    provider: str,
+    hours: int,
+    start_date,
+    end_date,
+    certificate="",
+):
     from .models import ProfessionalCourse
 
     require_editable(user, teacher)
@@ -336,7 +356,7 @@ def course_add(*, teacher, user, title: str, provider: str, hours: int, start_da
 
 
 @transaction.atomic
-def course_delete(*, course, user) -> None:
+def course_delete(*, course, user: Actor | None) -> None:
     require_editable(user, course)
     course.delete()
 
@@ -357,14 +377,14 @@ def subject_get_or_create(name: str):
 # --- a school's identifiers (#19 §1) ---------------------------------------------------------------------
 
 
-def _person(user):
+def _person(user: Actor | None):
     """The account behind an action, for a ``created_by``; None for the portal itself (SYSTEM)."""
     return None if is_system(user) or not getattr(user, "pk", None) else user
 
 
 @transaction.atomic
 def school_identifier_add(
-    *, school: School, kind: str, value: str, user, source: str = ""
+    *, school: School, kind: str, value: str, user: Actor | None, source: str = ""
 ) -> SchoolIdentifier:
     """Record that ``school`` is known as ``value`` of ``kind`` (a ФИС ОКО login, ИНН, a name seen in a file…).
 
@@ -390,7 +410,9 @@ def school_identifier_add(
 
 
 @transaction.atomic
-def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int], source: str, user) -> int:
+def school_identifiers_learn(
+    *, region: Region, found: dict[tuple[str, str], int], source: str, user: Actor | None
+) -> int:
     """Keep identifiers an import learnt, ``found[(kind, value)] = school id``, in one statement: those of
     schools the user may change, not held yet (a key another school holds of the same kind is skipped, never
     moved). Returns how many were added."""
@@ -422,7 +444,7 @@ def school_identifiers_learn(*, region: Region, found: dict[tuple[str, str], int
     return SchoolIdentifier.objects.filter(region=region).count() - before
 
 
-def import_names_pick(*, batch, picks: dict[int, int], user):
+def import_names_pick(*, batch, picks: dict[int, int], user: Actor | None):
     """Keep the schools a user picked in an import's preview for names that matched none or several
     (``picks[index in batch_unmatched(batch)] = school id``, each among that name's candidates) as the schools'
     names (kind «name», source «выбрано при загрузке «file», date», the user as ``created_by``), then check the

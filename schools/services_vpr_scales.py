@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.policies import CHANGE, policy_for
+from core.principals import Actor
 
 from .models import VprScale
 from .results_import.layouts.vpr_protocol import scale_problem
@@ -16,7 +17,7 @@ SCALE_FIELDS = ("year", "subject", "grade", "three_from", "four_from", "five_fro
 
 
 @transaction.atomic
-def vpr_scale_save(*, scale: VprScale | None, data: Mapping, user) -> VprScale:
+def vpr_scale_save(*, scale: VprScale | None, data: Mapping, user: Actor | None) -> VprScale:
     """Create (``scale`` None) or change a scale: only a methodologist with a region-wide grant
     (VprScalePolicy); bounds ascending and within the maximum; one scale per year, subject and grade."""
     policy_for(VprScale).require(user, CHANGE)
