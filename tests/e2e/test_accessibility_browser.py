@@ -132,6 +132,10 @@ class Portal:
         return handle
 
 
+# Known and not solved: on PostgreSQL the session's end warns «database … is being accessed by other users»; the idle
+# connection is the one that migrated the test database (its last query is the content types'), no longer the
+# thread's after Playwright started. Closing all connections before Chromium starts did not help. The database is
+# dropped and made again by the next run; SQLite does not warn.
 @pytest.fixture(scope="module")
 def sweep(browser, signed_in_clients):  # noqa: F811  (the matrix's fixture, imported)
     """A Chromium page per role, each asking the portal through that role's signed-in test client."""
