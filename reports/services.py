@@ -82,9 +82,13 @@ def report_request(
     elif region_id is None:
         raise ReportError("Выберите муниципалитет или регион.")
     report_policy().require_request_for(user, region_id=region_id, municipality_id=municipality_id)
-    same = Report.objects.select_for_update().filter(
-        kind=kind, region_id=region_id, municipality_id=municipality_id, school_id=school_id, year=year
-    )
+    # None matches a report of no municipality (no school): a region's (a municipality's) справка.
+    territory: dict[str, int | None] = {
+        "region_id": region_id,
+        "municipality_id": municipality_id,
+        "school_id": school_id,
+    }
+    same = Report.objects.select_for_update().filter(kind=kind, year=year, **territory)
     latest = same.order_by("-version").first()
     report = Report(
         kind=kind,
