@@ -777,6 +777,19 @@ def case_report(marker: dict, *, regional: bool) -> dict:
         out["queries"] = counter.count
         out["peak_build"] = _rss_mb()[1]
 
+        # The three files as the worker writes them (reports.services.render_files): the PDF in a forked child
+        # beside the Excel and Word files. Its CPU is this process's and the child's together. First, as in the
+        # worker, whose own process never lays a PDF out: the child starts without what a layout leaves loaded.
+        with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
+            children = os.times()
+            with timed(out, "files"):
+                render_files(built, Path(work))
+            after = os.times()
+            out["files_cpu"] += (after.children_user - children.children_user) + (
+                after.children_system - children.children_system
+            )
+            out["forked"] = may_fork()
+
         with timed(out, "pdf"):
             pdf = render_pdf(built.context)
         out["peak_pdf"] = _rss_mb()[1]
@@ -798,17 +811,6 @@ def case_report(marker: dict, *, regional: bool) -> dict:
         out["docx_kb"] = len(docx) / 1024
         out["peak"] = _rss_mb()[1]
 
-        # The three files as the worker writes them (reports.services.render_files): the PDF in a forked child
-        # beside the Excel and Word files. Its CPU is this process's and the child's together.
-        with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
-            children = os.times()
-            with timed(out, "files"):
-                render_files(built, Path(work))
-            after = os.times()
-            out["files_cpu"] += (after.children_user - children.children_user) + (
-                after.children_system - children.children_system
-            )
-            out["forked"] = may_fork()
     for suffix in ("", "_cpu"):
         out["sequential" + suffix] = sum(out[step + suffix] for step in ("build", "pdf", "xlsx", "docx"))
         out["total" + suffix] = out["build" + suffix] + out["files" + suffix]

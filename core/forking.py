@@ -18,6 +18,7 @@ text). If the parent gives up (``cancel``, an exception, a time limit), the chil
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -96,6 +97,10 @@ class Beside:
         try:
             _die_with_parent(parent)
             _no_database()
+            # What the child inherited (Django, the context: ~200 MB of objects) is never garbage for it: frozen,
+            # the collector walks only what the work allocates. A municipality's PDF: 2.2–2.4 → 1.8–2.0 s of CPU
+            # (docs/performance.md); peak memory +30 MB, as the inherited pages are no longer shared once touched.
+            gc.freeze()
             self._write(self.path)
             code = 0
         except BaseException as error:  # noqa: BLE001 — carried to the parent, which raises it
