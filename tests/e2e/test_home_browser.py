@@ -1,6 +1,7 @@
 """The home page per role in headless Chromium (#20 §1): each role signs in, finds on the home page exactly the
 items set up for it, follows one and acts — the school admin re-sends a returned form, the methodist accepts a form
-sent to review, the head returns a справка awaiting signature."""
+sent to review, the head returns a справка awaiting signature, the mentor and the tutor write to the log from their
+school or teacher, the analyst opens a municipality's ШНОР."""
 
 import datetime
 
@@ -122,6 +123,54 @@ def test_the_mentor_finds_their_school_and_writes_to_the_log(page: Page, world):
 
     page.goto("/")
     expect(page.locator("#my-schools tbody tr")).to_contain_text(
+        f"{datetime.date.today():%d.%m.%Y}, консультация"
+    )
+
+
+def test_the_tutor_finds_their_teacher_and_writes_to_the_log(page: Page, world):
+    from mentoring import services as mentoring
+    from tests.factories import SubjectFactory, TeacherFactory
+
+    methodist = world.users["methodist"]
+    maths = SubjectFactory(name="Математика")
+    teacher = TeacherFactory(
+        school=world.school_a1,
+        last_name="Сидоренко",
+        first_name="Анна",
+        middle_name="Ивановна",
+        subjects=[maths],
+    )
+    order = mentoring.order_create(
+        municipality=world.mun_a, number="13-од", date=datetime.date.today(), user=methodist
+    )
+    mentoring.tutor_assign(
+        order=order,
+        teacher=teacher,
+        subject=maths,
+        tutor=world.users["tutor"],
+        start_date=datetime.date.today(),
+        user=methodist,
+    )
+
+    sign_in(page, "tutor")
+    assert items_on_home(page) == {}  # no ИОМ line of the teacher is due
+    row = page.locator("#my-teachers tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(teacher.full_name)
+    expect(row).to_contain_text("Математика")
+    expect(row).to_contain_text("записей нет")
+
+    page.locator(".home-block__more").get_by_role("link", name="Журнал").click()
+    page.get_by_role("link", name="Новая запись").click()
+    page.get_by_label("Школа").select_option(str(world.school_a1.pk))
+    page.get_by_label("Вид").select_option(label="консультация")
+    page.get_by_label("Тема").fill("Подготовка к ОГЭ по математике: разбор типичных ошибок")
+    page.get_by_label(f"{teacher.full_name} — {world.school_a1.display_name}").check()
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.locator(".message--success")).to_contain_text("добавлена в журнал")
+
+    page.goto("/")
+    expect(page.locator("#my-teachers tbody tr")).to_contain_text(
         f"{datetime.date.today():%d.%m.%Y}, консультация"
     )
 
